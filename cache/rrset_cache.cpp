@@ -1,0 +1,71 @@
+#include "cache/rrset_cache.hpp"
+
+#include <algorithm>
+
+namespace tern::cache {
+
+std::string_view to_string(Trust t) noexcept {
+  switch (t) {
+    case Trust::glue: return "glue";
+    case Trust::referral: return "referral";
+    case Trust::authority_auth: return "authority";
+    case Trust::answer_nonauth: return "answer-nonauth";
+    case Trust::answer_auth: return "answer";
+  }
+  return "unknown";
+}
+
+std::uint64_t RRsetKey::Hash::hash(const HashKey& key, const RRsetKey& k) noexcept {
+  // type and class folded into the key so (name, A) and (name, AAAA) land apart.
+  return siphash13(key, k.owner.wire()) ^ (std::uint64_t{k.type} << 16 | k.klass) * 0x9E3779B97F4A7C15ULL;
+}
+
+std::size_t approximate_bytes(const dns::Record& rr) noexcept {
+  return sizeof(dns::Record) + rr.owner.wire().capacity() + rr.rdata.capacity();
+}
+
+RRsetCache::RRsetCache(std::size_t byte_budget, HashKey key, const Clock& clock, TtlBounds bounds)
+    : cache_(byte_budget, key), clock_(clock), bounds_(bounds) {}
+
+bool RRsetCache::insert(std::vector<dns::Record> records, Trust trust, std::string source) {
+  if (records.empty()) return false;
+  auto set = std::make_shared<RRset>();
+  std::uint32_t ttl = UINT32_MAX;
+  std::size_t bytes = sizeof(RRset) + 64;  // node, map slot and key, roughly
+  for (auto& rr : records) {
+    rr.ttl = bounds_.clamp(rr.ttl);
+    ttl = std::min(ttl, rr.ttl);
+    bytes += approximate_bytes(rr);
+  }
+  // RFC 2181 §5.2: the TTLs of an RRset's records are one value; take the smallest.
+  for (auto& rr : records) rr.ttl = ttl;
+  RRsetKey key{records.front().owner, records.front().type, records.front().klass};
+  set->records = std::move(records);
+  set->ttl = ttl;
+  set->trust = trust;
+  set->source = std::move(source);
+  set->inserted = clock_.now();
+  set->inserted_wall = std::chrono::system_clock::now();
+  TimePoint now = set->inserted;
+  TimePoint expiry = now + std::chrono::seconds(ttl);
+  return cache_.insert(key, std::move(set), bytes, expiry, [&](const auto& old) {
+    return old.expiry <= now || old.value->trust <= trust;
+  });
+}
+
+std::shared_ptr<const RRset> RRsetCache::find(const dns::Name& owner, std::uint16_t type) {
+  auto item = cache_.find(RRsetKey{owner, type, dns::class_in});
+  if (!item.value || item.expiry <= clock_.now()) return nullptr;
+  return item.value;
+}
+
+std::uint32_t RRsetCache::remaining_ttl(const RRset& set) const noexcept {
+  auto age = std::chrono::duration_cast<std::chrono::seconds>(clock_.now() - set.inserted).count();
+  return age >= set.ttl ? 0 : static_cast<std::uint32_t>(set.ttl - age);
+}
+
+bool RRsetCache::erase(const dns::Name& owner, std::uint16_t type) {
+  return cache_.erase(RRsetKey{owner, type, dns::class_in});
+}
+
+}  // namespace tern::cache

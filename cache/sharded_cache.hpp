@@ -1,0 +1,204 @@
+// ShardedCache<K,V>: the one concurrent map every cache in tern is made of.
+//
+// Layout: 2^shard_bits shards; a key's shard is chosen by the HIGH bits of its keyed SipHash,
+// the shard's hash map uses the full hash (so shard choice and bucket choice do not correlate).
+// Each shard owns a mutex, a hash map from key to its node in an LRU list, and a byte budget of
+// total/shards. Values are immutable and shared (std::shared_ptr<const V>): a reader keeps its
+// value alive after the lock is released, an update replaces the pointer. Locking order: one
+// shard lock at a time, never nested, never held across a co_await or a callback into a caller.
+#pragma once
+
+#include "cache/clock.hpp"
+#include "cache/keyed_hash.hpp"
+
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+#include <list>
+#include <memory>
+#include <mutex>
+#include <unordered_map>
+#include <vector>
+
+namespace tern::cache {
+
+/// Counters of one cache; each is a sum over shards, read without stopping writers.
+struct CacheStats {
+  std::size_t entries = 0;
+  std::size_t bytes = 0;
+  std::uint64_t evictions = 0;   ///< live entries pushed out by the byte budget (LRU)
+  std::uint64_t expired = 0;     ///< entries reclaimed because their time ran out
+  std::uint64_t contention = 0;  ///< lock acquisitions that had to wait
+};
+
+/// KeyHash must provide: static std::uint64_t hash(const HashKey&, const K&) noexcept.
+template <class K, class V, class KeyHash>
+class ShardedCache {
+ public:
+  using ValuePtr = std::shared_ptr<const V>;
+
+  /// One stored entry as readers see it.
+  struct Item {
+    ValuePtr value;
+    TimePoint expiry;  ///< after this the entry is dead (serve-stale may still read it)
+  };
+
+  /// shard_bits is clamped to 1..12 (2..4096 shards).
+  ShardedCache(std::size_t byte_budget, HashKey key, unsigned shard_bits = 6)
+      : key_(key),
+        shard_bits_(shard_bits < 1 ? 1 : shard_bits > 12 ? 12 : shard_bits),
+        shards_(std::size_t{1} << shard_bits_) {
+    for (auto& s : shards_) {
+      s = std::make_unique<Shard>(MapHash{key});
+      s->budget = byte_budget >> shard_bits_;
+    }
+  }
+
+  /// The entry for key, alive or not; refreshes its LRU position. Empty when absent.
+  Item find(const K& k) {
+    Shard& s = shard_for(k);
+    auto lock = s.lock();
+    auto it = s.map.find(k);
+    if (it == s.map.end()) return {};
+    s.lru.splice(s.lru.begin(), s.lru, it->second);
+    return {it->second->value, it->second->expiry};
+  }
+
+  /// Inserts or replaces. `may_replace(old_item)` decides for a present entry (trust ranks);
+  /// returns whether the value was stored. Evicts from the LRU tail until within budget.
+  template <class MayReplace>
+  bool insert(const K& k, ValuePtr v, std::size_t bytes, TimePoint expiry, MayReplace may_replace) {
+    Shard& s = shard_for(k);
+    auto lock = s.lock();
+    auto it = s.map.find(k);
+    if (it != s.map.end()) {
+      if (!may_replace(Item{it->second->value, it->second->expiry})) return false;
+      s.bytes -= it->second->bytes;
+      s.lru.erase(it->second);
+      s.map.erase(it);
+    }
+    s.lru.push_front(Node{k, std::move(v), bytes, expiry});
+    s.map.emplace(k, s.lru.begin());
+    s.bytes += bytes;
+    while (s.bytes > s.budget && s.lru.size() > 1) {
+      Node& victim = s.lru.back();
+      s.bytes -= victim.bytes;
+      s.map.erase(victim.key);
+      s.lru.pop_back();
+      s.evictions.fetch_add(1, std::memory_order_relaxed);
+    }
+    return true;
+  }
+
+  bool insert(const K& k, ValuePtr v, std::size_t bytes, TimePoint expiry) {
+    return insert(k, std::move(v), bytes, expiry, [](const Item&) { return true; });
+  }
+
+  bool erase(const K& k) {
+    Shard& s = shard_for(k);
+    auto lock = s.lock();
+    auto it = s.map.find(k);
+    if (it == s.map.end()) return false;
+    s.bytes -= it->second->bytes;
+    s.lru.erase(it->second);
+    s.map.erase(it);
+    return true;
+  }
+
+  /// Removes every entry for which pred(key, item) holds; returns how many.
+  template <class Pred>
+  std::size_t erase_if(Pred pred) {
+    std::size_t removed = 0;
+    for (auto& sp : shards_) {
+      Shard& s = *sp;
+      auto lock = s.lock();
+      for (auto it = s.lru.begin(); it != s.lru.end();) {
+        if (pred(it->key, Item{it->value, it->expiry})) {
+          s.bytes -= it->bytes;
+          s.map.erase(it->key);
+          it = s.lru.erase(it);
+          ++removed;
+        } else {
+          ++it;
+        }
+      }
+    }
+    return removed;
+  }
+
+  /// Reclaims entries dead for longer than `grace` (serve-stale keeps them that long).
+  std::size_t sweep_expired(TimePoint now, Duration grace = Duration::zero()) {
+    std::size_t n = erase_if([&](const K&, const Item& item) { return item.expiry + grace <= now; });
+    if (n) shards_[0]->expired.fetch_add(n, std::memory_order_relaxed);
+    return n;
+  }
+
+  /// Visits every entry under its shard's lock: f must not call back into this cache.
+  template <class F>
+  void for_each(F f) {
+    for (auto& sp : shards_) {
+      auto lock = sp->lock();
+      for (const Node& n : sp->lru) f(n.key, Item{n.value, n.expiry});
+    }
+  }
+
+  CacheStats stats() const {
+    CacheStats out;
+    for (auto& sp : shards_) {
+      {
+        std::lock_guard lock(sp->mutex);
+        out.entries += sp->map.size();
+        out.bytes += sp->bytes;
+      }
+      out.evictions += sp->evictions.load(std::memory_order_relaxed);
+      out.expired += sp->expired.load(std::memory_order_relaxed);
+      out.contention += sp->contention.load(std::memory_order_relaxed);
+    }
+    return out;
+  }
+
+  std::size_t shard_count() const noexcept { return shards_.size(); }
+
+ private:
+  struct Node {
+    K key;
+    ValuePtr value;
+    std::size_t bytes;
+    TimePoint expiry;
+  };
+  struct MapHash {
+    HashKey key;
+    std::size_t operator()(const K& k) const noexcept { return KeyHash::hash(key, k); }
+  };
+  /// Invariant: map and lru hold the same keys; bytes is the sum of the nodes' bytes.
+  struct Shard {
+    explicit Shard(MapHash h) : map(16, h) {}
+    mutable std::mutex mutex;
+    std::unordered_map<K, typename std::list<Node>::iterator, MapHash> map;
+    std::list<Node> lru;  ///< most recently used first
+    std::size_t bytes = 0;
+    std::size_t budget = 0;
+    std::atomic<std::uint64_t> evictions{0};
+    std::atomic<std::uint64_t> expired{0};
+    std::atomic<std::uint64_t> contention{0};
+
+    std::unique_lock<std::mutex> lock() {
+      std::unique_lock l(mutex, std::try_to_lock);
+      if (!l.owns_lock()) {
+        contention.fetch_add(1, std::memory_order_relaxed);
+        l.lock();
+      }
+      return l;
+    }
+  };
+
+  Shard& shard_for(const K& k) {
+    return *shards_[KeyHash::hash(key_, k) >> (64 - shard_bits_)];
+  }
+
+  HashKey key_;
+  unsigned shard_bits_;
+  std::vector<std::unique_ptr<Shard>> shards_;
+};
+
+}  // namespace tern::cache

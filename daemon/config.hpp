@@ -1,0 +1,68 @@
+// The validated configuration of ternd. Every field comes from one row of the settings table
+// (settings_table.cpp), which also produces the parser, the defaults, `--dump-config` and the
+// settings section of man/ternd.yaml.5, so that code and documentation cannot drift.
+#pragma once
+
+#include <asio/ip/address.hpp>
+
+#include <cstdint>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace tern::daemon {
+
+/// One address the daemon answers on; UDP and TCP listen on the same address and port.
+struct ListenEndpoint {
+  asio::ip::address address;  ///< a unicast address of this host
+  std::uint16_t port = 53;    ///< 1..65535
+  friend bool operator==(const ListenEndpoint&, const ListenEndpoint&) = default;
+};
+
+/// What access control does with a client: answer, answer REFUSED, or drop without a word.
+enum class AclAction { allow, refuse, deny };
+
+/// One access-control rule; the rule with the longest matching prefix wins.
+struct AclRule {
+  asio::ip::address network;  ///< host bits beyond prefix_length are zero
+  unsigned prefix_length = 0; ///< <= 32 for IPv4, <= 128 for IPv6
+  AclAction action = AclAction::refuse;
+  friend bool operator==(const AclRule&, const AclRule&) = default;
+};
+
+/// RFC 9156 QNAME minimisation mode.
+enum class QnameMinimisation { off, relaxed, strict };
+
+/// The whole configuration; a default-constructed Config is NOT valid: use default_config().
+struct Config {
+  std::vector<ListenEndpoint> listen;            ///< at least one endpoint
+  std::string root_hints;                        ///< zone-file path; empty = built-in IANA hints
+  unsigned threads = 0;                          ///< worker threads; 0 = one per core
+  std::vector<asio::ip::address> outgoing_address; ///< source addresses upstream; empty = any
+  bool query_loopback = false;                   ///< allow authorities on 127/8 and ::1
+  bool do_ip4 = true;                            ///< at least one of do_ip4/do_ip6 is true
+  bool do_ip6 = true;
+  QnameMinimisation qname_minimisation = QnameMinimisation::relaxed;
+  std::uint16_t edns_buffer_size = 1232;         ///< 512..4096, both directions
+  std::vector<AclRule> access_control;           ///< defaults first, then the operator's rules
+  std::uint64_t cache_size = 64ull << 20;        ///< bytes for all caches together
+  unsigned tcp_idle_timeout_ms = 10000;          ///< RFC 7766 idle timeout for client TCP
+  unsigned tcp_max_connections = 1024;           ///< open client TCP connections, all workers
+  int verbosity = 1;                             ///< 0 errors, 1 +warnings/ops, 2 info, 3+ debug
+};
+
+/// A configuration error, located: file and line where known ("--set" for overrides).
+class ConfigError : public std::runtime_error {
+ public:
+  ConfigError(std::string file, int line, const std::string& message);
+  const std::string& file() const noexcept { return file_; }
+  int line() const noexcept { return line_; }  ///< 1-based; 0 when no line applies
+  const std::string& message() const noexcept { return message_; }
+
+ private:
+  std::string file_;
+  int line_;
+  std::string message_;
+};
+
+}  // namespace tern::daemon

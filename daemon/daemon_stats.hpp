@@ -1,0 +1,33 @@
+// Counters of the client side of one worker; atomics so the control side can read them from
+// another thread while the worker runs. Counters only ever go up.
+#pragma once
+
+#include "resolver/dns/wire_check.hpp"
+
+#include <array>
+#include <atomic>
+#include <cstdint>
+
+namespace tern::daemon {
+
+struct DaemonStats {
+  std::atomic<std::uint64_t> queries_udp{0};
+  std::atomic<std::uint64_t> queries_tcp{0};
+  std::array<std::atomic<std::uint64_t>, 16> responses_by_rcode{};  ///< index: rcode (0..15)
+  std::atomic<std::uint64_t> cache_hits{0};
+  std::atomic<std::uint64_t> cache_misses{0};
+  std::atomic<std::uint64_t> dropped_unreadable{0};  ///< shorter than a header: no reply possible
+  std::atomic<std::uint64_t> dropped_responses{0};   ///< QR=1 sent to us: reflection, dropped
+  std::array<std::atomic<std::uint64_t>, dns::wire_error_count> malformed{};  ///< by WireError
+  std::atomic<std::uint64_t> acl_refused{0};
+  std::atomic<std::uint64_t> acl_dropped{0};
+  std::atomic<std::uint64_t> truncated_udp{0};       ///< answers sent with TC=1
+  std::atomic<std::uint64_t> tcp_accepted{0};
+  std::atomic<std::uint64_t> tcp_rejected{0};        ///< over tcp-max-connections
+  std::atomic<std::uint64_t> tcp_idle_closed{0};
+  std::atomic<std::uint64_t> tcp_bad_frames{0};      ///< zero-length or unparsable framing
+
+  static void bump(std::atomic<std::uint64_t>& c) noexcept { c.fetch_add(1, std::memory_order_relaxed); }
+};
+
+}  // namespace tern::daemon

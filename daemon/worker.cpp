@@ -1,0 +1,124 @@
+#include "daemon/worker.hpp"
+
+#include "resolver/log.hpp"
+
+#include <asio/co_spawn.hpp>
+#include <asio/detached.hpp>
+#include <asio/post.hpp>
+#include <asio/steady_timer.hpp>
+#include <asio/use_awaitable.hpp>
+
+namespace tern::daemon {
+
+namespace {
+
+// How cache-size is divided: answers are what clients hit, RRsets make walks short, the
+// infra cache only needs a few entries per server ever asked.
+constexpr unsigned answer_share_pct = 50, rrset_share_pct = 45, infra_share_pct = 5;
+
+resolver::OutgoingAddresses outgoing_from(const Config& config) {
+  resolver::OutgoingAddresses out;
+  for (const auto& a : config.outgoing_address) {
+    if (a.is_v4() && !out.v4) out.v4 = a;
+    if (a.is_v6() && !out.v6) out.v6 = a;
+  }
+  return out;
+}
+
+}  // namespace
+
+SharedState::SharedState(const Config& config, resolver::RootHints h)
+    : hash_key(cache::random_hash_key()),
+      rrsets(config.cache_size / 100 * rrset_share_pct, hash_key, clock, cache::TtlBounds{}),
+      answers(config.cache_size / 100 * answer_share_pct, hash_key, clock, cache::TtlBounds{},
+              cache::TtlBounds{0, 3600}),
+      infra(config.cache_size / 100 * infra_share_pct, hash_key, clock),
+      hints(std::move(h)) {}
+
+resolver::ResolverOptions resolver_options(const Config& config) {
+  resolver::ResolverOptions o;
+  o.query_loopback = config.query_loopback;
+  o.do_ip4 = config.do_ip4;
+  o.do_ip6 = config.do_ip6;
+  o.edns_buffer_size = config.edns_buffer_size;
+  o.qname_minimisation = config.qname_minimisation == QnameMinimisation::off ? resolver::QnameMinimisation::off
+                         : config.qname_minimisation == QnameMinimisation::strict
+                             ? resolver::QnameMinimisation::strict
+                             : resolver::QnameMinimisation::relaxed;
+  return o;
+}
+
+std::shared_ptr<const ClientPolicy> client_policy(const Config& config) {
+  auto policy = std::make_shared<ClientPolicy>();
+  policy->access_control = config.access_control;
+  policy->edns_buffer_size = config.edns_buffer_size;
+  return policy;
+}
+
+Worker::Worker(unsigned index, SharedState& shared, const Config& config)
+    : index_(index),
+      transport_(io_.get_executor(), outgoing_from(config), rng_),
+      resolver_(io_.get_executor(), transport_,
+                resolver::ResolverCaches{shared.rrsets, shared.answers, shared.infra}, shared.inflight,
+                shared.hints, resolver_options(config), rng_, resolver_stats_),
+      handler_(resolver_, stats_, client_policy(config)),
+      tcp_limits_{std::chrono::milliseconds(config.tcp_idle_timeout_ms), config.tcp_max_connections,
+                  &shared.open_tcp_connections} {
+  for (const auto& l : config.listen) {
+    udp_sockets_.push_back(open_udp_socket(io_.get_executor(), {l.address, l.port}));
+    tcp_acceptors_.push_back(open_tcp_acceptor(io_.get_executor(), {l.address, l.port}));
+  }
+}
+
+Worker::~Worker() {
+  if (thread_.joinable()) {
+    io_.stop();
+    thread_.join();
+  }
+}
+
+void Worker::start() {
+  for (auto& s : udp_sockets_) asio::co_spawn(io_, serve_udp(s, handler_, active_), asio::detached);
+  for (auto& a : tcp_acceptors_)
+    asio::co_spawn(io_, serve_tcp(a, handler_, active_, tcp_limits_, stats_), asio::detached);
+  thread_ = std::thread([this] {
+    try {
+      io_.run();
+    } catch (const std::exception& e) {
+      log::error("worker {}: {}", index_, e.what());
+    }
+  });
+}
+
+void Worker::stop(std::chrono::milliseconds drain) {
+  asio::co_spawn(io_, drain_then_stop(drain), asio::detached);
+}
+
+asio::awaitable<void> Worker::drain_then_stop(std::chrono::milliseconds drain) {
+  asio::error_code ignored;
+  for (auto& a : tcp_acceptors_) a.close(ignored);
+  for (auto& s : udp_sockets_) s.cancel(ignored);  // stop receiving; answers still go out
+  asio::steady_timer tick(io_);
+  auto deadline = std::chrono::steady_clock::now() + drain;
+  while (active_.count > 0 && std::chrono::steady_clock::now() < deadline) {
+    tick.expires_after(std::chrono::milliseconds(20));
+    co_await tick.async_wait(asio::use_awaitable);
+  }
+  if (active_.count > 0) log::warning("worker {}: {} queries unanswered at shutdown", index_, active_.count);
+  io_.stop();
+}
+
+void Worker::join() {
+  if (thread_.joinable()) thread_.join();
+}
+
+void Worker::reconfigure(const Config& config) {
+  auto policy = client_policy(config);
+  auto options = resolver_options(config);
+  asio::post(io_, [this, policy, options] {
+    handler_.set_policy(policy);
+    resolver_.set_options(options);
+  });
+}
+
+}  // namespace tern::daemon

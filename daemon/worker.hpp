@@ -1,0 +1,80 @@
+// One worker thread: its own io_context, its own SO_REUSEPORT UDP sockets and TCP acceptors on
+// every listen address, its own upstream transport and CSPRNG. What workers share (caches,
+// in-flight table, hints, the TCP connection count) lives in SharedState, owned by main.
+#pragma once
+
+#include "cache/answer_cache.hpp"
+#include "cache/infra_cache.hpp"
+#include "cache/rrset_cache.hpp"
+#include "daemon/config.hpp"
+#include "daemon/daemon_stats.hpp"
+#include "daemon/query_handler.hpp"
+#include "daemon/tcp_listener.hpp"
+#include "daemon/udp_listener.hpp"
+#include "resolver/inflight.hpp"
+#include "resolver/resolver.hpp"
+#include "resolver/udp_tcp_transport.hpp"
+
+#include <asio/io_context.hpp>
+
+#include <atomic>
+#include <chrono>
+#include <memory>
+#include <thread>
+#include <vector>
+
+namespace tern::daemon {
+
+/// State every worker uses; created once by main before the workers, destroyed after them.
+struct SharedState {
+  SharedState(const Config& config, resolver::RootHints hints);
+  cache::SteadyClock clock;
+  cache::HashKey hash_key;
+  cache::RRsetCache rrsets;
+  cache::AnswerCache answers;
+  cache::InfraCache infra;
+  resolver::InflightTable inflight;
+  resolver::RootHints hints;
+  std::atomic<unsigned> open_tcp_connections{0};
+};
+
+/// The resolver options a Config asks for.
+resolver::ResolverOptions resolver_options(const Config& config);
+/// The client policy a Config asks for.
+std::shared_ptr<const ClientPolicy> client_policy(const Config& config);
+
+class Worker {
+ public:
+  /// Binds every listen endpoint (throws asio::system_error naming none: the caller says which).
+  Worker(unsigned index, SharedState& shared, const Config& config);
+  ~Worker();
+
+  void start();
+  /// Stops accepting, lets queries in flight finish for up to `drain`, then ends the thread.
+  void stop(std::chrono::milliseconds drain);
+  void join();
+  /// Applies a reloaded configuration's reloadable parts, on the worker's own thread.
+  void reconfigure(const Config& config);
+
+  const DaemonStats& stats() const noexcept { return stats_; }
+  const resolver::ResolverStats& resolver_stats() const noexcept { return resolver_stats_; }
+
+ private:
+  asio::awaitable<void> drain_then_stop(std::chrono::milliseconds drain);
+
+  unsigned index_;
+  asio::io_context io_{1};
+  resolver::SecureRandom rng_;
+  resolver::ResolverStats resolver_stats_;
+  DaemonStats stats_;
+  resolver::UdpTcpTransport transport_;
+  resolver::Resolver resolver_;
+  QueryHandler handler_;
+  ActiveQueries active_;
+  TcpLimits tcp_limits_;
+  std::vector<asio::ip::udp::socket> udp_sockets_;
+  std::vector<asio::ip::tcp::acceptor> tcp_acceptors_;
+  std::thread thread_;
+};
+
+}  // namespace tern::daemon

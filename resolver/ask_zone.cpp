@@ -1,0 +1,103 @@
+// Asking one zone's servers a question: choose a server, exchange, learn from the result, try
+// the next one. Only a reply that classifies as usable leaves this function.
+#include "resolver/limits.hpp"
+#include "resolver/log.hpp"
+#include "resolver/resolver.hpp"
+#include "resolver/scrub.hpp"
+#include "resolver/selection.hpp"
+
+#include <algorithm>
+
+namespace tern::resolver {
+
+namespace {
+
+ServerFeedback feedback_for(ExchangeStatus status) {
+  switch (status) {
+    case ExchangeStatus::timeout: return ServerFeedback::timeout;
+    case ExchangeStatus::unreachable: return ServerFeedback::unreachable;
+    case ExchangeStatus::tcp_failed: return ServerFeedback::tcp_failed;
+    default: return ServerFeedback::unreachable;
+  }
+}
+
+ServerFeedback feedback_for_rcode(std::uint16_t rcode) {
+  switch (rcode) {
+    case dns::rcode::servfail: return ServerFeedback::servfail;
+    case dns::rcode::refused: return ServerFeedback::refused;
+    case dns::rcode::formerr: return ServerFeedback::formerr;
+    default: return ServerFeedback::notimp;
+  }
+}
+
+}  // namespace
+
+asio::awaitable<std::optional<Resolver::Answered>> Resolver::ask_zone(ZoneCut& cut,
+                                                                     const dns::Question& ask,
+                                                                     Budget& budget) {
+  std::vector<asio::ip::address> tried;
+  unsigned sent = 0;
+  while (sent < limits::max_attempts_per_cut) {
+    std::vector<asio::ip::address> fresh;
+    for (const auto& a : cut.addresses)
+      if (std::find(tried.begin(), tried.end(), a) == tried.end()) fresh.push_back(a);
+    if (fresh.empty()) {
+      if (!co_await resolve_next_ns(cut, budget)) co_return std::nullopt;
+      continue;
+    }
+    if (budget.upstream >= limits::max_upstream_queries) {
+      budget.limit = "max-upstream-queries";
+      co_return std::nullopt;
+    }
+    if (std::chrono::steady_clock::now() >= budget.deadline) {
+      budget.limit = "resolution-deadline";
+      co_return std::nullopt;
+    }
+    std::vector<Candidate> candidates;
+    for (const auto& a : fresh) candidates.push_back(Candidate{caches_.infra.find(address_key(a))});
+    const cache::TimePoint now = caches_.infra.clock().now();
+    const std::size_t pick = choose_server(candidates, now, rng_);
+    const asio::ip::address server = fresh[pick];
+    const std::optional<cache::ServerStats>& known = candidates[pick].stats;
+
+    ExchangeRequest request{server, 53, ask, upstream_timeout(known),
+                            known && known->edns_unsupported ? std::uint16_t{0} : options_.edns_buffer_size};
+    ++budget.upstream;
+    ++sent;
+    stats_.upstream_queries.fetch_add(1, std::memory_order_relaxed);
+    ExchangeResult result = co_await transport_.exchange(request);
+    stats_.mismatched_replies.fetch_add(result.mismatched, std::memory_order_relaxed);
+    stats_.malformed_replies.fetch_add(result.malformed, std::memory_order_relaxed);
+    if (result.over_tcp) stats_.tcp_fallbacks.fetch_add(1, std::memory_order_relaxed);
+
+    ServerFeedback feedback = ServerFeedback::ok;
+    Classification cls;
+    cache::ServerStats learnt = known.value_or(cache::ServerStats{});
+    if (result.status != ExchangeStatus::ok) {
+      feedback = feedback_for(result.status);
+      if (result.status == ExchangeStatus::timeout) stats_.upstream_timeouts.fetch_add(1, std::memory_order_relaxed);
+      if (result.status == ExchangeStatus::unreachable) stats_.upstream_unreachable.fetch_add(1, std::memory_order_relaxed);
+    } else if (result.reply.rcode == dns::rcode::formerr && request.edns_size != 0) {
+      // RFC 6891 §7: a server that does not know EDNS says FORMERR; ask it again without.
+      learnt.edns_unsupported = true;
+      caches_.infra.store(address_key(server), learn(learnt, ServerFeedback::formerr, result.rtt, now));
+      continue;
+    } else {
+      stats_.scrubbed_records.fetch_add(scrub(result.reply, ask, cut.zone), std::memory_order_relaxed);
+      cls = classify(result.reply, ask, cut.zone);
+      if (cls.kind == ResponseKind::rcode) feedback = feedback_for_rcode(result.reply.rcode);
+      else if (cls.kind == ResponseKind::lame) feedback = ServerFeedback::lame;
+    }
+    caches_.infra.store(address_key(server), learn(learnt, feedback, result.rtt, now));
+    log::debug("{} {} @{} (zone {}): {} in {} us{}", ask.name.to_text(), dns::type_to_text(ask.type),
+               server.to_string(), cut.zone.to_text(),
+               feedback == ServerFeedback::ok ? to_string(cls.kind) : to_string(feedback),
+               result.rtt.count(), result.over_tcp ? " over TCP" : "");
+    if (feedback == ServerFeedback::ok)
+      co_return Answered{std::move(result.reply), std::move(cls), server.to_string()};
+    tried.push_back(server);
+  }
+  co_return std::nullopt;
+}
+
+}  // namespace tern::resolver

@@ -1,0 +1,107 @@
+#include "resolver/classify.hpp"
+
+#include "resolver/limits.hpp"
+
+#include <algorithm>
+
+namespace tern::resolver {
+
+std::string_view to_string(ResponseKind k) noexcept {
+  switch (k) {
+    case ResponseKind::answer: return "answer";
+    case ResponseKind::cname: return "cname";
+    case ResponseKind::referral: return "referral";
+    case ResponseKind::nxdomain: return "nxdomain";
+    case ResponseKind::nodata: return "nodata";
+    case ResponseKind::lame: return "lame";
+    case ResponseKind::rcode: return "rcode";
+  }
+  return "unknown";
+}
+
+namespace {
+
+std::vector<dns::Record> select(const std::vector<dns::Record>& section, auto pred) {
+  std::vector<dns::Record> out;
+  std::copy_if(section.begin(), section.end(), std::back_inserter(out), pred);
+  return out;
+}
+
+/// Follows the answer section from the question; returns false when a final RRset was found.
+bool follow_chain(const dns::Message& reply, const dns::Question& asked, Classification& c) {
+  dns::Name current = asked.name;
+  std::vector<dns::Name> seen{current};
+  for (unsigned hop = 0; hop <= limits::max_cname_hops; ++hop) {
+    auto final_set = select(reply.answer, [&](const dns::Record& r) {
+      return r.owner == current && (r.type == asked.type || asked.type == dns::rrtype::ANY);
+    });
+    if (!final_set.empty()) {
+      c.chain.insert(c.chain.end(), final_set.begin(), final_set.end());
+      c.target = current;
+      return false;
+    }
+    auto link = std::find_if(reply.answer.begin(), reply.answer.end(), [&](const dns::Record& r) {
+      return r.owner == current && r.type == dns::rrtype::CNAME;
+    });
+    if (link == reply.answer.end()) break;
+    auto next = dns::rdata_target(*link);
+    if (!next) break;
+    c.chain.push_back(*link);
+    current = *next;
+    if (std::find(seen.begin(), seen.end(), current) != seen.end()) break;  // loop: walk decides
+    seen.push_back(current);
+  }
+  c.target = current;
+  return true;
+}
+
+}  // namespace
+
+Classification classify(const dns::Message& reply, const dns::Question& asked,
+                        const dns::Name& zone_cut) {
+  Classification c;
+  c.target = asked.name;
+  if (reply.rcode != dns::rcode::noerror && reply.rcode != dns::rcode::nxdomain) {
+    c.kind = ResponseKind::rcode;
+    return c;
+  }
+  if (!follow_chain(reply, asked, c)) {
+    c.kind = ResponseKind::answer;
+    return c;
+  }
+  c.soa = select(reply.authority, [&](const dns::Record& r) {
+    return r.type == dns::rrtype::SOA && c.target.is_subdomain_of(r.owner);
+  });
+  if (reply.rcode == dns::rcode::nxdomain) {
+    c.kind = ResponseKind::nxdomain;
+    return c;
+  }
+  auto ns = select(reply.authority, [](const dns::Record& r) { return r.type == dns::rrtype::NS; });
+  if (!ns.empty() && c.soa.empty() && c.chain.empty()) {
+    // The deepest NS owner is the delegation; it must lie strictly below the zone we asked
+    // (an upward or sideways referral is lame: it is how referral loops are built).
+    dns::Name child = ns.front().owner;
+    for (const auto& r : ns)
+      if (r.owner.label_count() > child.label_count()) child = r.owner;
+    if (child != zone_cut && child.is_subdomain_of(zone_cut) && c.target.is_subdomain_of(child)) {
+      c.kind = ResponseKind::referral;
+      c.child_zone = child;
+      c.ns = select(ns, [&](const dns::Record& r) { return r.owner == child; });
+      c.glue = select(reply.additional, [&](const dns::Record& r) {
+        return std::any_of(c.ns.begin(), c.ns.end(), [&](const dns::Record& n) {
+          return dns::rdata_target(n) == r.owner;
+        });
+      });
+      return c;
+    }
+  }
+  if (!c.chain.empty()) {
+    // The chain left this reply; a NODATA for its end is only believable with an SOA for it.
+    c.kind = c.soa.empty() ? ResponseKind::cname : ResponseKind::nodata;
+    return c;
+  }
+  c.kind = (reply.aa || !c.soa.empty()) ? ResponseKind::nodata : ResponseKind::lame;
+  return c;
+}
+
+}  // namespace tern::resolver

@@ -1,0 +1,46 @@
+// Every budget one client query may spend, in one place, each with the attack it stops.
+// Hitting any of them ends the resolution with SERVFAIL: never more traffic.
+#pragma once
+
+#include <chrono>
+
+namespace tern::resolver::limits {
+
+/// Upstream queries per client query, sub-resolutions included. Stops NXNSAttack-style
+/// amplification (a referral to many glue-less names) and referral storms (Unbound: 64ish).
+inline constexpr unsigned max_upstream_queries = 50;
+
+/// Referrals followed per name. Stops referral loops and endless delegation chains.
+inline constexpr unsigned max_referrals = 24;
+
+/// CNAME links followed per client query. Stops CNAME loops and long alias chains (BIND: 16,
+/// Unbound: 11); a loop is also caught directly by remembering the names seen.
+inline constexpr unsigned max_cname_hops = 12;
+
+/// Glue-less NS names resolved per zone cut. NXNSAttack (2020): a referral to many NS names
+/// without glue makes a naive resolver query each one; one reachable name is enough.
+inline constexpr unsigned max_ns_lookups_per_cut = 3;
+
+/// NS-name resolutions per client query, over all cuts. Bounds fan-out across the walk.
+inline constexpr unsigned max_ns_lookups = 6;
+
+/// Nesting of sub-resolutions (resolving an NS name that needs an NS name resolved ...).
+/// Stops TsuNAME-style cyclic dependencies from recursing without end.
+inline constexpr unsigned max_subresolution_depth = 4;
+
+/// QNAME-minimisation steps per name (RFC 9156 §2.3 MAX_MINIMISE_COUNT): a name with many
+/// labels must not become one query per label.
+inline constexpr unsigned max_minimise_steps = 10;
+
+/// Attempts against one zone's servers before giving up on it.
+inline constexpr unsigned max_attempts_per_cut = 6;
+
+/// Whole-walk deadline: a client gives up after a few seconds anyway.
+inline constexpr std::chrono::milliseconds resolution_deadline{10000};
+
+/// Upstream timeout bounds; the timeout itself follows the server's smoothed RTT.
+inline constexpr std::chrono::milliseconds min_upstream_timeout{150};
+inline constexpr std::chrono::milliseconds max_upstream_timeout{1500};
+inline constexpr std::chrono::milliseconds tcp_upstream_timeout{3000};
+
+}  // namespace tern::resolver::limits

@@ -1,0 +1,40 @@
+// What a resolution produces: a value, never an exception.
+#pragma once
+
+#include "resolver/dns/message.hpp"
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace tern::resolver {
+
+/// RFC 8914 Extended DNS Error codes tern sets.
+namespace ede {
+inline constexpr std::uint16_t other = 0;
+inline constexpr std::uint16_t stale_answer = 3;
+inline constexpr std::uint16_t prohibited = 18;
+inline constexpr std::uint16_t no_reachable_authority = 22;
+inline constexpr std::uint16_t network_error = 23;
+}  // namespace ede
+
+/// The result of resolving one question.
+struct Outcome {
+  std::uint16_t rcode = dns::rcode::servfail;
+  std::vector<dns::Record> answer;     ///< CNAME chain then the final RRset; TTLs as served
+  std::vector<dns::Record> authority;  ///< SOA for NXDOMAIN/NODATA
+  std::optional<std::uint16_t> ede;    ///< set on SERVFAIL (why) and stale answers
+  std::string ede_text;                ///< human-readable detail for the EDE option
+  unsigned upstream_queries = 0;       ///< spent by this resolution, sub-resolutions included
+  bool from_cache = false;
+
+  static Outcome servfail(std::uint16_t code, std::string text) {
+    Outcome o;
+    o.ede = code;
+    o.ede_text = std::move(text);
+    return o;
+  }
+};
+
+}  // namespace tern::resolver

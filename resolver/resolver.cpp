@@ -1,0 +1,192 @@
+#include "resolver/resolver.hpp"
+
+#include "resolver/limits.hpp"
+#include "resolver/log.hpp"
+
+
+#include <algorithm>
+
+namespace tern::resolver {
+
+Resolver::Resolver(asio::any_io_executor executor, UpstreamTransport& transport,
+                   ResolverCaches caches, InflightTable& inflight, const RootHints& hints,
+                   ResolverOptions options, SecureRandom& rng, ResolverStats& stats)
+    : executor_(std::move(executor)), transport_(transport), caches_(caches), hints_(hints),
+      options_(options), rng_(rng), stats_(stats), inflight_(inflight) {}
+
+namespace {
+
+/// Records as a client sees them after `age` seconds in the cache.
+std::vector<dns::Record> aged(const std::vector<dns::Record>& records, std::uint32_t age) {
+  std::vector<dns::Record> out = records;
+  for (auto& rr : out) rr.ttl = rr.ttl > age ? rr.ttl - age : 0;
+  return out;
+}
+
+}  // namespace
+
+asio::awaitable<Outcome> Resolver::resolve(dns::Question question) {
+  if (auto hit = caches_.answers.find(question)) {
+    Outcome out;
+    out.rcode = hit->entry->rcode;
+    out.answer = aged(hit->entry->answer, hit->age);
+    out.authority = aged(hit->entry->authority, hit->age);
+    out.from_cache = true;
+    co_return out;
+  }
+  // RFC 5452 §5 (birthday attacks) and plain thrift: one walk per question in flight.
+  Outcome shared;
+  auto flight = co_await inflight_.join(question, executor_, shared);
+  if (!flight) {
+    stats_.coalesced.fetch_add(1, std::memory_order_relaxed);
+    shared.upstream_queries = 0;
+    co_return shared;
+  }
+  Budget budget;
+  budget.deadline = std::chrono::steady_clock::now() + limits::resolution_deadline;
+  Outcome out;
+  try {
+    out = co_await walk(question, budget);
+  } catch (const std::exception& e) {
+    log::error("resolving {} {}: {}", question.name.to_text(), dns::type_to_text(question.type), e.what());
+    out = Outcome::servfail(ede::other, "internal error");
+  }
+  out.upstream_queries = budget.upstream;
+  if (!budget.limit.empty()) {
+    stats_.limit_hits.fetch_add(1, std::memory_order_relaxed);
+    log::info("{} {}: limit {} reached", question.name.to_text(), dns::type_to_text(question.type), budget.limit);
+  }
+  if (out.rcode == dns::rcode::noerror || out.rcode == dns::rcode::nxdomain)
+    caches_.answers.insert(question, out.rcode, out.answer, out.authority);
+  flight->finish(out);
+  co_return out;
+}
+
+asio::awaitable<Outcome> Resolver::walk(const dns::Question& question, Budget& budget) {
+  Outcome out;
+  out.rcode = dns::rcode::noerror;
+  dns::Question current = question;
+  std::vector<dns::Name> seen{question.name};
+  for (unsigned hop = 0;; ++hop) {
+    Step step = co_await resolve_name(current, budget);
+    out.answer.insert(out.answer.end(), step.records.begin(), step.records.end());
+    switch (step.kind) {
+      case StepKind::answer:
+        co_return out;
+      case StepKind::nxdomain:
+        out.rcode = dns::rcode::nxdomain;
+        [[fallthrough]];
+      case StepKind::nodata:
+        out.authority = std::move(step.soa);
+        co_return out;
+      case StepKind::failed:
+        co_return Outcome::servfail(step.ede, std::move(step.why));
+      case StepKind::cname:
+        break;
+    }
+    if (hop + 1 >= limits::max_cname_hops) {
+      budget.limit = "max-cname-hops";
+      co_return Outcome::servfail(ede::other, "CNAME chain too long");
+    }
+    if (std::find(seen.begin(), seen.end(), step.target) != seen.end())
+      co_return Outcome::servfail(ede::other, "CNAME loop at " + step.target.to_text());
+    seen.push_back(step.target);
+    current.name = step.target;
+  }
+}
+
+std::optional<Resolver::Step> Resolver::step_from_cache(const dns::Question& q) {
+  if (auto hit = caches_.answers.find(q)) {
+    Step step;
+    step.records = aged(hit->entry->answer, hit->age);
+    step.soa = aged(hit->entry->authority, hit->age);
+    step.kind = hit->entry->rcode == dns::rcode::nxdomain ? StepKind::nxdomain
+                : (!step.records.empty() && step.records.back().type == q.type) ? StepKind::answer
+                                                                                : StepKind::nodata;
+    return step;
+  }
+  // Only answer-ranked data is served (RFC 2181 §5.4.1): glue and referral NS sets guide the
+  // walk but are never handed to clients.
+  auto answerable = [&](std::uint16_t type) -> std::shared_ptr<const cache::RRset> {
+    auto set = caches_.rrsets.find(q.name, type);
+    return set && set->trust >= cache::Trust::answer_nonauth ? set : nullptr;
+  };
+  auto served = [&](const cache::RRset& set) {
+    std::vector<dns::Record> records = set.records;
+    for (auto& rr : records) rr.ttl = caches_.rrsets.remaining_ttl(set);
+    return records;
+  };
+  if (auto set = answerable(q.type)) return Step{StepKind::answer, served(*set), q.name, {}, 0, {}};
+  if (q.type != dns::rrtype::CNAME) {
+    if (auto set = answerable(dns::rrtype::CNAME)) {
+      if (auto target = dns::rdata_target(set->records.front()))
+        return Step{StepKind::cname, served(*set), *target, {}, 0, {}};
+    }
+  }
+  return std::nullopt;
+}
+
+asio::awaitable<Resolver::Step> Resolver::resolve_name(const dns::Question& q, Budget& budget) {
+  if (auto cached = step_from_cache(q)) co_return *cached;
+  // A DS record lives at the parent side of a cut (RFC 4035 §3.1.4.1).
+  const dns::Name start = q.type == dns::rrtype::DS ? q.name.parent() : q.name;
+  ZoneCut cut = co_await closest_cut(start, budget);
+  bool minimise = options_.qname_minimisation != QnameMinimisation::off && q.type != dns::rrtype::DS;
+  std::size_t revealed = cut.zone.label_count();  // RFC 9156: labels of q.name shown so far
+  unsigned minimise_steps = 0, referrals = 0;
+  while (true) {
+    dns::Question ask = q;
+    bool minimised = false;
+    std::size_t next = std::max(revealed, cut.zone.label_count()) + 1;
+    if (minimise && next < q.name.label_count() && minimise_steps < limits::max_minimise_steps) {
+      // RFC 9156 §3: one more label than the cut, type A (NS draws odd answers from some).
+      ask = dns::Question{q.name.suffix(next), dns::rrtype::A, q.klass};
+      minimised = true;
+      ++minimise_steps;
+    }
+    auto got = co_await ask_zone(cut, ask, budget);
+    if (!got) {
+      if (minimised && budget.limit.empty() && options_.qname_minimisation == QnameMinimisation::relaxed) {
+        minimise = false;  // relaxed: a server that fails on the short name may take the full one
+        continue;
+      }
+      co_return Step{StepKind::failed, {}, q.name, {}, budget.limit.empty() ? ede::no_reachable_authority : ede::other,
+                     budget.limit.empty() ? "no reachable authority for " + cut.zone.to_text()
+                                          : "limit " + budget.limit + " reached"};
+    }
+    Classification& cls = got->cls;
+    if (cls.kind == ResponseKind::referral) {
+      if (++referrals > limits::max_referrals) {
+        budget.limit = "max-referrals";
+        co_return Step{StepKind::failed, {}, q.name, {}, ede::other, "too many referrals"};
+      }
+      store_rrsets(cls.ns, cache::Trust::referral, got->server);
+      store_rrsets(cls.glue, cache::Trust::glue, got->server);
+      cut = make_cut(cls.child_zone, cls.ns, cls.glue);
+      revealed = cut.zone.label_count();
+      continue;
+    }
+    if (minimised) {
+      if (cls.kind == ResponseKind::nxdomain && options_.qname_minimisation == QnameMinimisation::strict) {
+        // RFC 8020: nothing exists below a name that does not exist.
+        co_return Step{StepKind::nxdomain, {}, q.name, cls.soa, 0, {}};
+      }
+      if (cls.kind == ResponseKind::nxdomain || cls.kind == ResponseKind::cname) {
+        minimise = false;  // broken empty-non-terminal handling, or an alias: ask in full
+      } else {
+        revealed = ask.name.label_count();  // it exists and is no cut: show one more label
+      }
+      continue;
+    }
+    auto trust = got->reply.aa ? cache::Trust::answer_auth : cache::Trust::answer_nonauth;
+    store_rrsets(cls.chain, trust, got->server);
+    switch (cls.kind) {
+      case ResponseKind::answer: co_return Step{StepKind::answer, cls.chain, cls.target, {}, 0, {}};
+      case ResponseKind::cname: co_return Step{StepKind::cname, cls.chain, cls.target, {}, 0, {}};
+      case ResponseKind::nxdomain: co_return Step{StepKind::nxdomain, cls.chain, cls.target, cls.soa, 0, {}};
+      default: co_return Step{StepKind::nodata, cls.chain, cls.target, cls.soa, 0, {}};
+    }
+  }
+}
+
+}  // namespace tern::resolver

@@ -1,0 +1,142 @@
+// The iterative walk (RFC 1034 §5.3.3), one coroutine per client question: find the closest
+// known zone cut, ask its servers, follow referrals down and CNAMEs across, and cache what is
+// learnt on the way. Decisions are the pure functions of classify/scrub/selection; all network
+// traffic goes through UpstreamTransport. One Resolver per worker thread (not thread-safe);
+// the caches it uses are shared between workers and are.
+#pragma once
+
+#include "cache/answer_cache.hpp"
+#include "cache/infra_cache.hpp"
+#include "cache/rrset_cache.hpp"
+#include "resolver/classify.hpp"
+#include "resolver/inflight.hpp"
+#include "resolver/outcome.hpp"
+#include "resolver/root_hints.hpp"
+#include "resolver/secure_random.hpp"
+#include "resolver/upstream_transport.hpp"
+
+#include <asio/any_io_executor.hpp>
+#include <asio/awaitable.hpp>
+#include <asio/ip/address.hpp>
+#include <asio/steady_timer.hpp>
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+namespace tern::resolver {
+
+/// RFC 9156 mode (mirrors the `qname-minimisation` setting).
+enum class QnameMinimisation { off, relaxed, strict };
+
+/// What the walk may do, from the configuration.
+struct ResolverOptions {
+  bool query_loopback = false;  ///< authorities on 127/8 and ::1 may be asked (the lab)
+  bool do_ip4 = true;
+  bool do_ip6 = true;
+  QnameMinimisation qname_minimisation = QnameMinimisation::relaxed;
+  std::uint16_t edns_buffer_size = 1232;  ///< advertised upstream (DNS Flag Day 2020)
+};
+
+/// Counters of one worker's resolver; atomics so that another thread may read them.
+struct ResolverStats {
+  std::atomic<std::uint64_t> upstream_queries{0};
+  std::atomic<std::uint64_t> upstream_timeouts{0};
+  std::atomic<std::uint64_t> upstream_unreachable{0};
+  std::atomic<std::uint64_t> tcp_fallbacks{0};
+  std::atomic<std::uint64_t> mismatched_replies{0};  ///< spoofing near-misses
+  std::atomic<std::uint64_t> malformed_replies{0};
+  std::atomic<std::uint64_t> scrubbed_records{0};
+  std::atomic<std::uint64_t> coalesced{0};   ///< client questions that waited on another's walk
+  std::atomic<std::uint64_t> limit_hits{0};  ///< walks ended by a limits.hpp budget
+};
+
+/// The shared caches a resolver reads and fills.
+struct ResolverCaches {
+  cache::RRsetCache& rrsets;
+  cache::AnswerCache& answers;
+  cache::InfraCache& infra;
+};
+
+class Resolver {
+ public:
+  Resolver(asio::any_io_executor executor, UpstreamTransport& transport, ResolverCaches caches,
+           InflightTable& inflight, const RootHints& hints, ResolverOptions options,
+           SecureRandom& rng, ResolverStats& stats);
+
+  /// Answers one question: from the answer cache, by joining an identical walk in flight, or
+  /// by walking. Never throws; failures are SERVFAIL outcomes with an EDE code.
+  asio::awaitable<Outcome> resolve(dns::Question question);
+
+  void set_options(const ResolverOptions& options) { options_ = options; }
+
+ private:
+  /// Everything one client question may still spend (limits.hpp), shared by sub-resolutions.
+  struct Budget {
+    unsigned upstream = 0;                    ///< queries sent so far
+    unsigned ns_lookups = 0;                  ///< glue-less NS names resolved so far
+    unsigned depth = 0;                       ///< current sub-resolution nesting
+    std::vector<dns::Name> resolving;         ///< NS names being resolved up the stack
+    std::chrono::steady_clock::time_point deadline;
+    std::string limit;                        ///< the limit that ended the walk, if one did
+  };
+  /// A zone and the servers that may be asked about it.
+  struct ZoneCut {
+    dns::Name zone;
+    std::vector<asio::ip::address> addresses;  ///< usable addresses, no duplicates
+    std::vector<dns::Name> unresolved;         ///< NS names with no usable address yet
+    unsigned lookups = 0;                      ///< glue-less NS names resolved for this cut
+  };
+  /// A usable reply from one of a cut's servers.
+  struct Answered {
+    dns::Message reply;
+    Classification cls;
+    std::string server;
+  };
+  enum class StepKind { answer, cname, nxdomain, nodata, failed };
+  /// The result of resolving one name (without following CNAMEs out of it).
+  struct Step {
+    StepKind kind = StepKind::failed;
+    std::vector<dns::Record> records;  ///< CNAMEs then final RRset, TTLs as to be served
+    dns::Name target;                  ///< cname: where the chain continues
+    std::vector<dns::Record> soa;      ///< nxdomain/nodata
+    std::uint16_t ede = ede::other;
+    std::string why;
+  };
+
+  asio::awaitable<Outcome> walk(const dns::Question& question, Budget& budget);
+  asio::awaitable<Step> resolve_name(const dns::Question& question, Budget& budget);
+  std::optional<Step> step_from_cache(const dns::Question& question);
+  asio::awaitable<std::optional<Answered>> ask_zone(ZoneCut& cut, const dns::Question& ask,
+                                                   Budget& budget);
+  asio::awaitable<bool> resolve_next_ns(ZoneCut& cut, Budget& budget);
+  asio::awaitable<ZoneCut> closest_cut(const dns::Name& name, Budget& budget);
+  asio::awaitable<ZoneCut> prime(Budget& budget);
+  ZoneCut make_cut(const dns::Name& zone, const std::vector<dns::Record>& ns,
+                   const std::vector<dns::Record>& glue);
+  std::optional<ZoneCut> cut_from_cache(const dns::Name& zone);
+  bool usable(const asio::ip::address& address) const;
+  void store_rrsets(const std::vector<dns::Record>& records, cache::Trust trust,
+                    const std::string& source);
+
+  asio::any_io_executor executor_;
+  UpstreamTransport& transport_;
+  ResolverCaches caches_;
+  const RootHints& hints_;
+  ResolverOptions options_;
+  SecureRandom& rng_;
+  ResolverStats& stats_;
+  InflightTable& inflight_;
+};
+
+/// The address in an A or AAAA record; nullopt for other types or malformed RDATA.
+std::optional<asio::ip::address> record_address(const dns::Record& rr);
+/// Network-order octets of an address: the key of the infra cache.
+std::string address_key(const asio::ip::address& address);
+
+}  // namespace tern::resolver

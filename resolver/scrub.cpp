@@ -1,0 +1,69 @@
+#include "resolver/scrub.hpp"
+
+#include "resolver/limits.hpp"
+
+#include <algorithm>
+#include <vector>
+
+namespace tern::resolver {
+
+namespace {
+
+template <class Keep>
+std::size_t keep_only(std::vector<dns::Record>& section, Keep keep) {
+  auto before = section.size();
+  std::erase_if(section, [&](const dns::Record& r) { return !keep(r); });
+  return before - section.size();
+}
+
+/// The names of the CNAME chain starting at the question, as far as in-zone CNAMEs reach.
+std::vector<dns::Name> chain_names(const dns::Message& reply, const dns::Question& asked,
+                                   const dns::Name& zone_cut) {
+  std::vector<dns::Name> names{asked.name};
+  for (unsigned hop = 0; hop < limits::max_cname_hops; ++hop) {
+    auto link = std::find_if(reply.answer.begin(), reply.answer.end(), [&](const dns::Record& r) {
+      return r.type == dns::rrtype::CNAME && r.owner == names.back() &&
+             r.owner.is_subdomain_of(zone_cut);
+    });
+    if (link == reply.answer.end()) break;
+    auto target = dns::rdata_target(*link);
+    if (!target || std::find(names.begin(), names.end(), *target) != names.end()) break;
+    names.push_back(*target);
+  }
+  return names;
+}
+
+}  // namespace
+
+std::size_t scrub(dns::Message& reply, const dns::Question& asked, const dns::Name& zone_cut) {
+  auto in_zone = [&](const dns::Record& r) {
+    return r.klass == asked.klass && r.owner.is_subdomain_of(zone_cut);
+  };
+  const std::vector<dns::Name> chain = chain_names(reply, asked, zone_cut);
+  const dns::Name& last = chain.back();
+  auto on_chain = [&](const dns::Name& n) {
+    return std::find(chain.begin(), chain.end(), n) != chain.end();
+  };
+
+  std::size_t removed = keep_only(reply.answer, [&](const dns::Record& r) {
+    return in_zone(r) && on_chain(r.owner) &&
+           (r.type == dns::rrtype::CNAME || r.type == asked.type || asked.type == dns::rrtype::ANY);
+  });
+  removed += keep_only(reply.authority, [&](const dns::Record& r) {
+    return in_zone(r) && (r.type == dns::rrtype::NS || r.type == dns::rrtype::SOA) &&
+           last.is_subdomain_of(r.owner);
+  });
+  // Addresses are kept for NS names of the answer (priming: ". NS") or of the authority section.
+  std::vector<dns::Name> ns_targets;
+  for (const auto* section : {&reply.answer, &reply.authority})
+    for (const auto& r : *section)
+      if (auto t = r.type == dns::rrtype::NS ? dns::rdata_target(r) : std::nullopt)
+        ns_targets.push_back(*t);
+  removed += keep_only(reply.additional, [&](const dns::Record& r) {
+    return in_zone(r) && (r.type == dns::rrtype::A || r.type == dns::rrtype::AAAA) &&
+           std::find(ns_targets.begin(), ns_targets.end(), r.owner) != ns_targets.end();
+  });
+  return removed;
+}
+
+}  // namespace tern::resolver

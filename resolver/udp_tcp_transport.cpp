@@ -1,0 +1,173 @@
+#include "resolver/udp_tcp_transport.hpp"
+
+#include "resolver/limits.hpp"
+
+#include <asio/experimental/as_tuple.hpp>
+#include <asio/connect.hpp>
+#include <asio/experimental/awaitable_operators.hpp>
+#include <asio/ip/tcp.hpp>
+#include <asio/ip/udp.hpp>
+#include <asio/read.hpp>
+#include <asio/steady_timer.hpp>
+#include <asio/use_awaitable.hpp>
+#include <asio/write.hpp>
+
+#include <array>
+#include <vector>
+
+namespace tern::resolver {
+
+using namespace asio::experimental::awaitable_operators;
+using asio::ip::tcp;
+using asio::ip::udp;
+using Clock = std::chrono::steady_clock;
+constexpr auto use_tuple = asio::experimental::as_tuple(asio::use_awaitable);
+
+std::string_view to_string(ExchangeStatus s) noexcept {
+  switch (s) {
+    case ExchangeStatus::ok: return "ok";
+    case ExchangeStatus::timeout: return "timeout";
+    case ExchangeStatus::unreachable: return "unreachable";
+    case ExchangeStatus::tcp_failed: return "tcp-failed";
+    case ExchangeStatus::error: return "error";
+  }
+  return "unknown";
+}
+
+bool reply_matches(const dns::Message& reply, std::uint16_t id, const dns::Question& question) {
+  return reply.qr && reply.id == id && reply.opcode == dns::opcode_query &&
+         reply.questions.size() == 1 && reply.questions.front() == question;
+}
+
+std::optional<asio::ip::address> UdpTcpTransport::source_for(const asio::ip::address& server) const {
+  return server.is_v4() ? outgoing_.v4 : outgoing_.v6;
+}
+
+namespace {
+
+/// Binds to a random port from the CSPRNG (RFC 5452 §9.2: all of 1024..65535); after a few
+/// collisions, lets the kernel pick one (Linux also randomises).
+void bind_random_port(udp::socket& sock, const asio::ip::address& source, SecureRandom& rng,
+                      asio::error_code& ec) {
+  for (int attempt = 0; attempt < 8; ++attempt) {
+    auto port = static_cast<std::uint16_t>(1024 + rng.below(65536 - 1024));
+    sock.bind(udp::endpoint(source, port), ec);
+    if (ec != asio::error::address_in_use) return;
+  }
+  sock.bind(udp::endpoint(source, 0), ec);
+}
+
+bool is_unreachable(const asio::error_code& ec) {
+  return ec == asio::error::connection_refused || ec == asio::error::host_unreachable ||
+         ec == asio::error::network_unreachable;
+}
+
+}  // namespace
+
+asio::awaitable<ExchangeResult> UdpTcpTransport::exchange(const ExchangeRequest& request) {
+  ExchangeResult result;
+  const std::uint16_t id = rng_.u16();
+  const std::vector<std::uint8_t> query = dns::build_query(request.question, id, request.edns_size);
+  const udp::endpoint server(request.server, request.port);
+  udp::socket sock(executor_);
+  asio::error_code ec;
+  sock.open(server.protocol(), ec);
+  if (!ec) {
+    auto source = source_for(request.server);
+    bind_random_port(sock, source ? *source : (server.protocol() == udp::v4()
+                                                   ? asio::ip::address(asio::ip::address_v4::any())
+                                                   : asio::ip::address(asio::ip::address_v6::any())),
+                     rng_, ec);
+  }
+  if (!ec) sock.connect(server, ec);
+  if (ec) co_return result;  // status error
+  const auto start = Clock::now();
+  auto [send_ec, sent] = co_await sock.async_send(asio::buffer(query), use_tuple);
+  if (send_ec) {
+    result.status = is_unreachable(send_ec) ? ExchangeStatus::unreachable : ExchangeStatus::error;
+    co_return result;
+  }
+  asio::steady_timer deadline(executor_, start + request.timeout);
+  std::vector<std::uint8_t> buffer(65535);
+  while (true) {
+    auto event = co_await (sock.async_receive(asio::buffer(buffer), use_tuple) ||
+                           deadline.async_wait(use_tuple));
+    if (event.index() == 1) {
+      result.status = ExchangeStatus::timeout;
+      co_return result;
+    }
+    auto [recv_ec, n] = std::get<0>(event);
+    if (recv_ec) {
+      result.status = is_unreachable(recv_ec) ? ExchangeStatus::unreachable : ExchangeStatus::error;
+      co_return result;
+    }
+    dns::Message reply;
+    if (dns::parse_message(std::span(buffer.data(), n), reply) != dns::WireError::none) {
+      ++result.malformed;
+      continue;  // garbage does not end the wait: the genuine answer may still come
+    }
+    if (!reply_matches(reply, id, request.question)) {
+      ++result.mismatched;
+      continue;
+    }
+    result.rtt = std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - start);
+    if (!reply.tc) {
+      result.status = ExchangeStatus::ok;
+      result.reply = std::move(reply);
+      co_return result;
+    }
+    break;
+  }
+  // RFC 7766 §5 / RFC 1035 §4.2.1: truncated over UDP, so ask the same question over TCP.
+  ExchangeResult tcp_result = co_await exchange_tcp(request);
+  tcp_result.rtt = result.rtt;
+  tcp_result.mismatched += result.mismatched;
+  tcp_result.malformed += result.malformed;
+  co_return tcp_result;
+}
+
+asio::awaitable<ExchangeResult> UdpTcpTransport::exchange_tcp(const ExchangeRequest& request) {
+  ExchangeResult result;
+  result.over_tcp = true;
+  result.status = ExchangeStatus::tcp_failed;
+  const std::uint16_t id = rng_.u16();
+  std::vector<std::uint8_t> query = dns::build_query(request.question, id, request.edns_size);
+  std::array<std::uint8_t, 2> prefix{static_cast<std::uint8_t>(query.size() >> 8),
+                                     static_cast<std::uint8_t>(query.size())};
+  const tcp::endpoint server(request.server, request.port);
+  tcp::socket sock(executor_);
+  asio::error_code ec;
+  sock.open(server.protocol(), ec);
+  if (auto source = source_for(request.server); !ec && source) sock.bind(tcp::endpoint(*source, 0), ec);
+  if (ec) co_return result;
+  asio::steady_timer deadline(executor_, Clock::now() + limits::tcp_upstream_timeout);
+
+  auto connected = co_await (sock.async_connect(server, use_tuple) || deadline.async_wait(use_tuple));
+  if (connected.index() == 1 || std::get<0>(std::get<0>(connected))) co_return result;
+  std::array<asio::const_buffer, 2> out{asio::buffer(prefix), asio::buffer(query)};
+  auto written = co_await (asio::async_write(sock, out, use_tuple) || deadline.async_wait(use_tuple));
+  if (written.index() == 1 || std::get<0>(std::get<0>(written))) co_return result;
+  while (true) {
+    auto got_len = co_await (asio::async_read(sock, asio::buffer(prefix), use_tuple) ||
+                             deadline.async_wait(use_tuple));
+    if (got_len.index() == 1 || std::get<0>(std::get<0>(got_len))) co_return result;
+    std::vector<std::uint8_t> body(static_cast<std::size_t>(prefix[0] << 8 | prefix[1]));
+    auto got = co_await (asio::async_read(sock, asio::buffer(body), use_tuple) ||
+                         deadline.async_wait(use_tuple));
+    if (got.index() == 1 || std::get<0>(std::get<0>(got))) co_return result;
+    dns::Message reply;
+    if (dns::parse_message(body, reply) != dns::WireError::none) {
+      ++result.malformed;
+      co_return result;  // a broken TCP stream cannot be resynchronised
+    }
+    if (!reply_matches(reply, id, request.question)) {
+      ++result.mismatched;
+      continue;
+    }
+    result.status = ExchangeStatus::ok;
+    result.reply = std::move(reply);
+    co_return result;
+  }
+}
+
+}  // namespace tern::resolver

@@ -1,0 +1,41 @@
+// Upstream queries over UDP with TCP fallback. RFC 5452: every UDP query gets a fresh socket on
+// a random source port and a random ID, both from the CSPRNG; the socket is connected, so the
+// kernel drops datagrams from any other address or port, and a reply is then accepted only
+// when its ID and question match too.
+#pragma once
+
+#include "resolver/secure_random.hpp"
+#include "resolver/upstream_transport.hpp"
+
+#include <asio/any_io_executor.hpp>
+
+#include <optional>
+
+namespace tern::resolver {
+
+/// Source addresses for upstream queries (outgoing-address); nullopt = the kernel's choice.
+struct OutgoingAddresses {
+  std::optional<asio::ip::address> v4;
+  std::optional<asio::ip::address> v6;
+};
+
+class UdpTcpTransport final : public UpstreamTransport {
+ public:
+  UdpTcpTransport(asio::any_io_executor executor, OutgoingAddresses outgoing, SecureRandom& rng)
+      : executor_(std::move(executor)), outgoing_(outgoing), rng_(rng) {}
+
+  asio::awaitable<ExchangeResult> exchange(const ExchangeRequest& request) override;
+
+ private:
+  asio::awaitable<ExchangeResult> exchange_tcp(const ExchangeRequest& request);
+  std::optional<asio::ip::address> source_for(const asio::ip::address& server) const;
+
+  asio::any_io_executor executor_;
+  OutgoingAddresses outgoing_;
+  SecureRandom& rng_;
+};
+
+/// True when `reply` answers the query with this ID and question (RFC 5452 §4.3).
+bool reply_matches(const dns::Message& reply, std::uint16_t id, const dns::Question& question);
+
+}  // namespace tern::resolver

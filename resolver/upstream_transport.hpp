@@ -1,0 +1,51 @@
+// The only way the walk talks to authorities. The daemon plugs in UdpTcpTransport; tests may
+// plug in anything that answers (the resolver tests use the real transport against scripted
+// authorities on loopback, so that ID, port and question matching are exercised too).
+#pragma once
+
+#include "resolver/dns/message.hpp"
+
+#include <asio/awaitable.hpp>
+#include <asio/ip/address.hpp>
+
+#include <chrono>
+#include <cstdint>
+#include <string_view>
+
+namespace tern::resolver {
+
+/// One question to one server.
+struct ExchangeRequest {
+  asio::ip::address server;
+  std::uint16_t port = 53;
+  dns::Question question;
+  std::chrono::milliseconds timeout{1000};  ///< for the UDP attempt
+  std::uint16_t edns_size = 1232;           ///< 0: send no OPT (for servers that choke on it)
+};
+
+enum class ExchangeStatus {
+  ok,           ///< reply holds a matching, well-formed response
+  timeout,      ///< nothing matching arrived in time
+  unreachable,  ///< the kernel reported the port or host unreachable / connection refused
+  tcp_failed,   ///< TC=1 over UDP and the TCP retry did not produce an answer
+  error,        ///< local failure (no socket, no route)
+};
+std::string_view to_string(ExchangeStatus s) noexcept;
+
+/// The outcome of one exchange: a value, never an exception.
+struct ExchangeResult {
+  ExchangeStatus status = ExchangeStatus::error;
+  dns::Message reply;                 ///< valid when status == ok
+  std::chrono::microseconds rtt{0};   ///< send to matching reply (UDP leg)
+  bool over_tcp = false;              ///< the reply came over TCP (after TC=1)
+  unsigned mismatched = 0;            ///< replies ignored for wrong ID/question: spoofing near-misses
+  unsigned malformed = 0;             ///< replies ignored for failing the wire check
+};
+
+class UpstreamTransport {
+ public:
+  virtual ~UpstreamTransport() = default;
+  virtual asio::awaitable<ExchangeResult> exchange(const ExchangeRequest& request) = 0;
+};
+
+}  // namespace tern::resolver

@@ -1,0 +1,151 @@
+// Zone cuts: where the walk starts (closest enclosing NS set in the cache, else the primed
+// root), what servers a cut has, and resolving the names of servers that came without glue.
+#include "resolver/limits.hpp"
+#include "resolver/log.hpp"
+#include "resolver/resolver.hpp"
+
+#include <algorithm>
+#include <map>
+
+namespace tern::resolver {
+
+std::optional<asio::ip::address> record_address(const dns::Record& rr) {
+  if (rr.type == dns::rrtype::A && rr.rdata.size() == 4) {
+    asio::ip::address_v4::bytes_type b;
+    std::copy(rr.rdata.begin(), rr.rdata.end(), b.begin());
+    return asio::ip::address(asio::ip::address_v4(b));
+  }
+  if (rr.type == dns::rrtype::AAAA && rr.rdata.size() == 16) {
+    asio::ip::address_v6::bytes_type b;
+    std::copy(rr.rdata.begin(), rr.rdata.end(), b.begin());
+    return asio::ip::address(asio::ip::address_v6(b));
+  }
+  return std::nullopt;
+}
+
+std::string address_key(const asio::ip::address& address) {
+  if (address.is_v4()) {
+    auto b = address.to_v4().to_bytes();
+    return std::string(b.begin(), b.end());
+  }
+  auto b = address.to_v6().to_bytes();
+  return std::string(b.begin(), b.end());
+}
+
+bool Resolver::usable(const asio::ip::address& a) const {
+  if (a.is_v4() ? !options_.do_ip4 : !options_.do_ip6) return false;
+  if (a.is_unspecified() || a.is_multicast()) return false;
+  // Authorities on loopback are a misconfiguration or an attack on the host itself, except
+  // in a lab that asks for them (Unbound: do-not-query-localhost).
+  if (a.is_loopback() && !options_.query_loopback) return false;
+  if (a.is_v6() && a.to_v6().is_v4_mapped()) return false;
+  return true;
+}
+
+void Resolver::store_rrsets(const std::vector<dns::Record>& records, cache::Trust trust,
+                            const std::string& source) {
+  std::map<std::pair<dns::Name, std::uint16_t>, std::vector<dns::Record>> sets;
+  for (const auto& rr : records) sets[{rr.owner, rr.type}].push_back(rr);
+  for (auto& [key, set] : sets) caches_.rrsets.insert(std::move(set), trust, source);
+}
+
+Resolver::ZoneCut Resolver::make_cut(const dns::Name& zone, const std::vector<dns::Record>& ns,
+                                     const std::vector<dns::Record>& glue) {
+  ZoneCut cut{zone, {}, {}, 0};
+  auto add = [&](const asio::ip::address& a) {
+    if (usable(a) && std::find(cut.addresses.begin(), cut.addresses.end(), a) == cut.addresses.end())
+      cut.addresses.push_back(a);
+  };
+  for (const auto& rr : ns) {
+    auto target = dns::rdata_target(rr);
+    if (!target) continue;
+    std::size_t before = cut.addresses.size();
+    for (const auto& g : glue)
+      if (g.owner == *target)
+        if (auto a = record_address(g)) add(*a);
+    for (std::uint16_t type : {dns::rrtype::A, dns::rrtype::AAAA})
+      if (auto set = caches_.rrsets.find(*target, type))
+        for (const auto& r : set->records)
+          if (auto a = record_address(r)) add(*a);
+    if (cut.addresses.size() == before &&
+        std::find(cut.unresolved.begin(), cut.unresolved.end(), *target) == cut.unresolved.end())
+      cut.unresolved.push_back(*target);
+  }
+  return cut;
+}
+
+std::optional<Resolver::ZoneCut> Resolver::cut_from_cache(const dns::Name& zone) {
+  auto ns = caches_.rrsets.find(zone, dns::rrtype::NS);
+  if (!ns) return std::nullopt;
+  ZoneCut cut = make_cut(zone, ns->records, {});
+  if (cut.addresses.empty() && cut.unresolved.empty()) return std::nullopt;
+  return cut;
+}
+
+asio::awaitable<Resolver::ZoneCut> Resolver::closest_cut(const dns::Name& name, Budget& budget) {
+  for (dns::Name zone = name;; zone = zone.parent()) {
+    if (auto cut = cut_from_cache(zone)) co_return std::move(*cut);
+    if (zone.is_root()) break;
+  }
+  co_return co_await prime(budget);
+}
+
+asio::awaitable<Resolver::ZoneCut> Resolver::prime(Budget& budget) {
+  // RFC 8109: ask the hinted servers for the current root NS set and use that, not the hints.
+  ZoneCut hinted = make_cut(dns::Name(), hints_.ns, hints_.addresses);
+  // Arguments of a co_await are named locals, never temporaries: g++ 12 destroys temporaries
+  // inside a co_await expression twice (GCC PR 107288 family).
+  const dns::Question priming{dns::Name(), dns::rrtype::NS, dns::class_in};
+  auto got = co_await ask_zone(hinted, priming, budget);
+  if (got && got->cls.kind == ResponseKind::answer) {
+    store_rrsets(got->cls.chain, cache::Trust::answer_auth, got->server);
+    store_rrsets(got->reply.additional, cache::Trust::glue, got->server);
+    if (auto cut = cut_from_cache(dns::Name())) {
+      log::info("primed the root: {} servers, {} addresses", got->cls.chain.size(), cut->addresses.size());
+      co_return std::move(*cut);
+    }
+  }
+  log::warning("root priming failed; walking from the hints");
+  co_return make_cut(dns::Name(), hints_.ns, hints_.addresses);
+}
+
+asio::awaitable<bool> Resolver::resolve_next_ns(ZoneCut& cut, Budget& budget) {
+  while (!cut.unresolved.empty()) {
+    if (cut.lookups >= limits::max_ns_lookups_per_cut || budget.ns_lookups >= limits::max_ns_lookups) {
+      budget.limit = "max-ns-lookups";
+      co_return false;
+    }
+    if (budget.depth >= limits::max_subresolution_depth) {
+      budget.limit = "max-subresolution-depth";
+      co_return false;
+    }
+    dns::Name ns = cut.unresolved.front();
+    cut.unresolved.erase(cut.unresolved.begin());
+    // A name inside the zone it serves needs glue: without it, it is unreachable by design.
+    // A name already being resolved further up is a cyclic dependency (TsuNAME).
+    if (ns.is_subdomain_of(cut.zone) ||
+        std::find(budget.resolving.begin(), budget.resolving.end(), ns) != budget.resolving.end())
+      continue;
+    ++cut.lookups;
+    ++budget.ns_lookups;
+    ++budget.depth;
+    budget.resolving.push_back(ns);
+    for (bool v4 : {true, false}) {
+      if (v4 ? !options_.do_ip4 : !options_.do_ip6) continue;
+      std::uint16_t type = v4 ? dns::rrtype::A : dns::rrtype::AAAA;
+      const dns::Question address_question{ns, type, dns::class_in};
+      Outcome found = co_await walk(address_question, budget);
+      for (const auto& rr : found.answer)
+        if (auto a = rr.type == type ? record_address(rr) : std::nullopt; a && usable(*a) &&
+            std::find(cut.addresses.begin(), cut.addresses.end(), *a) == cut.addresses.end())
+          cut.addresses.push_back(*a);
+      if (!cut.addresses.empty() || !budget.limit.empty()) break;  // one family is enough
+    }
+    budget.resolving.pop_back();
+    --budget.depth;
+    co_return true;
+  }
+  co_return false;
+}
+
+}  // namespace tern::resolver
