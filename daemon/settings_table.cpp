@@ -1,0 +1,503 @@
+#include "daemon/settings_table.hpp"
+
+#include "daemon/access_control.hpp"
+#include "daemon/config_values.hpp"
+
+#include <yaml-cpp/yaml.h>
+
+#include <algorithm>
+#include <array>
+#include <cerrno>
+#include <cstdio>
+#include <filesystem>
+#include <stdexcept>
+#include <system_error>
+#include <type_traits>
+
+namespace tern::daemon {
+namespace {
+
+// ---- reading YAML values ----
+
+std::string_view node_kind(const YAML::Node& value) {
+  if (value.IsSequence()) return "a list";
+  if (value.IsMap()) return "a mapping";
+  return "nothing";
+}
+
+/// The scalar text of `value`; a list, a mapping or no value at all is a type error.
+const std::string& scalar_text(const Setting& self, const YAML::Node& value,
+                               const SettingSource& source) {
+  if (value.IsNull()) throw_setting_error(self, source, value, "missing value");
+  if (!value.IsScalar()) {
+    throw_setting_error(self, source, value,
+                        "expected " + std::string(kind_name(self.kind)) + ", got " +
+                            std::string(node_kind(value)));
+  }
+  return value.Scalar();
+}
+
+/// The items of a list setting; one scalar stands for a one-element list.
+std::vector<YAML::Node> list_items(const Setting& self, const YAML::Node& value,
+                                   const SettingSource& source) {
+  if (value.IsScalar()) return {value};
+  if (!value.IsSequence()) {
+    if (value.IsNull()) throw_setting_error(self, source, value, "missing value");
+    throw_setting_error(self, source, value,
+                        "expected " + std::string(kind_name(self.kind)) + ", got a mapping");
+  }
+  std::vector<YAML::Node> items;
+  for (const YAML::Node& item : value) {
+    if (!item.IsScalar()) {
+      throw_setting_error(self, source, item.IsNull() ? value : item,
+                          "list items must be single values, got " +
+                              std::string(node_kind(item)));
+    }
+    items.push_back(item);
+  }
+  return items;
+}
+
+/// A number checked against the row's range; `parsed` is nullopt when `text` did not parse.
+std::uint64_t checked_number(const Setting& self, const YAML::Node& value,
+                             const SettingSource& source, const std::string& text,
+                             std::optional<std::uint64_t> parsed) {
+  bool negative = !text.empty() && text[0] == '-' && parse_unsigned(text.substr(1));
+  if (!parsed && !negative) {
+    throw_setting_error(self, source, value,
+                        "'" + text + "' is not " +
+                            (self.kind == ValueKind::size ? "a size" : "a number") + " (" +
+                            allowed_values(self) + ")");
+  }
+  if (negative || *parsed < self.min || *parsed > self.max) {
+    throw_setting_error(self, source, value,
+                        text + " is out of range (" + allowed_values(self) + ")");
+  }
+  return *parsed;
+}
+
+std::string yaml_quote(std::string_view text) {
+  std::string out = "\"";
+  for (char c : text) {
+    if (c == '"' || c == '\\') {
+      out += '\\';
+      out += c;
+    } else if (static_cast<unsigned char>(c) < 0x20) {
+      char escaped[8];
+      std::snprintf(escaped, sizeof escaped, "\\x%02x", static_cast<unsigned char>(c));
+      out += escaped;
+    } else {
+      out += c;
+    }
+  }
+  return out + "\"";
+}
+
+std::string block_list(const std::vector<std::string>& items) {
+  if (items.empty()) return "[]";
+  std::string out;
+  for (const std::string& item : items) out += "\n  - " + yaml_quote(item);
+  return out;
+}
+
+// ---- roff ----
+
+/// Escapes text for a roff text line: '-' as \- so that names copy as typed (groff would
+/// print a hyphen), '\' as \e, and a leading '.' or '\'' kept from reading as a request.
+std::string roff_text(std::string_view text) {
+  std::string out;
+  for (char c : text) {
+    if (c == '\\') {
+      out += "\\e";
+    } else if (c == '-') {
+      out += "\\-";
+    } else {
+      out += c;
+    }
+  }
+  if (!out.empty() && (out[0] == '.' || out[0] == '\'')) out.insert(0, "\\&");
+  return out;
+}
+
+/// One paragraph, one sentence per line: roff then spaces sentences right.
+std::string roff_paragraph(std::string_view text) {
+  std::string out;
+  std::size_t start = 0;
+  while (start < text.size()) {
+    std::size_t end = text.find(". ", start);
+    end = end == std::string_view::npos ? text.size() : end + 1;
+    out += roff_text(text.substr(start, end - start)) + "\n";
+    start = end < text.size() ? end + 1 : end;
+  }
+  return out;
+}
+
+// ---- apply and dump, per kind of setting ----
+
+template <bool Config::*Member>
+void apply_bool(const Setting& self, const YAML::Node& value, const SettingSource& source,
+                Config& config) {
+  const std::string& text = scalar_text(self, value, source);
+  auto parsed = parse_bool(text);
+  if (!parsed) {
+    throw_setting_error(self, source, value,
+                        "'" + text + "' is not a boolean (yes/no, true/false, on/off)");
+  }
+  config.*Member = *parsed;
+}
+
+template <bool Config::*Member>
+std::string dump_bool(const Config& config) {
+  return config.*Member ? "yes" : "no";
+}
+
+template <auto Member>
+void apply_integer(const Setting& self, const YAML::Node& value, const SettingSource& source,
+                   Config& config) {
+  const std::string& text = scalar_text(self, value, source);
+  using Field = std::remove_reference_t<decltype(config.*Member)>;
+  config.*Member = static_cast<Field>(
+      checked_number(self, value, source, text, parse_unsigned(text)));
+}
+
+template <auto Member>
+std::string dump_integer(const Config& config) {
+  return std::to_string(config.*Member);
+}
+
+void apply_threads(const Setting& self, const YAML::Node& value, const SettingSource& source,
+                   Config& config) {
+  const std::string& text = scalar_text(self, value, source);
+  config.threads = text == "auto" ? 0u
+                                  : static_cast<unsigned>(checked_number(
+                                        self, value, source, text, parse_unsigned(text)));
+}
+
+std::string dump_threads(const Config& config) {
+  return config.threads == 0 ? "auto" : std::to_string(config.threads);
+}
+
+void apply_cache_size(const Setting& self, const YAML::Node& value, const SettingSource& source,
+                      Config& config) {
+  const std::string& text = scalar_text(self, value, source);
+  config.cache_size = checked_number(self, value, source, text, parse_size(text));
+}
+
+std::string dump_cache_size(const Config& config) { return format_size(config.cache_size); }
+
+void apply_qname_minimisation(const Setting& self, const YAML::Node& value,
+                              const SettingSource& source, Config& config) {
+  const std::string& text = scalar_text(self, value, source);
+  if (text == "relaxed") {
+    config.qname_minimisation = QnameMinimisation::relaxed;
+  } else if (text == "strict") {
+    config.qname_minimisation = QnameMinimisation::strict;
+  } else if (auto on = parse_bool(text)) {  // Unbound's yes/no: yes is its relaxed default
+    config.qname_minimisation = *on ? QnameMinimisation::relaxed : QnameMinimisation::off;
+  } else {
+    throw_setting_error(self, source, value,
+                        "'" + text + "' is not one of " + allowed_values(self));
+  }
+}
+
+std::string dump_qname_minimisation(const Config& config) {
+  switch (config.qname_minimisation) {
+    case QnameMinimisation::off: return "off";
+    case QnameMinimisation::relaxed: return "relaxed";
+    case QnameMinimisation::strict: return "strict";
+  }
+  return "relaxed";
+}
+
+void apply_root_hints(const Setting& self, const YAML::Node& value, const SettingSource& source,
+                      Config& config) {
+  const std::string& text = scalar_text(self, value, source);
+  if (text.empty()) {
+    config.root_hints.clear();
+    return;
+  }
+  namespace fs = std::filesystem;
+  // Absolute, so that a reload after the daemon changed directory finds the same file.
+  fs::path path = (fs::path(source.base_dir) / text).lexically_normal();
+  std::error_code ec;
+  if (fs::is_directory(path, ec)) {
+    throw_setting_error(self, source, value, "'" + path.string() + "' is a directory");
+  }
+  std::FILE* file = std::fopen(path.c_str(), "r");
+  if (file == nullptr) {
+    std::string why = std::generic_category().message(errno);
+    throw_setting_error(self, source, value, "cannot read '" + path.string() + "': " + why);
+  }
+  std::fclose(file);
+  config.root_hints = path.string();
+}
+
+std::string dump_root_hints(const Config& config) { return yaml_quote(config.root_hints); }
+
+void apply_listen(const Setting& self, const YAML::Node& value, const SettingSource& source,
+                  Config& config) {
+  std::vector<ListenEndpoint> endpoints;
+  for (const YAML::Node& item : list_items(self, value, source)) {
+    std::string error;
+    auto endpoint = parse_listen_endpoint(item.Scalar(), error);
+    if (!endpoint) throw_setting_error(self, source, item, error);
+    if (std::find(endpoints.begin(), endpoints.end(), *endpoint) != endpoints.end()) {
+      throw_setting_error(self, source, item, "'" + item.Scalar() + "' is listed twice");
+    }
+    endpoints.push_back(*endpoint);
+  }
+  if (endpoints.empty()) throw_setting_error(self, source, value, "at least one address is needed");
+  config.listen = std::move(endpoints);
+}
+
+std::string dump_listen(const Config& config) {
+  std::vector<std::string> items;
+  for (const ListenEndpoint& endpoint : config.listen) {
+    items.push_back(format_listen_endpoint(endpoint));
+  }
+  return block_list(items);
+}
+
+void apply_outgoing_address(const Setting& self, const YAML::Node& value,
+                            const SettingSource& source, Config& config) {
+  std::vector<asio::ip::address> addresses;
+  for (const YAML::Node& item : list_items(self, value, source)) {
+    auto address = parse_address(item.Scalar());
+    if (!address) {
+      throw_setting_error(self, source, item, "'" + item.Scalar() + "' is not an IP address");
+    }
+    if (address->is_multicast()) {
+      throw_setting_error(self, source, item, "'" + item.Scalar() + "' is a multicast address");
+    }
+    addresses.push_back(*address);
+  }
+  config.outgoing_address = std::move(addresses);
+}
+
+std::string dump_outgoing_address(const Config& config) {
+  std::vector<std::string> items;
+  for (const auto& address : config.outgoing_address) items.push_back(address.to_string());
+  return block_list(items);
+}
+
+void apply_access_control(const Setting& self, const YAML::Node& value,
+                          const SettingSource& source, Config& config) {
+  std::vector<AclRule> rules;
+  for (const YAML::Node& item : list_items(self, value, source)) {
+    std::string error;
+    auto rule = parse_acl_rule(item.Scalar(), error);
+    if (!rule) throw_setting_error(self, source, item, error);
+    rules.push_back(*rule);
+  }
+  // Always on top of the built-in rules: forgetting them must not make an open resolver.
+  config.access_control = merge_acl_rules(default_access_control(), rules);
+}
+
+std::string dump_access_control(const Config& config) {
+  std::vector<std::string> items;
+  for (const AclRule& rule : config.access_control) items.push_back(format_acl_rule(rule));
+  return block_list(items);
+}
+
+// The rows: docs are plain text (settings_man_section escapes them for roff).
+constexpr std::array table{
+    Setting{
+        .name = "listen", .kind = ValueKind::endpoint_list,
+        .default_text = R"(["127.0.0.1@53", "::1@53"])",
+        .help = "Addresses to answer queries on, UDP and TCP, as ADDRESS[@PORT].",
+        .doc = "The addresses ternd answers queries on, each written ADDRESS[@PORT], the port "
+               "53 when none is given; UDP and TCP listen on the same address and port. An IPv6 "
+               "address is written without brackets (::1@5353). A single address may be given "
+               "without a list. Listening on a public address does not open the resolver: "
+               "access-control decides who gets answers.",
+        .apply = apply_listen, .dump = dump_listen},
+    Setting{
+        .name = "root-hints", .kind = ValueKind::path, .default_text = R"("")",
+        .help = "Zone file with the root servers' names and addresses; empty = built-in hints.",
+        .doc = "A zone file with the NS records of the root zone and the addresses of the root "
+               "servers, from which ternd primes its view of the root. Empty means the IANA "
+               "root hints built into ternd. A relative path is relative to the directory of "
+               "the configuration file (to the working directory in --set). The file must be "
+               "readable when the configuration is loaded.",
+        .apply = apply_root_hints, .dump = dump_root_hints},
+    Setting{
+        .name = "threads", .kind = ValueKind::integer, .default_text = "auto",
+        .min = 0, .max = 256, .values = "auto",
+        .help = "Worker threads; auto (or 0) = one per CPU core.",
+        .doc = "The number of worker threads, each with its own event loop and sockets; the "
+               "caches are shared by all. auto, the same as 0, starts one per CPU core "
+               "available to the process.",
+        .apply = apply_threads, .dump = dump_threads},
+    Setting{
+        .name = "outgoing-address", .kind = ValueKind::address_list, .default_text = "[]",
+        .help = "Source addresses of queries to authoritative servers; empty = any.",
+        .doc = "The local addresses that queries to authoritative servers are sent from. "
+               "Empty means any: the kernel picks the source address from its routes.",
+        .apply = apply_outgoing_address, .dump = dump_outgoing_address},
+    Setting{
+        .name = "query-loopback", .kind = ValueKind::boolean, .default_text = "no",
+        .help = "Allow authoritative servers at loopback addresses (for test labs).",
+        .doc = "Whether ternd may send queries to authoritative servers at loopback addresses "
+               "(127.0.0.0/8 and ::1). Off by default, because a delegation to a loopback "
+               "address would make the resolver query itself or a local service; turn it on "
+               "for a lab whose authoritative servers listen on loopback.",
+        .apply = apply_bool<&Config::query_loopback>, .dump = dump_bool<&Config::query_loopback>},
+    Setting{
+        .name = "do-ip4", .kind = ValueKind::boolean, .default_text = "yes",
+        .help = "Use IPv4 to reach authoritative servers.",
+        .doc = "Whether ternd uses IPv4 to reach authoritative servers. At least one of do-ip4 "
+               "and do-ip6 must be on.",
+        .apply = apply_bool<&Config::do_ip4>, .dump = dump_bool<&Config::do_ip4>},
+    Setting{
+        .name = "do-ip6", .kind = ValueKind::boolean, .default_text = "yes",
+        .help = "Use IPv6 to reach authoritative servers.",
+        .doc = "Whether ternd uses IPv6 to reach authoritative servers. Turn it off on a host "
+               "without IPv6 connectivity, where every IPv6 attempt would only time out.",
+        .apply = apply_bool<&Config::do_ip6>, .dump = dump_bool<&Config::do_ip6>},
+    Setting{
+        .name = "qname-minimisation", .kind = ValueKind::choice, .default_text = "relaxed",
+        .values = "off, relaxed, strict",
+        .help = "RFC 9156 QNAME minimisation: off, relaxed or strict.",
+        .doc = "Send each authoritative server only the labels it needs to see (RFC 9156), so "
+               "that the root and TLD servers do not learn every name looked up. relaxed falls "
+               "back to the full name when a server answers a minimised query with an error, "
+               "as Unbound does by default; strict fails the resolution instead; off sends the "
+               "full name to every server. yes means relaxed and no means off.",
+        .apply = apply_qname_minimisation, .dump = dump_qname_minimisation},
+    Setting{
+        .name = "edns-buffer-size", .kind = ValueKind::integer, .default_text = "1232",
+        .min = 512, .max = 4096,
+        .help = "EDNS UDP payload size in bytes, advertised upstream and used towards clients.",
+        .doc = "The EDNS(0) UDP payload size, in bytes, that ternd advertises to authoritative "
+               "servers and allows in UDP answers to its clients. The default, 1232, is the "
+               "DNS Flag Day 2020 value, which avoids IP fragmentation on nearly every path; "
+               "larger answers are truncated and retried over TCP.",
+        .apply = apply_integer<&Config::edns_buffer_size>,
+        .dump = dump_integer<&Config::edns_buffer_size>},
+    Setting{
+        .name = "access-control", .kind = ValueKind::acl_list, .default_text = "[]",
+        .help = "Client rules \"PREFIX ACTION\" (allow, refuse, deny) after the built-in ones.",
+        .doc = "Who may query ternd. Each rule is \"PREFIX ACTION\": PREFIX is an address with "
+               "an optional /LENGTH (a bare address means one host; host bits past the length "
+               "are ignored) and ACTION is allow (answer), refuse (answer REFUSED) or deny "
+               "(drop the query without an answer). The rule with the longest prefix that "
+               "contains the client's address wins; an IPv4-mapped IPv6 client "
+               "(::ffff:192.0.2.1) matches as IPv4.\n"
+               "The rules given here follow built-in rules that allow 127.0.0.0/8, ::1/128, "
+               "10.0.0.0/8, 172.16.0.0/12, 192.168.0.0/16, 169.254.0.0/16, fc00::/7 and "
+               "fe80::/10 and refuse 0.0.0.0/0 and ::/0, so that ternd is not an open resolver "
+               "unless told to be. A rule with the same prefix as a built-in one replaces it: "
+               "\"0.0.0.0/0 allow\" answers all of IPv4. --dump-config shows the effective "
+               "list, built-in rules included.",
+        .apply = apply_access_control, .dump = dump_access_control},
+    Setting{
+        .name = "cache-size", .kind = ValueKind::size, .default_text = "64m",
+        .min = std::uint64_t{1} << 20, .max = std::uint64_t{1} << 40,
+        .help = "Memory for all caches together: bytes, or with a k, m or g suffix (1024-based).",
+        .doc = "The memory budget of all caches together (records, negative answers and "
+               "messages), in bytes, with an optional suffix k, m, g or t, 1024-based as in "
+               "Unbound: 64m is 67108864 bytes. When the budget is spent, the least recently "
+               "used entries make room.",
+        .apply = apply_cache_size, .dump = dump_cache_size},
+    Setting{
+        .name = "tcp-idle-timeout", .kind = ValueKind::integer, .default_text = "10000",
+        .min = 100, .max = 600000,
+        .help = "Milliseconds before an idle client TCP connection is closed.",
+        .doc = "How long, in milliseconds, a client TCP connection may stay idle, with no "
+               "query in progress, before ternd closes it (RFC 7766, section 6.2.3).",
+        .apply = apply_integer<&Config::tcp_idle_timeout_ms>,
+        .dump = dump_integer<&Config::tcp_idle_timeout_ms>},
+    Setting{
+        .name = "tcp-max-connections", .kind = ValueKind::integer, .default_text = "1024",
+        .min = 1, .max = 100000,
+        .help = "Client TCP connections open at once, all threads together.",
+        .doc = "The largest number of client TCP connections ternd keeps open at once, all "
+               "threads together; it bounds the memory and descriptors that clients can hold.",
+        .apply = apply_integer<&Config::tcp_max_connections>,
+        .dump = dump_integer<&Config::tcp_max_connections>},
+    Setting{
+        .name = "verbosity", .kind = ValueKind::integer, .default_text = "1",
+        .min = 0, .max = 5,
+        .help = "Log level: 0 errors, 1 +warnings and operations, 2 +info, 3..5 debug.",
+        .doc = "How much ternd logs: 0 errors only; 1 also warnings and operational events "
+               "(start, reload, stop); 2 also informational messages; 3 to 5 ever more "
+               "detailed debugging. Each -v on the command line adds one.",
+        .apply = apply_integer<&Config::verbosity>, .dump = dump_integer<&Config::verbosity>},
+};
+
+}  // namespace
+
+std::span<const Setting> settings_table() { return table; }
+
+const Setting* find_setting(std::string_view name) {
+  auto row = std::find_if(table.begin(), table.end(),
+                          [&](const Setting& s) { return s.name == name; });
+  return row == table.end() ? nullptr : &*row;
+}
+
+std::string_view kind_name(ValueKind kind) {
+  switch (kind) {
+    case ValueKind::boolean: return "a boolean";
+    case ValueKind::integer: return "an integer";
+    case ValueKind::size: return "a size in bytes";
+    case ValueKind::path: return "a file path";
+    case ValueKind::choice: return "a word";
+    case ValueKind::address_list: return "a list of addresses";
+    case ValueKind::endpoint_list: return "a list of ADDRESS[@PORT]";
+    case ValueKind::acl_list: return "a list of \"PREFIX ACTION\"";
+  }
+  return "a value";
+}
+
+std::string allowed_values(const Setting& setting) {
+  if (setting.max == 0) return std::string(setting.values);
+  std::string range = setting.kind == ValueKind::size
+                          ? format_size(setting.min) + ".." + format_size(setting.max)
+                          : std::to_string(setting.min) + ".." + std::to_string(setting.max);
+  return setting.values.empty() ? range : range + ", or " + std::string(setting.values);
+}
+
+Config default_config() {
+  Config config;
+  SettingSource source{"<built-in defaults>", 0, "", "/"};
+  for (const Setting& setting : table) {
+    // A failure here is a bug in the table, which the unit tests catch.
+    setting.apply(setting, YAML::Load(std::string(setting.default_text)), source, config);
+  }
+  return config;
+}
+
+std::string settings_man_section() {
+  std::string out =
+      ".\\\" Generated from daemon/settings_table.cpp by gen_settings_doc: edit the table and\n"
+      ".\\\" run man/update-settings.sh, not this section.\n";
+  for (const Setting& setting : table) {
+    std::string allowed = allowed_values(setting);
+    // The tag line names the setting, its syntax and its default; the text goes below it.
+    out += ".TP\n\\fB" + roff_text(setting.name) + "\\fR: \\fI" +
+           roff_text(kind_name(setting.kind)) + "\\fR" +
+           (allowed.empty() ? "" : " (" + roff_text(allowed) + ")") + "; default \\fB" +
+           roff_text(setting.default_text) + "\\fR\n";
+    std::string_view doc = setting.doc;
+    for (std::size_t start = 0; start <= doc.size();) {
+      std::size_t end = std::min(doc.find('\n', start), doc.size());
+      if (start > 0) out += ".IP\n";
+      out += roff_paragraph(doc.substr(start, end - start));
+      start = end + 1;
+    }
+  }
+  return out;
+}
+
+void throw_setting_error(const Setting& setting, const SettingSource& source,
+                         const YAML::Node& at, const std::string& message) {
+  if (!source.override_text.empty()) {
+    throw ConfigError(source.file, 0, source.override_text + ": " + message);
+  }
+  // A missing value's mark is where the next token starts: the key's line is the one to show.
+  int line = source.key_line;
+  if (!at.IsNull() && at.Mark().line >= 0 && source.key_line > 0) line = at.Mark().line + 1;
+  throw ConfigError(source.file, line, std::string(setting.name) + ": " + message);
+}
+
+}  // namespace tern::daemon

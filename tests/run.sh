@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# The whole test suite, as CI runs it: installs what is missing, builds tern twice (plain, and
+# with ASan+UBSan that halt on the first error), runs every suite in both builds, and ends with
+# one line "N passed, N failed". Needs root: the lab's NSD servers bind port 53 on 127.54/16.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+.ci/install-deps
+
+setup() {  # setup DIR [meson options]: configure once, reconfigure when meson.build changed
+  local dir=$1; shift
+  if [ -f "$dir/build.ninja" ]; then meson setup --reconfigure "$dir" "$@" >/dev/null
+  else meson setup "$dir" "$@" >/dev/null; fi
+}
+setup build
+setup build-asan -Db_sanitize=address,undefined -Db_lundef=false -Dbuildtype=debug -Doptimization=1
+
+export ASAN_OPTIONS=halt_on_error=1:abort_on_error=1:detect_leaks=1
+export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
+
+passed=0 failed=0
+for dir in build build-asan; do
+  echo "== building $dir"
+  ninja -C "$dir"
+  echo "== testing $dir"
+  if meson test -C "$dir" --print-errorlogs --num-processes 2; then
+    result=$(grep -c '"result": "OK"' "$dir/meson-logs/testlog.json" || true)
+  else
+    result=$(grep -c '"result": "OK"' "$dir/meson-logs/testlog.json" || true)
+  fi
+  bad=$(grep -c '"result": "\(FAIL\|TIMEOUT\|ERROR\)"' "$dir/meson-logs/testlog.json" || true)
+  passed=$((passed + result))
+  failed=$((failed + bad))
+done
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]

@@ -1,0 +1,97 @@
+#include "helpers.hpp"
+
+#include "cache/answer_cache.hpp"
+#include "cache/rrset_cache.hpp"
+#include "cache/sharded_cache.hpp"
+
+using namespace tern;
+using namespace tern::test;
+using namespace std::chrono_literals;
+
+namespace {
+struct IntHash {
+  static std::uint64_t hash(const cache::HashKey& k, const int& v) noexcept {
+    return cache::siphash13(k, std::string_view(reinterpret_cast<const char*>(&v), sizeof v));
+  }
+};
+}  // namespace
+
+TEST_CASE("siphash is keyed", "[cache]") {
+  cache::HashKey a{1, 2}, b{3, 4};
+  CHECK(cache::siphash13(a, "www.example.lab") == cache::siphash13(a, "www.example.lab"));
+  CHECK(cache::siphash13(a, "www.example.lab") != cache::siphash13(b, "www.example.lab"));
+  CHECK(cache::siphash13(a, "") != cache::siphash13(a, std::string_view("\0", 1)));
+}
+
+TEST_CASE("a shard evicts least recently used entries to stay within budget", "[cache]") {
+  // One shard pair (2 shards), budget 2 x 100 bytes: each shard holds 3 entries of 30.
+  cache::ShardedCache<int, int, IntHash> c(200, cache::HashKey{7, 9}, 1);
+  cache::TimePoint far{std::chrono::hours(1000)};
+  for (int i = 0; i < 100; ++i) c.insert(i, std::make_shared<int>(i), 30, far);
+  auto s = c.stats();
+  CHECK(s.bytes <= 200);
+  CHECK(s.entries <= 6);
+  CHECK(s.evictions >= 94);
+  // The most recent inserts survive; touching an entry keeps it.
+  CHECK(c.find(99).value);
+  c.find(99);
+  for (int i = 100; i < 103; ++i) c.insert(i, std::make_shared<int>(i), 30, far);
+  CHECK_FALSE(c.find(0).value);
+}
+
+TEST_CASE("rrset cache: TTLs, clamps and expiry", "[cache]") {
+  cache::FakeClock clock;
+  cache::RRsetCache c(1 << 20, cache::HashKey{1, 1}, clock, cache::TtlBounds{10, 100});
+  c.insert(rrs({"a.lab. 5 IN A 1.1.1.1"}), cache::Trust::answer_auth, "127.0.0.1");
+  c.insert(rrs({"b.lab. 500 IN A 2.2.2.2", "b.lab. 300 IN A 2.2.2.3"}), cache::Trust::answer_auth, "127.0.0.1");
+  auto a = c.find(name("a.lab"), dns::rrtype::A);
+  REQUIRE(a);
+  CHECK(a->ttl == 10);  // raised to cache-min-ttl
+  auto b = c.find(name("b.lab"), dns::rrtype::A);
+  REQUIRE(b);
+  CHECK(b->ttl == 100);  // lowered to cache-max-ttl, one TTL for the set
+  CHECK(b->records.size() == 2);
+  clock.advance(4s);
+  CHECK(c.remaining_ttl(*a) == 6);
+  clock.advance(6s);
+  CHECK_FALSE(c.find(name("a.lab"), dns::rrtype::A));  // never served past its TTL
+  CHECK(c.find(name("b.lab"), dns::rrtype::A));
+  CHECK_FALSE(c.find(name("b.lab"), dns::rrtype::AAAA));
+}
+
+TEST_CASE("rrset cache: lower trust never replaces live higher trust", "[cache]") {
+  cache::FakeClock clock;
+  cache::RRsetCache c(1 << 20, cache::HashKey{1, 1}, clock, cache::TtlBounds{});
+  c.insert(rrs({"ns1.lab. 300 IN A 1.1.1.1"}), cache::Trust::answer_auth, "auth");
+  CHECK_FALSE(c.insert(rrs({"ns1.lab. 300 IN A 6.6.6.6"}), cache::Trust::glue, "glue"));
+  CHECK_FALSE(c.insert(rrs({"ns1.lab. 300 IN A 6.6.6.6"}), cache::Trust::referral, "ref"));
+  CHECK(c.find(name("ns1.lab"), dns::rrtype::A)->records[0] == rr("ns1.lab. 300 IN A 1.1.1.1"));
+  CHECK(c.insert(rrs({"ns1.lab. 300 IN A 1.1.1.2"}), cache::Trust::answer_auth, "auth"));  // same rank replaces
+  clock.advance(301s);
+  CHECK(c.insert(rrs({"ns1.lab. 300 IN A 6.6.6.6"}), cache::Trust::glue, "glue"));  // the answer expired
+}
+
+TEST_CASE("answer cache: positive and RFC 2308 negative lifetimes", "[cache]") {
+  cache::FakeClock clock;
+  cache::AnswerCache c(1 << 20, cache::HashKey{5, 5}, clock, cache::TtlBounds{}, cache::TtlBounds{0, 3600});
+  auto soa = "example.lab. 3600 IN SOA ns1.example.lab. h.example.lab. 1 2 3 4 60";
+  c.insert(question("www.example.lab"), dns::rcode::noerror, rrs({"www.example.lab. 300 IN A 127.0.0.80"}), {});
+  c.insert(question("nosuch.example.lab"), dns::rcode::nxdomain, {}, rrs({soa}));
+  c.insert(question("www.example.lab", dns::rrtype::AAAA), dns::rcode::noerror, {}, rrs({soa}));
+  c.insert(question("nosoa.example.lab"), dns::rcode::nxdomain, {}, {});  // no SOA: not cached
+  CHECK_FALSE(c.find(question("nosoa.example.lab")));
+  auto nx = c.find(question("nosuch.example.lab"));
+  REQUIRE(nx);
+  CHECK(nx->entry->ttl == 60);  // min(SOA TTL 3600, MINIMUM 60)
+  CHECK(nx->entry->authority[0].ttl == 60);
+  clock.advance(30s);
+  auto hit = c.find(question("www.example.lab"));
+  REQUIRE(hit);
+  CHECK(hit->age == 30);
+  clock.advance(31s);
+  CHECK_FALSE(c.find(question("nosuch.example.lab")));
+  CHECK_FALSE(c.find(question("www.example.lab", dns::rrtype::AAAA)));
+  CHECK(c.find(question("www.example.lab")));
+  clock.advance(240s);
+  CHECK_FALSE(c.find(question("www.example.lab")));
+}

@@ -1,0 +1,533 @@
+#include "daemon/access_control.hpp"
+#include "daemon/command_line.hpp"
+#include "daemon/config_loader.hpp"
+#include "daemon/settings_table.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <set>
+#include <sstream>
+
+using namespace tern::daemon;
+namespace fs = std::filesystem;
+
+namespace {
+
+/// A private directory under /tmp, removed with everything in it.
+class TempDir {
+ public:
+  TempDir() {
+    std::string pattern = (fs::temp_directory_path() / "tern-config-test-XXXXXX").string();
+    REQUIRE(::mkdtemp(pattern.data()) != nullptr);
+    path_ = pattern;
+  }
+  ~TempDir() {
+    std::error_code ec;
+    fs::remove_all(path_, ec);
+  }
+  std::string write(const std::string& name, const std::string& text) const {
+    std::ofstream(path_ / name) << text;
+    return (path_ / name).string();
+  }
+  const fs::path& path() const { return path_; }
+
+ private:
+  fs::path path_;
+};
+
+Config load_text(const std::string& yaml, const std::vector<std::string>& overrides = {}) {
+  TempDir dir;
+  return load_config(dir.write("ternd.yaml", yaml), overrides);
+}
+
+/// The error loading `yaml` (then `overrides`) raises; fails the test when it loads.
+ConfigError load_error(const std::string& yaml, const std::vector<std::string>& overrides = {}) {
+  TempDir dir;
+  std::string path = dir.write("ternd.yaml", yaml);
+  try {
+    load_config(path, overrides);
+  } catch (const ConfigError& e) {
+    CHECK(e.file() == (e.line() == 0 && e.file() == "--set" ? "--set" : path));
+    return e;
+  }
+  FAIL("expected a ConfigError for:\n" << yaml);
+  throw std::logic_error("unreachable");
+}
+
+/// Checks that `yaml` fails at `line` with `message` ("setting: why").
+void check_error(const std::string& yaml, int line, const std::string& message) {
+  INFO(yaml);
+  ConfigError e = load_error(yaml);
+  CHECK(e.line() == line);
+  CHECK(e.message() == message);
+}
+
+void check_set_error(const std::string& override_text, const std::string& message) {
+  ConfigError e = load_error("", {override_text});
+  CHECK(e.file() == "--set");
+  CHECK(e.line() == 0);
+  CHECK(e.message() == override_text + ": " + message);
+  CHECK(format_config_error(e) == "--set " + override_text + ": " + message);
+}
+
+void check_same(const Config& a, const Config& b) {
+  CHECK(a.listen == b.listen);
+  CHECK(a.root_hints == b.root_hints);
+  CHECK(a.threads == b.threads);
+  CHECK(a.outgoing_address == b.outgoing_address);
+  CHECK(a.query_loopback == b.query_loopback);
+  CHECK(a.do_ip4 == b.do_ip4);
+  CHECK(a.do_ip6 == b.do_ip6);
+  CHECK(a.qname_minimisation == b.qname_minimisation);
+  CHECK(a.edns_buffer_size == b.edns_buffer_size);
+  CHECK(a.access_control == b.access_control);
+  CHECK(a.cache_size == b.cache_size);
+  CHECK(a.tcp_idle_timeout_ms == b.tcp_idle_timeout_ms);
+  CHECK(a.tcp_max_connections == b.tcp_max_connections);
+  CHECK(a.verbosity == b.verbosity);
+}
+
+ListenEndpoint endpoint(const char* address, std::uint16_t port) {
+  return ListenEndpoint{asio::ip::make_address(address), port};
+}
+
+AclRule acl(const char* text) {
+  std::string error;
+  return *parse_acl_rule(text, error);
+}
+
+}  // namespace
+
+TEST_CASE("config: defaults come from the table", "[config]") {
+  Config config = default_config();
+  CHECK(config.listen == std::vector{endpoint("127.0.0.1", 53), endpoint("::1", 53)});
+  CHECK(config.root_hints.empty());
+  CHECK(config.threads == 0);
+  CHECK(config.outgoing_address.empty());
+  CHECK_FALSE(config.query_loopback);
+  CHECK(config.do_ip4);
+  CHECK(config.do_ip6);
+  CHECK(config.qname_minimisation == QnameMinimisation::relaxed);
+  CHECK(config.edns_buffer_size == 1232);
+  CHECK(config.access_control == default_access_control());
+  CHECK(config.cache_size == 64ull << 20);
+  CHECK(config.tcp_idle_timeout_ms == 10000);
+  CHECK(config.tcp_max_connections == 1024);
+  CHECK(config.verbosity == 1);
+  check_same(load_config("", {}), config);
+}
+
+TEST_CASE("config: empty and comment-only files mean all defaults", "[config]") {
+  check_same(load_text(""), default_config());
+  check_same(load_text("# nothing set\n\n"), default_config());
+  check_same(load_text("---\n"), default_config());
+}
+
+TEST_CASE("config: every setting's happy path", "[config]") {
+  TempDir dir;
+  dir.write("hints.zone", ". 3600 IN NS a.root.lab.\n");
+  Config config = load_config(dir.write("ternd.yaml", R"(
+listen:
+  - 127.0.0.1@5353
+  - ::1
+  - "192.0.2.1@853"
+root-hints: hints.zone
+threads: 4
+outgoing-address: [192.0.2.10, 2001:db8::10]
+query-loopback: yes
+do-ip4: on
+do-ip6: false
+qname-minimisation: strict
+edns-buffer-size: 4096
+access-control:
+  - 192.0.2.0/24 allow
+  - 10.0.0.0/8 deny
+cache-size: 1g
+tcp-idle-timeout: 100
+tcp-max-connections: 100000
+verbosity: 5
+)"), {});
+  CHECK(config.listen == std::vector{endpoint("127.0.0.1", 5353), endpoint("::1", 53),
+                                     endpoint("192.0.2.1", 853)});
+  CHECK(config.root_hints == (dir.path() / "hints.zone").string());
+  CHECK(config.threads == 4);
+  CHECK(config.outgoing_address == std::vector{asio::ip::make_address("192.0.2.10"),
+                                               asio::ip::make_address("2001:db8::10")});
+  CHECK(config.query_loopback);
+  CHECK(config.do_ip4);
+  CHECK_FALSE(config.do_ip6);
+  CHECK(config.qname_minimisation == QnameMinimisation::strict);
+  CHECK(config.edns_buffer_size == 4096);
+  CHECK(config.access_control ==
+        merge_acl_rules(default_access_control(), {acl("192.0.2.0/24 allow"), acl("10.0.0.0/8 deny")}));
+  CHECK(config.cache_size == 1ull << 30);
+  CHECK(config.tcp_idle_timeout_ms == 100);
+  CHECK(config.tcp_max_connections == 100000);
+  CHECK(config.verbosity == 5);
+}
+
+TEST_CASE("config: a single scalar is a one-element list", "[config]") {
+  Config config = load_text("listen: ::1@5353\noutgoing-address: 192.0.2.1\n"
+                            "access-control: 0.0.0.0/0 allow\n");
+  CHECK(config.listen == std::vector{endpoint("::1", 5353)});
+  CHECK(config.outgoing_address == std::vector{asio::ip::make_address("192.0.2.1")});
+  CHECK(config.access_control.size() == default_access_control().size());
+  CHECK(decide_access(config.access_control, asio::ip::make_address("8.8.8.8")) ==
+        AclAction::allow);
+}
+
+TEST_CASE("config: booleans", "[config]") {
+  for (auto [text, value] : {std::pair{"yes", true}, {"no", false}, {"true", true},
+                             {"false", false}, {"on", true}, {"off", false}, {"Yes", true},
+                             {"OFF", false}}) {
+    INFO(text);
+    CHECK(load_text(std::string("query-loopback: ") + text).query_loopback == value);
+  }
+  check_error("query-loopback: 1\n", 1,
+              "query-loopback: '1' is not a boolean (yes/no, true/false, on/off)");
+}
+
+TEST_CASE("config: qname-minimisation words", "[config]") {
+  using Q = QnameMinimisation;
+  for (auto [text, value] : {std::pair{"off", Q::off}, {"relaxed", Q::relaxed},
+                             {"strict", Q::strict}, {"yes", Q::relaxed}, {"no", Q::off}}) {
+    INFO(text);
+    CHECK(load_text(std::string("qname-minimisation: ") + text).qname_minimisation == value);
+  }
+  check_error("qname-minimisation: lax\n", 1,
+              "qname-minimisation: 'lax' is not one of off, relaxed, strict");
+}
+
+TEST_CASE("config: cache-size suffixes are 1024-based", "[config]") {
+  for (auto [text, bytes] : {std::pair{"64m", 64ull << 20}, {"1048576", 1ull << 20},
+                             {"1024k", 1ull << 20}, {"2G", 2ull << 30}, {"64mb", 64ull << 20},
+                             {"1t", 1ull << 40}, {"1536K", 1536ull << 10}}) {
+    INFO(text);
+    CHECK(load_text(std::string("cache-size: ") + text).cache_size == bytes);
+  }
+  check_error("cache-size: 512k\n", 1, "cache-size: 512k is out of range (1m..1t)");
+  check_error("cache-size: 1048575\n", 1, "cache-size: 1048575 is out of range (1m..1t)");
+  check_error("cache-size: 2t\n", 1, "cache-size: 2t is out of range (1m..1t)");
+  check_error("cache-size: 0.5g\n", 1, "cache-size: '0.5g' is not a size (1m..1t)");
+  check_error("cache-size: 64x\n", 1, "cache-size: '64x' is not a size (1m..1t)");
+  check_error("cache-size: 99999999999999999999\n", 1,
+              "cache-size: '99999999999999999999' is not a size (1m..1t)");
+}
+
+TEST_CASE("config: integer ranges", "[config]") {
+  CHECK(load_text("threads: auto").threads == 0);
+  CHECK(load_text("threads: 0").threads == 0);
+  CHECK(load_text("threads: 256").threads == 256);
+  CHECK(load_text("threads: \"8\"").threads == 8);
+  CHECK(load_text("edns-buffer-size: 512").edns_buffer_size == 512);
+  CHECK(load_text("verbosity: 0").verbosity == 0);
+  check_error("threads: 257\n", 1, "threads: 257 is out of range (0..256, or auto)");
+  check_error("threads: many\n", 1, "threads: 'many' is not a number (0..256, or auto)");
+  check_error("threads: 0x10\n", 1, "threads: '0x10' is not a number (0..256, or auto)");
+  check_error("edns-buffer-size: 511\n", 1, "edns-buffer-size: 511 is out of range (512..4096)");
+  check_error("edns-buffer-size: 4097\n", 1, "edns-buffer-size: 4097 is out of range (512..4096)");
+  check_error("tcp-idle-timeout: 99\n", 1, "tcp-idle-timeout: 99 is out of range (100..600000)");
+  check_error("tcp-max-connections: 0\n", 1,
+              "tcp-max-connections: 0 is out of range (1..100000)");
+  check_error("verbosity: 6\n", 1, "verbosity: 6 is out of range (0..5)");
+  check_error("verbosity: -1\n", 1, "verbosity: -1 is out of range (0..5)");
+  check_error("verbosity: 1.5\n", 1, "verbosity: '1.5' is not a number (0..5)");
+}
+
+TEST_CASE("config: root-hints must name a readable file", "[config]") {
+  TempDir dir;
+  std::string hints = dir.write("hints.zone", "");
+  CHECK(load_text("root-hints: " + hints).root_hints == hints);
+  CHECK(load_text("root-hints: \"\"").root_hints.empty());
+  check_error("threads: 2\nroot-hints: /nonexistent/hints.zone\n", 2,
+              "root-hints: cannot read '/nonexistent/hints.zone': No such file or directory");
+  check_error("\nroot-hints: " + dir.path().string() + "\n", 2,
+              "root-hints: '" + dir.path().string() + "' is a directory");
+}
+
+TEST_CASE("config: listen values", "[config]") {
+  check_error("listen:\n  - 127.0.0.1\n  - ::1@5353\n  - 127.0.0.1@99999\n", 4,
+              "listen: bad port '99999' (1..65535)");
+  check_error("listen: [::1, ::1@0]\n", 1, "listen: bad port '0' (1..65535)");
+  check_error("listen: localhost\n", 1,
+              "listen: 'localhost' is not an IP address (expected ADDRESS[@PORT])");
+  check_error("listen: 224.0.0.1\n", 1, "listen: '224.0.0.1' is a multicast address");
+  check_error("listen: []\n", 1, "listen: at least one address is needed");
+  check_error("listen:\n  - ::1\n  - ::1@53\n", 3, "listen: '::1@53' is listed twice");
+  check_error("outgoing-address:\n\n  - 192.0.2.1@53\n", 3,
+              "outgoing-address: '192.0.2.1@53' is not an IP address");
+}
+
+TEST_CASE("config: access-control errors point at the rule", "[config]") {
+  check_error("access-control:\n  - 10.0.0.0/8 allow\n  - 10.0.0.0/8 permit\n", 3,
+              "access-control: unknown action 'permit' (allow, refuse or deny)");
+  check_error("access-control: [10.0.0.0/40 allow]\n", 1,
+              "access-control: bad prefix length '40' (0..32)");
+}
+
+TEST_CASE("config: wrong types and missing values", "[config]") {
+  check_error("threads: [1, 2]\n", 1, "threads: expected an integer, got a list");
+  check_error("verbosity:\n  level: 2\n", 2, "verbosity: expected an integer, got a mapping");
+  check_error("cache-size: 64m\nthreads:\nverbosity: 2\n", 2, "threads: missing value");
+  check_error("listen:\n  a: b\n", 2, "listen: expected a list of ADDRESS[@PORT], got a mapping");
+  check_error("listen:\n  - [::1]\n", 2, "listen: list items must be single values, got a list");
+  check_error("listen:\n", 1, "listen: missing value");
+}
+
+TEST_CASE("config: unknown settings, with a suggestion", "[config]") {
+  check_error("threads: 2\nthread: 3\n", 2, "unknown setting 'thread' (did you mean 'threads'?)");
+  check_error("\n\nqname_minimisation: off\n", 3,
+              "unknown setting 'qname_minimisation' (did you mean 'qname-minimisation'?)");
+  check_error("cache: 1g\n", 1, "unknown setting 'cache' (did you mean 'cache-size'?)");
+  check_error("interface: ::1\n", 1, "unknown setting 'interface' (did you mean 'listen'?)");
+  check_error("server:\n  verbosity: 1\n", 1,
+              "unknown setting 'server' (tern's settings are at the top level, not under it)");
+  check_error("foo: 1\n", 1, "unknown setting 'foo'");
+}
+
+TEST_CASE("config: structure errors", "[config]") {
+  check_error("threads: 2\nthreads: 3\n", 2, "'threads' is set twice (first on line 1)");
+  check_error("- threads\n", 1, "the top level must be a mapping of settings (name: value)");
+  check_error("\njust text\n", 2, "the top level must be a mapping of settings (name: value)");
+  check_error("[a, b]: 1\n", 1, "a setting name must be a word");
+  check_error("threads: 1\n---\nthreads: 2\n", 3,
+              "a second YAML document: the configuration is one mapping of settings");
+}
+
+TEST_CASE("config: YAML syntax errors carry the parser's line", "[config]") {
+  check_error("threads: 1\nlisten: [::1\n", 3, "end of sequence flow not found");
+  check_error("verbosity: 1\n  threads: 2\n", 2, "illegal map value");
+  check_error("root-hints: \"\\q\"\n", 1, "unknown escape character: q");
+}
+
+TEST_CASE("config: unreadable files", "[config]") {
+  try {
+    load_config("/nonexistent/ternd.yaml", {});
+    FAIL("loaded a missing file");
+  } catch (const ConfigError& e) {
+    CHECK(e.line() == 0);
+    CHECK(format_config_error(e) ==
+          "/nonexistent/ternd.yaml: cannot open: No such file or directory");
+  }
+  TempDir dir;
+  CHECK_THROWS_WITH(load_config(dir.path().string(), {}),
+                    dir.path().string() + ": cannot read: Is a directory");
+  CHECK_THROWS_WITH(load_config("/dev/zero", {}),
+                    "/dev/zero: larger than 16 MiB: not a configuration file");
+}
+
+TEST_CASE("config: do-ip4 and do-ip6 cannot both be off", "[config]") {
+  check_error("do-ip6: no\nthreads: 1\ndo-ip4: no\n", 3,
+              "do-ip4: do-ip4 and do-ip6 are both off; at least one must stay on");
+  check_error("do-ip4: no\ndo-ip6: no\n", 2,
+              "do-ip6: do-ip4 and do-ip6 are both off; at least one must stay on");
+  ConfigError e = load_error("do-ip4: no\n", {"threads=1", "do-ip6=no"});
+  CHECK(format_config_error(e) ==
+        "--set do-ip6=no: do-ip4 and do-ip6 are both off; at least one must stay on");
+  CHECK_FALSE(load_text("do-ip4: no\ndo-ip6: no\n", {"do-ip4=yes"}).do_ip6);
+}
+
+TEST_CASE("config: --set overrides apply after the file, in order", "[config]") {
+  Config config = load_text("threads: 2\nverbosity: 3\n",
+                            {"threads=4", "listen=[127.0.0.1@5353, ::1@5353]", "threads=auto",
+                             "access-control=192.0.2.0/24 allow", "qname-minimisation=no"});
+  CHECK(config.threads == 0);
+  CHECK(config.verbosity == 3);
+  CHECK(config.listen == std::vector{endpoint("127.0.0.1", 5353), endpoint("::1", 5353)});
+  CHECK(decide_access(config.access_control, asio::ip::make_address("192.0.2.9")) ==
+        AclAction::allow);
+  CHECK(config.qname_minimisation == QnameMinimisation::off);
+  CHECK(load_config("", {"listen=::1@5353"}).listen == std::vector{endpoint("::1", 5353)});
+  CHECK(load_config("", {"root-hints="}).root_hints.empty());
+}
+
+TEST_CASE("config: --set errors", "[config]") {
+  check_set_error("threads=abc", "'abc' is not a number (0..256, or auto)");
+  check_set_error("threads", "expected KEY=VALUE");
+  check_set_error("=3", "expected KEY=VALUE");
+  check_set_error("treads=3", "unknown setting 'treads' (did you mean 'threads'?)");
+  check_set_error("listen=[::1", "end of sequence flow not found");
+  check_set_error("listen=[::1, nowhere]", "'nowhere' is not an IP address (expected ADDRESS[@PORT])");
+  check_set_error("verbosity={a: 1}", "expected an integer, got a mapping");
+  check_set_error("root-hints=/nonexistent",
+                  "cannot read '/nonexistent': No such file or directory");
+  // A file error still wins over a later override: the file is validated first.
+  ConfigError e = load_error("threads: 1000\n", {"threads=2"});
+  CHECK(e.line() == 1);
+}
+
+TEST_CASE("config: error formats", "[config]") {
+  ConfigError located("/etc/tern/ternd.yaml", 7, "threads: 300 is out of range");
+  CHECK(format_config_error(located) == "/etc/tern/ternd.yaml:7: threads: 300 is out of range");
+  CHECK(std::string(located.what()) == format_config_error(located));
+  CHECK(format_config_error(ConfigError("x.yaml", 0, "cannot open: Permission denied")) ==
+        "x.yaml: cannot open: Permission denied");
+  CHECK(format_config_error(ConfigError("--set", 0, "threads=x: bad")) == "--set threads=x: bad");
+}
+
+TEST_CASE("config: --dump-config re-loads to an equal config", "[config]") {
+  TempDir dir;
+  std::string hints = dir.write("hints \"odd\" name.zone", "");
+  std::vector<std::string> overrides{
+      "listen=[192.0.2.1@5353, \"2001:db8::1\"]", "root-hints=" + hints, "threads=3",
+      "outgoing-address=[192.0.2.9, 2001:db8::9]", "query-loopback=yes", "do-ip4=no",
+      "qname-minimisation=strict", "edns-buffer-size=1400",
+      "access-control=[0.0.0.0/0 allow, 192.0.2.0/24 deny, ::ffff:10.0.0.0/104 refuse]",
+      "cache-size=1000000000", "tcp-idle-timeout=2500", "tcp-max-connections=7",
+      "verbosity=4"};
+  for (const Config& config : {default_config(), load_config("", overrides)}) {
+    std::string dump = dump_config(config);
+    INFO(dump);
+    check_same(load_text(dump), config);
+    for (const Setting& setting : settings_table()) {
+      CHECK(dump.find("\n" + std::string(setting.name) + ":") != std::string::npos);
+      CHECK(dump.find("# " + std::string(setting.help) + "\n") != std::string::npos);
+    }
+  }
+  CHECK(dump_config(default_config()).find("\ncache-size: 64m\n") != std::string::npos);
+  CHECK(dump_config(default_config()).find("\nthreads: auto\n") != std::string::npos);
+}
+
+TEST_CASE("config: the settings table is complete and consistent", "[config]") {
+  std::set<std::string_view> names;
+  for (const Setting& setting : settings_table()) {
+    INFO(setting.name);
+    CHECK(names.insert(setting.name).second);
+    CHECK(find_setting(setting.name) == &setting);
+    CHECK_FALSE(setting.help.empty());
+    CHECK(setting.help.size() <= 90);  // one line of --dump-config
+    CHECK_FALSE(setting.doc.empty());
+    CHECK_FALSE(setting.default_text.empty());
+  }
+  CHECK(names == std::set<std::string_view>{
+                     "listen", "root-hints", "threads", "outgoing-address", "query-loopback",
+                     "do-ip4", "do-ip6", "qname-minimisation", "edns-buffer-size",
+                     "access-control", "cache-size", "tcp-idle-timeout",
+                     "tcp-max-connections", "verbosity"});
+  CHECK(find_setting("nope") == nullptr);
+  std::string_view doc = find_setting("access-control")->doc;
+  for (const AclRule& rule : default_access_control()) {
+    std::string prefix = format_acl_rule(rule);
+    prefix = prefix.substr(0, prefix.find(' '));
+    INFO(prefix);
+    CHECK(doc.find(prefix) != std::string_view::npos);  // the page lists every built-in rule
+  }
+}
+
+TEST_CASE("config: man/ternd.yaml.5 holds the generated settings section", "[config]") {
+  std::ifstream page(std::string(TERN_SOURCE_ROOT) + "/man/ternd.yaml.5");
+  REQUIRE(page);
+  std::stringstream text;
+  text << page.rdbuf();
+  std::string content = text.str();
+  const std::string begin = ".\\\" BEGIN GENERATED SETTINGS\n";
+  const std::string end = ".\\\" END GENERATED SETTINGS\n";
+  auto first = content.find(begin);
+  auto last = content.find(end);
+  REQUIRE(first != std::string::npos);
+  REQUIRE(last != std::string::npos);
+  std::string section = content.substr(first + begin.size(), last - first - begin.size());
+  INFO("run man/update-settings.sh to regenerate the section");
+  CHECK(section == settings_man_section());
+}
+
+namespace {
+
+/// Runs parse_command_line on `args` (after "ternd"), capturing what it prints.
+struct Parsed {
+  CommandLine command;
+  std::string out;
+  std::string err;
+};
+
+Parsed parse(std::vector<const char*> args) {
+  args.insert(args.begin(), "ternd");
+  std::ostringstream out;
+  std::ostringstream err;
+  CommandLine command =
+      parse_command_line(static_cast<int>(args.size()), args.data(), out, err);
+  return {std::move(command), out.str(), err.str()};
+}
+
+}  // namespace
+
+TEST_CASE("command line: options", "[config][command_line]") {
+  Parsed none = parse({});
+  CHECK_FALSE(none.command.exit_code);
+  CHECK(none.command.config_path == "/etc/tern/ternd.yaml");
+  CHECK_FALSE(none.command.config_path_given);
+  CHECK_FALSE(none.command.foreground);
+  CHECK(none.command.verbose == 0);
+
+  Parsed all = parse({"-c", "/tmp/x.yaml", "-d", "-vvv", "-v", "--set", "threads=2", "--set",
+                      "listen=[::1@5353]", "--check-config"});
+  CHECK_FALSE(all.command.exit_code);
+  CHECK(all.command.config_path == "/tmp/x.yaml");
+  CHECK(all.command.config_path_given);
+  CHECK(all.command.foreground);
+  CHECK(all.command.verbose == 4);
+  CHECK(all.command.check_config);
+  CHECK(all.command.overrides == std::vector<std::string>{"threads=2", "listen=[::1@5353]"});
+  CHECK(parse({"--config=/tmp/y.yaml", "--foreground", "--dump-config"}).command.dump_config);
+}
+
+TEST_CASE("command line: help, version and usage errors", "[config][command_line]") {
+  Parsed help = parse({"--help"});
+  CHECK(help.command.exit_code == 0);
+  CHECK(help.out.find("SIGHUP") != std::string::npos);
+  CHECK(help.out.find("SIGTERM") != std::string::npos);
+  CHECK(help.out.find("--check-config") != std::string::npos);
+  Parsed version = parse({"--version"});
+  CHECK(version.command.exit_code == 0);
+  CHECK(version.out.rfind("ternd ", 0) == 0);
+  for (std::vector<const char*> bad : {std::vector<const char*>{"--frobnicate"}, {"-c"},
+                                       {"--check-config", "--dump-config"}, {"stray"},
+                                       {"--set", "a=1", "b=2"}}) {
+    Parsed usage = parse(bad);
+    INFO(bad[0]);
+    CHECK(usage.command.exit_code == 2);
+    CHECK(usage.err.rfind("ternd: ", 0) == 0);
+    CHECK(usage.err.find("Usage: ternd") != std::string::npos);
+  }
+}
+
+TEST_CASE("command line: config modes", "[config][command_line]") {
+  TempDir dir;
+  CommandLine command;
+  command.config_path = (dir.path() / "absent.yaml").string();  // a missing default: defaults
+  command.verbose = 2;
+  command.overrides = {"threads=3"};
+  Config config = config_from_command_line(command);
+  CHECK(config.threads == 3);
+  CHECK(config.verbosity == 3);
+  command.verbose = 9;
+  CHECK(config_from_command_line(command).verbosity == 5);
+
+  std::ostringstream out;
+  std::ostringstream err;
+  CHECK_FALSE(run_config_only_modes(command, out, err));
+  command.check_config = true;
+  CHECK(run_config_only_modes(command, out, err) == 0);
+  CHECK(out.str() == "config OK\n");
+
+  command.config_path_given = true;  // -c names a file that must exist
+  CHECK(run_config_only_modes(command, out, err) == 2);
+  CHECK(err.str() == command.config_path + ": cannot open: No such file or directory\n");
+
+  command.config_path = dir.write("ternd.yaml", "verbosity: 2\nthreads: 300\n");
+  err.str("");
+  CHECK(run_config_only_modes(command, out, err) == 2);
+  CHECK(err.str() == command.config_path + ":2: threads: 300 is out of range (0..256, or auto)\n");
+
+  command = CommandLine{};
+  command.config_path = dir.write("ternd.yaml", "threads: 7\n");
+  command.config_path_given = true;
+  command.dump_config = true;
+  out.str("");
+  CHECK(run_config_only_modes(command, out, err) == 0);
+  CHECK(out.str() == dump_config(load_config(command.config_path, {})));
+  CHECK(out.str().find("\nthreads: 7\n") != std::string::npos);
+}

@@ -1,0 +1,71 @@
+#include "helpers.hpp"
+
+using namespace tern;
+using namespace tern::test;
+
+TEST_CASE("messages round-trip through wire form", "[message]") {
+  auto q = question("www.example.lab");
+  dns::Message m = reply(q, true, rrs({"www.example.lab. 300 IN A 127.0.0.80"}),
+                         rrs({"example.lab. 7200 IN NS ns1.example.lab."}),
+                         rrs({"ns1.example.lab. 7200 IN A 127.53.10.1"}));
+  m.edns = dns::Edns{1232, 0, true, {}};
+  m.rcode = dns::rcode::badvers;  // needs the OPT extension bits
+  auto wire = dns::build_message(m);
+  REQUIRE(wire);
+  dns::Message back;
+  REQUIRE(dns::parse_message(*wire, back) == dns::WireError::none);
+  CHECK(back.id == 4242);
+  CHECK(back.qr);
+  CHECK(back.aa);
+  CHECK(back.rcode == dns::rcode::badvers);
+  REQUIRE(back.edns);
+  CHECK(back.edns->udp_size == 1232);
+  CHECK(back.edns->dnssec_ok);
+  CHECK(back.questions == m.questions);
+  CHECK(back.answer == m.answer);
+  CHECK(back.authority == m.authority);  // NS target was compressed on the wire, expanded here
+  CHECK(back.additional == m.additional);
+}
+
+TEST_CASE("a message larger than the limit is truncated with TC", "[message]") {
+  auto q = question("big.example.lab", dns::rrtype::TXT);
+  std::vector<dns::Record> txt;
+  for (int i = 0; i < 10; ++i)
+    txt.push_back(rr(("big.example.lab. 300 IN TXT \"" + std::string(200, 'a' + i) + "\"").c_str()));
+  auto wire = dns::build_message(reply(q, true, txt), 1232);
+  REQUIRE(wire);
+  CHECK(wire->size() <= 1232);
+  dns::Message back;
+  REQUIRE(dns::parse_message(*wire, back) == dns::WireError::none);
+  CHECK(back.tc);
+  CHECK(back.answer.empty());
+  CHECK(back.questions.size() == 1);
+}
+
+TEST_CASE("records convert to and from text", "[message]") {
+  auto soa = rr("example.lab. 3600 IN SOA ns1.example.lab. host.example.lab. 1 2 3 4 60");
+  CHECK(dns::soa_minimum(soa) == 60u);
+  CHECK(dns::record_to_text(soa, 42).find("42") != std::string::npos);
+  CHECK(dns::rdata_target(rr("a.lab. 1 IN CNAME B.Lab.")) == name("b.lab"));
+  CHECK_FALSE(dns::rdata_target(rr("a.lab. 1 IN A 1.2.3.4")));
+  CHECK(dns::type_from_text("AAAA") == dns::rrtype::AAAA);
+  CHECK(dns::type_from_text("TYPE65") == 65);
+  CHECK_FALSE(dns::type_from_text("NOSUCHTYPE"));
+  CHECK(dns::type_to_text(dns::rrtype::MX) == "MX");
+  CHECK(dns::rcode_to_text(dns::rcode::nxdomain) == "NXDOMAIN");
+  CHECK_FALSE(dns::record_from_text("not a record"));
+}
+
+TEST_CASE("a query is built with EDNS and RD clear", "[message]") {
+  auto wire = dns::build_query(question("www.lab"), 0xBEEF, 1232);
+  dns::Message m;
+  REQUIRE(dns::parse_message(wire, m) == dns::WireError::none);
+  CHECK(m.id == 0xBEEF);
+  CHECK_FALSE(m.rd);
+  CHECK_FALSE(m.qr);
+  REQUIRE(m.edns);
+  CHECK(m.edns->udp_size == 1232);
+  auto plain = dns::build_query(question("www.lab"), 1, 0);
+  REQUIRE(dns::parse_message(plain, m) == dns::WireError::none);
+  CHECK_FALSE(m.edns);
+}

@@ -1,0 +1,209 @@
+// The client-side policy, end to end inside one process: a real Resolver whose transport is a
+// scripted stand-in (no sockets), so every drop, error and counter can be asserted exactly.
+#include "helpers.hpp"
+
+#include "daemon/access_control.hpp"
+#include "daemon/query_handler.hpp"
+#include "daemon/responder.hpp"
+
+#include <asio/co_spawn.hpp>
+#include <asio/io_context.hpp>
+#include <asio/use_future.hpp>
+
+using namespace tern;
+using namespace tern::test;
+
+namespace {
+
+/// An authority for everything: primes the root, answers any A question with 192.0.2.1 and
+/// any TXT question with ten 200-octet strings (too big for 512 octets).
+class AnsweringTransport final : public resolver::UpstreamTransport {
+ public:
+  asio::awaitable<resolver::ExchangeResult> exchange(const resolver::ExchangeRequest& request) override {
+    ++calls;
+    resolver::ExchangeResult r;
+    r.status = resolver::ExchangeStatus::ok;
+    const dns::Question& q = request.question;
+    if (q.name.is_root())
+      r.reply = reply(q, true, rrs({". 3600 IN NS a.root."}), {}, rrs({"a.root. 3600 IN A 127.9.9.9"}));
+    else if (q.type == dns::rrtype::TXT) {
+      std::vector<dns::Record> txt;
+      for (int i = 0; i < 10; ++i)
+        txt.push_back(rr((q.name.to_text() + " 300 IN TXT \"" + std::string(200, 'a' + i) + "\"").c_str()));
+      r.reply = reply(q, true, txt);
+    } else
+      r.reply = reply(q, true, {dns::Record{q.name, q.type, dns::class_in, 300, std::string("\xc0\x00\x02\x01", 4)}});
+    co_return r;
+  }
+  int calls = 0;
+};
+
+struct Fixture {
+  asio::io_context io;
+  cache::FakeClock clock;
+  cache::RRsetCache rrsets{1 << 20, cache::HashKey{1, 2}, clock, cache::TtlBounds{}};
+  cache::AnswerCache answers{1 << 20, cache::HashKey{1, 2}, clock, cache::TtlBounds{}, cache::TtlBounds{0, 3600}};
+  cache::InfraCache infra{1 << 16, cache::HashKey{1, 2}, clock};
+  resolver::InflightTable inflight;
+  resolver::RootHints hints = resolver::parse_root_hints(". 3600 IN NS a.root.\na.root. 3600 IN A 127.9.9.9\n", "test");
+  resolver::SecureRandom rng;
+  resolver::ResolverStats resolver_stats;
+  AnsweringTransport transport;
+  resolver::Resolver resolver{io.get_executor(), transport, {rrsets, answers, infra}, inflight, hints,
+                              resolver::ResolverOptions{true, true, false}, rng, resolver_stats};
+  daemon::DaemonStats stats;
+  std::shared_ptr<daemon::ClientPolicy> policy = [] {
+    auto p = std::make_shared<daemon::ClientPolicy>();
+    p->access_control = daemon::default_access_control();
+    return p;
+  }();
+  daemon::QueryHandler handler{resolver, stats, policy};
+
+  std::optional<dns::Message> ask(std::vector<std::uint8_t> packet, const char* client = "127.0.0.1",
+                                  daemon::ClientTransport t = daemon::ClientTransport::udp) {
+    auto from = asio::ip::make_address(client);
+    auto future = asio::co_spawn(io, handler.handle(std::move(packet), from, t), asio::use_future);
+    io.restart();
+    io.run();
+    auto wire = future.get();
+    if (!wire) return std::nullopt;
+    dns::Message m;
+    REQUIRE(dns::parse_message(*wire, m) == dns::WireError::none);
+    return m;
+  }
+};
+
+std::vector<std::uint8_t> query(const char* qname, std::uint16_t type = dns::rrtype::A,
+                                std::function<void(dns::Message&)> tweak = {}) {
+  dns::Message m;
+  m.id = 0x1234;
+  m.rd = true;
+  m.questions = {question(qname, type)};
+  m.edns = dns::Edns{1232, 0, false, {}};
+  if (tweak) tweak(m);
+  return *dns::build_message(m);
+}
+
+}  // namespace
+
+TEST_CASE("a valid query is resolved, then answered from cache", "[handler]") {
+  Fixture f;
+  auto r = f.ask(query("www.example.lab"));
+  REQUIRE(r);
+  CHECK(r->id == 0x1234);
+  CHECK(r->qr);
+  CHECK(r->ra);
+  CHECK(r->rd);
+  CHECK(r->rcode == dns::rcode::noerror);
+  REQUIRE(r->answer.size() == 1);
+  CHECK(f.stats.cache_misses == 1);
+  int calls = f.transport.calls;
+  r = f.ask(query("www.example.lab"));
+  REQUIRE(r);
+  CHECK(r->answer.size() == 1);
+  CHECK(f.stats.cache_hits == 1);
+  CHECK(f.transport.calls == calls);
+  CHECK(f.stats.responses_by_rcode[0] == 2);
+}
+
+TEST_CASE("unreadable packets and responses are dropped and counted", "[handler]") {
+  Fixture f;
+  CHECK_FALSE(f.ask(bytes({0x12, 0x34, 0x01, 0, 0})));
+  CHECK(f.stats.dropped_unreadable == 1);
+  CHECK_FALSE(f.ask(query("www.lab", dns::rrtype::A, [](dns::Message& m) { m.qr = true; })));
+  CHECK(f.stats.dropped_responses == 1);
+  CHECK(f.transport.calls == 0);
+}
+
+TEST_CASE("a malformed body gets FORMERR with the ID kept", "[handler]") {
+  Fixture f;
+  auto packet = query("www.lab");
+  packet.push_back(0xff);  // trailing garbage
+  auto r = f.ask(packet);
+  REQUIRE(r);
+  CHECK(r->id == 0x1234);
+  CHECK(r->rcode == dns::rcode::formerr);
+  CHECK(r->questions.empty());
+  CHECK(f.stats.malformed[static_cast<std::size_t>(dns::WireError::trailing_data)] == 1);
+  // A compression loop in the question.
+  auto loop = bytes({0xab, 0xcd, 0x01, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0xC0, 12, 0, 1, 0, 1});
+  r = f.ask(loop);
+  REQUIRE(r);
+  CHECK(r->id == 0xabcd);
+  CHECK(r->rcode == dns::rcode::formerr);
+  CHECK(f.stats.malformed[static_cast<std::size_t>(dns::WireError::pointer_not_backwards)] == 1);
+  CHECK(f.transport.calls == 0);
+}
+
+TEST_CASE("queries the service does not offer get the right error", "[handler]") {
+  Fixture f;
+  auto rcode_of = [&](std::vector<std::uint8_t> p) {
+    auto r = f.ask(std::move(p));
+    REQUIRE(r);
+    return r->rcode;
+  };
+  CHECK(rcode_of(query("www.lab", 1, [](dns::Message& m) { m.opcode = 2; })) == dns::rcode::notimp);
+  CHECK(rcode_of(query("www.lab", 1, [](dns::Message& m) { m.questions.clear(); })) == dns::rcode::formerr);
+  CHECK(rcode_of(query("www.lab", 1, [](dns::Message& m) { m.questions.push_back(m.questions[0]); })) ==
+        dns::rcode::formerr);
+  CHECK(rcode_of(query("www.lab", 1, [](dns::Message& m) { m.edns->version = 1; })) == dns::rcode::badvers);
+  CHECK(rcode_of(query("www.lab", 1, [](dns::Message& m) { m.questions[0].klass = 3; })) == dns::rcode::refused);
+  CHECK(rcode_of(query("www.lab", dns::rrtype::AXFR)) == dns::rcode::refused);
+  CHECK(rcode_of(query("www.lab", dns::rrtype::OPT)) == dns::rcode::formerr);
+  CHECK(rcode_of(query("www.lab", 1, [](dns::Message& m) { m.rd = false; })) == dns::rcode::refused);
+  CHECK(f.transport.calls == 0);
+}
+
+TEST_CASE("access control refuses or drops by prefix", "[handler]") {
+  Fixture f;
+  auto r = f.ask(query("www.lab"), "203.0.113.7");  // a public address: refused by default
+  REQUIRE(r);
+  CHECK(r->rcode == dns::rcode::refused);
+  CHECK(f.stats.acl_refused == 1);
+  auto p = std::make_shared<daemon::ClientPolicy>(*f.policy);
+  std::string error;
+  p->access_control = daemon::merge_acl_rules(p->access_control, {*daemon::parse_acl_rule("203.0.113.0/24 deny", error)});
+  f.handler.set_policy(p);
+  CHECK_FALSE(f.ask(query("www.lab"), "203.0.113.7"));
+  CHECK(f.stats.acl_dropped == 1);
+  CHECK(f.ask(query("www.lab"), "::ffff:127.0.0.1"));  // mapped loopback is loopback
+  CHECK(f.transport.calls > 0);
+}
+
+TEST_CASE("answers are truncated to the client's buffer", "[handler]") {
+  Fixture f;
+  auto r = f.ask(query("big.lab", dns::rrtype::TXT, [](dns::Message& m) { m.edns->udp_size = 512; }));
+  REQUIRE(r);
+  CHECK(r->tc);
+  CHECK(r->answer.empty());
+  CHECK(f.stats.truncated_udp == 1);
+  r = f.ask(query("big.lab", dns::rrtype::TXT), "127.0.0.1", daemon::ClientTransport::tcp);
+  REQUIRE(r);
+  CHECK_FALSE(r->tc);
+  CHECK(r->answer.size() == 10);
+  // Without EDNS the limit is 512 octets (RFC 1035).
+  r = f.ask(query("big.lab", dns::rrtype::TXT, [](dns::Message& m) { m.edns.reset(); }));
+  REQUIRE(r);
+  CHECK(r->tc);
+}
+
+TEST_CASE("SERVFAIL carries an Extended DNS Error to EDNS clients", "[handler]") {
+  dns::Message q;
+  q.id = 9;
+  q.rd = true;
+  q.questions = {question("x.lab")};
+  q.edns = dns::Edns{1232, 0, false, {}};
+  auto wire = daemon::make_response(q, resolver::Outcome::servfail(resolver::ede::no_reachable_authority, "all down"),
+                                    1232, 1232);
+  dns::Message m;
+  REQUIRE(dns::parse_message(wire, m) == dns::WireError::none);
+  CHECK(m.rcode == dns::rcode::servfail);
+  REQUIRE(m.edns);
+  // option 15, length 2 + 8, info code 22, "all down"
+  CHECK(m.edns->options == std::string("\x00\x0f\x00\x0a\x00\x16" "all down", 14));
+  CHECK(daemon::max_response_size(q, false, 1232) == 1232);
+  q.edns->udp_size = 4096;
+  CHECK(daemon::max_response_size(q, false, 1232) == 1232);
+  q.edns->udp_size = 100;
+  CHECK(daemon::max_response_size(q, false, 1232) == 512);
+}
