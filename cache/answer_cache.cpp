@@ -13,47 +13,101 @@ AnswerCache::AnswerCache(std::size_t byte_budget, HashKey key, const Clock& cloc
                          TtlBounds positive, TtlBounds negative)
     : cache_(byte_budget, key), clock_(clock), positive_(positive), negative_(negative) {}
 
-void AnswerCache::insert(const dns::Question& q, std::uint16_t rcode,
+namespace {
+
+/// Fills the entry's wire form and the TTL offsets in it.
+bool render(const dns::Question& q, CachedAnswer& entry) {
+  dns::Message m;
+  m.qr = true;
+  m.ra = true;
+  m.rcode = entry.rcode;
+  m.questions = {q};
+  m.answer = entry.answer;
+  m.authority = entry.authority;
+  auto wire = dns::build_message(m);
+  if (!wire || wire->size() > 65535) return false;
+  std::vector<dns::RecordRef> refs;
+  if (dns::check_message(*wire, &refs) != dns::WireError::none) return false;
+  for (const auto& r : refs) entry.ttl_offsets.push_back(static_cast<std::uint16_t>(r.ttl_offset));
+  entry.question_end = static_cast<std::uint16_t>(dns::header_size + q.name.wire().size() + 4);
+  entry.wire = std::move(*wire);
+  return true;
+}
+
+}  // namespace
+
+std::shared_ptr<const CachedAnswer> AnswerCache::insert(const dns::Question& q, std::uint16_t rcode,
                          std::vector<dns::Record> answer, std::vector<dns::Record> authority) {
   auto entry = std::make_shared<CachedAnswer>();
   std::uint32_t ttl = UINT32_MAX;
-  std::size_t bytes = sizeof(CachedAnswer) + q.name.wire().size() + 64;
   for (auto& rr : answer) {
     rr.ttl = positive_.clamp(rr.ttl);
     ttl = std::min(ttl, rr.ttl);
-    bytes += approximate_bytes(rr);
   }
-  bool negative = rcode == dns::rcode::nxdomain || answer.empty() ||
-                  answer.back().type != q.type;
+  bool negative = rcode == dns::rcode::nxdomain || answer.empty() || answer.back().type != q.type;
   if (negative) {
-    // RFC 2308 §5: the negative TTL is the smaller of the SOA's TTL and its MINIMUM field;
-    // without an SOA the answer is not cached at all.
     auto soa = std::find_if(authority.begin(), authority.end(),
                             [](const dns::Record& r) { return r.type == dns::rrtype::SOA; });
-    if (soa == authority.end()) return;
+    if (soa == authority.end()) return nullptr;
     std::uint32_t neg = negative_.clamp(std::min(soa->ttl, dns::soa_minimum(*soa).value_or(0)));
     soa->ttl = neg;
     ttl = std::min(ttl, neg);
-    for (auto& rr : authority) bytes += approximate_bytes(rr);
   }
-  if (ttl == 0 || ttl == UINT32_MAX) return;
+  if (ttl == 0 || ttl == UINT32_MAX) return nullptr;
   entry->rcode = rcode;
   entry->answer = std::move(answer);
   entry->authority = std::move(authority);
   entry->ttl = ttl;
   entry->inserted = clock_.now();
-  cache_.insert(AnswerKey{q}, std::move(entry), bytes,
+  entry->inserted_wall = std::chrono::system_clock::now();
+  if (!render(q, *entry)) return nullptr;
+  std::size_t bytes = sizeof(CachedAnswer) + 96 + q.name.wire().size() + entry->wire.capacity() +
+                      entry->ttl_offsets.capacity() * 2;
+  for (const auto& rr : entry->answer) bytes += approximate_bytes(rr);
+  for (const auto& rr : entry->authority) bytes += approximate_bytes(rr);
+  dns::Question key = q;
+  // RFC 2308 §5: an NXDOMAIN says the name has no data of any type.
+  if (rcode == dns::rcode::nxdomain && entry->answer.empty()) key.type = nxdomain_key_type;
+  std::shared_ptr<const CachedAnswer> stored = entry;
+  cache_.insert(AnswerKey{std::move(key)}, std::move(entry), bytes,
                 clock_.now() + std::chrono::seconds(ttl));
+  return stored;
+}
+
+std::optional<AnswerHit> AnswerCache::lookup(const dns::Question& q) {
+  AnswerKey probe{q};
+  return lookup(probe);
+}
+
+std::optional<AnswerHit> AnswerCache::lookup(AnswerKey& probe) {
+  auto item = cache_.find(probe);
+  if (!item.value) {
+    const std::uint16_t asked = probe.question.type;
+    probe.question.type = nxdomain_key_type;
+    item = cache_.find(probe);
+    probe.question.type = asked;
+    if (!item.value) return std::nullopt;
+  }
+  TimePoint now = clock_.now();
+  auto age = std::chrono::duration_cast<std::chrono::seconds>(now - item.value->inserted).count();
+  AnswerHit hit{item.value, static_cast<std::uint32_t>(std::max<decltype(age)>(age, 0)), item.expiry <= now, 0};
+  if (!hit.expired) hit.remaining = hit.age < item.value->ttl ? item.value->ttl - hit.age : 0;
+  if (!hit.expired && hit.remaining == 0) hit.expired = true;  // the last fraction of a second
+  return hit;
 }
 
 std::optional<AnswerHit> AnswerCache::find(const dns::Question& q) {
-  auto item = cache_.find(AnswerKey{q});
-  TimePoint now = clock_.now();
-  if (!item.value || item.expiry <= now) return std::nullopt;
-  auto age = std::chrono::duration_cast<std::chrono::seconds>(now - item.value->inserted).count();
-  return AnswerHit{item.value, static_cast<std::uint32_t>(age)};
+  auto hit = lookup(q);
+  if (!hit || hit->expired) return std::nullopt;
+  return hit;
 }
 
-bool AnswerCache::erase(const dns::Question& q) { return cache_.erase(AnswerKey{q}); }
+bool AnswerCache::erase(const dns::Question& q) {
+  dns::Question by_name = q;
+  by_name.type = nxdomain_key_type;
+  bool a = cache_.erase(AnswerKey{q});
+  bool b = cache_.erase(AnswerKey{by_name});
+  return a || b;
+}
 
 }  // namespace tern::cache

@@ -1,6 +1,12 @@
-// The answer cache: a whole resolved answer per question, so a repeated question costs one
-// lookup. Positive answers live for the smallest TTL of their records; negative answers
-// (NXDOMAIN per name, NODATA per name and type) for min(SOA TTL, SOA MINIMUM), RFC 2308 §5.
+// The answer cache: a whole resolved answer per question, kept in wire form so that a hit costs
+// one lookup, one copy and a few patched octets (ID, flags, TTLs) — no message is built.
+// Positive answers live for the smallest TTL of their records; NODATA per (name, type) and
+// NXDOMAIN per name, for min(SOA TTL, SOA MINIMUM) (RFC 2308 §5). Expired entries stay until
+// the sweep reclaims them, so that serve-stale (RFC 8767) can still answer from them.
+//
+// Key layout (the one place it is written down): (canonical owner wire, type, class). An
+// NXDOMAIN is stored once per name under type 0 (a type no question can carry, RFC 6895),
+// and a lookup for (name, T) that misses tries (name, 0) next.
 #pragma once
 
 #include "cache/clock.hpp"
@@ -8,6 +14,8 @@
 #include "cache/sharded_cache.hpp"
 #include "resolver/dns/message.hpp"
 
+#include <atomic>
+#include <chrono>
 #include <memory>
 #include <optional>
 #include <string>
@@ -15,7 +23,7 @@
 
 namespace tern::cache {
 
-/// Cache key of an answer: the question, canonical.
+/// Cache key of an answer: the question, canonical; type 0 for a name's NXDOMAIN.
 struct AnswerKey {
   dns::Question question;
   friend bool operator==(const AnswerKey&, const AnswerKey&) = default;
@@ -24,19 +32,35 @@ struct AnswerKey {
   };
 };
 
-/// One cached answer. Immutable once stored; records carry their clamped original TTLs.
+/// The type under which a name's NXDOMAIN is kept.
+inline constexpr std::uint16_t nxdomain_key_type = 0;
+
+/// One cached answer. Immutable once stored, except the refresh flag.
 struct CachedAnswer {
   std::uint16_t rcode = dns::rcode::noerror;
-  std::vector<dns::Record> answer;     ///< CNAME chain, then the final RRset
+  std::vector<dns::Record> answer;     ///< CNAME chain, then the final RRset; clamped TTLs
   std::vector<dns::Record> authority;  ///< the SOA of a negative answer
-  std::uint32_t ttl = 0;               ///< lifetime of the entry
-  TimePoint inserted;
+  std::uint32_t ttl = 0;               ///< lifetime of the entry in seconds
+  TimePoint inserted;                  ///< on the cache's clock
+  std::chrono::system_clock::time_point inserted_wall;  ///< for people reading `cache show`
+  /// The response as sent for the question it was resolved for: ID 0, QR RA and rcode set,
+  /// the question, answer and authority sections with the TTLs above, no OPT record.
+  std::vector<std::uint8_t> wire;
+  std::vector<std::uint16_t> ttl_offsets;  ///< offset of every record's TTL in wire
+  std::uint16_t question_end = 0;          ///< offset just past the question section
+  /// Set by whoever starts the prefetch of this entry: at most one per entry.
+  mutable std::atomic<bool> prefetching{false};
+  /// When a refresh of this expired entry was last tried (clock ticks; 0 = never): RFC 8767
+  /// §5's failure recheck timer keeps a dead authority from being asked on every query.
+  mutable std::atomic<std::int64_t> stale_refresh_at{0};
 };
 
-/// A hit: the entry and how many whole seconds it has aged.
+/// A lookup result: the entry, its age, and whether it has expired (serve-stale only).
 struct AnswerHit {
   std::shared_ptr<const CachedAnswer> entry;
-  std::uint32_t age = 0;
+  std::uint32_t age = 0;        ///< whole seconds since insertion
+  bool expired = false;
+  std::uint32_t remaining = 0;  ///< seconds left (0 when expired)
 };
 
 class AnswerCache {
@@ -44,12 +68,25 @@ class AnswerCache {
   AnswerCache(std::size_t byte_budget, HashKey key, const Clock& clock, TtlBounds positive,
               TtlBounds negative);
 
-  /// Stores an answer (NOERROR with records, NXDOMAIN, or NODATA) unless its TTL is 0.
-  void insert(const dns::Question& q, std::uint16_t rcode, std::vector<dns::Record> answer,
+  /// Stores an answer (NOERROR with records, NXDOMAIN, or NODATA) unless its TTL is 0 or a
+  /// negative answer has no SOA (RFC 2308 §5: then it is not cached). Returns the entry as
+  /// stored (TTLs clamped), or null when nothing was stored.
+  std::shared_ptr<const CachedAnswer> insert(const dns::Question& q, std::uint16_t rcode, std::vector<dns::Record> answer,
               std::vector<dns::Record> authority);
+  /// The live entry for q (or for its name's NXDOMAIN).
   std::optional<AnswerHit> find(const dns::Question& q);
+  /// Like find, but also returns an expired entry that has not been reclaimed yet.
+  std::optional<AnswerHit> lookup(const dns::Question& q);
+  /// The same with a caller-owned key, which is modified and restored (no copy: hot path).
+  std::optional<AnswerHit> lookup(AnswerKey& probe);
+  /// Removes q's entry and its name's NXDOMAIN.
   bool erase(const dns::Question& q);
 
+  void set_bounds(TtlBounds positive, TtlBounds negative) noexcept {
+    positive_ = positive;
+    negative_ = negative;
+  }
+  const Clock& clock() const noexcept { return clock_; }
   ShardedCache<AnswerKey, CachedAnswer, AnswerKey::Hash>& entries() noexcept { return cache_; }
 
  private:

@@ -15,6 +15,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <list>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <unordered_map>
@@ -73,18 +74,14 @@ class ShardedCache {
     auto it = s.map.find(k);
     if (it != s.map.end()) {
       if (!may_replace(Item{it->second->value, it->second->expiry})) return false;
-      s.bytes -= it->second->bytes;
-      s.lru.erase(it->second);
-      s.map.erase(it);
+      s.remove(it->second);
     }
-    s.lru.push_front(Node{k, std::move(v), bytes, expiry});
+    s.lru.push_front(Node{k, std::move(v), bytes, expiry, {}});
+    s.lru.front().by_expiry = s.by_expiry.emplace(expiry, s.lru.begin());
     s.map.emplace(k, s.lru.begin());
     s.bytes += bytes;
     while (s.bytes > s.budget && s.lru.size() > 1) {
-      Node& victim = s.lru.back();
-      s.bytes -= victim.bytes;
-      s.map.erase(victim.key);
-      s.lru.pop_back();
+      s.remove(std::prev(s.lru.end()));
       s.evictions.fetch_add(1, std::memory_order_relaxed);
     }
     return true;
@@ -99,9 +96,7 @@ class ShardedCache {
     auto lock = s.lock();
     auto it = s.map.find(k);
     if (it == s.map.end()) return false;
-    s.bytes -= it->second->bytes;
-    s.lru.erase(it->second);
-    s.map.erase(it);
+    s.remove(it->second);
     return true;
   }
 
@@ -113,24 +108,33 @@ class ShardedCache {
       Shard& s = *sp;
       auto lock = s.lock();
       for (auto it = s.lru.begin(); it != s.lru.end();) {
+        auto next = std::next(it);
         if (pred(it->key, Item{it->value, it->expiry})) {
-          s.bytes -= it->bytes;
-          s.map.erase(it->key);
-          it = s.lru.erase(it);
+          s.remove(it);
           ++removed;
-        } else {
-          ++it;
         }
+        it = next;
       }
     }
     return removed;
   }
 
-  /// Reclaims entries dead for longer than `grace` (serve-stale keeps them that long).
+  /// Reclaims entries dead for longer than `grace` (serve-stale keeps them that long), in
+  /// expiry order: the work is proportional to what is reclaimed, not to the cache's size.
   std::size_t sweep_expired(TimePoint now, Duration grace = Duration::zero()) {
-    std::size_t n = erase_if([&](const K&, const Item& item) { return item.expiry + grace <= now; });
-    if (n) shards_[0]->expired.fetch_add(n, std::memory_order_relaxed);
-    return n;
+    std::size_t total = 0;
+    for (auto& sp : shards_) {
+      Shard& s = *sp;
+      auto lock = s.lock();
+      std::size_t n = 0;
+      while (!s.by_expiry.empty() && s.by_expiry.begin()->first + grace <= now) {
+        s.remove(s.by_expiry.begin()->second);
+        ++n;
+      }
+      s.expired.fetch_add(n, std::memory_order_relaxed);
+      total += n;
+    }
+    return total;
   }
 
   /// Visits every entry under its shard's lock: f must not call back into this cache.
@@ -159,23 +163,43 @@ class ShardedCache {
 
   std::size_t shard_count() const noexcept { return shards_.size(); }
 
+  /// Lock acquisitions that had to wait, shard by shard: a hot shard shows up here.
+  std::vector<std::uint64_t> shard_contention() const {
+    std::vector<std::uint64_t> out;
+    out.reserve(shards_.size());
+    for (auto& sp : shards_) out.push_back(sp->contention.load(std::memory_order_relaxed));
+    return out;
+  }
+
  private:
+  struct Node;
+  using NodeIt = typename std::list<Node>::iterator;
   struct Node {
     K key;
     ValuePtr value;
     std::size_t bytes;
     TimePoint expiry;
+    typename std::multimap<TimePoint, NodeIt>::iterator by_expiry;  ///< its place in the index
   };
   struct MapHash {
     HashKey key;
     std::size_t operator()(const K& k) const noexcept { return KeyHash::hash(key, k); }
   };
-  /// Invariant: map and lru hold the same keys; bytes is the sum of the nodes' bytes.
+  /// Invariant: map, lru and by_expiry hold the same entries; bytes is the sum of the nodes'.
   struct Shard {
     explicit Shard(MapHash h) : map(16, h) {}
     mutable std::mutex mutex;
-    std::unordered_map<K, typename std::list<Node>::iterator, MapHash> map;
+    std::unordered_map<K, NodeIt, MapHash> map;
     std::list<Node> lru;  ///< most recently used first
+    std::multimap<TimePoint, NodeIt> by_expiry;  ///< soonest expiry first, for the sweep
+
+    /// Unlinks one node from all three structures; the shard lock is held.
+    void remove(NodeIt node) {
+      bytes -= node->bytes;
+      by_expiry.erase(node->by_expiry);
+      map.erase(node->key);
+      lru.erase(node);
+    }
     std::size_t bytes = 0;
     std::size_t budget = 0;
     std::atomic<std::uint64_t> evictions{0};

@@ -46,6 +46,15 @@ struct Config {
   std::uint16_t edns_buffer_size = 1232;         ///< 512..4096, both directions
   std::vector<AclRule> access_control;           ///< defaults first, then the operator's rules
   std::uint64_t cache_size = 64ull << 20;        ///< bytes for all caches together
+  std::uint32_t cache_min_ttl = 0;               ///< seconds; TTLs below are raised (<= max)
+  std::uint32_t cache_max_ttl = 86400;           ///< seconds; TTLs above are lowered
+  std::uint32_t cache_min_negative_ttl = 0;      ///< seconds, for NXDOMAIN/NODATA (<= max)
+  std::uint32_t cache_max_negative_ttl = 3600;   ///< seconds, RFC 2308 §5 recommends <= 3 h
+  bool serve_stale = false;                      ///< RFC 8767: answer expired data when refresh fails
+  std::uint32_t serve_stale_max = 86400;         ///< seconds past expiry stale data may be served
+  unsigned serve_stale_client_timeout_ms = 1800; ///< RFC 8767 §5 client response timer
+  bool prefetch = false;                         ///< refresh hits in the last 10% of their TTL
+  std::string control_socket = "/run/tern/ternd.ctl"; ///< ternctl's unix socket; empty = none
   unsigned tcp_idle_timeout_ms = 10000;          ///< RFC 7766 idle timeout for client TCP
   unsigned tcp_max_connections = 1024;           ///< open client TCP connections, all workers
   int verbosity = 1;                             ///< 0 errors, 1 +warnings/ops, 2 info, 3+ debug

@@ -33,7 +33,7 @@ struct Origin {
 using Origins = std::map<std::string_view, Origin>;
 
 // Unbound's names for tern's settings, so that a ported unbound.conf gets a useful hint.
-constexpr std::array<std::pair<std::string_view, std::string_view>, 7> unbound_names{{
+constexpr std::array<std::pair<std::string_view, std::string_view>, 11> unbound_names{{
     {"interface", "listen"},
     {"num-threads", "threads"},
     {"outgoing-interface", "outgoing-address"},
@@ -41,6 +41,10 @@ constexpr std::array<std::pair<std::string_view, std::string_view>, 7> unbound_n
     {"rrset-cache-size", "cache-size"},
     {"incoming-num-tcp", "tcp-max-connections"},
     {"qname-minimisation-strict", "qname-minimisation"},
+    {"serve-expired", "serve-stale"},
+    {"serve-expired-ttl", "serve-stale-max"},
+    {"serve-expired-client-timeout", "serve-stale-client-timeout"},
+    {"control-interface", "control-socket"},
 }};
 
 std::string unknown_setting_message(const std::string& key) {
@@ -156,18 +160,39 @@ void apply_override(const std::string& text, Config& config, Origins& origins, i
   origins[setting->name] = Origin{++order, std::move(source)};
 }
 
-/// Rules that involve more than one setting, blamed on the one set last.
-void check_consistency(const Config& config, const Origins& origins) {
-  if (config.do_ip4 || config.do_ip6) return;
+/// Throws `message` blamed on whichever of `a` and `b` was set last (their rows' defaults
+/// count as set first), so the error points at the line that made the pair inconsistent.
+[[noreturn]] void throw_conflict(const Origins& origins, std::string_view a, std::string_view b,
+                                 const std::string& message) {
   auto order_of = [&](std::string_view name) {
     auto it = origins.find(name);
     return it == origins.end() ? 0 : it->second.order;
   };
-  std::string_view last = order_of("do-ip6") > order_of("do-ip4") ? "do-ip6" : "do-ip4";
+  std::string_view last = order_of(b) > order_of(a) ? b : a;
   auto origin = origins.find(last);
   SettingSource source = origin != origins.end() ? origin->second.source : SettingSource{};
-  throw_setting_error(*find_setting(last), source, YAML::Node(),
-                      "do-ip4 and do-ip6 are both off; at least one must stay on");
+  throw_setting_error(*find_setting(last), source, YAML::Node(), message);
+}
+
+/// A lower bound must not exceed its upper bound (cache-min-ttl <= cache-max-ttl ...).
+void check_bounds(const Origins& origins, std::string_view min_name, std::uint64_t min,
+                  std::string_view max_name, std::uint64_t max) {
+  if (min <= max) return;
+  throw_conflict(origins, min_name, max_name,
+                 std::string(min_name) + " (" + std::to_string(min) + ") is above " +
+                     std::string(max_name) + " (" + std::to_string(max) + ")");
+}
+
+/// Rules that involve more than one setting, blamed on the one set last.
+void check_consistency(const Config& config, const Origins& origins) {
+  if (!config.do_ip4 && !config.do_ip6) {
+    throw_conflict(origins, "do-ip4", "do-ip6",
+                   "do-ip4 and do-ip6 are both off; at least one must stay on");
+  }
+  check_bounds(origins, "cache-min-ttl", config.cache_min_ttl, "cache-max-ttl",
+               config.cache_max_ttl);
+  check_bounds(origins, "cache-min-negative-ttl", config.cache_min_negative_ttl,
+               "cache-max-negative-ttl", config.cache_max_negative_ttl);
 }
 
 }  // namespace

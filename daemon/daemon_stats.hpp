@@ -22,6 +22,8 @@ struct DaemonStats {
   std::atomic<std::uint64_t> acl_refused{0};
   std::atomic<std::uint64_t> acl_dropped{0};
   std::atomic<std::uint64_t> truncated_udp{0};       ///< answers sent with TC=1
+  std::atomic<std::uint64_t> stale_answers{0};       ///< RFC 8767 answers from expired data
+  std::atomic<std::uint64_t> prefetches{0};          ///< background refreshes started by hits
   std::atomic<std::uint64_t> tcp_accepted{0};
   std::atomic<std::uint64_t> tcp_rejected{0};        ///< over tcp-max-connections
   std::atomic<std::uint64_t> tcp_idle_closed{0};

@@ -1,8 +1,10 @@
 // The client-side policy for one query: access control, the checks a query must pass (wire
-// check, QR, opcode, question count, EDNS version, class, RD), then resolution and the response.
-// Every path ends in a counted response or a counted drop; nothing here throws.
+// check, QR, opcode, question count, EDNS version, class, RD), then the answer: from the
+// answer cache in wire form, or resolved, or stale (RFC 8767). Every path ends in a counted
+// response or a counted drop; nothing here throws.
 #pragma once
 
+#include "cache/answer_cache.hpp"
 #include "daemon/config.hpp"
 #include "daemon/daemon_stats.hpp"
 #include "resolver/resolver.hpp"
@@ -10,9 +12,12 @@
 #include <asio/awaitable.hpp>
 #include <asio/ip/address.hpp>
 
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <span>
+#include <string>
 #include <vector>
 
 namespace tern::daemon {
@@ -23,13 +28,29 @@ enum class ClientTransport { udp, tcp };
 struct ClientPolicy {
   std::vector<AclRule> access_control;
   std::uint16_t edns_buffer_size = 1232;
+  bool serve_stale = false;
+  std::uint32_t serve_stale_max = 86400;                 ///< seconds past expiry
+  std::chrono::milliseconds stale_client_timeout{1800};  ///< RFC 8767 §5 client response timer
+  bool prefetch = false;
 };
+
+/// RFC 8767 §4: the TTL of stale data as served.
+inline constexpr std::uint32_t stale_answer_ttl = 30;
+/// RFC 8767 §5 failure recheck timer: after a failed refresh, serve stale without asking again.
+inline constexpr std::chrono::seconds stale_recheck_interval{30};
 
 class QueryHandler {
  public:
-  QueryHandler(resolver::Resolver& resolver, DaemonStats& stats,
+  QueryHandler(resolver::Resolver& resolver, cache::AnswerCache& answers, DaemonStats& stats,
                std::shared_ptr<const ClientPolicy> policy)
-      : resolver_(resolver), stats_(stats), policy_(std::move(policy)) {}
+      : resolver_(resolver), answers_(answers), stats_(stats), policy_(std::move(policy)) {}
+
+  /// The hot path, without suspending: when `packet` is a plain recursive query (one
+  /// question, at most an OPT, RD set, allowed client) whose answer is live in the cache,
+  /// writes the response into `out` (its storage reused) and returns true. Otherwise returns
+  /// false having counted nothing: the caller then hands the packet to handle().
+  bool answer_from_cache(std::span<const std::uint8_t> packet, const asio::ip::address& client,
+                         ClientTransport transport, std::vector<std::uint8_t>& out);
 
   /// The response to send, or nullopt to send nothing.
   asio::awaitable<std::optional<std::vector<std::uint8_t>>> handle(std::vector<std::uint8_t> packet,
@@ -41,10 +62,23 @@ class QueryHandler {
 
  private:
   std::vector<std::uint8_t> counted(std::vector<std::uint8_t> response);
+  void maybe_prefetch(const cache::AnswerHit& hit, const dns::Question& question, const ClientPolicy& policy);
+  /// A fresh outcome, or nullopt when stale data should be served instead.
+  asio::awaitable<std::optional<resolver::Outcome>> resolve_or_stale(const dns::Question& question,
+                                                                     const cache::AnswerHit& stale,
+                                                                     const ClientPolicy& policy);
+
+  void count_response(std::span<const std::uint8_t> response);
 
   resolver::Resolver& resolver_;
+  cache::AnswerCache& answers_;
   DaemonStats& stats_;
   std::shared_ptr<const ClientPolicy> policy_;
+  // Scratch of the hot path, reused so that a hit allocates nothing once warm (one worker
+  // thread owns this handler: no sharing).
+  std::vector<dns::RecordRef> records_scratch_;
+  std::string name_scratch_;
+  cache::AnswerKey probe_;
 };
 
 }  // namespace tern::daemon

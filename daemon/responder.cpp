@@ -37,10 +37,16 @@ std::string ede_option(std::uint16_t code, const std::string& text) {
 
 }  // namespace
 
-std::size_t max_response_size(const dns::Message& query, bool over_tcp, std::uint16_t our_edns_size) {
+std::size_t max_response_size(bool edns, std::uint16_t client_size, bool over_tcp,
+                              std::uint16_t our_edns_size) {
   if (over_tcp) return 65535;
-  if (!query.edns) return 512;
-  return std::clamp<std::size_t>(query.edns->udp_size, 512, std::max<std::uint16_t>(our_edns_size, 512));
+  if (!edns) return 512;
+  return std::clamp<std::size_t>(client_size, 512, std::max<std::uint16_t>(our_edns_size, 512));
+}
+
+std::size_t max_response_size(const dns::Message& query, bool over_tcp, std::uint16_t our_edns_size) {
+  return max_response_size(query.edns.has_value(), query.edns ? query.edns->udp_size : 0, over_tcp,
+                           our_edns_size);
 }
 
 std::vector<std::uint8_t> make_response(const dns::Message& query, const resolver::Outcome& outcome,

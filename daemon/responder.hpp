@@ -15,6 +15,8 @@ namespace tern::daemon {
 /// The largest response a client can take: 65535 over TCP; over UDP its EDNS size capped at
 /// ours (RFC 6891 §6.2.5), or 512 without EDNS (RFC 1035 §4.2.1).
 std::size_t max_response_size(const dns::Message& query, bool over_tcp, std::uint16_t our_edns_size);
+/// The same from the pieces: whether the query had EDNS and the size it advertised.
+std::size_t max_response_size(bool edns, std::uint16_t client_size, bool over_tcp, std::uint16_t our_edns_size);
 
 /// A full response to `query` carrying `outcome`; TC=1 with empty sections when it does not
 /// fit in max_size.

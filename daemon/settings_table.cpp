@@ -299,6 +299,36 @@ std::string dump_access_control(const Config& config) {
   return block_list(items);
 }
 
+/// sockaddr_un::sun_path holds 108 octets on Linux, the terminating NUL included.
+constexpr std::size_t max_socket_path = 107;
+
+void apply_control_socket(const Setting& self, const YAML::Node& value,
+                          const SettingSource& source, Config& config) {
+  const std::string& text = scalar_text(self, value, source);
+  if (text.empty()) {
+    config.control_socket.clear();
+    return;
+  }
+  namespace fs = std::filesystem;
+  // Absolute, so that ternctl and a reload after a change of directory find the same socket.
+  fs::path path = (fs::path(source.base_dir) / text).lexically_normal();
+  if (!path.has_filename()) {
+    throw_setting_error(self, source, value, "'" + text + "' names a directory, not a socket");
+  }
+  std::error_code ec;
+  if (fs::is_directory(path, ec)) {
+    throw_setting_error(self, source, value, "'" + path.string() + "' is a directory");
+  }
+  if (path.string().size() > max_socket_path) {
+    throw_setting_error(self, source, value,
+                        "'" + path.string() + "' is longer than " +
+                            std::to_string(max_socket_path) + " octets (a unix socket's limit)");
+  }
+  config.control_socket = path.string();
+}
+
+std::string dump_control_socket(const Config& config) { return yaml_quote(config.control_socket); }
+
 // The rows: docs are plain text (settings_man_section escapes them for roff).
 constexpr std::array table{
     Setting{
@@ -399,6 +429,96 @@ constexpr std::array table{
                "Unbound: 64m is 67108864 bytes. When the budget is spent, the least recently "
                "used entries make room.",
         .apply = apply_cache_size, .dump = dump_cache_size},
+    Setting{
+        .name = "cache-min-ttl", .kind = ValueKind::integer, .default_text = "0",
+        .min = 0, .max = 2147483647,
+        .help = "Seconds: shorter TTLs are raised to this when cached (at most cache-max-ttl).",
+        .doc = "The shortest time, in seconds, that ternd keeps a record (Unbound's "
+               "cache-min-ttl): a record with a smaller TTL is cached, and answered, with this "
+               "TTL instead. 0 keeps the TTLs the authoritative servers gave. Raising it "
+               "lowers the load on the authorities at the price of serving changed data for "
+               "longer than their owners asked; it must not be above cache-max-ttl. The largest "
+               "value is 2147483647, the largest TTL (RFC 2181, section 8).",
+        .apply = apply_integer<&Config::cache_min_ttl>,
+        .dump = dump_integer<&Config::cache_min_ttl>},
+    Setting{
+        .name = "cache-max-ttl", .kind = ValueKind::integer, .default_text = "86400",
+        .min = 0, .max = 2147483647,
+        .help = "Seconds: longer TTLs are lowered to this when cached.",
+        .doc = "The longest time, in seconds, that ternd keeps a record (Unbound's "
+               "cache-max-ttl): a record with a larger TTL is cached, and answered, with this "
+               "TTL instead, so that a change at the authority reaches clients within a day by "
+               "default even when the record's own TTL is weeks. It must not be below "
+               "cache-min-ttl.",
+        .apply = apply_integer<&Config::cache_max_ttl>,
+        .dump = dump_integer<&Config::cache_max_ttl>},
+    Setting{
+        .name = "cache-min-negative-ttl", .kind = ValueKind::integer, .default_text = "0",
+        .min = 0, .max = 2147483647,
+        .help = "Seconds: NXDOMAIN and NODATA are kept at least this long.",
+        .doc = "The shortest time, in seconds, that ternd keeps a negative answer (NXDOMAIN or "
+               "NODATA), whose lifetime is otherwise the smaller of the SOA record's TTL and "
+               "its MINIMUM field (RFC 2308, section 5). 0 keeps the zone's value. It must not "
+               "be above cache-max-negative-ttl.",
+        .apply = apply_integer<&Config::cache_min_negative_ttl>,
+        .dump = dump_integer<&Config::cache_min_negative_ttl>},
+    Setting{
+        .name = "cache-max-negative-ttl", .kind = ValueKind::integer, .default_text = "3600",
+        .min = 0, .max = 2147483647,
+        .help = "Seconds: NXDOMAIN and NODATA are kept at most this long.",
+        .doc = "The longest time, in seconds, that ternd keeps a negative answer (NXDOMAIN or "
+               "NODATA; Unbound's cache-max-negative-ttl). RFC 2308, section 5 suggests at "
+               "most one to three hours, so that a name created after a failed lookup becomes "
+               "visible soon. It must not be below cache-min-negative-ttl.",
+        .apply = apply_integer<&Config::cache_max_negative_ttl>,
+        .dump = dump_integer<&Config::cache_max_negative_ttl>},
+    Setting{
+        .name = "serve-stale", .kind = ValueKind::boolean, .default_text = "no",
+        .help = "Answer with expired data when it cannot be refreshed (RFC 8767).",
+        .doc = "Whether ternd may answer with expired cached data when refreshing it fails or "
+               "takes too long (RFC 8767; Unbound's serve-expired). This keeps names working "
+               "while their authoritative servers are unreachable, at the price of answers "
+               "that may be out of date; see serve-stale-max and serve-stale-client-timeout.",
+        .apply = apply_bool<&Config::serve_stale>, .dump = dump_bool<&Config::serve_stale>},
+    Setting{
+        .name = "serve-stale-max", .kind = ValueKind::integer, .default_text = "86400",
+        .min = 0, .max = 2147483647,
+        .help = "Seconds after expiry during which stale data may still be served.",
+        .doc = "How long, in seconds, after its TTL ran out a cached answer may still be "
+               "served stale (Unbound's serve-expired-ttl); it is reclaimed after that. RFC "
+               "8767, section 5 suggests one to three days. Only used with serve-stale.",
+        .apply = apply_integer<&Config::serve_stale_max>,
+        .dump = dump_integer<&Config::serve_stale_max>},
+    Setting{
+        .name = "serve-stale-client-timeout", .kind = ValueKind::integer,
+        .default_text = "1800", .min = 0, .max = 60000,
+        .help = "Milliseconds to try a refresh before answering stale; 0 = stale at once.",
+        .doc = "How long, in milliseconds, a client whose answer has expired waits for the "
+               "refresh before ternd answers it with the stale data (the client response timer "
+               "of RFC 8767, section 5, which suggests 1.8 seconds; Unbound's "
+               "serve-expired-client-timeout). 0 answers stale at once and refreshes in the "
+               "background. Only used with serve-stale.",
+        .apply = apply_integer<&Config::serve_stale_client_timeout_ms>,
+        .dump = dump_integer<&Config::serve_stale_client_timeout_ms>},
+    Setting{
+        .name = "prefetch", .kind = ValueKind::boolean, .default_text = "no",
+        .help = "Refresh popular entries before they expire.",
+        .doc = "Whether a cache hit in the last 10% of its entry's TTL also starts a refresh "
+               "of the entry in the background (Unbound's prefetch), so that names asked for "
+               "often do not drop out of the cache. It costs about 10% more queries to "
+               "authoritative servers.",
+        .apply = apply_bool<&Config::prefetch>, .dump = dump_bool<&Config::prefetch>},
+    Setting{
+        .name = "control-socket", .kind = ValueKind::path,
+        .default_text = "/run/tern/ternd.ctl",
+        .help = "Unix socket that ternctl talks to; empty = no control socket.",
+        .doc = "The path of the unix stream socket on which ternd takes commands from "
+               "ternctl(8) (Unbound's control-interface, without TLS: the socket is mode 0600, "
+               "so only root can use it). ternd creates the directory if it is missing and "
+               "removes a leftover socket that no daemon answers on. Empty means no control "
+               "socket. A relative path is relative to the directory of the configuration file "
+               "(to the working directory in --set); the path may be at most 107 octets long.",
+        .apply = apply_control_socket, .dump = dump_control_socket},
     Setting{
         .name = "tcp-idle-timeout", .kind = ValueKind::integer, .default_text = "10000",
         .min = 100, .max = 600000,

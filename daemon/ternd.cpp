@@ -2,6 +2,8 @@
 // per thread, then signals: SIGHUP reloads, SIGTERM/SIGINT stop after draining.
 #include "daemon/command_line.hpp"
 #include "daemon/config_loader.hpp"
+#include "daemon/control_commands.hpp"  // control socket
+#include "daemon/control_server.hpp"    // control socket
 #include "daemon/worker.hpp"
 #include "resolver/log.hpp"
 #include "resolver/root_hints.hpp"
@@ -47,7 +49,7 @@ resolver::RootHints load_hints(const daemon::Config& config) {
                                    : resolver::load_root_hints(config.root_hints);
 }
 
-void reload(const daemon::CommandLine& command, daemon::Config& running,
+void reload(const daemon::CommandLine& command, daemon::Config& running, daemon::SharedState& shared,
             std::vector<std::unique_ptr<daemon::Worker>>& workers) {
   daemon::Config fresh;
   try {
@@ -57,8 +59,11 @@ void reload(const daemon::CommandLine& command, daemon::Config& running,
     return;
   }
   if (fresh.listen != running.listen || fresh.threads != running.threads ||
-      fresh.root_hints != running.root_hints || fresh.cache_size != running.cache_size)
-    log::warning("reload: listen, threads, root-hints and cache-size take effect at restart only");
+      fresh.root_hints != running.root_hints || fresh.cache_size != running.cache_size ||
+      fresh.control_socket != running.control_socket || fresh.outgoing_address != running.outgoing_address)
+    log::warning("reload: listen, threads, root-hints, cache-size, outgoing-address and control-socket "
+                 "take effect at restart only");
+  shared.reconfigure(fresh);
   for (auto& w : workers) w->reconfigure(fresh);
   apply_verbosity(fresh.verbosity);
   running = std::move(fresh);
@@ -106,6 +111,7 @@ int main(int argc, char** argv) {
   signal(SIGPIPE, SIG_IGN);
 
   daemon::SharedState shared(config, std::move(hints));
+  shared.reconfigure(config);
   unsigned threads = config.threads ? config.threads : std::max(1u, std::thread::hardware_concurrency());
   std::vector<std::unique_ptr<daemon::Worker>> workers;
   try {
@@ -120,16 +126,35 @@ int main(int argc, char** argv) {
   for (auto& w : workers) w->start();
   log::warning("ternd started: {} worker(s), {} listen address(es)", threads, config.listen.size());
 
+  // ---- control socket (ternctl): started after the workers, stopped before them ----
+  // A socket that cannot be set up is logged and the daemon runs on without it.
+  daemon::ControlContext control_context = daemon::make_control_context(shared, workers);
+  std::unique_ptr<daemon::ControlServer> control;
+  if (!config.control_socket.empty()) {
+    control = std::make_unique<daemon::ControlServer>(
+        config.control_socket, [&control_context](const std::vector<std::string>& words) {
+          return daemon::execute_control(words, control_context);
+        });
+    if (!control->start()) control.reset();
+  }
+  // ---- end of control socket ----
+
+  // The main thread waits for signals and, once a second, reclaims expired cache entries.
+  const timespec sweep_interval{1, 0};
   while (true) {
-    int sig = 0;
-    if (sigwait(&signals, &sig) != 0) continue;
+    int sig = sigtimedwait(&signals, nullptr, &sweep_interval);
+    if (sig < 0) {
+      shared.sweep();
+      continue;
+    }
     if (sig == SIGHUP) {
-      reload(command, config, workers);
+      reload(command, config, shared, workers);
       continue;
     }
     log::warning("signal {}: stopping", sig == SIGTERM ? "TERM" : "INT");
     break;
   }
+  if (control) control->stop();  // control socket: no command may run while workers stop
   for (auto& w : workers) w->stop(shutdown_drain);
   for (auto& w : workers) w->join();
   log_summary(workers);

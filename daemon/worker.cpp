@@ -27,13 +27,33 @@ resolver::OutgoingAddresses outgoing_from(const Config& config) {
 
 }  // namespace
 
+cache::TtlBounds positive_bounds(const Config& config) {
+  return cache::TtlBounds{config.cache_min_ttl, config.cache_max_ttl};
+}
+
+cache::TtlBounds negative_bounds(const Config& config) {
+  return cache::TtlBounds{config.cache_min_negative_ttl, config.cache_max_negative_ttl};
+}
+
 SharedState::SharedState(const Config& config, resolver::RootHints h)
     : hash_key(cache::random_hash_key()),
-      rrsets(config.cache_size / 100 * rrset_share_pct, hash_key, clock, cache::TtlBounds{}),
-      answers(config.cache_size / 100 * answer_share_pct, hash_key, clock, cache::TtlBounds{},
-              cache::TtlBounds{0, 3600}),
+      rrsets(config.cache_size / 100 * rrset_share_pct, hash_key, clock, positive_bounds(config)),
+      answers(config.cache_size / 100 * answer_share_pct, hash_key, clock, positive_bounds(config),
+              negative_bounds(config)),
       infra(config.cache_size / 100 * infra_share_pct, hash_key, clock),
       hints(std::move(h)) {}
+
+void SharedState::reconfigure(const Config& config) {
+  rrsets.set_bounds(positive_bounds(config));
+  answers.set_bounds(positive_bounds(config), negative_bounds(config));
+  stale_grace_seconds = config.serve_stale ? config.serve_stale_max : 0;
+}
+
+std::size_t SharedState::sweep() {
+  const cache::TimePoint now = clock.now();
+  return rrsets.entries().sweep_expired(now) + infra.entries().sweep_expired(now) +
+         answers.entries().sweep_expired(now, std::chrono::seconds(stale_grace_seconds.load()));
+}
 
 resolver::ResolverOptions resolver_options(const Config& config) {
   resolver::ResolverOptions o;
@@ -52,6 +72,10 @@ std::shared_ptr<const ClientPolicy> client_policy(const Config& config) {
   auto policy = std::make_shared<ClientPolicy>();
   policy->access_control = config.access_control;
   policy->edns_buffer_size = config.edns_buffer_size;
+  policy->serve_stale = config.serve_stale;
+  policy->serve_stale_max = config.serve_stale_max;
+  policy->stale_client_timeout = std::chrono::milliseconds(config.serve_stale_client_timeout_ms);
+  policy->prefetch = config.prefetch;
   return policy;
 }
 
@@ -61,7 +85,7 @@ Worker::Worker(unsigned index, SharedState& shared, const Config& config)
       resolver_(io_.get_executor(), transport_,
                 resolver::ResolverCaches{shared.rrsets, shared.answers, shared.infra}, shared.inflight,
                 shared.hints, resolver_options(config), rng_, resolver_stats_),
-      handler_(resolver_, stats_, client_policy(config)),
+      handler_(resolver_, shared.answers, stats_, client_policy(config)),
       tcp_limits_{std::chrono::milliseconds(config.tcp_idle_timeout_ms), config.tcp_max_connections,
                   &shared.open_tcp_connections} {
   for (const auto& l : config.listen) {
@@ -115,9 +139,14 @@ void Worker::join() {
 void Worker::reconfigure(const Config& config) {
   auto policy = client_policy(config);
   auto options = resolver_options(config);
-  asio::post(io_, [this, policy, options] {
+  const std::chrono::milliseconds idle(config.tcp_idle_timeout_ms);
+  const unsigned max_connections = config.tcp_max_connections;
+  asio::post(io_, [this, policy, options, idle, max_connections] {
     handler_.set_policy(policy);
     resolver_.set_options(options);
+    // Connections read their limits on every check, so open ones follow the new values too.
+    tcp_limits_.idle_timeout = idle;
+    tcp_limits_.max_connections = max_connections;
   });
 }
 

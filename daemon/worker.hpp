@@ -28,6 +28,10 @@ namespace tern::daemon {
 /// State every worker uses; created once by main before the workers, destroyed after them.
 struct SharedState {
   SharedState(const Config& config, resolver::RootHints hints);
+  /// Applies the reloadable cache settings (TTL bounds, serve-stale window).
+  void reconfigure(const Config& config);
+  /// Reclaims expired entries from every cache (answers only after the serve-stale window).
+  std::size_t sweep();
   cache::SteadyClock clock;
   cache::HashKey hash_key;
   cache::RRsetCache rrsets;
@@ -36,6 +40,7 @@ struct SharedState {
   resolver::InflightTable inflight;
   resolver::RootHints hints;
   std::atomic<unsigned> open_tcp_connections{0};
+  std::atomic<std::uint32_t> stale_grace_seconds{0};  ///< serve-stale-max when serve-stale is on
 };
 
 /// The resolver options a Config asks for.

@@ -26,7 +26,15 @@ std::vector<dns::Record> aged(const std::vector<dns::Record>& records, std::uint
 }  // namespace
 
 asio::awaitable<Outcome> Resolver::resolve(dns::Question question) {
-  if (auto hit = caches_.answers.find(question)) {
+  return run(std::move(question), false);
+}
+
+asio::awaitable<Outcome> Resolver::refresh(dns::Question question) {
+  return run(std::move(question), true);
+}
+
+asio::awaitable<Outcome> Resolver::run(dns::Question question, bool refresh) {
+  if (auto hit = refresh ? std::nullopt : caches_.answers.find(question)) {
     Outcome out;
     out.rcode = hit->entry->rcode;
     out.answer = aged(hit->entry->answer, hit->age);
@@ -44,6 +52,7 @@ asio::awaitable<Outcome> Resolver::resolve(dns::Question question) {
   }
   Budget budget;
   budget.deadline = std::chrono::steady_clock::now() + limits::resolution_deadline;
+  if (refresh) budget.bypass = question;
   Outcome out;
   try {
     out = co_await walk(question, budget);
@@ -56,8 +65,13 @@ asio::awaitable<Outcome> Resolver::resolve(dns::Question question) {
     stats_.limit_hits.fetch_add(1, std::memory_order_relaxed);
     log::info("{} {}: limit {} reached", question.name.to_text(), dns::type_to_text(question.type), budget.limit);
   }
-  if (out.rcode == dns::rcode::noerror || out.rcode == dns::rcode::nxdomain)
-    caches_.answers.insert(question, out.rcode, out.answer, out.authority);
+  if (out.rcode == dns::rcode::noerror || out.rcode == dns::rcode::nxdomain) {
+    // Clients get the TTLs the cache keeps (clamped by cache-min/max-ttl), on a miss as on a hit.
+    if (auto stored = caches_.answers.insert(question, out.rcode, out.answer, out.authority)) {
+      out.answer = stored->answer;
+      out.authority = stored->authority;
+    }
+  }
   flight->finish(out);
   co_return out;
 }
@@ -127,7 +141,8 @@ std::optional<Resolver::Step> Resolver::step_from_cache(const dns::Question& q) 
 }
 
 asio::awaitable<Resolver::Step> Resolver::resolve_name(const dns::Question& q, Budget& budget) {
-  if (auto cached = step_from_cache(q)) co_return *cached;
+  if (budget.bypass != q)
+    if (auto cached = step_from_cache(q)) co_return *cached;
   // A DS record lives at the parent side of a cut (RFC 4035 §3.1.4.1).
   const dns::Name start = q.type == dns::rrtype::DS ? q.name.parent() : q.name;
   ZoneCut cut = co_await closest_cut(start, budget);

@@ -72,8 +72,12 @@ class Resolver {
   /// Answers one question: from the answer cache, by joining an identical walk in flight, or
   /// by walking. Never throws; failures are SERVFAIL outcomes with an EDE code.
   asio::awaitable<Outcome> resolve(dns::Question question);
+  /// Walks afresh for `question` even though the caches hold it (prefetch, serve-stale
+  /// refresh): the cached data for that name is not used, the result replaces it.
+  asio::awaitable<Outcome> refresh(dns::Question question);
 
   void set_options(const ResolverOptions& options) { options_ = options; }
+  const asio::any_io_executor& executor() const noexcept { return executor_; }
 
  private:
   /// Everything one client question may still spend (limits.hpp), shared by sub-resolutions.
@@ -84,6 +88,7 @@ class Resolver {
     std::vector<dns::Name> resolving;         ///< NS names being resolved up the stack
     std::chrono::steady_clock::time_point deadline;
     std::string limit;                        ///< the limit that ended the walk, if one did
+    std::optional<dns::Question> bypass;      ///< refresh: never answer this one from cache
   };
   /// A zone and the servers that may be asked about it.
   struct ZoneCut {
@@ -109,6 +114,7 @@ class Resolver {
     std::string why;
   };
 
+  asio::awaitable<Outcome> run(dns::Question question, bool refresh);
   asio::awaitable<Outcome> walk(const dns::Question& question, Budget& budget);
   asio::awaitable<Step> resolve_name(const dns::Question& question, Budget& budget);
   std::optional<Step> step_from_cache(const dns::Question& question);

@@ -24,6 +24,11 @@ class Name {
   /// Takes uncompressed wire form; nullopt unless it satisfies the invariant. Lower-cases.
   static std::optional<Name> from_wire(std::string_view wire);
 
+  /// Replaces this name with an already-validated, already-lower-cased wire form (as produced
+  /// by read_name after a successful check_message), reusing the storage: the hot path's way
+  /// to build a lookup key without allocating.
+  void assign_checked_wire(std::string_view wire) { wire_.assign(wire); }
+
   const std::string& wire() const noexcept { return wire_; }
   /// Presentation format with a trailing dot, special characters escaped (RFC 4343 §2.1).
   std::string to_text() const;

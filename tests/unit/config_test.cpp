@@ -85,6 +85,15 @@ void check_same(const Config& a, const Config& b) {
   CHECK(a.edns_buffer_size == b.edns_buffer_size);
   CHECK(a.access_control == b.access_control);
   CHECK(a.cache_size == b.cache_size);
+  CHECK(a.cache_min_ttl == b.cache_min_ttl);
+  CHECK(a.cache_max_ttl == b.cache_max_ttl);
+  CHECK(a.cache_min_negative_ttl == b.cache_min_negative_ttl);
+  CHECK(a.cache_max_negative_ttl == b.cache_max_negative_ttl);
+  CHECK(a.serve_stale == b.serve_stale);
+  CHECK(a.serve_stale_max == b.serve_stale_max);
+  CHECK(a.serve_stale_client_timeout_ms == b.serve_stale_client_timeout_ms);
+  CHECK(a.prefetch == b.prefetch);
+  CHECK(a.control_socket == b.control_socket);
   CHECK(a.tcp_idle_timeout_ms == b.tcp_idle_timeout_ms);
   CHECK(a.tcp_max_connections == b.tcp_max_connections);
   CHECK(a.verbosity == b.verbosity);
@@ -114,6 +123,15 @@ TEST_CASE("config: defaults come from the table", "[config]") {
   CHECK(config.edns_buffer_size == 1232);
   CHECK(config.access_control == default_access_control());
   CHECK(config.cache_size == 64ull << 20);
+  CHECK(config.cache_min_ttl == 0);
+  CHECK(config.cache_max_ttl == 86400);
+  CHECK(config.cache_min_negative_ttl == 0);
+  CHECK(config.cache_max_negative_ttl == 3600);
+  CHECK_FALSE(config.serve_stale);
+  CHECK(config.serve_stale_max == 86400);
+  CHECK(config.serve_stale_client_timeout_ms == 1800);
+  CHECK_FALSE(config.prefetch);
+  CHECK(config.control_socket == "/run/tern/ternd.ctl");
   CHECK(config.tcp_idle_timeout_ms == 10000);
   CHECK(config.tcp_max_connections == 1024);
   CHECK(config.verbosity == 1);
@@ -146,6 +164,15 @@ access-control:
   - 192.0.2.0/24 allow
   - 10.0.0.0/8 deny
 cache-size: 1g
+cache-min-ttl: 60
+cache-max-ttl: 3600
+cache-min-negative-ttl: 5
+cache-max-negative-ttl: 900
+serve-stale: yes
+serve-stale-max: 259200
+serve-stale-client-timeout: 0
+prefetch: on
+control-socket: /tmp/tern.ctl
 tcp-idle-timeout: 100
 tcp-max-connections: 100000
 verbosity: 5
@@ -164,6 +191,15 @@ verbosity: 5
   CHECK(config.access_control ==
         merge_acl_rules(default_access_control(), {acl("192.0.2.0/24 allow"), acl("10.0.0.0/8 deny")}));
   CHECK(config.cache_size == 1ull << 30);
+  CHECK(config.cache_min_ttl == 60);
+  CHECK(config.cache_max_ttl == 3600);
+  CHECK(config.cache_min_negative_ttl == 5);
+  CHECK(config.cache_max_negative_ttl == 900);
+  CHECK(config.serve_stale);
+  CHECK(config.serve_stale_max == 259200);
+  CHECK(config.serve_stale_client_timeout_ms == 0);
+  CHECK(config.prefetch);
+  CHECK(config.control_socket == "/tmp/tern.ctl");
   CHECK(config.tcp_idle_timeout_ms == 100);
   CHECK(config.tcp_max_connections == 100000);
   CHECK(config.verbosity == 5);
@@ -235,6 +271,75 @@ TEST_CASE("config: integer ranges", "[config]") {
   check_error("verbosity: 6\n", 1, "verbosity: 6 is out of range (0..5)");
   check_error("verbosity: -1\n", 1, "verbosity: -1 is out of range (0..5)");
   check_error("verbosity: 1.5\n", 1, "verbosity: '1.5' is not a number (0..5)");
+}
+
+TEST_CASE("config: cache TTL and serve-stale ranges", "[config]") {
+  CHECK(load_text("cache-max-ttl: 2147483647").cache_max_ttl == 2147483647u);
+  CHECK(load_text("cache-min-ttl: 0\ncache-max-ttl: 0").cache_max_ttl == 0);
+  CHECK(load_text("serve-stale-client-timeout: 60000").serve_stale_client_timeout_ms == 60000);
+  CHECK(load_text("serve-stale-max: 0").serve_stale_max == 0);
+  check_error("cache-max-ttl: 2147483648\n", 1,
+              "cache-max-ttl: 2147483648 is out of range (0..2147483647)");
+  check_error("cache-min-ttl: -1\n", 1, "cache-min-ttl: -1 is out of range (0..2147483647)");
+  check_error("cache-max-negative-ttl: 1h\n", 1,
+              "cache-max-negative-ttl: '1h' is not a number (0..2147483647)");
+  check_error("serve-stale-client-timeout: 60001\n", 1,
+              "serve-stale-client-timeout: 60001 is out of range (0..60000)");
+  check_error("serve-stale-max: 4294967296\n", 1,
+              "serve-stale-max: 4294967296 is out of range (0..2147483647)");
+  check_error("serve-stale: sometimes\n", 1,
+              "serve-stale: 'sometimes' is not a boolean (yes/no, true/false, on/off)");
+  check_error("prefetch: 1\n", 1, "prefetch: '1' is not a boolean (yes/no, true/false, on/off)");
+  check_error("serve-expired: yes\n", 1,
+              "unknown setting 'serve-expired' (did you mean 'serve-stale'?)");
+  check_error("control-interface: 127.0.0.1\n", 1,
+              "unknown setting 'control-interface' (did you mean 'control-socket'?)");
+}
+
+TEST_CASE("config: the minimum TTLs may not exceed the maximum ones", "[config]") {
+  // Blamed on whichever of the two was set last; a default counts as set first.
+  check_error("cache-min-ttl: 600\nthreads: 1\ncache-max-ttl: 300\n", 3,
+              "cache-max-ttl: cache-min-ttl (600) is above cache-max-ttl (300)");
+  check_error("cache-max-ttl: 300\ncache-min-ttl: 600\n", 2,
+              "cache-min-ttl: cache-min-ttl (600) is above cache-max-ttl (300)");
+  check_error("\ncache-min-ttl: 90000\n", 2,
+              "cache-min-ttl: cache-min-ttl (90000) is above cache-max-ttl (86400)");
+  check_error("cache-min-negative-ttl: 7200\n", 1,
+              "cache-min-negative-ttl: cache-min-negative-ttl (7200) is above "
+              "cache-max-negative-ttl (3600)");
+  check_error("cache-max-negative-ttl: 10\ncache-min-negative-ttl: 11\n", 2,
+              "cache-min-negative-ttl: cache-min-negative-ttl (11) is above "
+              "cache-max-negative-ttl (10)");
+  // The final values are compared, not each step: raising both, minimum first, is fine.
+  Config raised = load_text("cache-min-ttl: 100000\ncache-max-ttl: 200000\n"
+                            "cache-min-negative-ttl: 7200\ncache-max-negative-ttl: 10800\n");
+  CHECK(raised.cache_min_ttl == 100000);
+  CHECK(raised.cache_max_negative_ttl == 10800);
+  CHECK(load_text("cache-min-ttl: 300\ncache-max-ttl: 300\n").cache_min_ttl == 300);
+  ConfigError e = load_error("cache-min-ttl: 60\n", {"threads=2", "cache-max-ttl=30"});
+  CHECK(format_config_error(e) ==
+        "--set cache-max-ttl=30: cache-min-ttl (60) is above cache-max-ttl (30)");
+  CHECK(load_text("cache-min-ttl: 600\ncache-max-ttl: 300\n", {"cache-min-ttl=0"})
+            .cache_min_ttl == 0);
+}
+
+TEST_CASE("config: control-socket", "[config]") {
+  TempDir dir;
+  std::string yaml = dir.write("ternd.yaml", "control-socket: run/ternd.ctl\n");
+  CHECK(load_config(yaml, {}).control_socket == (dir.path() / "run/ternd.ctl").string());
+  CHECK(load_text("control-socket: \"\"").control_socket.empty());
+  CHECK(load_config("", {"control-socket="}).control_socket.empty());
+  CHECK(load_config("", {"control-socket=/tmp/x/../ctl.sock"}).control_socket == "/tmp/ctl.sock");
+  check_error("control-socket: " + dir.path().string() + "\n", 1,
+              "control-socket: '" + dir.path().string() + "' is a directory");
+  check_error("control-socket: /run/tern/\n", 1,
+              "control-socket: '/run/tern/' names a directory, not a socket");
+  std::string long_path = "/tmp/" + std::string(103, 'x');
+  check_error("control-socket: " + long_path + "\n", 1,
+              "control-socket: '" + long_path +
+                  "' is longer than 107 octets (a unix socket's limit)");
+  CHECK(load_text("control-socket: " + long_path.substr(0, 107)).control_socket.size() == 107);
+  check_error("control-socket: [a, b]\n", 1, "control-socket: expected a file path, got a list");
 }
 
 TEST_CASE("config: root-hints must name a readable file", "[config]") {
@@ -376,7 +481,10 @@ TEST_CASE("config: --dump-config re-loads to an equal config", "[config]") {
       "outgoing-address=[192.0.2.9, 2001:db8::9]", "query-loopback=yes", "do-ip4=no",
       "qname-minimisation=strict", "edns-buffer-size=1400",
       "access-control=[0.0.0.0/0 allow, 192.0.2.0/24 deny, ::ffff:10.0.0.0/104 refuse]",
-      "cache-size=1000000000", "tcp-idle-timeout=2500", "tcp-max-connections=7",
+      "cache-size=1000000000", "cache-min-ttl=10", "cache-max-ttl=7200",
+      "cache-min-negative-ttl=3", "cache-max-negative-ttl=60", "serve-stale=yes",
+      "serve-stale-max=100", "serve-stale-client-timeout=0", "prefetch=yes",
+      "control-socket=/tmp/ctl \"odd\".sock", "tcp-idle-timeout=2500", "tcp-max-connections=7",
       "verbosity=4"};
   for (const Config& config : {default_config(), load_config("", overrides)}) {
     std::string dump = dump_config(config);
@@ -405,7 +513,10 @@ TEST_CASE("config: the settings table is complete and consistent", "[config]") {
   CHECK(names == std::set<std::string_view>{
                      "listen", "root-hints", "threads", "outgoing-address", "query-loopback",
                      "do-ip4", "do-ip6", "qname-minimisation", "edns-buffer-size",
-                     "access-control", "cache-size", "tcp-idle-timeout",
+                     "access-control", "cache-size", "cache-min-ttl", "cache-max-ttl",
+                     "cache-min-negative-ttl", "cache-max-negative-ttl", "serve-stale",
+                     "serve-stale-max", "serve-stale-client-timeout", "prefetch",
+                     "control-socket", "tcp-idle-timeout",
                      "tcp-max-connections", "verbosity"});
   CHECK(find_setting("nope") == nullptr);
   std::string_view doc = find_setting("access-control")->doc;

@@ -57,7 +57,7 @@ struct Fixture {
     p->access_control = daemon::default_access_control();
     return p;
   }();
-  daemon::QueryHandler handler{resolver, stats, policy};
+  daemon::QueryHandler handler{resolver, answers, stats, policy};
 
   std::optional<dns::Message> ask(std::vector<std::uint8_t> packet, const char* client = "127.0.0.1",
                                   daemon::ClientTransport t = daemon::ClientTransport::udp) {
@@ -206,4 +206,37 @@ TEST_CASE("SERVFAIL carries an Extended DNS Error to EDNS clients", "[handler]")
   CHECK(daemon::max_response_size(q, false, 1232) == 1232);
   q.edns->udp_size = 100;
   CHECK(daemon::max_response_size(q, false, 1232) == 512);
+}
+
+TEST_CASE("the hot path answers live hits inline and declines everything else", "[handler]") {
+  Fixture f;
+  std::vector<std::uint8_t> out;
+  auto packet = query("www.example.lab");
+  const auto from = asio::ip::make_address("127.0.0.1");
+  CHECK_FALSE(f.handler.answer_from_cache(packet, from, daemon::ClientTransport::udp, out));  // not cached yet
+  CHECK(f.stats.queries_udp == 0);  // declining counts nothing: handle() will
+  REQUIRE(f.ask(packet));           // the slow path resolves and caches
+  const auto before = f.stats.queries_udp.load();
+  auto mixed_case = query("WWW.Example.Lab");
+  REQUIRE(f.handler.answer_from_cache(mixed_case, from, daemon::ClientTransport::udp, out));
+  dns::Message m;
+  REQUIRE(dns::parse_message(out, m) == dns::WireError::none);
+  CHECK(m.id == 0x1234);
+  CHECK(m.rcode == dns::rcode::noerror);
+  CHECK(m.answer.size() == 1);
+  REQUIRE(m.edns);
+  CHECK(f.stats.queries_udp == before + 1);
+  CHECK(f.stats.cache_hits == 1);
+  // What the hot path must leave to handle(): each would need an error, a walk or a policy.
+  const auto public_client = asio::ip::make_address("203.0.113.7");
+  CHECK_FALSE(f.handler.answer_from_cache(packet, public_client, daemon::ClientTransport::udp, out));
+  CHECK_FALSE(f.handler.answer_from_cache(query("www.example.lab", 1, [](dns::Message& q) { q.rd = false; }), from,
+                                          daemon::ClientTransport::udp, out));
+  CHECK_FALSE(f.handler.answer_from_cache(query("www.example.lab", 1, [](dns::Message& q) { q.edns->version = 1; }),
+                                          from, daemon::ClientTransport::udp, out));
+  auto garbage = packet;
+  garbage.push_back(0);
+  CHECK_FALSE(f.handler.answer_from_cache(garbage, from, daemon::ClientTransport::udp, out));
+  CHECK_FALSE(f.handler.answer_from_cache(query("other.example.lab"), from, daemon::ClientTransport::udp, out));
+  CHECK(f.stats.queries_udp == before + 1);
 }

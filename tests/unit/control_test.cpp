@@ -1,0 +1,480 @@
+// The control channel without sockets: the line protocol, and execute_control against caches
+// on a FakeClock (so that remaining TTLs are exact).
+#include "helpers.hpp"
+
+#include "daemon/control_commands.hpp"
+#include "daemon/control_protocol.hpp"
+#include "daemon/control_server.hpp"
+
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+using namespace tern;
+using namespace tern::daemon;
+using namespace tern::test;
+using namespace std::chrono_literals;
+
+namespace {
+
+using Words = std::vector<std::string>;
+
+/// Caches and counters as a daemon has them, on a clock the test moves.
+struct Fixture {
+  cache::FakeClock clock;
+  cache::RRsetCache rrsets{1 << 20, cache::HashKey{1, 2}, clock, cache::TtlBounds{}};
+  cache::AnswerCache answers{1 << 20, cache::HashKey{1, 2}, clock, cache::TtlBounds{},
+                             cache::TtlBounds{0, 3600}};
+  cache::InfraCache infra{1 << 20, cache::HashKey{1, 2}, clock};
+  DaemonStats worker0, worker1;
+  resolver::ResolverStats resolver0, resolver1;
+  std::vector<int> signals;
+  ControlContext context{rrsets, answers, infra, clock, {&worker0, &worker1},
+                         {&resolver0, &resolver1}, [this](int s) { signals.push_back(s); }};
+
+  Fixture() {
+    rrsets.insert(rrs({"www.example.lab. 300 IN A 127.56.2.10",
+                       "www.example.lab. 300 IN A 127.56.2.11"}),
+                  cache::Trust::answer_auth, "127.56.1.1");
+    rrsets.insert(rrs({"www.example.lab. 600 IN AAAA 2001:db8::10"}), cache::Trust::answer_auth,
+                  "127.56.1.1");
+    rrsets.insert(rrs({"example.lab. 3600 IN NS ns1.example.lab."}), cache::Trust::referral,
+                  "127.56.0.2");
+    rrsets.insert(rrs({"deep.sub.example.lab. 60 IN TXT \"x\""}), cache::Trust::answer_auth,
+                  "127.56.1.1");
+    rrsets.insert(rrs({"example.org. 300 IN A 192.0.2.1"}), cache::Trust::answer_auth,
+                  "127.56.3.1");
+    answers.insert(question("www.example.lab"), dns::rcode::noerror,
+                   rrs({"www.example.lab. 300 IN A 127.56.2.10"}), {});
+    answers.insert(question("nope.example.lab"), dns::rcode::nxdomain, {}, {soa()});
+    answers.insert(question("www.example.lab", dns::rrtype::MX), dns::rcode::noerror, {},
+                   {soa()});
+    infra.store(std::string("\x7f\x38\x01\x01", 4), cache::ServerStats{});
+  }
+
+  static dns::Record soa() {
+    return rr("example.lab. 3600 IN SOA ns1.example.lab. admin.example.lab. 1 3600 900 "
+              "604800 120");
+  }
+
+  ControlReply run(const Words& words) { return execute_control(words, context); }
+};
+
+bool has(const std::string& text, const std::string& part) {
+  return text.find(part) != std::string::npos;
+}
+
+/// The value of `key` in key=value output; fails the test when absent.
+std::uint64_t stat(const std::string& text, const std::string& key) {
+  std::istringstream in(text);
+  for (std::string line; std::getline(in, line);) {
+    if (line.rfind(key + "=", 0) == 0) return std::stoull(line.substr(key.size() + 1));
+  }
+  FAIL("no key " << key << " in:\n" << text);
+  return 0;
+}
+
+}  // namespace
+
+// ---- protocol ----
+
+TEST_CASE("control protocol: request lines split and join", "[control]") {
+  std::string error;
+  auto words = split_request("cache show www.example.lab. A", error);
+  REQUIRE(words);
+  CHECK(*words == Words{"cache", "show", "www.example.lab.", "A"});
+  CHECK(join_request(*words) == "cache show www.example.lab. A\n");
+  CHECK(split_request("stats", error) == Words{"stats"});
+
+  for (std::string bad : {"", " stats", "stats ", "cache  show", "cache\tshow", "stats\r",
+                          "cache show caf\xc3\xa9.lab"}) {
+    INFO(bad);
+    CHECK_FALSE(split_request(bad, error));
+    CHECK_FALSE(error.empty());
+  }
+  std::string longest = "cache show " + std::string(max_request_line - 11, 'a');
+  CHECK(split_request(longest, error));
+  CHECK_FALSE(split_request(longest + "a", error));
+  CHECK(error == "line too long (more than 4096 octets)");
+
+  CHECK_FALSE(join_request({}));
+  CHECK_FALSE(join_request({"cache", "show", "a b"}));
+  CHECK_FALSE(join_request({"cache", ""}));
+  CHECK_FALSE(join_request({"x\n"}));
+  Words longest_words{"cache", "show", std::string(max_request_line - 11, 'a')};
+  CHECK(join_request(longest_words) == longest + "\n");
+  longest_words[2] += 'a';
+  CHECK_FALSE(join_request(longest_words));
+}
+
+TEST_CASE("control protocol: replies", "[control]") {
+  CHECK(format_reply({ControlStatus::ok, "a=1\n"}) == "status 0\na=1\n");
+  CHECK(format_reply({ControlStatus::usage, "bad"}) == "status 2\nbad\n");
+  CHECK(format_reply({ControlStatus::failed, ""}) == "status 1\n");
+  for (ControlReply reply : {ControlReply{ControlStatus::ok, "x\ny\n"},
+                             ControlReply{ControlStatus::failed, ""},
+                             ControlReply{ControlStatus::usage, "usage\n"}}) {
+    CHECK(parse_reply(format_reply(reply)) == reply);
+  }
+  for (std::string bad : {"", "status", "status 0", "status 3\n", "status 01\n", "Status 0\n",
+                          "status -1\n", "hello\n"}) {
+    INFO(bad);
+    CHECK_FALSE(parse_reply(bad));
+  }
+}
+
+TEST_CASE("control protocol: command words and arity", "[control]") {
+  for (Words ok : {Words{"stats"}, Words{"reload"}, Words{"stop"}, Words{"cache", "dump"},
+                   Words{"cache", "flush-all"}, Words{"cache", "show", "x"},
+                   Words{"cache", "show", "x", "A"}, Words{"cache", "flush", "x"},
+                   Words{"cache", "flush", "x", "MX"}, Words{"cache", "flush-zone", "x"}}) {
+    INFO(ok[0]);
+    CHECK_FALSE(check_command(ok));
+  }
+  CHECK(check_command({"frobnicate"}) == "unknown command 'frobnicate'");
+  CHECK(check_command({"cache", "purge"}) == "unknown command 'cache purge'");
+  CHECK(check_command({"cache"}) == "usage: cache show|flush|flush-zone|flush-all|dump");
+  CHECK(check_command({"cache", "show"}) == "usage: cache show NAME [TYPE]");
+  CHECK(check_command({"cache", "show", "a", "A", "x"}) == "usage: cache show NAME [TYPE]");
+  CHECK(check_command({"cache", "flush-zone", "a", "A"}) == "usage: cache flush-zone NAME");
+  CHECK(check_command({"stats", "now"}) == "usage: stats");
+  CHECK(check_command({}) == "no command");
+}
+
+// ---- commands ----
+
+TEST_CASE("control: cache show lists every entry at a name", "[control]") {
+  Fixture f;
+  ControlReply reply = f.run({"cache", "show", "WWW.Example.lab"});
+  CHECK(reply.status == ControlStatus::ok);
+  const std::string& t = reply.text;
+  INFO(t);
+  CHECK(has(t, "www.example.lab. A rrset\n  rank: answer\n  original-ttl: 300\n"
+               "  remaining-ttl: 300\n  source: 127.56.1.1\n  inserted: "));
+  CHECK(has(t, "www.example.lab. AAAA rrset\n"));
+  CHECK(has(t, "www.example.lab. A answer\n  rank: -\n  original-ttl: 300\n"));
+  CHECK(has(t, "www.example.lab. MX NODATA\n"));
+  CHECK(has(t, "\t300\tIN\tA\t127.56.2.11\n"));
+  CHECK(has(t, "\t120\tIN\tSOA\t"));  // the NODATA's SOA: min(TTL, MINIMUM)
+  CHECK_FALSE(has(t, "example.org"));
+  CHECK_FALSE(has(t, "\nexample.lab. NS"));
+  // Inserted at, in ISO 8601 UTC: 2024-05-01T12:00:00Z.
+  auto at = t.find("inserted: ");
+  REQUIRE(at != std::string::npos);
+  std::string stamp = t.substr(at + 10, 20);
+  CHECK(stamp[4] == '-');
+  CHECK(stamp[10] == 'T');
+  CHECK(stamp[19] == 'Z');
+  // The rrset comes before the answer-cache entries of the same name and type.
+  CHECK(t.find("www.example.lab. A rrset") < t.find("www.example.lab. A answer"));
+}
+
+TEST_CASE("control: cache show counts TTLs down on the cache's clock", "[control]") {
+  Fixture f;
+  f.clock.advance(100s);
+  std::string t = f.run({"cache", "show", "www.example.lab.", "A"}).text;
+  INFO(t);
+  CHECK(has(t, "  original-ttl: 300\n  remaining-ttl: 200\n"));
+  CHECK(has(t, "\t200\tIN\tA\t127.56.2.10\n"));
+  CHECK_FALSE(has(t, "AAAA"));
+  CHECK_FALSE(has(t, "NODATA"));
+  f.clock.advance(250s);  // expired, not yet swept: shown as such (serve-stale may use it)
+  t = f.run({"cache", "show", "www.example.lab.", "A"}).text;
+  CHECK(has(t, "  remaining-ttl: 0 (expired 50 s ago)\n"));
+  CHECK(has(t, "\t0\tIN\tA\t127.56.2.10\n"));
+}
+
+TEST_CASE("control: cache show of negative answers", "[control]") {
+  Fixture f;
+  std::string t = f.run({"cache", "show", "nope.example.lab", "AAAA"}).text;
+  INFO(t);
+  CHECK(has(t, "nope.example.lab. "));
+  CHECK(has(t, " NXDOMAIN\n"));  // an NXDOMAIN answers every type of the name
+  CHECK(has(t, "  original-ttl: 120\n  remaining-ttl: 120\n"));
+  CHECK(has(t, "  source: -\n"));
+}
+
+TEST_CASE("control: cache show of nothing, and bad arguments", "[control]") {
+  Fixture f;
+  CHECK(f.run({"cache", "show", "none.example.lab"}) ==
+        ControlReply{ControlStatus::ok, "no cached entries at none.example.lab.\n"});
+  CHECK(f.run({"cache", "show", "www.example.lab", "TXT"}).text ==
+        "no cached entries at www.example.lab. TXT\n");
+  ControlReply bad_name = f.run({"cache", "show", "a..b"});
+  CHECK(bad_name.status == ControlStatus::usage);
+  CHECK(bad_name.text.rfind("'a..b' is not a valid domain name\n", 0) == 0);
+  CHECK(has(bad_name.text, "cache flush-zone NAME"));  // the command list follows
+  ControlReply bad_type = f.run({"cache", "flush", "www.example.lab", "BOGUS"});
+  CHECK(bad_type.status == ControlStatus::usage);
+  CHECK(has(bad_type.text, "'BOGUS' is not a record type"));
+  CHECK(f.run({"cache", "show", std::string(64, 'a') + ".lab"}).status == ControlStatus::usage);
+  // Nothing was flushed by the bad command.
+  CHECK(has(f.run({"cache", "show", "www.example.lab"}).text, "rrset"));
+}
+
+TEST_CASE("control: cache flush of one name", "[control]") {
+  Fixture f;
+  CHECK(f.run({"cache", "flush", "www.example.lab", "A"}).text ==
+        "flushed 1 rrset and 1 answer at www.example.lab. A\n");
+  std::string t = f.run({"cache", "show", "www.example.lab"}).text;
+  CHECK_FALSE(has(t, " A rrset"));
+  CHECK(has(t, " AAAA rrset"));
+  CHECK(has(t, " MX NODATA"));
+  CHECK(f.run({"cache", "flush", "www.example.lab"}).text ==
+        "flushed 1 rrset and 1 answer at www.example.lab.\n");
+  CHECK(f.run({"cache", "show", "www.example.lab"}).text ==
+        "no cached entries at www.example.lab.\n");
+  CHECK(f.run({"cache", "flush", "www.example.lab"}).text ==
+        "flushed 0 rrsets and 0 answers at www.example.lab.\n");
+  CHECK(has(f.run({"cache", "show", "example.lab"}).text, "NS rrset"));  // the parent stays
+}
+
+TEST_CASE("control: cache flush-zone takes the names below, not the infra cache", "[control]") {
+  Fixture f;
+  CHECK(f.run({"cache", "flush-zone", "sub.example.lab"}).text ==
+        "flushed 1 rrset and 0 answers at or below sub.example.lab.\n");
+  CHECK(f.run({"cache", "flush-zone", "example.lab"}).text ==
+        "flushed 3 rrsets and 3 answers at or below example.lab.\n");
+  for (const char* n : {"example.lab", "www.example.lab", "nope.example.lab"}) {
+    CHECK(has(f.run({"cache", "show", n}).text, "no cached entries"));
+  }
+  CHECK(has(f.run({"cache", "show", "example.org"}).text, "rrset"));
+  CHECK(f.infra.find(std::string("\x7f\x38\x01\x01", 4)));
+  CHECK(stat(f.run({"stats"}).text, "cache.infra.entries") == 1);
+}
+
+TEST_CASE("control: cache flush-all", "[control]") {
+  Fixture f;
+  CHECK(f.run({"cache", "flush-all"}).text == "flushed 5 rrsets and 3 answers\n");
+  std::string s = f.run({"stats"}).text;
+  CHECK(stat(s, "cache.rrset.entries") == 0);
+  CHECK(stat(s, "cache.answer.entries") == 0);
+  CHECK(stat(s, "cache.infra.entries") == 1);
+}
+
+TEST_CASE("control: cache dump", "[control]") {
+  Fixture f;
+  f.clock.advance(60s);  // deep.sub.example.lab's TXT (TTL 60) has just expired
+  std::string t = f.run({"cache", "dump"}).text;
+  INFO(t);
+  CHECK(t.rfind("; tern cache dump at ", 0) == 0);
+  CHECK(has(t, "\nwww.example.lab.\t240\tIN\tA\t127.56.2.10\n"));
+  CHECK(has(t, "\nwww.example.lab.\t540\tIN\tAAAA\t2001:db8::10\n"));
+  CHECK(has(t, "\nexample.lab.\t3540\tIN\tNS\tns1.example.lab.\n"));
+  CHECK(has(t, "\n; ANSWER www.example.lab. A remaining=240\n"));
+  CHECK(has(t, "\n; NODATA www.example.lab. MX remaining=60\n"));
+  CHECK(has(t, "NXDOMAIN nope.example.lab. "));
+  CHECK(has(t, " remaining=60\n"));
+  CHECK_FALSE(has(t, "deep.sub"));
+  CHECK(has(t, "; end of dump: 4 rrsets, 3 answers\n"));
+  // Canonical order: example.lab. before www.example.lab., .lab before .org.
+  CHECK(t.find("\nexample.lab.\t") < t.find("\nwww.example.lab.\t"));
+  CHECK(t.find("www.example.lab.\t") < t.find("example.org."));
+  // The RRset cache first, then the answer cache.
+  CHECK(t.find("\n; rrset cache\n") < t.find("\nexample.lab.\t"));
+  CHECK(t.find("example.org.") < t.find("\n; answer cache\n"));
+  CHECK(t.find("\n; answer cache\n") < t.find("; ANSWER"));
+  f.clock.advance(60s);  // the negative answers expire too
+  t = f.run({"cache", "dump"}).text;
+  CHECK_FALSE(has(t, "NXDOMAIN"));
+  CHECK_FALSE(has(t, "NODATA"));
+  CHECK(has(t, "; end of dump: 4 rrsets, 1 answer\n"));
+}
+
+TEST_CASE("control: stats sum the workers", "[control]") {
+  Fixture f;
+  f.worker0.queries_udp = 5;
+  f.worker1.queries_udp = 2;
+  f.worker1.queries_tcp = 3;
+  f.worker0.responses_by_rcode[3] = 4;
+  f.worker1.responses_by_rcode[0] = 6;
+  f.worker0.cache_hits = 7;
+  f.worker1.malformed[static_cast<std::size_t>(dns::WireError::too_many_pointers)] = 2;
+  f.worker0.tcp_idle_closed = 1;
+  f.resolver0.upstream_queries = 10;
+  f.resolver1.upstream_queries = 11;
+  f.resolver1.tcp_fallbacks = 1;
+  f.resolver0.limit_hits = 2;
+  ControlReply reply = f.run({"stats"});
+  CHECK(reply.status == ControlStatus::ok);
+  const std::string& t = reply.text;
+  INFO(t);
+  CHECK(stat(t, "workers") == 2);
+  CHECK(stat(t, "queries.udp") == 7);
+  CHECK(stat(t, "queries.tcp") == 3);
+  CHECK(stat(t, "queries.total") == 10);
+  CHECK(stat(t, "responses.nxdomain") == 4);
+  CHECK(stat(t, "responses.noerror") == 6);
+  CHECK(stat(t, "responses.rcode15") == 0);
+  CHECK(stat(t, "cache.hits") == 7);
+  CHECK(stat(t, "cache.misses") == 0);
+  CHECK(stat(t, "malformed.too-many-pointers") == 2);
+  CHECK(stat(t, "malformed.trailing-data") == 0);
+  CHECK_FALSE(has(t, "malformed.none"));
+  CHECK(stat(t, "tcp.idle-closed") == 1);
+  CHECK(stat(t, "upstream.queries") == 21);
+  CHECK(stat(t, "upstream.tcp-fallbacks") == 1);
+  CHECK(stat(t, "resolver.limit-hits") == 2);
+  CHECK(stat(t, "cache.rrset.entries") == 5);
+  CHECK(stat(t, "cache.answer.entries") == 3);
+  CHECK(stat(t, "cache.rrset.bytes") > 0);
+  CHECK(stat(t, "cache.shards") == stat(t, "cache.rrset.shards") +
+                                       stat(t, "cache.answer.shards") +
+                                       stat(t, "cache.infra.shards"));
+  for (const char* key : {"acl.refused", "acl.dropped", "tcp.accepted", "tcp.rejected",
+                          "upstream.timeouts", "upstream.unreachable", "upstream.mismatched",
+                          "upstream.malformed", "upstream.scrubbed", "resolver.coalesced",
+                          "cache.rrset.evictions", "cache.rrset.expired",
+                          "cache.answer.contention", "cache.contention"}) {
+    stat(t, key);
+  }
+  // Every line is key=value: monitoring parses it.
+  std::istringstream in(t);
+  for (std::string line; std::getline(in, line);) {
+    INFO(line);
+    CHECK(std::count(line.begin(), line.end(), '=') == 1);
+  }
+}
+
+TEST_CASE("control: reload and stop signal the daemon", "[control]") {
+  Fixture f;
+  CHECK(f.run({"reload"}) == ControlReply{ControlStatus::ok, "reloading\n"});
+  CHECK(f.run({"stop"}) == ControlReply{ControlStatus::ok, "stopping\n"});
+  CHECK(f.signals == std::vector<int>{SIGHUP, SIGTERM});
+  f.context.raise_signal = nullptr;
+  CHECK(f.run({"reload"}).status == ControlStatus::failed);
+}
+
+TEST_CASE("control: unknown commands get the usage text", "[control]") {
+  Fixture f;
+  for (Words bad : {Words{"frobnicate"}, Words{"cache"}, Words{"cache", "purge"},
+                    Words{"stats", "extra"}, Words{"cache", "show"}, Words{}}) {
+    ControlReply reply = f.run(bad);
+    CHECK(reply.status == ControlStatus::usage);
+    CHECK(has(reply.text, "commands:\n"));
+    CHECK(has(reply.text, "  stats "));
+  }
+  CHECK(f.run({"frobnicate"}).text.rfind("unknown command 'frobnicate'\n", 0) == 0);
+  CHECK(f.signals.empty());
+}
+
+TEST_CASE("control: man/ternctl.8 documents every stats key", "[control]") {
+  std::ifstream page(std::string(TERN_SOURCE_ROOT) + "/man/ternctl.8");
+  REQUIRE(page);
+  std::stringstream content;
+  content << page.rdbuf();
+  std::string man = content.str();
+  auto roff = [](std::string text) {
+    for (std::size_t at = 0; (at = text.find('-', at)) != std::string::npos; at += 2) {
+      text.insert(at, "\\");
+    }
+    return text;
+  };
+  Fixture f;
+  std::istringstream in(f.run({"stats"}).text);
+  for (std::string line; std::getline(in, line);) {
+    std::string key = line.substr(0, line.find('='));
+    INFO(key);
+    std::string documented = key;
+    // Families are documented once: cache.NAME.entries, responses.RCODE, malformed.REASON.
+    for (std::string family : {"cache.rrset.", "cache.answer.", "cache.infra."}) {
+      if (key.rfind(family, 0) == 0) documented = " ." + key.substr(family.size());
+    }
+    for (std::string family : {"responses.", "malformed."}) {
+      if (key.rfind(family, 0) == 0) documented = key.substr(family.size());
+    }
+    if (key.rfind("responses.rcode", 0) == 0) documented = "rcode1";
+    CHECK(man.find(roff(documented)) != std::string::npos);
+  }
+}
+
+// ---- the server, in-process on a unix socket in a private directory ----
+
+namespace {
+
+/// Sends `data` on a fresh connection to `path` and returns all the server sent back.
+std::string ctl_exchange(const std::string& path, const std::string& data) {
+  int fd = ::socket(AF_UNIX, SOCK_STREAM, 0);
+  REQUIRE(fd >= 0);
+  sockaddr_un address{};
+  address.sun_family = AF_UNIX;
+  std::memcpy(address.sun_path, path.data(), path.size());
+  REQUIRE(::connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0);
+  REQUIRE(::send(fd, data.data(), data.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(data.size()));
+  ::shutdown(fd, SHUT_WR);
+  std::string out;
+  char buffer[4096];
+  for (ssize_t n; (n = ::read(fd, buffer, sizeof buffer)) > 0;) out.append(buffer, n);
+  ::close(fd);
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("control server: one line in, status and text out", "[control][socket]") {
+  std::string pattern = (std::filesystem::temp_directory_path() / "tern-ctl-XXXXXX").string();
+  REQUIRE(::mkdtemp(pattern.data()) != nullptr);
+  std::filesystem::path dir = pattern;
+  std::string path = (dir / "run" / "ctl.sock").string();  // the directory is created
+  {
+    ControlServer server(path, [](const Words& words) {
+      std::string text;
+      for (const auto& w : words) text += "<" + w + ">";
+      return ControlReply{words[0] == "fail" ? ControlStatus::failed : ControlStatus::ok, text};
+    });
+    REQUIRE(server.start());
+    struct stat st {};
+    REQUIRE(::stat(path.c_str(), &st) == 0);
+    CHECK(S_ISSOCK(st.st_mode));
+    CHECK((st.st_mode & 0777) == 0600);
+    REQUIRE(::stat((dir / "run").c_str(), &st) == 0);
+    CHECK((st.st_mode & 0777) == 0755);
+    CHECK(control_socket_answers(path));
+
+    CHECK(ctl_exchange(path, "cache show x.lab\n") == "status 0\n<cache><show><x.lab>\n");
+    CHECK(ctl_exchange(path, "fail now\n") == "status 1\n<fail><now>\n");
+    CHECK(ctl_exchange(path, "a  b\n") == "status 2\nwords must be separated by single spaces\n");
+    CHECK(ctl_exchange(path, std::string(5000, 'a') + "\n") ==
+          "status 2\nline too long (more than 4096 octets)\n");
+    CHECK(ctl_exchange(path, "stats") == "status 2\nthe request line has no final newline\n");
+
+    // A second server must not take over a live socket.
+    ControlServer second(path, [](const Words&) { return ControlReply{}; });
+    CHECK_FALSE(second.start());
+    CHECK(second.error().find("already accepts") != std::string::npos);
+    CHECK(ctl_exchange(path, "still\n") == "status 0\n<still>\n");
+    server.stop();
+    CHECK_FALSE(std::filesystem::exists(path));  // removed on stop
+  }
+  {
+    // A leftover socket file that nobody accepts on is replaced.
+    int fd = ::socket(AF_UNIX, SOCK_STREAM, 0);
+    sockaddr_un address{};
+    address.sun_family = AF_UNIX;
+    std::memcpy(address.sun_path, path.data(), path.size());
+    REQUIRE(::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0);
+    ::close(fd);
+    CHECK_FALSE(control_socket_answers(path));
+    ControlServer server(path, [](const Words&) { return ControlReply{ControlStatus::ok, "hi"}; });
+    REQUIRE(server.start());
+    CHECK(ctl_exchange(path, "x\n") == "status 0\nhi\n");
+  }
+  {
+    // Anything else at the path is left alone, and the server does not start.
+    std::string file = (dir / "plain").string();
+    std::ofstream(file) << "data";
+    ControlServer server(file, [](const Words&) { return ControlReply{}; });
+    CHECK_FALSE(server.start());
+    CHECK(server.error().find("is not a socket") != std::string::npos);
+    CHECK(std::filesystem::file_size(file) == 4);
+  }
+  std::filesystem::remove_all(dir);
+}

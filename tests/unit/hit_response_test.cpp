@@ -1,0 +1,129 @@
+// The cache-hit path works on wire bytes; these tests parse what it produces to prove it is a
+// correct response: ID and flags from the client, TTLs counted down, EDNS, truncation.
+#include "helpers.hpp"
+
+#include "daemon/hit_response.hpp"
+
+using namespace tern;
+using namespace tern::test;
+using namespace std::chrono_literals;
+
+namespace {
+
+struct Cached {
+  cache::FakeClock clock;
+  cache::AnswerCache answers{1 << 20, cache::HashKey{3, 4}, clock, cache::TtlBounds{}, cache::TtlBounds{0, 3600}};
+};
+
+dns::Message serve(const cache::CachedAnswer& entry, daemon::HitRequest request, daemon::HitServing serving) {
+  std::vector<std::uint8_t> out;
+  daemon::make_hit_response(entry, request, serving, out);
+  dns::Message m;
+  REQUIRE(dns::parse_message(out, m) == dns::WireError::none);
+  return m;
+}
+
+}  // namespace
+
+TEST_CASE("a hit is the cached answer with the client's ID, flags and aged TTLs", "[hit]") {
+  Cached c;
+  auto q = question("www.chain.lab");
+  c.answers.insert(q, dns::rcode::noerror,
+                   rrs({"www.chain.lab. 600 IN CNAME www.example.lab.", "www.example.lab. 300 IN A 127.0.0.80"}), {});
+  c.clock.advance(42s);
+  auto hit = c.answers.find(q);
+  REQUIRE(hit);
+  CHECK(hit->age == 42);
+  CHECK(hit->remaining == 300 - 42);
+  std::string client_name = "\x03WwW\x05" "chain\x03LAB";
+  client_name.push_back('\0');
+  daemon::HitRequest request{0xBEEF, true, true, dns::rrtype::A,
+                             std::span(reinterpret_cast<const std::uint8_t*>(client_name.data()), client_name.size()),
+                             true, true, 1232};
+  auto m = serve(*hit->entry, request, daemon::HitServing{hit->age, std::nullopt, std::nullopt, 1232});
+  CHECK(m.id == 0xBEEF);
+  CHECK(m.qr);
+  CHECK(m.ra);
+  CHECK(m.rd);
+  CHECK(m.cd);
+  CHECK_FALSE(m.aa);
+  CHECK_FALSE(m.tc);
+  REQUIRE(m.answer.size() == 2);
+  CHECK(m.answer[0].ttl == 600 - 42);  // each RRset ages from its own TTL ...
+  CHECK(m.answer[1].ttl == 300 - 42);
+  CHECK(hit->entry->ttl == 300);       // ... and the entry lives as long as the shortest
+  REQUIRE(m.edns);
+  CHECK(m.edns->dnssec_ok);
+  CHECK(m.edns->udp_size == 1232);
+  CHECK(m.questions[0].name == q.name);
+}
+
+TEST_CASE("a hit without EDNS carries no OPT; a big one is truncated", "[hit]") {
+  Cached c;
+  auto q = question("big.lab", dns::rrtype::TXT);
+  std::vector<dns::Record> txt;
+  for (int i = 0; i < 4; ++i)
+    txt.push_back(rr(("big.lab. 300 IN TXT \"" + std::string(200, 'a' + i) + "\"").c_str()));
+  c.answers.insert(q, dns::rcode::noerror, txt, {});
+  auto hit = c.answers.find(q);
+  REQUIRE(hit);
+  daemon::HitRequest request{7, true, false, dns::rrtype::TXT, {}, false, false, 512};
+  auto m = serve(*hit->entry, request, daemon::HitServing{0, std::nullopt, std::nullopt, 1232});
+  CHECK(m.tc);
+  CHECK(m.answer.empty());
+  CHECK_FALSE(m.edns);
+  CHECK(m.questions.size() == 1);
+  request.max_size = 65535;
+  m = serve(*hit->entry, request, daemon::HitServing{0, std::nullopt, std::nullopt, 1232});
+  CHECK_FALSE(m.tc);
+  CHECK(m.answer.size() == 4);
+}
+
+TEST_CASE("stale serving fixes TTLs and attaches EDE 3", "[hit]") {
+  Cached c;
+  auto q = question("db.shop.lab");
+  c.answers.insert(q, dns::rcode::noerror, rrs({"db.shop.lab. 300 IN A 127.0.10.1"}), {});
+  c.clock.advance(400s);
+  CHECK_FALSE(c.answers.find(q));  // never served past its TTL ...
+  auto stale = c.answers.lookup(q);
+  REQUIRE(stale);                  // ... unless serve-stale asks for it
+  CHECK(stale->expired);
+  daemon::HitRequest request{9, true, false, dns::rrtype::A, {}, true, false, 1232};
+  auto m = serve(*stale->entry, request, daemon::HitServing{stale->age, 30u, std::uint16_t{3}, 1232});
+  REQUIRE(m.answer.size() == 1);
+  CHECK(m.answer[0].ttl == 30);
+  REQUIRE(m.edns);
+  CHECK(m.edns->options == std::string("\x00\x0f\x00\x02\x00\x03", 6));
+}
+
+TEST_CASE("an NXDOMAIN answers every type of its name", "[hit]") {
+  Cached c;
+  auto soa = "example.lab. 3600 IN SOA ns1.example.lab. h.example.lab. 1 2 3 4 60";
+  c.answers.insert(question("nosuch.example.lab"), dns::rcode::nxdomain, {}, rrs({soa}));
+  auto hit = c.answers.find(question("nosuch.example.lab", dns::rrtype::MX));
+  REQUIRE(hit);
+  daemon::HitRequest request{1, true, false, dns::rrtype::MX, {}, false, false, 512};
+  auto m = serve(*hit->entry, request, daemon::HitServing{0, std::nullopt, std::nullopt, 1232});
+  CHECK(m.rcode == dns::rcode::nxdomain);
+  CHECK(m.questions[0].type == dns::rrtype::MX);  // the type asked, not the one first cached
+  REQUIRE(m.authority.size() == 1);
+  CHECK(m.authority[0].ttl == 60);
+  // A NODATA is per type: it says nothing about other types.
+  c.answers.insert(question("www.example.lab", dns::rrtype::AAAA), dns::rcode::noerror, {}, rrs({soa}));
+  CHECK_FALSE(c.answers.find(question("www.example.lab", dns::rrtype::MX)));
+  CHECK(c.answers.erase(question("nosuch.example.lab", dns::rrtype::TXT)));
+  CHECK_FALSE(c.answers.find(question("nosuch.example.lab")));
+}
+
+TEST_CASE("cache-max-ttl and the negative bounds clamp what is stored", "[hit]") {
+  cache::FakeClock clock;
+  cache::AnswerCache answers{1 << 20, cache::HashKey{3, 4}, clock, cache::TtlBounds{0, 60}, cache::TtlBounds{120, 3600}};
+  auto stored = answers.insert(question("db.shop.lab"), dns::rcode::noerror, rrs({"db.shop.lab. 300 IN A 127.0.10.1"}), {});
+  REQUIRE(stored);
+  CHECK(stored->ttl == 60);
+  CHECK(stored->answer[0].ttl == 60);
+  stored = answers.insert(question("x.shop.lab"), dns::rcode::nxdomain, {},
+                          rrs({"shop.lab. 45 IN SOA ns1.shop.lab. h.shop.lab. 1 2 3 4 120"}));
+  REQUIRE(stored);
+  CHECK(stored->ttl == 120);  // min(45, 120) raised to cache-min-negative-ttl
+}
