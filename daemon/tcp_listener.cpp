@@ -81,9 +81,10 @@ class TcpConnection : public std::enable_shared_from_this<TcpConnection> {
     self->slot_timer_.cancel();
     self->last_activity_ = std::chrono::steady_clock::now();
     if (response && response->size() <= 65535) {
-      std::vector<std::uint8_t> frame{static_cast<std::uint8_t>(response->size() >> 8),
-                                      static_cast<std::uint8_t>(response->size())};
-      frame.insert(frame.end(), response->begin(), response->end());
+      std::vector<std::uint8_t> frame(2 + response->size());
+      frame[0] = static_cast<std::uint8_t>(response->size() >> 8);
+      frame[1] = static_cast<std::uint8_t>(response->size() & 0xff);
+      std::copy(response->begin(), response->end(), frame.begin() + 2);
       self->outbox_.push_back(std::move(frame));
       if (!self->writing_) co_await self->drain_outbox();
     }
@@ -103,14 +104,22 @@ class TcpConnection : public std::enable_shared_from_this<TcpConnection> {
 
   /// RFC 7766 §6.2.3: close a connection that has been idle (nothing pending, nothing read).
   static asio::awaitable<void> watch_idle(std::shared_ptr<TcpConnection> self) {
+    auto next_check = self->last_activity_ + self->limits_.idle_timeout;
     while (self->socket_.is_open()) {
-      self->idle_timer_.expires_at(self->last_activity_ + self->limits_.idle_timeout);
+      self->idle_timer_.expires_at(next_check);
       co_await self->idle_timer_.async_wait(use_tuple);
       if (!self->socket_.is_open()) break;
-      if (self->pending_ == 0 &&
-          std::chrono::steady_clock::now() >= self->last_activity_ + self->limits_.idle_timeout) {
+      const auto now = std::chrono::steady_clock::now();
+      const auto idle_deadline = self->last_activity_ + self->limits_.idle_timeout;
+      if (now < idle_deadline) {
+        next_check = idle_deadline;
+      } else if (self->pending_ == 0) {
         DaemonStats::bump(self->stats_.tcp_idle_closed);
         self->close();
+      } else {
+        // Not idle: queries are in progress. Re-arming at the expired deadline would complete
+        // at once and spin this loop until they finish; the answer moves last_activity_ on.
+        next_check = now + self->limits_.idle_timeout;
       }
     }
   }

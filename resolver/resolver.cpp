@@ -81,9 +81,16 @@ asio::awaitable<Outcome> Resolver::walk(const dns::Question& question, Budget& b
   out.rcode = dns::rcode::noerror;
   dns::Question current = question;
   std::vector<dns::Name> seen{question.name};
-  for (unsigned hop = 0;; ++hop) {
+  while (true) {
     Step step = co_await resolve_name(current, budget);
     out.answer.insert(out.answer.end(), step.records.begin(), step.records.end());
+    // limits.hpp counts CNAME links, not steps: one reply may carry a whole in-zone chain.
+    const auto links = std::count_if(out.answer.begin(), out.answer.end(),
+                                     [](const dns::Record& rr) { return rr.type == dns::rrtype::CNAME; });
+    if (step.kind != StepKind::failed && links > static_cast<std::ptrdiff_t>(limits::max_cname_hops)) {
+      budget.limit = "max-cname-hops";
+      co_return Outcome::servfail(ede::other, "CNAME chain too long");
+    }
     switch (step.kind) {
       case StepKind::answer:
         co_return out;
@@ -97,10 +104,6 @@ asio::awaitable<Outcome> Resolver::walk(const dns::Question& question, Budget& b
         co_return Outcome::servfail(step.ede, std::move(step.why));
       case StepKind::cname:
         break;
-    }
-    if (hop + 1 >= limits::max_cname_hops) {
-      budget.limit = "max-cname-hops";
-      co_return Outcome::servfail(ede::other, "CNAME chain too long");
     }
     if (std::find(seen.begin(), seen.end(), step.target) != seen.end())
       co_return Outcome::servfail(ede::other, "CNAME loop at " + step.target.to_text());

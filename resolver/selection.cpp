@@ -35,8 +35,10 @@ std::chrono::milliseconds upstream_timeout(const std::optional<cache::ServerStat
 namespace {
 
 std::uint64_t score(const Candidate& c, cache::TimePoint now) {
+  // A server never asked ranks as unknown_server_score, not unknown_server_rtt: at 376 ms it
+  // would never be tried (exploration aside) while a known server under 376 ms answers.
   std::uint64_t rtt = (!c.stats || c.stats->srtt_us == 0)
-                          ? static_cast<std::uint64_t>(unknown_server_rtt.count())
+                          ? static_cast<std::uint64_t>(unknown_server_score.count())
                           : c.stats->srtt_us;
   // Backed-off servers sort after every live one, and among themselves by RTT.
   if (c.stats && c.stats->backoff_until > now) rtt += std::uint64_t{1} << 40;
@@ -64,6 +66,7 @@ std::size_t choose_server(std::span<const Candidate> candidates, cache::TimePoin
 cache::ServerStats learn(cache::ServerStats stats, ServerFeedback feedback,
                          std::chrono::microseconds rtt, cache::TimePoint now) {
   using namespace std::chrono;
+  const microseconds waited = upstream_timeout(stats);  // what a timeout has just cost
   ++stats.queries;
   if (feedback == ServerFeedback::ok || feedback == ServerFeedback::lame ||
       feedback == ServerFeedback::refused || feedback == ServerFeedback::formerr ||
@@ -87,9 +90,12 @@ cache::ServerStats learn(cache::ServerStats stats, ServerFeedback feedback,
   ++stats.failures;
   ++stats.consecutive_failures;
   if (feedback == ServerFeedback::timeout) {
-    // RFC 6298 §5.5: back the estimate off so the next timeout is longer.
-    stats.srtt_us = std::min<std::uint32_t>(std::max<std::uint32_t>(stats.srtt_us, 50000) * 2,
-                                            static_cast<std::uint32_t>(microseconds(limits::max_upstream_timeout).count()));
+    // RFC 6298 §5.5: back the estimate off so the next timeout is longer than the one that
+    // expired, and a server that timed out never ranks faster than the wait it cost.
+    const auto backed = std::max<std::uint64_t>(std::uint64_t{stats.srtt_us} * 2,
+                                                static_cast<std::uint64_t>(waited.count()));
+    stats.srtt_us = static_cast<std::uint32_t>(std::min<std::uint64_t>(
+        backed, static_cast<std::uint64_t>(microseconds(limits::max_upstream_timeout).count())));
   }
   if (stats.consecutive_failures >= 3) {
     unsigned shift = std::min(stats.consecutive_failures - 3, 6u);

@@ -34,9 +34,12 @@ struct Candidate {
   std::optional<cache::ServerStats> stats;
 };
 
-/// RTT assumed for a server never asked (Unbound's 376 ms): low enough to be tried soon,
-/// high enough that a known fast server is preferred.
+/// RTT assumed for a server never asked when choosing its timeout (Unbound's 376 ms).
 inline constexpr std::chrono::microseconds unknown_server_rtt{376000};
+/// The rank of a server never asked when choosing: it is tried before a known server slower
+/// than this (so that it gets measured: a slow server must not starve an untried fast one),
+/// after a faster one (exploration still reaches it one time in 16).
+inline constexpr std::chrono::microseconds unknown_server_score{100000};
 
 /// The timeout for one UDP exchange: about 2 RTT + 4 RTTVAR (RFC 6298), within limits.
 std::chrono::milliseconds upstream_timeout(const std::optional<cache::ServerStats>& stats);
@@ -47,8 +50,10 @@ std::chrono::milliseconds upstream_timeout(const std::optional<cache::ServerStat
 std::size_t choose_server(std::span<const Candidate> candidates, cache::TimePoint now,
                           SecureRandom& rng);
 
-/// The stats after one exchange. Failures back the server off exponentially (1 s .. 60 s)
-/// from the third consecutive one; a success clears the count.
+/// The stats after one exchange. A timeout sets the smoothed RTT to the larger of twice the
+/// old one and the timeout that expired (RFC 6298 §5.5), within max_upstream_timeout.
+/// Failures back the server off exponentially (1 s .. 60 s) from the third consecutive one;
+/// a success clears the count.
 cache::ServerStats learn(cache::ServerStats stats, ServerFeedback feedback,
                          std::chrono::microseconds rtt, cache::TimePoint now);
 

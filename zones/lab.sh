@@ -335,6 +335,7 @@ listen: ["$TERN_LISTEN"]
 root-hints: $LAB_DIR/root.hints
 query-loopback: yes
 do-ip6: no
+control-socket: $LAB_DIR/ternd.ctl
 EOF
 }
 
@@ -355,6 +356,9 @@ Try (expected results: zones/README.md):
   $d db-fast.shop.lab A             # 127.0.10.2, TTL 30
   $d loop.chain.lab A               # CNAME loop: SERVFAIL
   $d www.lame.lab A                 # lame delegation: SERVFAIL
+Look into the cache:
+  $REPO_DIR/build/daemon/ternctl -s $LAB_DIR/ternd.ctl cache show www.example.lab
+  $REPO_DIR/build/daemon/ternctl -s $LAB_DIR/ternd.ctl stats
 ternd log: $LAB_DIR/ternd.log    status: zones/lab.sh status    stop: zones/lab.sh down
 EOF
 }

@@ -1,0 +1,198 @@
+// ternd as a program: --check-config, --dump-config, --help and bad command lines; SIGTERM
+// stops it (exit 0) within 5 s; a port held by another socket is a clear start-up error.
+#include <catch2/catch.hpp>
+
+#include "support/dig.hpp"
+#include "support/dns_wire.hpp"
+#include "support/failures.hpp"
+#include "support/lab.hpp"
+#include "support/paths.hpp"
+#include "support/process.hpp"
+#include "support/ternd.hpp"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+
+using namespace tern::itest;
+using namespace std::chrono_literals;
+
+namespace {
+
+struct Run {
+  ExitStatus status;
+  std::string output;
+};
+
+Run run_ternd(const TempDir& dir, std::vector<std::string> args, std::chrono::milliseconds bound = 10s) {
+  static int n = 0;
+  ProcessOptions o;
+  o.args = {ternd_path()};
+  o.args.insert(o.args.end(), args.begin(), args.end());
+  o.log_path = dir.path + "/run-" + std::to_string(++n) + ".log";
+  Run r{run_to_completion(o, bound), ""};
+  r.output = read_file(o.log_path);
+  INFO("ternd " << args.back() << ":\n" << r.output);
+  CHECK(sanitizer_report(r.output).empty());
+  CHECK(r.status.exited);  // never a crash, whatever the exit code
+  return r;
+}
+
+/// A socket bound (without SO_REUSEPORT/SO_REUSEADDR) to 127.0.0.1:port, closed at scope exit.
+struct PlainSocket {
+  int fd = -1;
+  PlainSocket(int type, std::uint16_t port) {
+    fd = socket(AF_INET, type | SOCK_CLOEXEC, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_port = htons(port);
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0 ||
+        (type == SOCK_STREAM && listen(fd, 4) != 0)) {
+      close(fd);
+      fd = -1;
+    }
+  }
+  ~PlainSocket() {
+    if (fd >= 0) close(fd);
+  }
+};
+
+}  // namespace
+
+TEST_CASE("--check-config: a good file exits 0, errors exit 2 with file:line", "[process][config]") {
+  TempDir dir("proc");
+  SECTION("good") {
+    std::string good = dir.write("good.yaml",
+                                 "listen: [\"127.0.0.1@5399\"]\n"
+                                 "query-loopback: yes\n"
+                                 "tcp-idle-timeout: 500\n"
+                                 "access-control: [\"10.0.0.0/8 refuse\"]\n");
+    Run r = run_ternd(dir, {"-c", good, "--check-config"});
+    INFO(r.output);
+    CHECK(r.status.exited);
+    CHECK(r.status.code == 0);
+    CHECK(r.output.find("config OK") != std::string::npos);
+  }
+  SECTION("an unknown key") {
+    std::string bad = dir.write("bad.yaml", "# a comment\nthreads: 1\nno-such-key: yes\n");
+    Run r = run_ternd(dir, {"-c", bad, "--check-config"});
+    INFO(r.output);
+    CHECK(r.status.exited);
+    CHECK(r.status.code == 2);
+    CHECK(r.output.find(bad + ":3:") != std::string::npos);
+    CHECK(r.output.find("no-such-key") != std::string::npos);
+    CHECK(r.output.find("config OK") == std::string::npos);
+  }
+  SECTION("a value out of range, and the same file at start-up") {
+    std::string bad = dir.write("range.yaml", "listen: [\"127.0.0.1@5399\"]\ntcp-idle-timeout: 5\n");
+    Run r = run_ternd(dir, {"-c", bad, "--check-config"});
+    INFO(r.output);
+    CHECK(r.status.code == 2);
+    CHECK(r.output.find(bad + ":2:") != std::string::npos);
+    Run start = run_ternd(dir, {"-c", bad, "-d"});
+    INFO(start.output);
+    CHECK(start.status.exited);
+    CHECK(start.status.code == 2);
+    CHECK(start.output.find(bad + ":2:") != std::string::npos);
+  }
+  SECTION("a missing file given with -c") {
+    Run r = run_ternd(dir, {"-c", dir.path + "/nonexistent.yaml", "--check-config"});
+    INFO(r.output);
+    CHECK(r.status.code == 2);
+    CHECK(r.output.find("nonexistent.yaml") != std::string::npos);
+  }
+  SECTION("root-hints naming a missing file") {
+    std::string bad = dir.write("hints.yaml", "root-hints: /nonexistent/root.hints\n");
+    Run r = run_ternd(dir, {"-c", bad, "--check-config"});
+    INFO(r.output);
+    CHECK(r.status.code == 2);
+    CHECK(r.output.find(bad + ":1:") != std::string::npos);
+  }
+}
+
+TEST_CASE("--help, --dump-config with --set, and a bad option", "[process][config]") {
+  TempDir dir("proc");
+  Run help = run_ternd(dir, {"--help"});
+  INFO(help.output);
+  CHECK(help.status.code == 0);
+  CHECK(help.output.find("--check-config") != std::string::npos);
+
+  std::string file = dir.write("t.yaml", "tcp-idle-timeout: 700\n");
+  Run dump = run_ternd(dir, {"-c", file, "--set", "tcp-max-connections=7", "--dump-config"});
+  INFO(dump.output);
+  CHECK(dump.status.code == 0);
+  CHECK(dump.output.find("tcp-idle-timeout: 700") != std::string::npos);
+  CHECK(dump.output.find("tcp-max-connections: 7") != std::string::npos);
+
+  Run bad_set = run_ternd(dir, {"-c", file, "--set", "no-such=1", "--check-config"});
+  INFO(bad_set.output);
+  CHECK(bad_set.status.code == 2);
+
+  Run bad = run_ternd(dir, {"--no-such-option"});
+  INFO(bad.output);
+  CHECK(bad.status.code == 2);
+}
+
+TEST_CASE("SIGTERM: ternd drains and exits 0 within 5 s", "[process][signal]") {
+  Ternd t;
+  REQUIRE(dig(t.port(), "www.example.lab", "A").status == "NOERROR");
+  TcpClient idle(t.port());  // an open client connection must not hold the exit up
+  REQUIRE(idle.connected());
+  auto start = std::chrono::steady_clock::now();
+  t.process().signal(SIGTERM);
+  auto status = t.process().wait_for(5s);
+  REQUIRE(status);
+  INFO(status->describe() << "\n" << t.log());
+  CHECK(status->exited);
+  CHECK(status->code == 0);
+  CHECK(std::chrono::steady_clock::now() - start < 5s);
+  CHECK(t.log().find("stopping") != std::string::npos);
+}
+
+TEST_CASE("SIGTERM with queries in flight still exits 0 within 5 s", "[process][signal]") {
+  Ternd t;
+  // Cold queries in flight over TCP while the signal arrives.
+  TcpClient c(t.port());
+  std::vector<Bytes> frames;
+  std::uint16_t id = 0x9000;
+  for (const char* name : {"www.chain.lab", "www.glueless.corp", "www.half.lab", "loop.chain.lab"}) {
+    QueryOptions q;
+    q.id = id++;
+    frames.push_back(make_query(name, rrtype::A, q));
+  }
+  REQUIRE(c.send_frames(frames));
+  t.process().signal(SIGTERM);
+  auto status = t.process().wait_for(5s);
+  REQUIRE(status);
+  INFO(status->describe() << "\n" << t.log());
+  CHECK(status->exited);
+  CHECK(status->code == 0);
+}
+
+// (A second ternd on the same address and port is not tested: with SO_REUSEPORT, which every
+// ternd socket sets, the kernel lets it bind and shares the traffic between the two.)
+TEST_CASE("a port held by a plain socket: ternd exits 1 with a clear message", "[process][bind]") {
+  TempDir dir("proc");
+  const std::string hints_line = "root-hints: " + Lab::get().hints() + "\n";
+  for (int type : {SOCK_DGRAM, SOCK_STREAM}) {
+    INFO((type == SOCK_DGRAM ? "UDP port taken" : "TCP port taken"));
+    std::uint16_t port = allocate_port();
+    PlainSocket holder(type, port);
+    REQUIRE(holder.fd >= 0);
+    std::string where = "127.0.0.1@" + std::to_string(port);
+    std::string file = dir.write("taken-" + std::to_string(type) + ".yaml",
+                                 "listen: [\"" + where + "\"]\n" + hints_line);
+    Run r = run_ternd(dir, {"-c", file, "-d"}, 10s);
+    INFO(r.output);
+    CHECK(r.status.exited);
+    CHECK(r.status.code == 1);
+    CHECK(r.output.find("cannot listen on") != std::string::npos);
+    CHECK(r.output.find(where) != std::string::npos);
+  }
+}

@@ -1,0 +1,26 @@
+// Where the programs under test are: compiled in by meson, overridable from the environment.
+#pragma once
+
+#include <string>
+
+namespace tern::itest {
+
+/// ternd: $TERN_ITEST_TERND, else the build's daemon/ternd (TERN_ITEST_TERND_PATH).
+std::string ternd_path();
+/// The source tree (for zones/lab.sh and zone files): $TERN_ITEST_SOURCE_ROOT, else the build's.
+std::string source_root();
+/// A fresh directory under /tmp (mkdtemp), named after `tag`.
+std::string make_temp_dir(const std::string& tag);
+
+/// A directory from make_temp_dir, removed at scope exit unless the running test failed.
+struct TempDir {
+  std::string path;
+  explicit TempDir(const std::string& tag = "tmp") : path(make_temp_dir(tag)) {}
+  ~TempDir();
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+  /// Writes `text` to path/name and returns the full path.
+  std::string write(const std::string& name, const std::string& text) const;
+};
+
+}  // namespace tern::itest

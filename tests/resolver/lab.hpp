@@ -1,0 +1,110 @@
+// The resolver tests' fixture: a fake DNS hierarchy on loopback made of FakeAuthority servers,
+// the caches, and a Resolver with the real UdpTcpTransport, all on one io_context that the
+// test thread runs. Every test case gets its own address range 127.77.<case>.<server> so that
+// cases never share a server (and may run in parallel processes). Case ids in use:
+// walk_test 1-9, failure_test 20-31, spoofing_test 40-43, transport_test 50-53.
+//
+// The standard hierarchy (standard()):
+//   .            a.root.test.      127.77.C.1   delegates test. and net.
+//   test.        ns1.nic.test.     127.77.C.2   delegates example.test. (two servers, glue)
+//   net.         ns1.nic.net.      127.77.C.3
+//   example.test ns1/ns2.example.test.  127.77.C.10 / .11   www A 192.0.2.1, mail A 192.0.2.2
+#pragma once
+
+#include "cache/answer_cache.hpp"
+#include "cache/clock.hpp"
+#include "cache/infra_cache.hpp"
+#include "cache/rrset_cache.hpp"
+#include "resolver/resolver.hpp"
+#include "resolver/udp_tcp_transport.hpp"
+#include "tests/support/fake_authority.hpp"
+
+#include <asio/io_context.hpp>
+
+#include <chrono>
+#include <deque>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace tern::testing {
+
+using namespace std::chrono_literals;
+using resolver::Outcome;
+
+/// Server numbers of the standard hierarchy (the last octet of their address).
+namespace srv {
+inline constexpr int root = 1, tld_test = 2, tld_net = 3, example1 = 10, example2 = 11;
+}
+
+class Lab {
+ public:
+  /// case_id (1..254) picks the address range 127.77.<case_id>.0/24.
+  explicit Lab(int case_id);
+  ~Lab();
+
+  /// "127.77.<case>.<server>"
+  std::string address(int server) const;
+  /// The zone with this origin, created (with its SOA) on first use.
+  FakeZone& zone(std::string_view origin);
+  /// Starts a server on address(server) answering with `handler` (replaces nothing: one
+  /// server per number). Returns it for counting.
+  FakeAuthority& serve(int server, Handler handler);
+  FakeAuthority& serve(int server, std::string_view zone_origin);
+  FakeAuthority& server(int server);
+  /// Root hints naming one root server `ns_name` at address(server); the root zone gets the
+  /// apex NS and its address too.
+  void set_root(int server, std::string_view ns_name);
+  /// Builds the standard hierarchy described at the top of this file and starts its servers;
+  /// example_servers = 1 leaves ns2.example.test out.
+  void standard(int example_servers = 2);
+
+  resolver::Resolver& resolver();
+  /// Resolves one question to completion on the io_context; a resolution that does not end
+  /// within `bound` fails the test (a hang must fail, not block the suite).
+  Outcome resolve(std::string_view qname, std::uint16_t type = dns::rrtype::A,
+                  std::chrono::milliseconds bound = 15s);
+  /// Starts every question at once, then runs until all are answered (or `bound`).
+  std::vector<Outcome> resolve_all(const std::vector<dns::Question>& questions,
+                                   std::chrono::milliseconds bound = 15s);
+  /// Runs the io_context for `how_long` (lets late datagrams arrive).
+  void pump(std::chrono::milliseconds how_long);
+
+  /// Queries received by every server of this lab.
+  std::size_t total_queries() const;
+  /// How long the last resolve()/resolve_all() took.
+  std::chrono::milliseconds last_elapsed{0};
+
+  asio::io_context io;  ///< declared first: destroyed last, after every socket
+  cache::FakeClock clock;
+  cache::RRsetCache rrsets;
+  cache::AnswerCache answers;
+  cache::InfraCache infra;
+  resolver::InflightTable inflight;
+  resolver::SecureRandom rng;
+  resolver::ResolverStats stats;
+  resolver::ResolverOptions options;  ///< query_loopback on, IPv6 off; set before resolver()
+
+ private:
+  template <class Done>
+  void run_until(Done done, std::chrono::milliseconds bound);
+
+  int case_id_;
+  std::map<dns::Name, std::unique_ptr<FakeZone>> zones_;
+  std::map<int, std::unique_ptr<FakeAuthority>> servers_;
+  std::optional<resolver::RootHints> hints_;
+  std::optional<resolver::UdpTcpTransport> transport_;
+  std::optional<resolver::Resolver> resolver_;
+};
+
+/// Renders records one per line (for Catch's failure messages).
+std::string show(const std::vector<dns::Record>& records);
+/// The addresses of the A records in `records`, in order.
+std::vector<std::string> addresses(const std::vector<dns::Record>& records);
+/// A question for `qname`/`type`.
+dns::Question question(std::string_view qname, std::uint16_t type = dns::rrtype::A);
+
+}  // namespace tern::testing

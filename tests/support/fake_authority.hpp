@@ -1,0 +1,138 @@
+// A scripted authoritative server for resolver tests, in the spirit of PowerDNS's
+// test-syncres: each server is a lambda that sees every query and says what to do with it, and
+// counts what it was asked so that a test can assert on the upstream traffic. It listens on a
+// real loopback address (UDP and TCP, port 53) so that the resolver's real transport, with its
+// random ports, IDs and question matching, is what the tests exercise.
+//
+// Everything runs on the test's io_context (one thread): no locks, counters are plain.
+#pragma once
+
+#include "resolver/dns/message.hpp"
+
+#include <asio/io_context.hpp>
+#include <asio/ip/address.hpp>
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace tern::testing {
+
+enum class Transport { udp, tcp };
+
+/// A datagram sent before the genuine reply (UDP only), to check what the resolver ignores.
+struct Forgery {
+  enum class Kind {
+    wrong_id,        ///< the forged message with an ID that is not the query's
+    other_port,      ///< the forged message from another source port of the same address
+    other_question,  ///< the forged message with the query's ID but another question
+    raw,             ///< `bytes` as they are (garbage, a broken packet)
+  };
+  Kind kind = Kind::wrong_id;
+  dns::Message message;              ///< ID and question are filled in as `kind` says
+  std::vector<std::uint8_t> bytes;   ///< for Kind::raw
+};
+
+/// What a server does with one query. Build with the static helpers, adjust the fields.
+struct Action {
+  std::optional<dns::Message> reply;       ///< nullopt: stay silent (the resolver times out)
+  std::chrono::milliseconds delay{0};      ///< wait this long before sending anything
+  std::vector<Forgery> before;             ///< sent (UDP only) just before the reply
+  bool keep_id = false;                    ///< send reply->id as given, not the query's
+  bool keep_question = false;              ///< send reply->questions as given
+  bool truncate_udp = false;               ///< over UDP: header + question, TC=1, no records
+  bool echo_edns = true;                   ///< add an OPT to the reply when the query had one
+
+  static Action answer(dns::Message reply);
+  static Action silence();
+  /// An empty reply with this rcode (no EDNS echoed: servers that FORMERR EDNS do not know it).
+  static Action rcode(std::uint16_t rcode);
+  /// A reply of these records in the answer section, AA set.
+  static Action records(const std::vector<std::string>& answer_text);
+};
+
+using Handler = std::function<Action(const dns::Message& query, Transport transport)>;
+
+/// A small in-memory zone: records, with delegations wherever an NS set sits below the apex.
+/// Answers like a plain authoritative server: referrals (with whatever glue it holds for the
+/// NS names, in bailiwick or not), authoritative answers following in-zone CNAMEs, NODATA for
+/// names that exist (empty non-terminals too), NXDOMAIN otherwise; SOA in negative answers.
+class FakeZone {
+ public:
+  /// A zone with an SOA at the apex (TTL 300, MINIMUM 300).
+  explicit FakeZone(std::string_view origin);
+  /// Adds a record in presentation format ("www.example.test. 300 IN A 192.0.2.1");
+  /// a record the zone does not parse is a test bug and throws.
+  FakeZone& add(std::string_view text);
+  /// Adds `NS` at `child` and, when address is not empty, an A record for `ns_name`.
+  FakeZone& delegate(std::string_view child, std::string_view ns_name, std::string_view address = {});
+
+  /// The reply to `query` (ID and question are filled in by the server).
+  Action respond(const dns::Message& query) const;
+  /// A handler answering every query from this zone; the zone must outlive the server.
+  Handler handler() const;
+
+  const dns::Name& origin() const noexcept { return origin_; }
+
+ private:
+  std::vector<dns::Record> find(const dns::Name& owner, std::uint16_t type) const;
+  std::optional<dns::Name> delegation_for(const dns::Name& qname, std::uint16_t qtype) const;
+  bool exists(const dns::Name& name) const;
+  void add_addresses_of_ns(dns::Message& reply, const std::vector<dns::Record>& ns) const;
+
+  dns::Name origin_;
+  std::vector<dns::Record> records_;
+};
+
+/// One received query, as the server saw it.
+struct Received {
+  dns::Question question;
+  Transport transport = Transport::udp;
+  bool edns = false;
+};
+
+/// A fake authoritative server on `address`:53 (UDP and TCP) that calls the handler for every
+/// query. The io_context must be run by the test; it must outlive this object.
+class FakeAuthority {
+ public:
+  FakeAuthority(asio::io_context& io, std::string_view address, Handler handler);
+  ~FakeAuthority();
+  FakeAuthority(const FakeAuthority&) = delete;
+  FakeAuthority& operator=(const FakeAuthority&) = delete;
+
+  void set_handler(Handler handler);
+  const asio::ip::address& address() const noexcept;
+
+  /// Every query received (parsable ones), in arrival order.
+  const std::vector<Received>& received() const noexcept;
+  std::size_t queries() const noexcept { return received().size(); }
+  std::size_t queries(Transport transport) const;
+  /// Queries for this name (any case) and type.
+  std::size_t queries(std::string_view name, std::uint16_t type) const;
+  /// Queries whose name is `name` or below it.
+  std::size_t queries_at_or_below(std::string_view name) const;
+  /// Packets that were not DNS queries this server could parse.
+  std::size_t unparsable() const noexcept;
+  void reset_counts();
+
+  struct State;
+
+ private:
+  std::shared_ptr<State> state_;
+};
+
+/// Wraps a handler: queries with EDNS get FORMERR (an old server that chokes on OPT).
+Handler formerr_on_edns(Handler inner);
+/// The name, parsed; a bad name in a test is a test bug and throws.
+dns::Name name(std::string_view text);
+/// A record, parsed; throws on bad text.
+dns::Record record(std::string_view text);
+/// The address in an A record's RDATA ("192.0.2.1"), or "" for other records.
+std::string a_text(const dns::Record& rr);
+
+}  // namespace tern::testing
