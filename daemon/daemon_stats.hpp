@@ -16,7 +16,7 @@ struct DaemonStats {
   std::array<std::atomic<std::uint64_t>, 16> responses_by_rcode{};  ///< index: rcode (0..15)
   std::atomic<std::uint64_t> cache_hits{0};
   std::atomic<std::uint64_t> cache_misses{0};
-  std::atomic<std::uint64_t> dropped_unreadable{0};  ///< shorter than a header: no reply possible
+  std::atomic<std::uint64_t> dropped_unreadable{0};  ///< shorter than a header, or a UDP datagram over 4096 octets: no reply
   std::atomic<std::uint64_t> dropped_responses{0};   ///< QR=1 sent to us: reflection, dropped
   std::array<std::atomic<std::uint64_t>, dns::wire_error_count> malformed{};  ///< by WireError
   std::atomic<std::uint64_t> acl_refused{0};

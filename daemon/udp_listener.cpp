@@ -8,6 +8,13 @@
 #include <asio/experimental/as_tuple.hpp>
 #include <asio/use_awaitable.hpp>
 
+#include <sys/socket.h>
+
+#include <array>
+#include <cerrno>
+#include <cstring>
+#include <memory>
+
 namespace tern::daemon {
 
 using asio::ip::udp;
@@ -39,35 +46,110 @@ asio::awaitable<void> send_later(udp::socket& socket, udp::endpoint client, std:
   co_await socket.async_send_to(asio::buffer(reply), client, use_tuple);
 }
 
-}  // namespace
+/// Buffers of one recvmmsg/sendmmsg round, allocated once per listener and reused: the kernel
+/// hands over up to `size` queries per system call, and the hits go back in one call too.
+struct UdpBatch {
+  static constexpr unsigned size = 32;
+  /// Queries are small (a name and an OPT); a datagram larger than this is cut by the kernel
+  /// (MSG_TRUNC) and dropped as unreadable rather than answered from a partial packet.
+  static constexpr std::size_t max_query = 4096;
 
-asio::awaitable<void> serve_udp(udp::socket& socket, QueryHandler& handler, ActiveQueries& active) {
-  std::vector<std::uint8_t> buffer(65535);
-  std::vector<std::uint8_t> reply;  // the hot path's response buffer, reused
-  auto executor = co_await asio::this_coro::executor;
-  while (true) {
-    udp::endpoint client;
-    auto [ec, n] = co_await socket.async_receive_from(asio::buffer(buffer), client, use_tuple);
-    if (ec == asio::error::operation_aborted || ec == asio::error::bad_descriptor) co_return;
-    if (ec) {
-      // ICMP errors from earlier sends surface here on Linux; they concern no new query.
-      log::debug("udp receive: {}", ec.message());
+  std::array<std::array<std::uint8_t, max_query>, size> in;
+  std::array<sockaddr_storage, size> from;
+  std::array<iovec, size> in_iov;
+  std::array<mmsghdr, size> in_msgs;
+  std::array<std::vector<std::uint8_t>, size> out;  ///< responses; capacity kept across rounds
+  std::array<iovec, size> out_iov;
+  std::array<mmsghdr, size> out_msgs;
+
+  void prepare_receive() {
+    for (unsigned i = 0; i < size; ++i) {
+      in_iov[i] = iovec{in[i].data(), max_query};
+      in_msgs[i] = mmsghdr{};
+      in_msgs[i].msg_hdr.msg_name = &from[i];
+      in_msgs[i].msg_hdr.msg_namelen = sizeof(sockaddr_storage);
+      in_msgs[i].msg_hdr.msg_iov = &in_iov[i];
+      in_msgs[i].msg_hdr.msg_iovlen = 1;
+    }
+  }
+  /// Queues out[slot] for the client of received message `i`.
+  void queue_reply(unsigned slot, unsigned i) {
+    out_iov[slot] = iovec{out[slot].data(), out[slot].size()};
+    out_msgs[slot] = mmsghdr{};
+    out_msgs[slot].msg_hdr.msg_name = &from[i];
+    out_msgs[slot].msg_hdr.msg_namelen = in_msgs[i].msg_hdr.msg_namelen;
+    out_msgs[slot].msg_hdr.msg_iov = &out_iov[slot];
+    out_msgs[slot].msg_hdr.msg_iovlen = 1;
+  }
+};
+
+udp::endpoint endpoint_of(const sockaddr_storage& address, socklen_t length) {
+  udp::endpoint endpoint;
+  std::memcpy(endpoint.data(), &address, std::min<std::size_t>(length, sizeof(sockaddr_storage)));
+  endpoint.resize(length);
+  return endpoint;
+}
+
+/// Sends the queued hits in one system call; whatever the kernel does not take at once (its
+/// buffer is full) waits for the socket in a coroutine of its own.
+void send_replies(udp::socket& socket, UdpBatch& batch, unsigned count, const asio::any_io_executor& executor) {
+  if (count == 0) return;
+  int sent = ::sendmmsg(socket.native_handle(), batch.out_msgs.data(), count, MSG_DONTWAIT);
+  for (unsigned k = sent < 0 ? 0 : static_cast<unsigned>(sent); k < count; ++k) {
+    const auto& hdr = batch.out_msgs[k].msg_hdr;
+    asio::co_spawn(executor,
+                   send_later(socket, endpoint_of(*static_cast<sockaddr_storage*>(hdr.msg_name), hdr.msg_namelen),
+                              batch.out[k]),
+                   asio::detached);
+  }
+}
+
+/// One recvmmsg round: hits are answered inline and queued, the rest go to handle() in a
+/// coroutine each. Returns how many datagrams were read (0: the socket is drained).
+unsigned receive_round(udp::socket& socket, UdpBatch& batch, QueryHandler& handler, ActiveQueries& active,
+                       DaemonStats& stats, const asio::any_io_executor& executor) {
+  batch.prepare_receive();
+  int n = ::recvmmsg(socket.native_handle(), batch.in_msgs.data(), UdpBatch::size, MSG_DONTWAIT, nullptr);
+  if (n <= 0) {
+    // EAGAIN: drained. ICMP errors from earlier sends also surface here; they end the round.
+    if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK) log::debug("udp receive: {}", std::strerror(errno));
+    return 0;
+  }
+  unsigned replies = 0;
+  for (unsigned i = 0; i < static_cast<unsigned>(n); ++i) {
+    const mmsghdr& msg = batch.in_msgs[i];
+    if (msg.msg_hdr.msg_flags & MSG_TRUNC) {
+      DaemonStats::bump(stats.dropped_unreadable);
       continue;
     }
-    const std::span<const std::uint8_t> packet(buffer.data(), n);
-    if (handler.answer_from_cache(packet, client.address(), ClientTransport::udp, reply)) {
-      // A hit is answered inline: no coroutine, no copy of the query. The socket is
-      // non-blocking; only when the kernel's buffer is full does the reply wait its turn.
-      asio::error_code send_ec;
-      socket.send_to(asio::buffer(reply), client, 0, send_ec);
-      if (send_ec == asio::error::would_block)
-        asio::co_spawn(executor, send_later(socket, client, reply), asio::detached);
+    const udp::endpoint client = endpoint_of(batch.from[i], msg.msg_hdr.msg_namelen);
+    const std::span<const std::uint8_t> packet(batch.in[i].data(), msg.msg_len);
+    if (handler.answer_from_cache(packet, client.address(), ClientTransport::udp, batch.out[replies])) {
+      batch.queue_reply(replies++, i);
       continue;
     }
     asio::co_spawn(executor,
-                   answer(socket, client, std::vector<std::uint8_t>(buffer.begin(), buffer.begin() + n),
-                          handler, active),
+                   answer(socket, client, std::vector<std::uint8_t>(packet.begin(), packet.end()), handler, active),
                    asio::detached);
+  }
+  send_replies(socket, batch, replies, executor);
+  return static_cast<unsigned>(n);
+}
+
+}  // namespace
+
+asio::awaitable<void> serve_udp(udp::socket& socket, QueryHandler& handler, ActiveQueries& active,
+                                DaemonStats& stats) {
+  auto batch = std::make_unique<UdpBatch>();
+  auto executor = co_await asio::this_coro::executor;
+  while (true) {
+    auto [ec] = co_await socket.async_wait(udp::socket::wait_read, use_tuple);
+    if (ec == asio::error::operation_aborted || ec == asio::error::bad_descriptor) co_return;
+    if (ec) continue;
+    // Drain what the kernel holds before waiting again: under load one wake-up serves many
+    // batches, and no query waits for the reactor.
+    while (receive_round(socket, *batch, handler, active, stats, executor) == UdpBatch::size) {
+    }
   }
 }
 

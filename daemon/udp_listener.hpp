@@ -27,8 +27,9 @@ struct ActiveQueries {
 asio::ip::udp::socket open_udp_socket(const asio::any_io_executor& executor,
                                       const asio::ip::udp::endpoint& endpoint);
 
-/// Receives until the socket is cancelled or closed.
+/// Receives until the socket is cancelled or closed: recvmmsg batches, hits answered inline
+/// and sent back with sendmmsg, everything else handed to QueryHandler::handle.
 asio::awaitable<void> serve_udp(asio::ip::udp::socket& socket, QueryHandler& handler,
-                                ActiveQueries& active);
+                                ActiveQueries& active, DaemonStats& stats);
 
 }  // namespace tern::daemon

@@ -102,7 +102,7 @@ Worker::~Worker() {
 }
 
 void Worker::start() {
-  for (auto& s : udp_sockets_) asio::co_spawn(io_, serve_udp(s, handler_, active_), asio::detached);
+  for (auto& s : udp_sockets_) asio::co_spawn(io_, serve_udp(s, handler_, active_, stats_), asio::detached);
   for (auto& a : tcp_acceptors_)
     asio::co_spawn(io_, serve_tcp(a, handler_, active_, tcp_limits_, stats_), asio::detached);
   thread_ = std::thread([this] {

@@ -171,6 +171,26 @@ TEST_CASE("malformed and refused queries over UDP, then a canary", "[bad-input][
   check_canary(t);
 }
 
+TEST_CASE("a UDP datagram over 4096 octets is dropped, not answered from a cut copy", "[bad-input][udp]") {
+  Ternd t;
+  // A well-formed query followed by 5000 octets: the kernel cuts it at tern's receive buffer
+  // (MSG_TRUNC); answering FORMERR for trailing data would be answering a packet never read.
+  QueryOptions q;
+  q.id = 0xB16B;
+  Bytes big = make_query("www.example.lab", rrtype::A, q);
+  big.resize(big.size() + 5000, 0xAA);
+  CHECK_FALSE(udp_exchange(t.port(), big, 500ms));
+  // The same octets cut to a legal size get the answer a trailing-garbage query deserves.
+  big.resize(4000);
+  auto reply = udp_exchange(t.port(), big, 3000ms);
+  REQUIRE(reply);
+  auto parsed = parse_response(*reply, true);
+  REQUIRE(parsed);
+  CHECK(parsed->rcode == 1);
+  REQUIRE(t.running());
+  check_canary(t);
+}
+
 TEST_CASE("malformed and refused queries over TCP, the connection stays usable", "[bad-input][tcp]") {
   Ternd t;
   TcpClient c(t.port());
