@@ -85,8 +85,10 @@ struct UdpBatch {
 
 udp::endpoint endpoint_of(const sockaddr_storage& address, socklen_t length) {
   udp::endpoint endpoint;
-  std::memcpy(endpoint.data(), &address, std::min<std::size_t>(length, sizeof(sockaddr_storage)));
-  endpoint.resize(length);
+  // An inet socket's peer fits a sockaddr_in6; never copy more than the endpoint holds.
+  const std::size_t size = std::min<std::size_t>(length, endpoint.capacity());
+  std::memcpy(endpoint.data(), &address, size);
+  endpoint.resize(size);
   return endpoint;
 }
 

@@ -370,7 +370,7 @@ cmd_up() {
   if [ ! -f "$REPO_DIR/build/build.ninja" ]; then
     (cd -- "$REPO_DIR" && meson setup build)
   fi
-  ninja -C "$REPO_DIR/build"
+  ninja -C "$REPO_DIR/build" daemon/ternd daemon/ternctl
   [ -x "$ternd" ] || die "$ternd was not built"
   cmd_start
   ternd_yaml | install_content "$LAB_DIR/ternd.yaml"
