@@ -12,8 +12,8 @@ setup() {  # setup DIR [meson options]: configure once, reconfigure when meson.b
   if [ -f "$dir/build.ninja" ]; then meson setup --reconfigure "$dir" "$@" >/dev/null
   else meson setup "$dir" "$@" >/dev/null; fi
 }
-setup build
-setup build-asan -Db_sanitize=address,undefined -Db_lundef=false -Dbuildtype=debug -Doptimization=1
+setup build -Ddebug=false
+setup build-asan -Db_sanitize=address,undefined -Db_lundef=false -Dbuildtype=debug -Doptimization=0
 setup build-tsan -Db_sanitize=thread -Db_lundef=false -Dbuildtype=debug -Doptimization=1
 
 export ASAN_OPTIONS=halt_on_error=1:abort_on_error=1:detect_leaks=1

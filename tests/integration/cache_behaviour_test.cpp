@@ -212,3 +212,28 @@ TEST_CASE("a flood of unique names stays within cache-size and the hot set stays
   CHECK(std::stoul(status.substr(at + 6)) < 128 * 1024);  // kB
 #endif
 }
+
+TEST_CASE("ternctl: usage errors exit 2, a missing daemon exits 1 with a clear message", "[cache][integration][ternctl]") {
+  TempDir work("ternctl");
+  const std::string log = work.path + "/out";
+  auto run = [&](std::vector<std::string> args) {
+    args.insert(args.begin(), ternctl_path());
+    ExitStatus status = run_to_completion(ProcessOptions{args, log, {}, true}, 10s);
+    REQUIRE(status.exited);
+    return std::make_pair(status.code, read_file(log));
+  };
+  const std::string nowhere = work.path + "/no-daemon.ctl";
+  auto [missing, missing_text] = run({"-s", nowhere, "stats"});
+  CHECK(missing == 1);
+  CHECK(missing_text.find("cannot connect to " + nowhere) != std::string::npos);
+  CHECK(missing_text.find("is ternd running?") != std::string::npos);
+  CHECK(run({"-s", nowhere, "frobnicate"}).first == 2);  // refused before connecting
+  CHECK(run({}).first == 2);
+  // Against a running daemon, a bad argument is the daemon's usage error: status 2 too.
+  ControlledTernd c("");
+  auto bad_name = c.ternctl({"cache", "show", "a..b"});
+  CHECK(bad_name.code == 2);
+  auto bad_type = c.ternctl({"cache", "show", "www.example.lab", "BOGUS"});
+  CHECK(bad_type.code == 2);
+  CHECK(c.ternctl({"stats"}).code == 0);
+}
