@@ -42,7 +42,7 @@ inline constexpr int root = 1, tld_test = 2, tld_net = 3, example1 = 10, example
 
 class Lab {
  public:
-  /// case_id (1..254) picks the address range 127.77.<case_id>.0/24.
+  /// case_id (1..254) picks the address range 127.77.<case_id>.0/24 ($TERN_RTEST_NET moves 127.77).
   explicit Lab(int case_id);
   ~Lab();
 
