@@ -33,6 +33,9 @@ struct AclRule {
 /// RFC 9156 QNAME minimisation mode.
 enum class QnameMinimisation { off, relaxed, strict };
 
+/// Where log lines go: auto is stderr in the foreground (-d) and syslog once detached.
+enum class LogDestination { automatic, stderr_stream, syslog };
+
 /// The whole configuration; a default-constructed Config is NOT valid: use default_config().
 struct Config {
   std::vector<ListenEndpoint> listen;            ///< at least one endpoint
@@ -58,6 +61,14 @@ struct Config {
   unsigned tcp_idle_timeout_ms = 10000;          ///< RFC 7766 idle timeout for client TCP
   unsigned tcp_max_connections = 1024;           ///< open client TCP connections, all workers
   int verbosity = 1;                             ///< 0 errors, 1 +warnings/ops, 2 info, 3+ debug
+  // ---- operations: privileges, logging, metrics, query log ----
+  std::string username = "tern";                 ///< user to run as after binding; empty = stay
+  std::string chroot;                            ///< directory to chroot(2) into; empty = none
+  std::string pidfile;                           ///< file the daemon's pid is written to; empty = none
+  LogDestination log_destination = LogDestination::automatic;
+  unsigned log_rate_limit = 20;                  ///< lines/s per message kind; 0 = unlimited
+  std::vector<ListenEndpoint> metrics_listen;    ///< Prometheus HTTP endpoint; empty = off
+  std::string query_log;                         ///< NDJSON query log: a path, "stderr", or "" (off)
 };
 
 /// A configuration error, located: file and line where known ("--set" for overrides).

@@ -410,11 +410,18 @@ ControlReply signal_command(ControlContext& context, int signal, std::string_vie
   return {ControlStatus::ok, std::string(what) + "\n"};
 }
 
+ControlReply reopen_logs(ControlContext& context) {
+  if (!context.reopen_logs) return {ControlStatus::failed, "not supported here\n"};
+  std::string error = context.reopen_logs();
+  if (!error.empty()) return {ControlStatus::failed, error + "\n"};
+  return {ControlStatus::ok, "logs reopened\n"};
+}
+
 }  // namespace
 
 ControlContext make_control_context(SharedState& shared,
                                     const std::vector<std::unique_ptr<Worker>>& workers) {
-  ControlContext context{shared.rrsets, shared.answers, shared.infra, shared.clock, {}, {}, {}};
+  ControlContext context{shared.rrsets, shared.answers, shared.infra, shared.clock, {}, {}, {}, {}};
   for (const auto& w : workers) {
     context.daemon_stats.push_back(&w->stats());
     context.resolver_stats.push_back(&w->resolver_stats());
@@ -428,6 +435,7 @@ ControlReply execute_control(const std::vector<std::string>& words, ControlConte
   if (words[0] == "cache") return cache_command(words, context);
   if (words[0] == "stats") return stats(context);
   if (words[0] == "reload") return signal_command(context, SIGHUP, "reloading");
+  if (words[0] == "log-reopen") return reopen_logs(context);
   return signal_command(context, SIGTERM, "stopping");  // "stop": check_command vetted it
 }
 

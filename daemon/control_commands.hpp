@@ -30,6 +30,8 @@ struct ControlContext {
   std::vector<const DaemonStats*> daemon_stats;             ///< one per worker, summed
   std::vector<const resolver::ResolverStats*> resolver_stats;  ///< one per worker, summed
   std::function<void(int signal)> raise_signal;  ///< delivers SIGHUP/SIGTERM to the daemon
+  /// Reopens the query log at its path (log-reopen); returns "" or why it failed.
+  std::function<std::string()> reopen_logs;
 };
 
 /// The context of the running daemon: its shared caches, its workers' counters, and kill(2)

@@ -16,7 +16,7 @@ struct CommandShape {
   std::size_t max_arguments;
 };
 
-constexpr std::array<CommandShape, 8> commands{{
+constexpr std::array<CommandShape, 9> commands{{
     {"cache", "show", "NAME [TYPE]", 1, 2},
     {"cache", "flush", "NAME [TYPE]", 1, 2},
     {"cache", "flush-zone", "NAME", 1, 1},
@@ -25,6 +25,7 @@ constexpr std::array<CommandShape, 8> commands{{
     {"stats", "", "", 0, 0},
     {"reload", "", "", 0, 0},
     {"stop", "", "", 0, 0},
+    {"log-reopen", "", "", 0, 0},
 }};
 
 std::string synopsis(const CommandShape& c) {
@@ -45,7 +46,8 @@ std::string_view control_commands_help() {
          "  cache dump               every live entry, one record per line\n"
          "  stats                    counters as key=value lines\n"
          "  reload                   reload the configuration (as SIGHUP)\n"
-         "  stop                     stop the daemon (as SIGTERM)\n";
+         "  stop                     stop the daemon (as SIGTERM)\n"
+         "  log-reopen               reopen the query log (after it was rotated)\n";
 }
 
 std::optional<std::string> check_command(const std::vector<std::string>& words) {

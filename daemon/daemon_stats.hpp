@@ -6,6 +6,7 @@
 
 #include <array>
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 
 namespace tern::daemon {
@@ -29,7 +30,23 @@ struct DaemonStats {
   std::atomic<std::uint64_t> tcp_idle_closed{0};
   std::atomic<std::uint64_t> tcp_bad_frames{0};      ///< zero-length or unparsable framing
 
+  /// Latency histogram of answered questions (hits, misses, stale): upper bounds of the
+  /// buckets in microseconds, and one more bucket for the rest (+Inf). Buckets are counted
+  /// singly here; the metrics endpoint makes them cumulative.
+  static constexpr std::array<std::uint64_t, 10> latency_bounds_us{
+      500, 1000, 5000, 10000, 50000, 100000, 500000, 1000000, 2000000, 5000000};
+  std::array<std::atomic<std::uint64_t>, latency_bounds_us.size() + 1> latency_buckets{};
+  std::atomic<std::uint64_t> latency_sum_us{0};
+
   static void bump(std::atomic<std::uint64_t>& c) noexcept { c.fetch_add(1, std::memory_order_relaxed); }
+
+  void observe_latency(std::chrono::microseconds latency) noexcept {
+    const auto us = static_cast<std::uint64_t>(latency.count() < 0 ? 0 : latency.count());
+    std::size_t bucket = 0;
+    while (bucket < latency_bounds_us.size() && us > latency_bounds_us[bucket]) ++bucket;
+    bump(latency_buckets[bucket]);
+    latency_sum_us.fetch_add(us, std::memory_order_relaxed);
+  }
 };
 
 }  // namespace tern::daemon

@@ -7,6 +7,7 @@
 #include "cache/answer_cache.hpp"
 #include "daemon/config.hpp"
 #include "daemon/daemon_stats.hpp"
+#include "daemon/query_log.hpp"
 #include "resolver/resolver.hpp"
 
 #include <asio/awaitable.hpp>
@@ -42,8 +43,9 @@ inline constexpr std::chrono::seconds stale_recheck_interval{30};
 class QueryHandler {
  public:
   QueryHandler(resolver::Resolver& resolver, cache::AnswerCache& answers, DaemonStats& stats,
-               std::shared_ptr<const ClientPolicy> policy)
-      : resolver_(resolver), answers_(answers), stats_(stats), policy_(std::move(policy)) {}
+               std::shared_ptr<const ClientPolicy> policy, QueryLog& query_log)
+      : resolver_(resolver), answers_(answers), stats_(stats), policy_(std::move(policy)),
+        query_log_(query_log) {}
 
   /// The hot path, without suspending: when `packet` is a plain recursive query (one
   /// question, at most an OPT, RD set, allowed client) whose answer is live in the cache,
@@ -62,7 +64,12 @@ class QueryHandler {
 
  private:
   std::vector<std::uint8_t> counted(std::vector<std::uint8_t> response);
-  void maybe_prefetch(const cache::AnswerHit& hit, const dns::Question& question, const ClientPolicy& policy);
+  /// True when this hit started a refresh.
+  bool maybe_prefetch(const cache::AnswerHit& hit, const dns::Question& question, const ClientPolicy& policy);
+  /// An answered question: its latency into the histogram and, when on, its query-log line.
+  void record_answer(std::chrono::steady_clock::time_point started, const asio::ip::address& client,
+                     const dns::Question& question, std::span<const std::uint8_t> response,
+                     CacheResult cache, std::uint32_t ttl, unsigned upstream);
   /// A fresh outcome, or nullopt when stale data should be served instead.
   asio::awaitable<std::optional<resolver::Outcome>> resolve_or_stale(const dns::Question& question,
                                                                      const cache::AnswerHit& stale,
@@ -74,6 +81,7 @@ class QueryHandler {
   cache::AnswerCache& answers_;
   DaemonStats& stats_;
   std::shared_ptr<const ClientPolicy> policy_;
+  QueryLog& query_log_;  // shared by the workers; enabled() is the hot path's only cost when off
   // Scratch of the hot path, reused so that a hit allocates nothing once warm (one worker
   // thread owns this handler: no sharing).
   std::vector<dns::RecordRef> records_scratch_;

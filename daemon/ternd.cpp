@@ -1,9 +1,16 @@
 // ternd: the process. Command line and configuration, root hints, shared caches, one worker
-// per thread, then signals: SIGHUP reloads, SIGTERM/SIGINT stop after draining.
+// per thread, then signals: SIGHUP reloads, SIGTERM/SIGINT stop after draining. Everything
+// that needs root (ports, control socket, metrics port, query log, pid file) is opened before
+// ternd changes root and user; the threads start after.
 #include "daemon/command_line.hpp"
 #include "daemon/config_loader.hpp"
+#include "daemon/config_values.hpp"
 #include "daemon/control_commands.hpp"  // control socket
 #include "daemon/control_server.hpp"    // control socket
+#include "daemon/metrics.hpp"
+#include "daemon/metrics_server.hpp"
+#include "daemon/privileges.hpp"
+#include "daemon/service_notify.hpp"
 #include "daemon/worker.hpp"
 #include "resolver/log.hpp"
 #include "resolver/root_hints.hpp"
@@ -14,6 +21,7 @@
 
 #include <iostream>
 #include <memory>
+#include <optional>
 #include <thread>
 #include <vector>
 
@@ -41,7 +49,18 @@ void daemonize() {
     dup2(null, 2);
     if (null > 2) close(null);
   }
-  log::use_syslog();
+}
+
+/// Where log lines go, and how many a kind may write: at start and on every reload.
+void apply_log_settings(const daemon::Config& config, bool detached) {
+  const bool syslog = config.log_destination == daemon::LogDestination::syslog ||
+                      (config.log_destination == daemon::LogDestination::automatic && detached);
+  if (syslog) {
+    log::use_syslog();
+  } else {
+    log::use_stderr();
+  }
+  log::set_rate_limit(config.log_rate_limit);
 }
 
 resolver::RootHints load_hints(const daemon::Config& config) {
@@ -50,12 +69,14 @@ resolver::RootHints load_hints(const daemon::Config& config) {
 }
 
 void reload(const daemon::CommandLine& command, daemon::Config& running, daemon::SharedState& shared,
-            std::vector<std::unique_ptr<daemon::Worker>>& workers) {
+            std::vector<std::unique_ptr<daemon::Worker>>& workers, bool detached) {
   daemon::Config fresh;
   try {
     fresh = daemon::config_from_command_line(command);
   } catch (const daemon::ConfigError& e) {
     log::error("reload rejected, keeping the running configuration: {}", daemon::format_config_error(e));
+    // SIGHUP is also logrotate's "reopen your files": the query log is reopened regardless.
+    if (std::string error = shared.query_log.reopen(); !error.empty()) log::error("{}", error);
     return;
   }
   if (fresh.listen != running.listen || fresh.threads != running.threads ||
@@ -63,9 +84,17 @@ void reload(const daemon::CommandLine& command, daemon::Config& running, daemon:
       fresh.control_socket != running.control_socket || fresh.outgoing_address != running.outgoing_address)
     log::warning("reload: listen, threads, root-hints, cache-size, outgoing-address and control-socket "
                  "take effect at restart only");
+  if (fresh.username != running.username || fresh.chroot != running.chroot || fresh.pidfile != running.pidfile ||
+      fresh.metrics_listen != running.metrics_listen)
+    log::warning("reload: username, chroot, pidfile and metrics-listen take effect at restart only");
+  fresh.query_log = daemon::path_inside_chroot(fresh.query_log, running.chroot);
+  if (std::string error = shared.query_log.configure(fresh.query_log); !error.empty()) {
+    log::error("reload: {}; the query log stays as it was", error);
+  }
   shared.reconfigure(fresh);
   for (auto& w : workers) w->reconfigure(fresh);
   apply_verbosity(fresh.verbosity);
+  apply_log_settings(fresh, detached);
   running = std::move(fresh);
   log::warning("configuration reloaded");
 }
@@ -84,7 +113,7 @@ void log_summary(const std::vector<std::unique_ptr<daemon::Worker>>& workers) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  daemon::CommandLine command = daemon::parse_command_line(argc, argv);
+  daemon::CommandLine command = daemon::parse_command_line(argc, argv);  // its path may change at chroot
   if (command.exit_code) return *command.exit_code;
   if (auto code = daemon::run_config_only_modes(command)) return *code;
   daemon::Config config;
@@ -101,6 +130,15 @@ int main(int argc, char** argv) {
   } catch (const std::exception& e) {
     std::cerr << e.what() << "\n";
     return 2;
+  }
+  // Whom to become, decided before anything is bound: a missing user stops the start at once.
+  std::optional<daemon::RunAs> run_as;
+  std::string user_warning;
+  try {
+    run_as = daemon::plan_user(config.username, user_warning);
+  } catch (const std::exception& e) {
+    std::cerr << "ternd: " << e.what() << "\n";
+    return 1;
   }
 
   // Signals are taken by sigwait in this thread only: block them before any thread exists.
@@ -122,13 +160,31 @@ int main(int argc, char** argv) {
     std::cerr << "ternd: cannot listen on" << where << ": " << e.what() << "\n";
     return 1;
   }
-  if (!command.foreground) daemonize();
-  for (auto& w : workers) w->start();
-  log::warning("ternd started: {} worker(s), {} listen address(es)", threads, config.listen.size());
-
-  // ---- control socket (ternctl): started after the workers, stopped before them ----
-  // A socket that cannot be set up is logged and the daemon runs on without it.
   daemon::ControlContext control_context = daemon::make_control_context(shared, workers);
+  control_context.reopen_logs = [&shared] { return shared.query_log.reopen(); };
+  // ---- metrics endpoint: bound now (a port below 1024 needs root), served once running ----
+  std::unique_ptr<daemon::MetricsServer> metrics;
+  if (!config.metrics_listen.empty()) {
+    try {
+      metrics = std::make_unique<daemon::MetricsServer>(
+          config.metrics_listen, [&control_context] { return daemon::render_metrics(control_context); });
+    } catch (const std::system_error& e) {
+      std::string where;
+      for (const auto& l : config.metrics_listen) where += " " + daemon::format_listen_endpoint(l);
+      std::cerr << "ternd: cannot listen for metrics on" << where << ": " << e.what() << "\n";
+      return 1;
+    }
+  }
+  if (std::string error = shared.query_log.configure(config.query_log); !error.empty()) {
+    std::cerr << "ternd: " << error << "\n";
+    return 1;
+  }
+  const bool detached = !command.foreground;
+  if (detached) daemonize();
+  apply_log_settings(config, detached);
+
+  // ---- control socket (ternctl): started before the workers, stopped before them ----
+  // A socket that cannot be set up is logged and the daemon runs on without it.
   std::unique_ptr<daemon::ControlServer> control;
   if (!config.control_socket.empty()) {
     control = std::make_unique<daemon::ControlServer>(
@@ -139,24 +195,62 @@ int main(int argc, char** argv) {
   }
   // ---- end of control socket ----
 
-  // The main thread waits for signals and, once a second, reclaims expired cache entries.
+  // ---- leaving root: pid file, chroot, user ----
+  try {
+    if (!config.pidfile.empty()) daemon::write_pidfile(config.pidfile);
+    if (run_as) {
+      // Owned by the user we become, so that it can remove them at exit; root reaches the
+      // control socket whatever its owner (mode 0600 keeps everyone else out).
+      if (control) daemon::hand_over(config.control_socket, *run_as);
+      daemon::hand_over(config.pidfile, *run_as);
+      if (!config.query_log.empty() && config.query_log != "stderr") daemon::hand_over(config.query_log, *run_as);
+    }
+    if (!config.chroot.empty()) {
+      daemon::enter_chroot(config.chroot);
+      // A reload reads the configuration (and a log reopen the query log) inside the chroot.
+      command.config_path = daemon::path_inside_chroot(command.config_path, config.chroot);
+      shared.query_log.retarget(daemon::path_inside_chroot(config.query_log, config.chroot));
+    }
+    if (run_as) daemon::drop_to(*run_as);
+  } catch (const std::exception& e) {
+    log::error("{}; stopping", e.what());
+    if (control) control->stop();
+    return 1;
+  }
+  if (!user_warning.empty()) log::warning("{}", user_warning);
+
+  for (auto& w : workers) w->start();
+  if (metrics) metrics->start();
+  log::warning("ternd started: {} worker(s), {} listen address(es), running as uid {}", threads,
+               config.listen.size(), ::geteuid());
+  daemon::notify_ready("answering queries");
+
+  // The main thread waits for signals and, once a second, reclaims expired cache entries and
+  // reports log lines the rate limit suppressed.
   const timespec sweep_interval{1, 0};
   while (true) {
     int sig = sigtimedwait(&signals, nullptr, &sweep_interval);
     if (sig < 0) {
       shared.sweep();
+      log::report_suppressed();
       continue;
     }
     if (sig == SIGHUP) {
-      reload(command, config, shared, workers);
+      daemon::notify_reloading();
+      reload(command, config, shared, workers, detached);
+      daemon::notify_ready("answering queries");
       continue;
     }
     log::warning("signal {}: stopping", sig == SIGTERM ? "TERM" : "INT");
     break;
   }
+  daemon::notify_stopping();
+  if (metrics) metrics->stop();
   if (control) control->stop();  // control socket: no command may run while workers stop
   for (auto& w : workers) w->stop(shutdown_drain);
   for (auto& w : workers) w->join();
   log_summary(workers);
+  log::report_suppressed();
+  if (!config.pidfile.empty()) ::unlink(daemon::path_inside_chroot(config.pidfile, config.chroot).c_str());
   return 0;
 }

@@ -85,7 +85,7 @@ Worker::Worker(unsigned index, SharedState& shared, const Config& config)
       resolver_(io_.get_executor(), transport_,
                 resolver::ResolverCaches{shared.rrsets, shared.answers, shared.infra}, shared.inflight,
                 shared.hints, resolver_options(config), rng_, resolver_stats_),
-      handler_(resolver_, shared.answers, stats_, client_policy(config)),
+      handler_(resolver_, shared.answers, stats_, client_policy(config), shared.query_log),
       tcp_limits_{std::chrono::milliseconds(config.tcp_idle_timeout_ms), config.tcp_max_connections,
                   &shared.open_tcp_connections} {
   for (const auto& l : config.listen) {

@@ -9,6 +9,7 @@
 #include "daemon/config.hpp"
 #include "daemon/daemon_stats.hpp"
 #include "daemon/query_handler.hpp"
+#include "daemon/query_log.hpp"
 #include "daemon/tcp_listener.hpp"
 #include "daemon/udp_listener.hpp"
 #include "resolver/inflight.hpp"
@@ -41,6 +42,7 @@ struct SharedState {
   resolver::RootHints hints;
   std::atomic<unsigned> open_tcp_connections{0};
   std::atomic<std::uint32_t> stale_grace_seconds{0};  ///< serve-stale-max when serve-stale is on
+  QueryLog query_log;  ///< configured by main (start, reload), reopened by log-reopen
 };
 
 /// The resolver options a Config asks for.
@@ -63,6 +65,7 @@ class Worker {
 
   const DaemonStats& stats() const noexcept { return stats_; }
   const resolver::ResolverStats& resolver_stats() const noexcept { return resolver_stats_; }
+  unsigned index() const noexcept { return index_; }
 
  private:
   asio::awaitable<void> drain_then_stop(std::chrono::milliseconds drain);

@@ -1,6 +1,12 @@
 #include "resolver/log.hpp"
 
+#include <algorithm>
+#include <array>
 #include <chrono>
+#include <cstdint>
+#include <string>
+#include <utility>
+#include <vector>
 #include <cstdio>
 #include <ctime>
 #include <mutex>
@@ -12,11 +18,74 @@ namespace tern::log {
 namespace {
 std::mutex write_mutex;  // whole lines, never interleaved between worker threads
 std::atomic<bool> to_syslog{false};
+
+/// One kind's token bucket. Kinds are told apart by their format string's address (one per
+/// call site), hashed into a fixed table: two kinds sharing a slot share a budget, which errs
+/// on the side of fewer lines.
+struct Bucket {
+  const char* kind = nullptr;  // the last kind that used the slot, for the suppression line
+  double tokens = 0;
+  std::chrono::steady_clock::time_point refilled{};
+  std::uint64_t suppressed = 0;
+};
+constexpr std::size_t bucket_count = 64;
+std::mutex bucket_mutex;
+std::array<Bucket, bucket_count> buckets;
+std::atomic<unsigned> rate_limit{0};
 }  // namespace
 
 void use_syslog() {
-  openlog("ternd", LOG_PID | LOG_NDELAY, LOG_DAEMON);
+  // Once: the connection to /dev/log is made now (LOG_NDELAY), while it is still reachable; a
+  // reload after chroot must not try again.
+  static std::once_flag opened;
+  std::call_once(opened, [] { openlog("ternd", LOG_PID | LOG_NDELAY, LOG_DAEMON); });
   to_syslog = true;
+}
+
+void use_stderr() { to_syslog = false; }
+
+void set_rate_limit(unsigned lines_per_second) { rate_limit = lines_per_second; }
+
+bool admit(std::string_view kind) {
+  const unsigned rate = rate_limit.load(std::memory_order_relaxed);
+  if (rate == 0) return true;
+  const auto now = std::chrono::steady_clock::now();
+  const double burst = 2.0 * rate;
+  std::lock_guard lock(bucket_mutex);
+  Bucket& b = buckets[(reinterpret_cast<std::uintptr_t>(kind.data()) >> 3) % bucket_count];
+  if (b.kind == nullptr) {
+    b.tokens = burst;
+    b.refilled = now;
+  }
+  b.kind = kind.data();
+  const double elapsed = std::chrono::duration<double>(now - b.refilled).count();
+  b.tokens = std::min(burst, b.tokens + elapsed * rate);
+  b.refilled = now;
+  if (b.tokens >= 1.0) {
+    b.tokens -= 1.0;
+    return true;
+  }
+  ++b.suppressed;
+  return false;
+}
+
+std::uint64_t report_suppressed() {
+  std::vector<std::pair<std::string, std::uint64_t>> lines;
+  {
+    std::lock_guard lock(bucket_mutex);
+    for (Bucket& b : buckets) {
+      if (b.suppressed == 0) continue;
+      lines.emplace_back(b.kind, b.suppressed);
+      b.suppressed = 0;
+    }
+  }
+  std::uint64_t total = 0;
+  for (const auto& [kind, count] : lines) {
+    total += count;
+    // Not through admit(): this line must get out, and it comes at most once a second per kind.
+    write(Level::warning, fmt::format("log-rate-limit: {} line(s) like \"{}\" suppressed", count, kind));
+  }
+  return total;
 }
 
 void write(Level level, std::string_view message) {

@@ -1,10 +1,14 @@
 // The process logger: the one piece of global mutable state besides the hash key (ARCHITECTURE).
-// Lines go to stderr with an ISO-8601 UTC timestamp and the level's name.
+// Lines go to stderr with an ISO-8601 UTC timestamp and the level's name, or to syslog. Each
+// kind of message (its format string) has a token bucket, so that an attack that triggers a
+// message per packet cannot flood the log: lines beyond the rate are counted and a line says
+// how many were suppressed (report_suppressed, called once a second by the daemon).
 #pragma once
 
 #include <fmt/format.h>
 
 #include <atomic>
+#include <cstdint>
 #include <string_view>
 
 namespace tern::log {
@@ -18,6 +22,20 @@ void write(Level level, std::string_view message);
 /// From now on, lines go to syslog (facility daemon) instead of stderr: for a daemon that
 /// detached from its terminal.
 void use_syslog();
+/// Back to stderr (the default).
+void use_stderr();
+
+/// Lines per second per message kind, bursts of twice that; 0 = no limit (the default).
+void set_rate_limit(unsigned lines_per_second);
+/// Takes a token from the bucket of `kind` (a format string: one per call site); false when
+/// the line must be suppressed (it is then counted).
+bool admit(std::string_view kind);
+/// Logs, for each kind that had lines suppressed since the last call, how many; returns the
+/// total. Called once a second and at exit.
+std::uint64_t report_suppressed();
+
+/// The format string itself: the kind of a message, whatever its values.
+inline std::string_view kind_of(fmt::string_view format) noexcept { return {format.data(), format.size()}; }
 
 inline bool enabled(Level level) noexcept {
   return static_cast<int>(level) <= threshold.load(std::memory_order_relaxed);
@@ -25,19 +43,19 @@ inline bool enabled(Level level) noexcept {
 
 template <class... Args>
 void error(fmt::format_string<Args...> f, Args&&... args) {
-  if (enabled(Level::error)) write(Level::error, fmt::format(f, std::forward<Args>(args)...));
+  if (enabled(Level::error) && admit(kind_of(f))) write(Level::error, fmt::format(f, std::forward<Args>(args)...));
 }
 template <class... Args>
 void warning(fmt::format_string<Args...> f, Args&&... args) {
-  if (enabled(Level::warning)) write(Level::warning, fmt::format(f, std::forward<Args>(args)...));
+  if (enabled(Level::warning) && admit(kind_of(f))) write(Level::warning, fmt::format(f, std::forward<Args>(args)...));
 }
 template <class... Args>
 void info(fmt::format_string<Args...> f, Args&&... args) {
-  if (enabled(Level::info)) write(Level::info, fmt::format(f, std::forward<Args>(args)...));
+  if (enabled(Level::info) && admit(kind_of(f))) write(Level::info, fmt::format(f, std::forward<Args>(args)...));
 }
 template <class... Args>
 void debug(fmt::format_string<Args...> f, Args&&... args) {
-  if (enabled(Level::debug)) write(Level::debug, fmt::format(f, std::forward<Args>(args)...));
+  if (enabled(Level::debug) && admit(kind_of(f))) write(Level::debug, fmt::format(f, std::forward<Args>(args)...));
 }
 
 }  // namespace tern::log

@@ -336,6 +336,8 @@ root-hints: $LAB_DIR/root.hints
 query-loopback: yes
 do-ip6: no
 control-socket: $LAB_DIR/ternd.ctl
+# The lab's files under LAB_DIR are root's: stay root so that a reload can read them.
+username: ""
 EOF
 }
 

@@ -194,6 +194,10 @@ EOF
 if "$TERND" -c "$TMP/ternd.yaml" --dump-config 2>/dev/null | grep -q '^control-socket:'; then
   echo 'control-socket: ""' >>"$TMP/ternd.yaml"
 fi
+# username is newer still: the benchmark's ternd stays root (its files are root's).
+if "$TERND" -c "$TMP/ternd.yaml" --dump-config 2>/dev/null | grep -q '^username:'; then
+  echo 'username: ""' >>"$TMP/ternd.yaml"
+fi
 "$TERND" -c "$TMP/ternd.yaml" --check-config >"$TMP/ternd-check.log" 2>&1 || {
   cat "$TMP/ternd-check.log" >&2
   die "ternd rejects $TMP/ternd.yaml"

@@ -97,6 +97,13 @@ void check_same(const Config& a, const Config& b) {
   CHECK(a.tcp_idle_timeout_ms == b.tcp_idle_timeout_ms);
   CHECK(a.tcp_max_connections == b.tcp_max_connections);
   CHECK(a.verbosity == b.verbosity);
+  CHECK(a.username == b.username);
+  CHECK(a.chroot == b.chroot);
+  CHECK(a.pidfile == b.pidfile);
+  CHECK(a.log_destination == b.log_destination);
+  CHECK(a.log_rate_limit == b.log_rate_limit);
+  CHECK(a.metrics_listen == b.metrics_listen);
+  CHECK(a.query_log == b.query_log);
 }
 
 ListenEndpoint endpoint(const char* address, std::uint16_t port) {
@@ -342,6 +349,37 @@ TEST_CASE("config: control-socket", "[config]") {
   check_error("control-socket: [a, b]\n", 1, "control-socket: expected a file path, got a list");
 }
 
+TEST_CASE("config: operations settings", "[config]") {
+  TempDir dir;
+  const Config defaults = default_config();
+  CHECK(defaults.username == "tern");
+  CHECK(defaults.chroot.empty());
+  CHECK(defaults.pidfile.empty());
+  CHECK(defaults.metrics_listen.empty());
+  CHECK(defaults.query_log.empty());
+  CHECK(defaults.log_destination == LogDestination::automatic);
+  CHECK(load_text("username: \"\"").username.empty());
+  CHECK(load_text("username: unbound").username == "unbound");
+  check_error("username: \"a b\"\n", 1, "username: 'a b' is not a user name");
+  check_error("username: [a]\n", 1, "username: expected a word, got a list");
+  std::string yaml = dir.write("ternd.yaml", "pidfile: run/ternd.pid\nquery-log: q.log\n");
+  CHECK(load_config(yaml, {}).pidfile == (dir.path() / "run/ternd.pid").string());
+  CHECK(load_config(yaml, {}).query_log == (dir.path() / "q.log").string());
+  CHECK(load_text("query-log: stderr").query_log == "stderr");
+  check_error("query-log: " + dir.path().string() + "\n", 1,
+              "query-log: '" + dir.path().string() + "' is a directory");
+  CHECK(load_text("chroot: " + dir.path().string()).chroot == dir.path().string());
+  check_error("chroot: /nonexistent-tern-dir\n", 1, "chroot: '/nonexistent-tern-dir' is not a directory");
+  CHECK(load_text("log-destination: syslog").log_destination == LogDestination::syslog);
+  check_error("log-destination: journal\n", 1,
+              "log-destination: 'journal' is not one of auto, stderr, syslog");
+  check_error("log-rate-limit: -1\n", 1, "log-rate-limit: -1 is out of range (0..100000)");
+  CHECK(load_text("metrics-listen: 127.0.0.1@9153").metrics_listen ==
+        std::vector<ListenEndpoint>{endpoint("127.0.0.1", 9153)});
+  check_error("metrics-listen: 127.0.0.1\n", 1, "metrics-listen: '127.0.0.1' needs a port: ADDRESS@PORT");
+  check_error("metrics-listen: [127.0.0.1@0]\n", 1, "metrics-listen: bad port '0' (1..65535)");
+}
+
 TEST_CASE("config: root-hints must name a readable file", "[config]") {
   TempDir dir;
   std::string hints = dir.write("hints.zone", "");
@@ -485,7 +523,9 @@ TEST_CASE("config: --dump-config re-loads to an equal config", "[config]") {
       "cache-min-negative-ttl=3", "cache-max-negative-ttl=60", "serve-stale=yes",
       "serve-stale-max=100", "serve-stale-client-timeout=0", "prefetch=yes",
       "control-socket=/tmp/ctl \"odd\".sock", "tcp-idle-timeout=2500", "tcp-max-connections=7",
-      "verbosity=4"};
+      "verbosity=4", "username=nobody", "chroot=/tmp", "pidfile=/tmp/t \"odd\".pid",
+      "log-destination=syslog", "log-rate-limit=0", "metrics-listen=[127.0.0.1@9153, \"::1@9154\"]",
+      "query-log=/tmp/q.log"};
   for (const Config& config : {default_config(), load_config("", overrides)}) {
     std::string dump = dump_config(config);
     INFO(dump);
@@ -517,7 +557,8 @@ TEST_CASE("config: the settings table is complete and consistent", "[config]") {
                      "cache-min-negative-ttl", "cache-max-negative-ttl", "serve-stale",
                      "serve-stale-max", "serve-stale-client-timeout", "prefetch",
                      "control-socket", "tcp-idle-timeout",
-                     "tcp-max-connections", "verbosity"});
+                     "tcp-max-connections", "verbosity", "username", "chroot", "pidfile",
+                     "log-destination", "log-rate-limit", "metrics-listen", "query-log"});
   CHECK(find_setting("nope") == nullptr);
   std::string_view doc = find_setting("access-control")->doc;
   for (const AclRule& rule : default_access_control()) {

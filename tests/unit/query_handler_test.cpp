@@ -10,6 +10,12 @@
 #include <asio/io_context.hpp>
 #include <asio/use_future.hpp>
 
+#include <stdlib.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+
 using namespace tern;
 using namespace tern::test;
 
@@ -57,7 +63,8 @@ struct Fixture {
     p->access_control = daemon::default_access_control();
     return p;
   }();
-  daemon::QueryHandler handler{resolver, answers, stats, policy};
+  daemon::QueryLog query_log;  // off unless a test configures it
+  daemon::QueryHandler handler{resolver, answers, stats, policy, query_log};
 
   std::optional<dns::Message> ask(std::vector<std::uint8_t> packet, const char* client = "127.0.0.1",
                                   daemon::ClientTransport t = daemon::ClientTransport::udp) {
@@ -239,4 +246,81 @@ TEST_CASE("the hot path answers live hits inline and declines everything else", 
   CHECK_FALSE(f.handler.answer_from_cache(garbage, from, daemon::ClientTransport::udp, out));
   CHECK_FALSE(f.handler.answer_from_cache(query("other.example.lab"), from, daemon::ClientTransport::udp, out));
   CHECK(f.stats.queries_udp == before + 1);
+}
+
+namespace {
+
+std::vector<std::string> lines_of(const std::string& path) {
+  std::ifstream in(path);
+  std::vector<std::string> lines;
+  for (std::string line; std::getline(in, line);) lines.push_back(line);
+  return lines;
+}
+
+}  // namespace
+
+TEST_CASE("the query log: a line per answer, miss with upstream queries, hits with none", "[handler][query-log]") {
+  Fixture f;
+  char dir_template[] = "/tmp/tern-qlog-XXXXXX";
+  REQUIRE(mkdtemp(dir_template) != nullptr);
+  const std::string path = std::string(dir_template) + "/query.log";
+  REQUIRE(f.ask(query("off.example.lab")));  // off: nothing written, nothing opened
+  CHECK_FALSE(f.query_log.enabled());
+  CHECK_FALSE(std::filesystem::exists(path));
+  auto packet = query("www.example.lab");
+  REQUIRE(f.query_log.configure(path).empty());
+  REQUIRE(f.query_log.enabled());
+  REQUIRE(f.ask(packet));  // a miss, resolved
+  std::vector<std::uint8_t> out;
+  REQUIRE(f.handler.answer_from_cache(packet, asio::ip::make_address("127.0.0.1"), daemon::ClientTransport::udp,
+                                      out));  // a hit on the hot path
+  REQUIRE(f.ask(packet));  // a hit through handle()
+  const auto lines = lines_of(path);
+  REQUIRE(lines.size() == 3);
+  CHECK(lines[0].find("\"name\":\"www.example.lab.\"") != std::string::npos);
+  CHECK(lines[0].find("\"type\":\"A\"") != std::string::npos);
+  CHECK(lines[0].find("\"rcode\":\"NOERROR\"") != std::string::npos);
+  CHECK(lines[0].find("\"cache\":\"miss\"") != std::string::npos);
+  CHECK(lines[0].find("\"ttl\":300") != std::string::npos);
+  CHECK(lines[0].find("\"upstream\":0") == std::string::npos);  // a miss asked the authority
+  CHECK(lines[0].find("\"client\":\"127.0.0.1\"") != std::string::npos);
+  for (int i : {1, 2}) {
+    CHECK(lines[i].find("\"cache\":\"hit\"") != std::string::npos);
+    CHECK(lines[i].find("\"upstream\":0,") != std::string::npos);
+  }
+  // Rotation: the file renamed, reopen, the next line in a new file at the path.
+  REQUIRE(std::rename(path.c_str(), (path + ".1").c_str()) == 0);
+  REQUIRE(f.query_log.reopen().empty());
+  REQUIRE(f.ask(packet));
+  CHECK(lines_of(path).size() == 1);
+  CHECK(lines_of(path + ".1").size() == 3);
+  REQUIRE(f.query_log.configure("").empty());
+  CHECK_FALSE(f.query_log.enabled());
+  std::filesystem::remove_all(dir_template);
+}
+
+TEST_CASE("the query log escapes names for JSON", "[handler][query-log]") {
+  daemon::QueryLogEntry e;
+  e.client = asio::ip::make_address("::1");
+  e.name = "we\"ird\\na\x01me.";
+  e.type = dns::rrtype::AAAA;
+  e.rcode = dns::rcode::nxdomain;
+  e.cache = daemon::CacheResult::stale;
+  const std::string line = daemon::format_query_log_line(e, std::chrono::system_clock::time_point{});
+  CHECK(line ==
+        "{\"time\":\"1970-01-01T00:00:00.000000Z\",\"client\":\"::1\",\"name\":\"we\\\"ird\\\\na\\u0001me.\","
+        "\"type\":\"AAAA\",\"rcode\":\"NXDOMAIN\",\"cache\":\"stale\",\"ttl\":0,\"upstream\":0,\"latency_us\":0}\n");
+}
+
+TEST_CASE("every answered question lands in one latency bucket", "[handler][metrics]") {
+  Fixture f;
+  auto packet = query("www.example.lab");
+  REQUIRE(f.ask(packet));
+  REQUIRE(f.ask(packet));
+  std::vector<std::uint8_t> out;
+  REQUIRE(f.handler.answer_from_cache(packet, asio::ip::make_address("127.0.0.1"), daemon::ClientTransport::udp, out));
+  std::uint64_t observed = 0;
+  for (const auto& b : f.stats.latency_buckets) observed += b.load();
+  CHECK(observed == 3);
+  CHECK(observed == f.stats.cache_hits + f.stats.cache_misses);
 }

@@ -42,7 +42,11 @@ std::uint16_t allocate_port() {
 
 std::string Ternd::base_config(std::uint16_t port, bool use_lab) {
   std::string config = "# written by the integration tests\n"
-                       "listen: [\"127.0.0.1@" + std::to_string(port) + "\"]\n";
+                       "listen: [\"127.0.0.1@" + std::to_string(port) + "\"]\n"
+                       // The test's files are root's (mode 0700 temp dirs): a ternd that
+                       // dropped to "tern" could not re-read them on reload. The privilege
+                       // drop has its own tests, which set username themselves.
+                       "username: \"\"\n";
   if (use_lab) {
     config += "root-hints: " + Lab::get().hints() + "\n"
               "query-loopback: yes\n"

@@ -1,0 +1,159 @@
+#include "daemon/metrics.hpp"
+
+#include <array>
+#include <functional>
+#include <string_view>
+
+namespace tern::daemon {
+
+namespace {
+
+std::uint64_t load(const std::atomic<std::uint64_t>& c) { return c.load(std::memory_order_relaxed); }
+
+template <class Stats, class Member>
+std::uint64_t sum(const std::vector<const Stats*>& all, Member member) {
+  std::uint64_t total = 0;
+  for (const Stats* s : all) total += load(std::invoke(member, *s));
+  return total;
+}
+
+/// Writes one metric family at a time: HELP and TYPE once, then its samples.
+class Exposition {
+ public:
+  void family(std::string_view name, std::string_view type, std::string_view help) {
+    out_ += "# HELP ";
+    out_ += name;
+    out_ += ' ';
+    out_ += help;
+    out_ += "\n# TYPE ";
+    out_ += name;
+    out_ += ' ';
+    out_ += type;
+    out_ += '\n';
+  }
+  /// `labels` is "" or `key="value",...` (values here never need escaping: fixed words).
+  void sample(std::string_view name, std::string_view labels, std::string_view value) {
+    out_ += name;
+    if (!labels.empty()) {
+      out_ += '{';
+      out_ += labels;
+      out_ += '}';
+    }
+    out_ += ' ';
+    out_ += value;
+    out_ += '\n';
+  }
+  void sample(std::string_view name, std::string_view labels, std::uint64_t value) {
+    sample(name, labels, std::to_string(value));
+  }
+  std::string take() { return std::move(out_); }
+
+ private:
+  std::string out_;
+};
+
+/// Lower-case rcode names, as `ternctl stats` spells them.
+std::string rcode_label(std::size_t rcode) {
+  static constexpr std::array<std::string_view, 11> names{
+      "noerror", "formerr", "servfail", "nxdomain", "notimp", "refused",
+      "yxdomain", "yxrrset", "nxrrset", "notauth", "notzone"};
+  return rcode < names.size() ? std::string(names[rcode]) : "rcode" + std::to_string(rcode);
+}
+
+/// Seconds with six decimals: the bounds are whole microseconds.
+std::string seconds(std::uint64_t micros) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%llu.%06llu", static_cast<unsigned long long>(micros / 1000000),
+                static_cast<unsigned long long>(micros % 1000000));
+  return text;
+}
+
+}  // namespace
+
+std::string render_metrics(const ControlContext& context) {
+  const auto& d = context.daemon_stats;
+  const auto& r = context.resolver_stats;
+  using D = DaemonStats;
+  using R = resolver::ResolverStats;
+  Exposition e;
+
+  e.family("ternd_queries_total", "counter", "Queries received from clients, by transport.");
+  e.sample("ternd_queries_total", "transport=\"udp\"", sum(d, &D::queries_udp));
+  e.sample("ternd_queries_total", "transport=\"tcp\"", sum(d, &D::queries_tcp));
+
+  e.family("ternd_responses_total", "counter", "Responses sent to clients, by rcode.");
+  for (std::size_t rcode = 0; rcode < 16; ++rcode) {
+    std::uint64_t n = 0;
+    for (const DaemonStats* s : d) n += load(s->responses_by_rcode[rcode]);
+    e.sample("ternd_responses_total", "rcode=\"" + rcode_label(rcode) + "\"", n);
+  }
+
+  e.family("ternd_cache_results_total", "counter",
+           "Client questions by answer-cache result: hit, miss, stale (served expired, also a miss), "
+           "prefetch (hits that started a refresh).");
+  const std::uint64_t hits = sum(d, &D::cache_hits), misses = sum(d, &D::cache_misses);
+  e.sample("ternd_cache_results_total", "result=\"hit\"", hits);
+  e.sample("ternd_cache_results_total", "result=\"miss\"", misses);
+  e.sample("ternd_cache_results_total", "result=\"stale\"", sum(d, &D::stale_answers));
+  e.sample("ternd_cache_results_total", "result=\"prefetch\"", sum(d, &D::prefetches));
+
+  e.family("ternd_cache_hit_ratio", "gauge", "Answer-cache hits / (hits + misses) since start; 0 before any.");
+  char ratio[32];
+  std::snprintf(ratio, sizeof ratio, "%.6f", hits + misses == 0 ? 0.0 : double(hits) / double(hits + misses));
+  e.sample("ternd_cache_hit_ratio", "", ratio);
+
+  e.family("ternd_dropped_total", "counter", "Queries dropped without an answer, by reason.");
+  e.sample("ternd_dropped_total", "reason=\"unreadable\"", sum(d, &D::dropped_unreadable));
+  e.sample("ternd_dropped_total", "reason=\"response\"", sum(d, &D::dropped_responses));
+  e.sample("ternd_dropped_total", "reason=\"acl\"", sum(d, &D::acl_dropped));
+  e.family("ternd_acl_refused_total", "counter", "Queries answered REFUSED by access-control.");
+  e.sample("ternd_acl_refused_total", "", sum(d, &D::acl_refused));
+
+  e.family("ternd_upstream_queries_total", "counter", "Queries sent to authoritative servers.");
+  e.sample("ternd_upstream_queries_total", "", sum(r, &R::upstream_queries));
+  e.family("ternd_upstream_timeouts_total", "counter", "Upstream queries that timed out.");
+  e.sample("ternd_upstream_timeouts_total", "", sum(r, &R::upstream_timeouts));
+  e.family("ternd_upstream_unreachable_total", "counter", "Upstream queries that could not be sent.");
+  e.sample("ternd_upstream_unreachable_total", "", sum(r, &R::upstream_unreachable));
+  e.family("ternd_upstream_tcp_fallbacks_total", "counter", "Truncated upstream answers retried over TCP.");
+  e.sample("ternd_upstream_tcp_fallbacks_total", "", sum(r, &R::tcp_fallbacks));
+  e.family("ternd_upstream_spoof_near_misses_total", "counter",
+           "Upstream replies with a wrong ID, port or question (spoofing attempts), dropped.");
+  e.sample("ternd_upstream_spoof_near_misses_total", "", sum(r, &R::mismatched_replies));
+  e.family("ternd_upstream_malformed_total", "counter", "Upstream replies that did not parse.");
+  e.sample("ternd_upstream_malformed_total", "", sum(r, &R::malformed_replies));
+
+  e.family("ternd_cache_entries", "gauge", "Entries in each cache.");
+  const std::array<std::pair<std::string_view, cache::CacheStats>, 3> caches{{
+      {"rrset", context.rrsets.entries().stats()},
+      {"answer", context.answers.entries().stats()},
+      {"infra", context.infra.entries().stats()},
+  }};
+  auto label = [](std::string_view name) { return "cache=\"" + std::string(name) + "\""; };
+  for (const auto& [name, s] : caches) e.sample("ternd_cache_entries", label(name), s.entries);
+  e.family("ternd_cache_bytes", "gauge", "Bytes held by each cache.");
+  for (const auto& [name, s] : caches) e.sample("ternd_cache_bytes", label(name), s.bytes);
+  e.family("ternd_cache_evictions_total", "counter", "Live entries pushed out by the cache-size budget.");
+  for (const auto& [name, s] : caches) e.sample("ternd_cache_evictions_total", label(name), s.evictions);
+  e.family("ternd_cache_expired_total", "counter", "Entries reclaimed because their TTL ran out.");
+  for (const auto& [name, s] : caches) e.sample("ternd_cache_expired_total", label(name), s.expired);
+
+  e.family("ternd_query_duration_seconds", "histogram",
+           "Time from reading a question to its answer (hits answered inline count in the first bucket).");
+  std::uint64_t cumulative = 0;
+  for (std::size_t b = 0; b <= D::latency_bounds_us.size(); ++b) {
+    for (const DaemonStats* s : d) cumulative += load(s->latency_buckets[b]);
+    const std::string le = b < D::latency_bounds_us.size() ? seconds(D::latency_bounds_us[b]) : "+Inf";
+    e.sample("ternd_query_duration_seconds_bucket", "le=\"" + le + "\"", cumulative);
+  }
+  e.sample("ternd_query_duration_seconds_sum", "", seconds(sum(d, &D::latency_sum_us)));
+  e.sample("ternd_query_duration_seconds_count", "", cumulative);
+
+  e.family("ternd_worker_queries_total", "counter", "Queries received by each worker thread.");
+  for (std::size_t w = 0; w < d.size(); ++w)
+    e.sample("ternd_worker_queries_total", "worker=\"" + std::to_string(w) + "\"",
+             load(d[w]->queries_udp) + load(d[w]->queries_tcp));
+  return e.take();
+}
+
+}  // namespace tern::daemon
