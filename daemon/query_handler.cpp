@@ -152,6 +152,29 @@ asio::awaitable<std::optional<resolver::Outcome>> QueryHandler::resolve_or_stale
   co_return std::nullopt;
 }
 
+asio::awaitable<resolver::Outcome> QueryHandler::resolve_unless_abandoned(const dns::Question& question) {
+  struct Wait {
+    explicit Wait(const asio::any_io_executor& ex) : timer(ex, asio::steady_timer::time_point::max()) {}
+    asio::steady_timer timer;
+    std::optional<resolver::Outcome> outcome;
+  };
+  auto wait = std::make_shared<Wait>(resolver_.executor());
+  asio::co_spawn(resolver_.executor(), resolver_.resolve(question),
+                 [wait](std::exception_ptr, resolver::Outcome outcome) {
+                   wait->outcome = std::move(outcome);
+                   wait->timer.cancel();
+                 });
+  waiting_.insert(&wait->timer);
+  co_await wait->timer.async_wait(asio::experimental::as_tuple(asio::use_awaitable));
+  waiting_.erase(&wait->timer);
+  if (wait->outcome) co_return std::move(*wait->outcome);
+  co_return resolver::Outcome::servfail(resolver::ede::other, "resolver shutting down");
+}
+
+void QueryHandler::abandon_resolutions() {
+  for (asio::steady_timer* timer : waiting_) timer->cancel();
+}
+
 asio::awaitable<std::optional<std::vector<std::uint8_t>>> QueryHandler::handle(
     std::vector<std::uint8_t> packet, asio::ip::address client, ClientTransport transport) {
   // Keep the policy alive for this query even if a reload replaces it meanwhile.
@@ -223,7 +246,7 @@ asio::awaitable<std::optional<std::vector<std::uint8_t>>> QueryHandler::handle(
       co_return counted(std::move(out));
     }
   } else {
-    outcome = co_await resolver_.resolve(question);
+    outcome = co_await resolve_unless_abandoned(question);
   }
   std::vector<std::uint8_t> response =
       with_client_case(make_response(query, *outcome, max_size, edns), packet, question.name.wire().size());

@@ -12,11 +12,13 @@
 
 #include <asio/awaitable.hpp>
 #include <asio/ip/address.hpp>
+#include <asio/steady_timer.hpp>
 
 #include <chrono>
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <set>
 #include <span>
 #include <string>
 #include <vector>
@@ -62,6 +64,10 @@ class QueryHandler {
   /// Called on the worker's own thread (posted there on reload).
   void set_policy(std::shared_ptr<const ClientPolicy> policy) { policy_ = std::move(policy); }
 
+  /// At the shutdown drain's deadline, on the worker's thread: every query still waiting for
+  /// a resolution is answered SERVFAIL now instead of being dropped unanswered.
+  void abandon_resolutions();
+
  private:
   std::vector<std::uint8_t> counted(std::vector<std::uint8_t> response);
   /// True when this hit started a refresh.
@@ -76,12 +82,16 @@ class QueryHandler {
                                                                      const ClientPolicy& policy);
 
   void count_response(std::span<const std::uint8_t> response);
+  /// resolver_.resolve(question), unless abandon_resolutions() comes first: then SERVFAIL.
+  asio::awaitable<resolver::Outcome> resolve_unless_abandoned(const dns::Question& question);
 
   resolver::Resolver& resolver_;
   cache::AnswerCache& answers_;
   DaemonStats& stats_;
   std::shared_ptr<const ClientPolicy> policy_;
   QueryLog& query_log_;  // shared by the workers; enabled() is the hot path's only cost when off
+  /// The timers of resolutions in progress, cancelled by abandon_resolutions().
+  std::set<asio::steady_timer*> waiting_;
   // Scratch of the hot path, reused so that a hit allocates nothing once warm (one worker
   // thread owns this handler: no sharing).
   std::vector<dns::RecordRef> records_scratch_;

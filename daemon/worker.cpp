@@ -128,6 +128,16 @@ asio::awaitable<void> Worker::drain_then_stop(std::chrono::milliseconds drain) {
     tick.expires_after(std::chrono::milliseconds(20));
     co_await tick.async_wait(asio::use_awaitable);
   }
+  if (active_.count > 0) {
+    // Resolutions still waiting on slow or dead authorities: their clients get SERVFAIL now
+    // rather than silence; a moment for those answers to go out.
+    handler_.abandon_resolutions();
+    const auto flush_deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(500);
+    while (active_.count > 0 && std::chrono::steady_clock::now() < flush_deadline) {
+      tick.expires_after(std::chrono::milliseconds(10));
+      co_await tick.async_wait(asio::use_awaitable);
+    }
+  }
   if (active_.count > 0) log::warning("worker {}: {} queries unanswered at shutdown", index_, active_.count);
   io_.stop();
 }

@@ -40,13 +40,10 @@ std::uint16_t allocate_port() {
   throw std::runtime_error("no free port found in 15000..29999");
 }
 
-std::string Ternd::base_config(std::uint16_t port, bool use_lab) {
+std::string Ternd::base_config(std::uint16_t port, bool use_lab, const std::string& username) {
   std::string config = "# written by the integration tests\n"
                        "listen: [\"127.0.0.1@" + std::to_string(port) + "\"]\n"
-                       // The test's files are root's (mode 0700 temp dirs): a ternd that
-                       // dropped to "tern" could not re-read them on reload. The privilege
-                       // drop has its own tests, which set username themselves.
-                       "username: \"\"\n";
+                       "username: \"" + username + "\"\n";
   if (use_lab) {
     config += "root-hints: " + Lab::get().hints() + "\n"
               "query-loopback: yes\n"
@@ -55,7 +52,7 @@ std::string Ternd::base_config(std::uint16_t port, bool use_lab) {
   return config;
 }
 
-Ternd::Ternd(TerndOptions options) : use_lab_(options.use_lab) {
+Ternd::Ternd(TerndOptions options) : use_lab_(options.use_lab), username_(options.username) {
   if (use_lab_) Lab::get();  // the lab first: its start must not eat ternd's start bound
   dir_ = make_temp_dir("ternd");
   config_path_ = dir_ + "/ternd.yaml";
@@ -66,6 +63,7 @@ Ternd::Ternd(TerndOptions options) : use_lab_(options.use_lab) {
   p.args = {ternd_path(), "-c", config_path_, "-d"};
   p.args.insert(p.args.end(), options.extra_args.begin(), options.extra_args.end());
   p.log_path = log_path_;
+  p.extra_env = options.extra_env;
   process_ = std::make_unique<Process>(p);
   try {
     wait_ready(options);
@@ -76,7 +74,7 @@ Ternd::Ternd(TerndOptions options) : use_lab_(options.use_lab) {
 }
 
 void Ternd::rewrite_config(const std::string& extra_config) {
-  write_text(config_path_, base_config(port_, use_lab_) + extra_config);
+  write_text(config_path_, base_config(port_, use_lab_, username_) + extra_config);
 }
 
 void Ternd::write_raw_config(const std::string& text) { write_text(config_path_, text); }

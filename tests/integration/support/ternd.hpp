@@ -23,6 +23,12 @@ struct TerndOptions {
   enum class Ready { probe, log } ready = Ready::probe;
   std::vector<std::string> extra_args{};
   std::chrono::milliseconds start_bound{20000};
+  /// "KEY=VALUE" added to ternd's environment (NOTIFY_SOCKET for the sd_notify test).
+  std::vector<std::string> extra_env{};
+  /// The username setting. "" by default: the test's files are root's (mode 0700 temp dirs)
+  /// and a ternd that dropped to "tern" could not re-read them on reload; the privilege-drop
+  /// tests set it.
+  std::string username{};
 };
 
 /// The lines of a log that a sanitizer (ASan, LSan, UBSan "runtime error:") wrote; "" if none.
@@ -53,12 +59,13 @@ class Ternd {
   ExitStatus stop(std::chrono::milliseconds grace = std::chrono::milliseconds(5000));
 
   /// The config head every test ternd gets: listen, and with the lab the lab settings.
-  static std::string base_config(std::uint16_t port, bool use_lab);
+  static std::string base_config(std::uint16_t port, bool use_lab, const std::string& username = "");
 
  private:
   void wait_ready(const TerndOptions& options);
   std::uint16_t port_ = 0;
   bool use_lab_ = true;
+  std::string username_;
   std::string dir_, config_path_, log_path_;
   std::unique_ptr<Process> process_;
 };
