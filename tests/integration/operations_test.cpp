@@ -649,3 +649,36 @@ TEST_CASE("SIGTERM: queries waiting on a silent authority still get SERVFAIL, th
   CHECK(status->code == 0);
   CHECK(t.log().find("unanswered at shutdown") == std::string::npos);
 }
+
+TEST_CASE("chroot: ternd runs inside the directory, as the user, and still resolves", "[ops][privileges]") {
+  if (geteuid() != 0) {
+    WARN("not root: chroot cannot be tested");
+    return;
+  }
+  TempDir root("chroot");
+  std::filesystem::permissions(root.path, std::filesystem::perms(0755));
+  TerndOptions o;
+  o.username = "tern";
+  o.extra_config = "chroot: " + root.path + "\n";
+  Ternd t(o);
+  const pid_t pid = t.process().pid();
+  CHECK(std::filesystem::read_symlink("/proc/" + std::to_string(pid) + "/root").string() == root.path);
+  CHECK(status_ids(pid, "Uid").at(1) == getpwnam("tern")->pw_uid);
+  CHECK(dig(t.port(), "www.chain.lab", "A").status == "NOERROR");
+}
+
+TEST_CASE("log-rate-limit: a flood of one kind of line is cut and the suppressed lines counted", "[ops][log]") {
+  TerndOptions o;
+  // verbosity 3 logs every upstream exchange: a few cold names make a flood of one kind.
+  o.extra_config = "verbosity: 3\nlog-rate-limit: 1\n";
+  Ternd t(o);
+  for (const char* name : {"www.example.lab", "www.chain.lab", "www.glueless.corp", "mail.example.lab"})
+    REQUIRE(dig(t.port(), name, "A").answered);
+  CHECK(eventually([&] { return t.log().find("log-rate-limit: ") != std::string::npos; }));
+  const std::string log = t.log();
+  const auto at = log.find("log-rate-limit: ");
+  REQUIRE(at != std::string::npos);
+  INFO(log.substr(at, 200));
+  CHECK(std::stoul(log.substr(at + 16)) > 0);
+  CHECK(log.find("suppressed", at) != std::string::npos);
+}
