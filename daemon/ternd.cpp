@@ -218,6 +218,10 @@ int main(int argc, char** argv) {
     return 1;
   }
   if (!user_warning.empty()) log::warning("{}", user_warning);
+  for (const auto& l : config.metrics_listen)
+    if (!l.address.is_loopback())
+      log::warning("metrics endpoint on {}, not a loopback address: it has no access control of its own",
+                   daemon::format_listen_endpoint(l));
 
   for (auto& w : workers) w->start();
   if (metrics) metrics->start();
