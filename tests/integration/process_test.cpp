@@ -107,6 +107,29 @@ TEST_CASE("--check-config: a good file exits 0, errors exit 2 with file:line", "
     CHECK(r.status.code == 2);
     CHECK(r.output.find("nonexistent.yaml") != std::string::npos);
   }
+  SECTION("a wrong type, a YAML syntax error, a bad word, at start-up too") {
+    struct Case {
+      const char* name;
+      const char* text;
+      int line;
+      const char* says;
+    };
+    for (const Case& c : {Case{"type.yaml", "threads: 2\nprefetch: [yes]\n", 2, "prefetch: expected a boolean"},
+                          Case{"syntax.yaml", "threads: 2\nlisten: [\"127.0.0.1@5399\"\n", 3, "not found"},
+                          Case{"word.yaml", "log-destination: journal\n", 1, "log-destination: 'journal'"},
+                          Case{"port.yaml", "metrics-listen: 127.0.0.1\n", 1, "needs a port"}}) {
+      INFO(c.name);
+      std::string bad = dir.write(c.name, c.text);
+      for (const char* mode : {"--check-config", "-d"}) {
+        Run r = run_ternd(dir, {"-c", bad, mode});
+        INFO(mode << ": " << r.output);
+        CHECK(r.status.code == 2);
+        CHECK(r.output.find(bad + ":" + std::to_string(c.line) + ": ") != std::string::npos);
+        CHECK(r.output.find(c.says) != std::string::npos);
+        CHECK(r.output.find("ternd started") == std::string::npos);
+      }
+    }
+  }
   SECTION("root-hints naming a missing file") {
     std::string bad = dir.write("hints.yaml", "root-hints: /nonexistent/root.hints\n");
     Run r = run_ternd(dir, {"-c", bad, "--check-config"});
