@@ -661,8 +661,9 @@ constexpr std::array table{
                "of this user (setgroups, setgid, setuid) before it answers a query. If ternd "
                "starts as root and the user does not exist, it refuses to start: it never keeps "
                "running as root unless username is \"\". The control socket and the pid file are "
-               "handed to the user so that it can remove them at exit; root reaches the socket "
-               "regardless of its owner. Started by another user, ternd cannot change user and "
+               "handed to the user so that it can remove them at exit where their directory lets "
+               "it (systemd's RuntimeDirectory does; a socket left behind is removed at the next "
+               "start); root reaches the socket regardless of its owner. Started by another user, ternd cannot change user and "
                "runs on as the one it is (a warning says so when that is not this user). Not "
                "changed by a reload.",
         .apply = apply_username, .dump = dump_username},
@@ -691,7 +692,8 @@ constexpr std::array table{
         .doc = "Where log lines go. stderr: one line each, ISO 8601 UTC timestamp and level "
                "first. syslog: facility daemon, the level as priority. auto: stderr when ternd "
                "runs in the foreground (-d, as under systemd, whose journal reads stderr), "
-               "syslog when it detaches. Changed by a reload.",
+               "syslog when it detaches (stderr is then /dev/null, so stderr there loses the "
+               "lines). Changed by a reload.",
         .apply = apply_log_destination, .dump = dump_log_destination},
     Setting{
         .name = "log-rate-limit", .kind = ValueKind::integer, .default_text = "20",
