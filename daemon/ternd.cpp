@@ -87,6 +87,12 @@ void reload(const daemon::CommandLine& command, daemon::Config& running, daemon:
   if (fresh.username != running.username || fresh.chroot != running.chroot || fresh.pidfile != running.pidfile ||
       fresh.metrics_listen != running.metrics_listen)
     log::warning("reload: username, chroot, pidfile and metrics-listen take effect at restart only");
+  // What is in effect for those stays what it was: the exit removes the pid file written at
+  // start, paths are mapped into the chroot entered at start.
+  fresh.username = running.username;
+  fresh.chroot = running.chroot;
+  fresh.pidfile = running.pidfile;
+  fresh.metrics_listen = running.metrics_listen;
   fresh.query_log = daemon::path_inside_chroot(fresh.query_log, running.chroot);
   if (std::string error = shared.query_log.configure(fresh.query_log); !error.empty()) {
     log::error("reload: {}; the query log stays as it was", error);
