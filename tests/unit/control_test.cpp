@@ -353,6 +353,22 @@ TEST_CASE("control: reload and stop signal the daemon", "[control]") {
   CHECK(f.run({"reload"}).status == ControlStatus::failed);
 }
 
+TEST_CASE("control: log-reopen reopens the query log, or says why not", "[control]") {
+  Fixture f;
+  CHECK(f.run({"log-reopen"}) == ControlReply{ControlStatus::failed, "not supported here\n"});
+  int reopened = 0;
+  f.context.reopen_logs = [&reopened] {
+    ++reopened;
+    return std::string();
+  };
+  CHECK(f.run({"log-reopen"}) == ControlReply{ControlStatus::ok, "logs reopened\n"});
+  CHECK(reopened == 1);
+  f.context.reopen_logs = [] { return std::string("query-log: cannot open '/x/q.log': Permission denied"); };
+  CHECK(f.run({"log-reopen"}) ==
+        ControlReply{ControlStatus::failed, "query-log: cannot open '/x/q.log': Permission denied\n"});
+  CHECK(f.run({"log-reopen", "now"}).status == ControlStatus::usage);
+}
+
 TEST_CASE("control: unknown commands get the usage text", "[control]") {
   Fixture f;
   for (Words bad : {Words{"frobnicate"}, Words{"cache"}, Words{"cache", "purge"},
