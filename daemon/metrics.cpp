@@ -68,15 +68,9 @@ std::string seconds(std::uint64_t micros) {
   return text;
 }
 
-}  // namespace
-
-std::string render_metrics(const ControlContext& context) {
-  const auto& d = context.daemon_stats;
-  const auto& r = context.resolver_stats;
+/// Queries, responses, cache results and drops: the client side of every worker.
+void client_metrics(Exposition& e, const std::vector<const DaemonStats*>& d) {
   using D = DaemonStats;
-  using R = resolver::ResolverStats;
-  Exposition e;
-
   e.family("ternd_queries_total", "counter", "Queries received from clients, by transport.");
   e.sample("ternd_queries_total", "transport=\"udp\"", sum(d, &D::queries_udp));
   e.sample("ternd_queries_total", "transport=\"tcp\"", sum(d, &D::queries_tcp));
@@ -108,7 +102,11 @@ std::string render_metrics(const ControlContext& context) {
   e.sample("ternd_dropped_total", "reason=\"acl\"", sum(d, &D::acl_dropped));
   e.family("ternd_acl_refused_total", "counter", "Queries answered REFUSED by access-control.");
   e.sample("ternd_acl_refused_total", "", sum(d, &D::acl_refused));
+}
 
+/// What the resolvers sent to authorities and what came back wrong.
+void upstream_metrics(Exposition& e, const std::vector<const resolver::ResolverStats*>& r) {
+  using R = resolver::ResolverStats;
   e.family("ternd_upstream_queries_total", "counter", "Queries sent to authoritative servers.");
   e.sample("ternd_upstream_queries_total", "", sum(r, &R::upstream_queries));
   e.family("ternd_upstream_timeouts_total", "counter", "Upstream queries that timed out.");
@@ -122,14 +120,17 @@ std::string render_metrics(const ControlContext& context) {
   e.sample("ternd_upstream_spoof_near_misses_total", "", sum(r, &R::mismatched_replies));
   e.family("ternd_upstream_malformed_total", "counter", "Upstream replies that did not parse.");
   e.sample("ternd_upstream_malformed_total", "", sum(r, &R::malformed_replies));
+}
 
-  e.family("ternd_cache_entries", "gauge", "Entries in each cache.");
+/// Sizes (gauges) and removals (counters) of the three shared caches.
+void cache_metrics(Exposition& e, const ControlContext& context) {
   const std::array<std::pair<std::string_view, cache::CacheStats>, 3> caches{{
       {"rrset", context.rrsets.entries().stats()},
       {"answer", context.answers.entries().stats()},
       {"infra", context.infra.entries().stats()},
   }};
   auto label = [](std::string_view name) { return "cache=\"" + std::string(name) + "\""; };
+  e.family("ternd_cache_entries", "gauge", "Entries in each cache.");
   for (const auto& [name, s] : caches) e.sample("ternd_cache_entries", label(name), s.entries);
   e.family("ternd_cache_bytes", "gauge", "Bytes held by each cache.");
   for (const auto& [name, s] : caches) e.sample("ternd_cache_bytes", label(name), s.bytes);
@@ -137,7 +138,11 @@ std::string render_metrics(const ControlContext& context) {
   for (const auto& [name, s] : caches) e.sample("ternd_cache_evictions_total", label(name), s.evictions);
   e.family("ternd_cache_expired_total", "counter", "Entries reclaimed because their TTL ran out.");
   for (const auto& [name, s] : caches) e.sample("ternd_cache_expired_total", label(name), s.expired);
+}
 
+/// The latency histogram (cumulative buckets, +Inf equal to _count) and per-worker queries.
+void latency_and_worker_metrics(Exposition& e, const std::vector<const DaemonStats*>& d) {
+  using D = DaemonStats;
   e.family("ternd_query_duration_seconds", "histogram",
            "Time from reading a question to its answer (hits answered inline count in the first bucket).");
   std::uint64_t cumulative = 0;
@@ -153,6 +158,16 @@ std::string render_metrics(const ControlContext& context) {
   for (std::size_t w = 0; w < d.size(); ++w)
     e.sample("ternd_worker_queries_total", "worker=\"" + std::to_string(w) + "\"",
              load(d[w]->queries_udp) + load(d[w]->queries_tcp));
+}
+
+}  // namespace
+
+std::string render_metrics(const ControlContext& context) {
+  Exposition e;
+  client_metrics(e, context.daemon_stats);
+  upstream_metrics(e, context.resolver_stats);
+  cache_metrics(e, context);
+  latency_and_worker_metrics(e, context.daemon_stats);
   return e.take();
 }
 

@@ -38,11 +38,11 @@ class MetricsServer {
   asio::awaitable<void> accept_loop(asio::ip::tcp::acceptor& acceptor);
   asio::awaitable<void> serve(asio::ip::tcp::socket socket);
 
-  std::function<std::string()> render_;
-  asio::io_context io_{1};
-  std::vector<asio::ip::tcp::acceptor> acceptors_;
-  unsigned active_ = 0;  // on the metrics thread only
-  std::thread thread_;
+  std::function<std::string()> render_;          ///< the body of a 200; called on the metrics thread
+  asio::io_context io_{1};                        ///< run by thread_ only
+  std::vector<asio::ip::tcp::acceptor> acceptors_; ///< one per endpoint, bound by the constructor
+  unsigned active_ = 0;                           ///< connections being served (<= max_connections)
+  std::thread thread_;                            ///< joinable between start() and stop()
 };
 
 /// The HTTP response for one request head ("GET /metrics HTTP/1.1\r\n..."): 200 with the

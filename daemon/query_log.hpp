@@ -19,7 +19,7 @@ enum class CacheResult { hit, miss, stale, prefetch };
 
 /// One answered query.
 struct QueryLogEntry {
-  asio::ip::address client;
+  asio::ip::address client;    ///< who asked
   std::string_view name;        ///< presentation form, with the trailing dot
   std::uint16_t type = 0;
   std::uint8_t rcode = 0;
@@ -56,12 +56,12 @@ class QueryLog {
   std::string open_target(const std::string& target, int& fd);
   void replace_fd(int fd);
 
-  std::mutex config_mutex_;  // guards target_: reload (main thread) vs log-reopen (control)
-  std::mutex mutex_;  // guards fd_: a write never goes to a descriptor being closed
-  int fd_ = -1;
-  bool owns_fd_ = false;
-  std::string target_;
-  std::atomic<bool> enabled_{false};
+  std::mutex config_mutex_;  ///< guards target_: reload (main thread) vs log-reopen (control)
+  std::mutex mutex_;         ///< guards fd_: a write never goes to a descriptor being closed
+  int fd_ = -1;              ///< open for appending, or -1 when off
+  bool owns_fd_ = false;     ///< false for stderr, which is not ours to close
+  std::string target_;       ///< "", "stderr" or the path reopen() opens
+  std::atomic<bool> enabled_{false};  ///< fd_ >= 0, readable without the lock
 };
 
 }  // namespace tern::daemon
