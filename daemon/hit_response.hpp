@@ -9,6 +9,7 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace tern::daemon {
@@ -31,6 +32,7 @@ struct HitServing {
   std::optional<std::uint32_t> fixed_ttl; ///< serve-stale: every TTL set to this (RFC 8767: 30)
   std::optional<std::uint16_t> ede;       ///< an Extended DNS Error to attach (stale: 3)
   std::uint16_t our_edns_size = 1232;
+  std::string_view cookie;                ///< a COOKIE option (octets as sent) for the OPT
 };
 
 /// Builds the response into `out` (cleared first, capacity kept). Sets TC and drops the

@@ -7,6 +7,7 @@
 #include "cache/answer_cache.hpp"
 #include "daemon/config.hpp"
 #include "daemon/daemon_stats.hpp"
+#include "daemon/server_cookies.hpp"
 #include "resolver/resolver.hpp"
 
 #include <asio/awaitable.hpp>
@@ -32,6 +33,9 @@ struct ClientPolicy {
   std::uint32_t serve_stale_max = 86400;                 ///< seconds past expiry
   std::chrono::milliseconds stale_client_timeout{1800};  ///< RFC 8767 §5 client response timer
   bool prefetch = false;
+  /// Server cookies for clients (RFC 7873, RFC 9018): the secrets shared by every worker;
+  /// nullptr when `cookies` is off (the COOKIE option is then ignored like any unknown one).
+  CookieSecrets* cookies = nullptr;
 };
 
 /// RFC 8767 §4: the TTL of stale data as served.
@@ -78,6 +82,7 @@ class QueryHandler {
   // thread owns this handler: no sharing).
   std::vector<dns::RecordRef> records_scratch_;
   std::string name_scratch_;
+  std::string cookie_scratch_;  ///< the COOKIE option of a hit response
   cache::AnswerKey probe_;
 };
 

@@ -3,6 +3,7 @@
 #include "helpers.hpp"
 
 #include "daemon/access_control.hpp"
+#include "daemon/minimal_any.hpp"
 #include "daemon/query_handler.hpp"
 #include "daemon/responder.hpp"
 
@@ -21,6 +22,7 @@ class AnsweringTransport final : public resolver::UpstreamTransport {
  public:
   asio::awaitable<resolver::ExchangeResult> exchange(const resolver::ExchangeRequest& request) override {
     ++calls;
+    asked.push_back(request.question);
     resolver::ExchangeResult r;
     r.status = resolver::ExchangeStatus::ok;
     const dns::Question& q = request.question;
@@ -36,6 +38,7 @@ class AnsweringTransport final : public resolver::UpstreamTransport {
     co_return r;
   }
   int calls = 0;
+  std::vector<dns::Question> asked;  ///< every question sent
 };
 
 struct Fixture {
@@ -239,4 +242,63 @@ TEST_CASE("the hot path answers live hits inline and declines everything else", 
   CHECK_FALSE(f.handler.answer_from_cache(garbage, from, daemon::ClientTransport::udp, out));
   CHECK_FALSE(f.handler.answer_from_cache(query("other.example.lab"), from, daemon::ClientTransport::udp, out));
   CHECK(f.stats.queries_udp == before + 1);
+}
+
+TEST_CASE("refusals carry the Extended DNS Error that says why", "[handler][ede]") {
+  Fixture f;
+  auto ede_of = [&](std::vector<std::uint8_t> p, const char* client = "127.0.0.1") -> int {
+    auto r = f.ask(std::move(p), client);
+    REQUIRE(r);
+    REQUIRE(r->edns);
+    const std::string& o = r->edns->options;
+    REQUIRE(o.size() >= 6);
+    CHECK(o.substr(0, 2) == std::string("\x00\x0f", 2));
+    return static_cast<unsigned char>(o[4]) << 8 | static_cast<unsigned char>(o[5]);
+  };
+  CHECK(ede_of(query("www.lab"), "203.0.113.7") == resolver::ede::prohibited);
+  CHECK(ede_of(query("www.lab", dns::rrtype::AXFR)) == resolver::ede::not_supported);
+  CHECK(ede_of(query("www.lab", 1, [](dns::Message& m) { m.questions[0].klass = 3; })) ==
+        resolver::ede::not_supported);
+  CHECK(ede_of(query("www.lab", 1, [](dns::Message& m) { m.opcode = 2; })) == resolver::ede::not_supported);
+  CHECK(ede_of(query("www.lab", 1, [](dns::Message& m) { m.rd = false; })) == resolver::ede::not_authoritative);
+}
+
+TEST_CASE("ANY gets one RRset: resolved as A once, then from the cache (RFC 8482)", "[handler][any]") {
+  Fixture f;
+  for (int round = 0; round < 2; ++round) {
+    auto r = f.ask(query("www.example.lab", dns::rrtype::ANY));
+    REQUIRE(r);
+    CHECK(r->rcode == dns::rcode::noerror);
+    REQUIRE(r->questions.size() == 1);
+    CHECK(r->questions[0].type == dns::rrtype::ANY);
+    REQUIRE(r->answer.size() == 1);
+    CHECK(r->answer[0].type == dns::rrtype::A);
+  }
+  auto& asked = f.transport.asked;
+  CHECK(std::count_if(asked.begin(), asked.end(), [](const dns::Question& q) { return q.type == dns::rrtype::ANY; }) == 0);
+  CHECK(std::count(asked.begin(), asked.end(), question("www.example.lab", dns::rrtype::A)) == 1);
+  CHECK(f.stats.cache_hits == 1);
+  // A cached TXT answer for a name serves ANY without any walk.
+  CHECK(f.ask(query("big.lab", dns::rrtype::TXT), "127.0.0.1", daemon::ClientTransport::tcp));
+  const int calls = f.transport.calls;
+  auto r = f.ask(query("big.lab", dns::rrtype::ANY), "127.0.0.1", daemon::ClientTransport::tcp);
+  REQUIRE(r);
+  CHECK(r->answer.size() == 10);
+  CHECK(r->answer[0].type == dns::rrtype::TXT);
+  CHECK(f.transport.calls == calls);
+}
+
+TEST_CASE("ANY for a name without the resolved type gets the synthesised HINFO", "[handler][any]") {
+  resolver::Outcome nodata;
+  nodata.rcode = dns::rcode::noerror;
+  nodata.authority = {rr("lab. 120 IN SOA ns.lab. host.lab. 1 2 3 4 120")};
+  auto any = daemon::minimal_any_outcome(nodata, name("x.lab."));
+  REQUIRE(any.answer.size() == 1);
+  CHECK(any.answer[0].type == 13);
+  CHECK(any.answer[0].ttl == 120);
+  CHECK(any.answer[0].rdata == std::string("\x07RFC8482\x00", 9));
+  CHECK(any.authority.empty());
+  resolver::Outcome nx;
+  nx.rcode = dns::rcode::nxdomain;
+  CHECK(daemon::minimal_any_outcome(nx, dns::Name()).answer.empty());
 }
