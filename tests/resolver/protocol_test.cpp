@@ -1,6 +1,7 @@
 // Protocol details of the walk against scripted authorities: QNAME minimisation's fallbacks
 // and bounds (RFC 9156), the Extended DNS Error a failed walk carries (RFC 8914), 0x20 case
 // randomisation and DNS cookies towards authorities (RFC 7873, RFC 9018).
+#include "resolver/dns/cookie.hpp"
 #include "resolver/limits.hpp"
 #include "tests/resolver/lab.hpp"
 
@@ -95,6 +96,193 @@ TEST_CASE("a failed walk says why in its Extended DNS Error", "[resolver][failur
     CHECK(out.rcode == dns::rcode::servfail);
     CHECK(out.ede == resolver::ede::network_error);
     CHECK(lab.stats.upstream_unreachable >= 1);
+  }
+}
+
+
+namespace {
+
+/// A forged answer for `qname`: 6.6.6.6, authoritative.
+dns::Message forged_answer(const std::string& qname) {
+  dns::Message m;
+  m.aa = true;
+  m.answer.push_back(record(qname + " 300 IN A 6.6.6.6"));
+  return m;
+}
+
+bool any_upper(const std::string& wire) {
+  return std::any_of(wire.begin(), wire.end(), [](char c) { return c >= 'A' && c <= 'Z'; });
+}
+
+/// The COOKIE option of a query, if it has a well-formed one.
+std::optional<dns::CookieOption> cookie_of(const dns::Message& q) {
+  dns::CookieOption c;
+  if (!q.edns || dns::find_cookie(q.edns->options, c) != dns::CookieParse::ok) return std::nullopt;
+  return c;
+}
+
+/// What a cookie-aware authority gives a client: a server cookie bound to its client cookie.
+std::string server_cookie_for(std::string_view client, char generation = 'a') {
+  return std::string(8, generation) + std::string(client);
+}
+
+}  // namespace
+
+TEST_CASE("0x20: random case upstream, exact echo required, fallback for servers that lower-case",
+          "[resolver][caps]") {
+  SECTION("an echoing server: random case goes out, answers come back") {
+    Lab lab(66);
+    lab.options.use_caps_for_id = true;
+    lab.standard(1);
+    Outcome out = lab.resolve("www.example.test.");
+    CHECK(out.rcode == dns::rcode::noerror);
+    CHECK(addresses(out.answer) == Strings{"192.0.2.1"});
+    bool mixed = false;
+    for (int server : {srv::root, srv::tld_test, srv::example1})
+      for (const auto& r : lab.server(server).received()) mixed = mixed || any_upper(r.qname_wire);
+    CHECK(mixed);  // 30-odd random letters all lower-case: one chance in a billion
+    CHECK(lab.stats.caps_fallbacks == 0);
+  }
+  SECTION("off (the default): names go out lower-case") {
+    Lab lab(67);
+    lab.standard(1);
+    CHECK(lab.resolve("www.example.test.").rcode == dns::rcode::noerror);
+    for (const auto& r : lab.server(srv::example1).received()) CHECK_FALSE(any_upper(r.qname_wire));
+  }
+  SECTION("a server that answers in lower case is asked again without 0x20, and remembered") {
+    Lab lab(68);
+    lab.options.use_caps_for_id = true;
+    lab.standard(1);
+    const FakeZone& zone = lab.zone("example.test.");
+    FakeAuthority& server = lab.server(srv::example1);
+    server.set_handler([&zone](const dns::Message& q, Transport) {
+      Action a = zone.respond(q);
+      a.lowercase_question = true;
+      return a;
+    });
+    Outcome out = lab.resolve("www.example.test.");
+    CHECK(out.rcode == dns::rcode::noerror);
+    CHECK(addresses(out.answer) == Strings{"192.0.2.1"});
+    CHECK(lab.stats.caps_fallbacks == 1);
+    auto learnt = lab.infra.find(resolver::address_key(server.address()));
+    REQUIRE(learnt);
+    CHECK(learnt->no_caps_for_id);
+    REQUIRE(server.queries() == 2);
+    CHECK(any_upper(server.received()[0].qname_wire));
+    CHECK_FALSE(any_upper(server.received()[1].qname_wire));
+    // The next name goes to it without 0x20 straight away.
+    server.reset_counts();
+    CHECK(lab.resolve("mail.example.test.").rcode == dns::rcode::noerror);
+    CHECK(server.queries() == 1);
+    CHECK(lab.stats.caps_fallbacks == 1);
+  }
+  SECTION("a forged reply with the right ID and question but the wrong case is ignored") {
+    Lab lab(69);
+    lab.options.use_caps_for_id = true;
+    lab.standard(1);
+    const FakeZone& zone = lab.zone("example.test.");
+    lab.server(srv::example1).set_handler([&zone](const dns::Message& q, Transport) {
+      Action a = zone.respond(q);
+      a.before.push_back(Forgery{Forgery::Kind::other_case, forged_answer(q.questions.front().name.to_text()), {}});
+      return a;
+    });
+    Outcome out = lab.resolve("www.example.test.");
+    CHECK(out.rcode == dns::rcode::noerror);
+    CHECK(addresses(out.answer) == Strings{"192.0.2.1"});
+    CHECK(lab.stats.mismatched_replies >= 1);
+    CHECK(lab.stats.caps_fallbacks == 0);
+  }
+}
+
+TEST_CASE("DNS cookies towards authorities (RFC 7873)", "[resolver][cookies]") {
+  SECTION("the server cookie an authority gives is remembered and sent back") {
+    Lab lab(72);
+    lab.standard(1);
+    const FakeZone& zone = lab.zone("example.test.");
+    std::vector<std::string> owned;  // client|server cookie of each query (copies, not views)
+    lab.server(srv::example1).set_handler([&](const dns::Message& q, Transport) {
+      Action a = zone.respond(q);
+      auto c = cookie_of(q);
+      owned.push_back(c ? std::string(c->client) + "|" + std::string(c->server) : std::string("none"));
+      if (c) a.reply->edns = dns::Edns{1232, 0, false, dns::cookie_option(c->client, server_cookie_for(c->client))};
+      return a;
+    });
+    CHECK(lab.resolve("www.example.test.").rcode == dns::rcode::noerror);
+    CHECK(lab.resolve("mail.example.test.").rcode == dns::rcode::noerror);
+    REQUIRE(owned.size() >= 2);
+    const std::string client = owned.front().substr(0, 8);
+    CHECK(owned.front() == client + "|");  // first contact: the client cookie alone
+    CHECK(owned.back() == client + "|" + server_cookie_for(client));
+    auto learnt = lab.infra.find(resolver::address_key(lab.server(srv::example1).address()));
+    REQUIRE(learnt);
+    CHECK(learnt->server_cookie == server_cookie_for(client));
+    // Every server gets its own client cookie.
+    auto root = lab.infra.find(resolver::address_key(lab.server(srv::root).address()));
+    REQUIRE(root);
+    CHECK(root->client_cookie.size() == 8);
+    CHECK(root->client_cookie != client);
+  }
+  SECTION("a reply whose client cookie is not ours is dropped as forged") {
+    Lab lab(73);
+    lab.standard(1);
+    const FakeZone& zone = lab.zone("example.test.");
+    lab.server(srv::example1).set_handler([&zone](const dns::Message& q, Transport) {
+      Action a = zone.respond(q);
+      auto c = cookie_of(q);
+      if (c) a.reply->edns = dns::Edns{1232, 0, false, dns::cookie_option(c->client, server_cookie_for(c->client))};
+      // Right ID, right question, answer 6.6.6.6: only the client cookie gives it away.
+      dns::Message forged = forged_answer(q.questions.front().name.to_text());
+      forged.id = q.id;
+      forged.qr = true;
+      forged.questions = q.questions;
+      forged.edns = dns::Edns{1232, 0, false, dns::cookie_option("guessed!", server_cookie_for("guessed!"))};
+      Forgery same_id;
+      same_id.kind = Forgery::Kind::raw;
+      same_id.bytes = *dns::build_message(forged);
+      a.before.push_back(same_id);
+      return a;
+    });
+    Outcome out = lab.resolve("www.example.test.");
+    CHECK(out.rcode == dns::rcode::noerror);
+    CHECK(addresses(out.answer) == Strings{"192.0.2.1"});
+    CHECK(lab.stats.mismatched_replies >= 1);
+  }
+  SECTION("BADCOOKIE: asked once more with the new server cookie") {
+    Lab lab(74);
+    lab.standard(1);
+    const FakeZone& zone = lab.zone("example.test.");
+    int badcookies = 0;
+    lab.server(srv::example1).set_handler([&](const dns::Message& q, Transport) {
+      auto c = cookie_of(q);
+      REQUIRE(c);
+      const std::string fresh = server_cookie_for(c->client, 'b');
+      Action a = zone.respond(q);
+      if (c->server != fresh) {  // RFC 7873 §5.2.3 for a server that requires cookies
+        ++badcookies;
+        a = Action::rcode(dns::rcode::badcookie);
+      }
+      a.reply->edns = dns::Edns{1232, 0, false, dns::cookie_option(c->client, fresh)};
+      return a;
+    });
+    Outcome out = lab.resolve("www.example.test.");
+    CHECK(out.rcode == dns::rcode::noerror);
+    CHECK(addresses(out.answer) == Strings{"192.0.2.1"});
+    CHECK(badcookies == 1);
+    CHECK(lab.stats.badcookie_retries == 1);
+    CHECK(lab.server(srv::example1).queries() == 2);
+  }
+  SECTION("cookies off: no COOKIE option goes out") {
+    Lab lab(75);
+    lab.options.cookies = false;
+    lab.standard(1);
+    const FakeZone& zone = lab.zone("example.test.");
+    int with_cookie = 0;
+    lab.server(srv::example1).set_handler([&](const dns::Message& q, Transport) {
+      if (cookie_of(q)) ++with_cookie;
+      return zone.respond(q);
+    });
+    CHECK(lab.resolve("www.example.test.").rcode == dns::rcode::noerror);
+    CHECK(with_cookie == 0);
   }
 }
 
