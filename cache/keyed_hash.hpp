@@ -1,6 +1,7 @@
 // SipHash (Aumasson & Bernstein): 1-3 for the caches, keyed with a per-process random key so
-// that nobody outside can choose cache keys that collide (hash flooding); 2-4 for DNS cookies. std::hash is unkeyed, and OpenSSL's
-// EVP_MAC SipHash costs a provider fetch per call, far too much for every cache lookup.
+// that nobody outside can choose cache keys that collide (hash flooding); 2-4 for DNS cookies
+// (RFC 9018 names it). std::hash is unkeyed, and OpenSSL's EVP_MAC SipHash costs a provider
+// fetch per call, far too much for every cache lookup or every cookie on the hit path.
 #pragma once
 
 #include <cstdint>

@@ -88,7 +88,7 @@ bool QueryHandler::answer_from_cache(std::span<const std::uint8_t> packet, const
                      max_response_size(edns, client_size, transport == ClientTransport::tcp,
                                        policy.edns_buffer_size)};
   // A client cookie gets its server cookie here too: the cached wire form never holds one.
-  if (has_cookie) cookie_scratch_ = answer_cookie(*policy.cookies, cookie, client, unix_now());
+  if (has_cookie) answer_cookie(*policy.cookies, cookie, client, unix_now(), cookie_scratch_);
   make_hit_response(*hit->entry, request,
                     HitServing{hit->age, std::nullopt, std::nullopt, policy.edns_buffer_size,
                                has_cookie ? std::string_view(cookie_scratch_) : std::string_view()},
@@ -164,7 +164,7 @@ asio::awaitable<std::optional<std::vector<std::uint8_t>>> QueryHandler::handle(
     dns::CookieOption cookie;
     const dns::CookieParse found = dns::find_cookie(query.edns->options, cookie);
     if (found == dns::CookieParse::malformed) co_return counted(make_error(query, dns::rcode::formerr, edns));
-    if (found == dns::CookieParse::ok) cookie_reply = answer_cookie(*policy->cookies, cookie, client, unix_now());
+    if (found == dns::CookieParse::ok) answer_cookie(*policy->cookies, cookie, client, unix_now(), cookie_reply);
   }
   auto error = [&](std::uint16_t rcode, std::optional<std::uint16_t> ede = std::nullopt) {
     return make_error(query, rcode, edns, ede, cookie_reply);

@@ -1,41 +1,52 @@
 #include "daemon/server_cookies.hpp"
 
+#include <algorithm>
+#include <array>
+#include <cstring>
+
 namespace tern::daemon {
 
 namespace {
 
 constexpr std::uint8_t cookie_version = 1;
 
-void put32(std::string& out, std::uint32_t v) {
-  out += static_cast<char>(v >> 24);
-  out += static_cast<char>(v >> 16);
-  out += static_cast<char>(v >> 8);
-  out += static_cast<char>(v);
+void put32(char* at, std::uint32_t v) {
+  at[0] = static_cast<char>(v >> 24);
+  at[1] = static_cast<char>(v >> 16);
+  at[2] = static_cast<char>(v >> 8);
+  at[3] = static_cast<char>(v);
 }
 
-std::string address_octets(const asio::ip::address& a) {
-  if (a.is_v4()) {
-    auto b = a.to_v4().to_bytes();
-    return std::string(b.begin(), b.end());
-  }
-  auto b = a.to_v6().to_bytes();
-  return std::string(b.begin(), b.end());
-}
-
-/// Version, reserved and timestamp (8 octets), then the hash of client cookie | those | address.
-std::string cookie_with_timestamp(const cache::HashKey& key, std::string_view client_cookie,
+/// The 16-octet server cookie in a fixed buffer: version, reserved, timestamp, then the hash of
+/// client cookie | those 8 octets | address. No allocation: this runs on the cache-hit path.
+using CookieBytes = std::array<char, 16>;
+CookieBytes cookie_with_timestamp(const cache::HashKey& key, std::string_view client_cookie,
                                   const asio::ip::address& client, std::uint32_t timestamp) {
-  std::string head;
-  head += static_cast<char>(cookie_version);
-  head.append(3, '\0');
-  put32(head, timestamp);
-  std::string input(client_cookie);
-  input += head;
-  input += address_octets(client);
-  const std::uint64_t hash = cache::siphash24(key, input);
-  for (int i = 0; i < 8; ++i) head += static_cast<char>(hash >> (8 * i));  // little-endian, as SipHash's reference
-  return head;
+  CookieBytes out{};
+  out[0] = static_cast<char>(cookie_version);
+  put32(out.data() + 4, timestamp);
+  std::array<char, dns::client_cookie_size + 8 + 16> input{};
+  std::size_t n = 0;
+  const std::size_t client_part = std::min(client_cookie.size(), dns::client_cookie_size);
+  std::memcpy(input.data(), client_cookie.data(), client_part);
+  n += client_part;
+  std::memcpy(input.data() + n, out.data(), 8);
+  n += 8;
+  if (client.is_v4()) {
+    const auto b = client.to_v4().to_bytes();
+    std::memcpy(input.data() + n, b.data(), b.size());
+    n += b.size();
+  } else {
+    const auto b = client.to_v6().to_bytes();
+    std::memcpy(input.data() + n, b.data(), b.size());
+    n += b.size();
+  }
+  const std::uint64_t hash = cache::siphash24(key, std::string_view(input.data(), n));
+  for (int i = 0; i < 8; ++i) out[8 + i] = static_cast<char>(hash >> (8 * i));  // little-endian, as SipHash's reference
+  return out;
 }
+
+std::string_view view(const CookieBytes& b) { return std::string_view(b.data(), b.size()); }
 
 /// Comparison in time independent of where the first difference is.
 bool same(std::string_view a, std::string_view b) {
@@ -77,7 +88,7 @@ CookieSecrets::Keys CookieSecrets::keys(std::int64_t now_s) {
 
 std::string make_server_cookie(const cache::HashKey& key, std::string_view client_cookie,
                                const asio::ip::address& client, std::int64_t now_s) {
-  return cookie_with_timestamp(key, client_cookie, client, static_cast<std::uint32_t>(now_s));
+  return std::string(view(cookie_with_timestamp(key, client_cookie, client, static_cast<std::uint32_t>(now_s))));
 }
 
 ServerCookieCheck check_server_cookie(const CookieSecrets::Keys& keys, std::string_view client_cookie,
@@ -91,18 +102,26 @@ ServerCookieCheck check_server_cookie(const CookieSecrets::Keys& keys, std::stri
   const auto ahead = static_cast<std::int32_t>(timestamp - static_cast<std::uint32_t>(now_s));
   if (ahead > cookie_max_future_s || ahead < -cookie_max_age_s) return ServerCookieCheck::invalid;
   for (const cache::HashKey& key : {keys.current, keys.previous})
-    if (same(server_cookie, cookie_with_timestamp(key, client_cookie, client, timestamp)))
+    if (same(server_cookie, view(cookie_with_timestamp(key, client_cookie, client, timestamp))))
       return ahead < -cookie_renew_age_s ? ServerCookieCheck::valid_renew : ServerCookieCheck::valid;
   return ServerCookieCheck::invalid;
 }
 
-std::string answer_cookie(CookieSecrets& secrets, const dns::CookieOption& cookie,
-                          const asio::ip::address& client, std::int64_t now_s) {
+void answer_cookie(CookieSecrets& secrets, const dns::CookieOption& cookie, const asio::ip::address& client,
+                   std::int64_t now_s, std::string& out) {
   const CookieSecrets::Keys keys = secrets.keys(now_s);
-  if (!cookie.server.empty() &&
-      check_server_cookie(keys, cookie.client, cookie.server, client, now_s) == ServerCookieCheck::valid)
-    return dns::cookie_option(cookie.client, cookie.server);
-  return dns::cookie_option(cookie.client, make_server_cookie(keys.current, cookie.client, client, now_s));
+  std::string_view server = cookie.server;
+  CookieBytes fresh;
+  if (server.empty() || check_server_cookie(keys, cookie.client, server, client, now_s) != ServerCookieCheck::valid) {
+    fresh = cookie_with_timestamp(keys.current, cookie.client, client, static_cast<std::uint32_t>(now_s));
+    server = view(fresh);
+  }
+  // The option: code 10, length, client then server cookie (assign keeps out's capacity).
+  const std::size_t length = cookie.client.size() + server.size();
+  const char head[4] = {0, static_cast<char>(dns::edns_option_cookie), 0, static_cast<char>(length)};
+  out.assign(head, 4);
+  out.append(cookie.client);
+  out.append(server);
 }
 
 std::int64_t unix_now() {

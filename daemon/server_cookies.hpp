@@ -65,10 +65,11 @@ ServerCookieCheck check_server_cookie(const CookieSecrets::Keys& keys, std::stri
                                       std::string_view server_cookie, const asio::ip::address& client,
                                       std::int64_t now_s);
 
-/// The COOKIE option for our response to a query carrying `cookie`: a valid recent server
-/// cookie is echoed as it came, anything else (none, invalid, old) gets a fresh one.
-std::string answer_cookie(CookieSecrets& secrets, const dns::CookieOption& cookie,
-                          const asio::ip::address& client, std::int64_t now_s);
+/// The COOKIE option for our response to a query carrying `cookie`, into `out` (its capacity
+/// reused): a valid recent server cookie is echoed as it came, anything else (none, invalid,
+/// old) gets a fresh one.
+void answer_cookie(CookieSecrets& secrets, const dns::CookieOption& cookie, const asio::ip::address& client,
+                   std::int64_t now_s, std::string& out);
 
 /// Unix seconds, for the functions above.
 std::int64_t unix_now();

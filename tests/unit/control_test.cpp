@@ -331,7 +331,8 @@ TEST_CASE("control: stats sum the workers", "[control]") {
                                        stat(t, "cache.infra.shards"));
   for (const char* key : {"acl.refused", "acl.dropped", "tcp.accepted", "tcp.rejected",
                           "upstream.timeouts", "upstream.unreachable", "upstream.mismatched",
-                          "upstream.malformed", "upstream.scrubbed", "resolver.coalesced",
+                          "upstream.malformed", "upstream.scrubbed", "upstream.caps-fallbacks",
+                          "upstream.badcookie-retries", "resolver.coalesced",
                           "cache.rrset.evictions", "cache.rrset.expired",
                           "cache.answer.contention", "cache.contention"}) {
     stat(t, key);

@@ -92,18 +92,23 @@ TEST_CASE("the answer cookie echoes a fresh valid cookie and replaces the rest",
   const std::string client = unhex("0102030405060708");
   const auto address = asio::ip::make_address("127.0.0.1");
   dns::CookieOption first{client, {}};
-  const std::string option = daemon::answer_cookie(secrets, first, address, now);
+  auto answer = [&](const dns::CookieOption& c, std::int64_t at) {
+    std::string out;
+    daemon::answer_cookie(secrets, c, address, at, out);
+    return out;
+  };
+  const std::string option = answer(first, now);
   REQUIRE(option.size() == 4 + 24);
   dns::CookieOption returned;
   REQUIRE(dns::find_cookie(option, returned) == dns::CookieParse::ok);
   const std::string server(returned.server);
   dns::CookieOption again{client, server};
-  CHECK(daemon::answer_cookie(secrets, again, address, now + 10) == option);
+  CHECK(answer(again, now + 10) == option);
   // After one rotation the cookie is still good (previous secret); after two it is not.
   secrets.rotate(now + 20);
-  CHECK(daemon::answer_cookie(secrets, again, address, now + 20) == option);
+  CHECK(answer(again, now + 20) == option);
   secrets.rotate(now + 30);
-  CHECK(daemon::answer_cookie(secrets, again, address, now + 30) != option);
+  CHECK(answer(again, now + 30) != option);
   // The rotation interval rotates by itself, on use.
   const std::string before = daemon::make_server_cookie(secrets.keys(now + 40).current, client, address, now);
   CHECK(daemon::make_server_cookie(secrets.keys(now + 30 + 3599).current, client, address, now) == before);
