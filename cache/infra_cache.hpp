@@ -53,7 +53,9 @@ class InfraCache {
   }
   void store(const std::string& address, const ServerStats& stats) {
     cache_.insert(InfraKey{address}, std::make_shared<ServerStats>(stats),
-                  sizeof(ServerStats) + 96 + address.size(), clock_.now() + infra_ttl);
+                  sizeof(ServerStats) + 96 + address.size() + stats.client_cookie.size() +
+                      stats.server_cookie.size(),
+                  clock_.now() + infra_ttl);
   }
   const Clock& clock() const noexcept { return clock_; }
   ShardedCache<InfraKey, ServerStats, InfraKey::Hash>& entries() noexcept { return cache_; }

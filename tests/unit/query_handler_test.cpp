@@ -4,6 +4,7 @@
 
 #include "daemon/access_control.hpp"
 #include "daemon/minimal_any.hpp"
+#include "resolver/dns/cookie.hpp"
 #include "daemon/query_handler.hpp"
 #include "daemon/responder.hpp"
 
@@ -301,4 +302,42 @@ TEST_CASE("ANY for a name without the resolved type gets the synthesised HINFO",
   resolver::Outcome nx;
   nx.rcode = dns::rcode::nxdomain;
   CHECK(daemon::minimal_any_outcome(nx, dns::Name()).answer.empty());
+}
+
+TEST_CASE("a client cookie gets a server cookie on the hot path and the slow path", "[handler][cookie]") {
+  Fixture f;
+  daemon::CookieSecrets secrets(std::chrono::seconds(3600), daemon::unix_now());
+  auto p = std::make_shared<daemon::ClientPolicy>(*f.policy);
+  p->cookies = &secrets;
+  f.handler.set_policy(p);
+  const std::string client_cookie = "\x01\x02\x03\x04\x05\x06\x07\x08";
+  auto with_cookie = [&](const std::string& option) {
+    return query("www.example.lab", 1, [&](dns::Message& m) { m.edns->options = option; });
+  };
+  auto cookie_of = [](const dns::Message& m) {
+    dns::CookieOption c;
+    REQUIRE(m.edns);
+    REQUIRE(dns::find_cookie(m.edns->options, c) == dns::CookieParse::ok);
+    return std::string(c.client) + std::string(c.server);
+  };
+  const std::string option = dns::cookie_option(client_cookie, "");
+  auto miss = f.ask(with_cookie(option));  // slow path: resolved
+  REQUIRE(miss);
+  const std::string first = cookie_of(*miss);
+  CHECK(first.size() == 24);
+  CHECK(first.substr(0, 8) == client_cookie);
+  std::vector<std::uint8_t> out;
+  const auto from = asio::ip::make_address("127.0.0.1");
+  const auto echoed = with_cookie(dns::cookie_option(client_cookie, first.substr(8)));
+  REQUIRE(f.handler.answer_from_cache(echoed, from, daemon::ClientTransport::udp, out));
+  dns::Message hit;
+  REQUIRE(dns::parse_message(out, hit) == dns::WireError::none);
+  CHECK(hit.answer.size() == 1);
+  CHECK(cookie_of(hit) == first);  // valid and fresh: echoed as it came
+  // A malformed COOKIE is left to handle(), which answers FORMERR.
+  const auto broken = with_cookie(dns::cookie_option("short", ""));
+  CHECK_FALSE(f.handler.answer_from_cache(broken, from, daemon::ClientTransport::udp, out));
+  auto formerr = f.ask(broken);
+  REQUIRE(formerr);
+  CHECK(formerr->rcode == dns::rcode::formerr);
 }
