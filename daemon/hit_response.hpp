@@ -1,5 +1,6 @@
 // The cache-hit response: the cached wire form copied, the client's ID and flags patched in,
-// every TTL counted down by the entry's age, an OPT record appended for EDNS clients. No
+// every TTL counted down by the entry's age, an OPT record appended for EDNS clients (with the
+// EDE of a stale answer and the server cookie of a client that sent a COOKIE option). No
 // message is parsed or built here: this is the path most queries take.
 #pragma once
 

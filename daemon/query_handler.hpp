@@ -1,6 +1,7 @@
 // The client-side policy for one query: access control, the checks a query must pass (wire
-// check, QR, opcode, question count, EDNS version, class, RD), then the answer: from the
-// answer cache in wire form, or resolved, or stale (RFC 8767). Every path ends in a counted
+// check, QR, opcode, question count, EDNS version, COOKIE option, class, RD), then the answer:
+// from the answer cache in wire form, or resolved, or stale (RFC 8767); ANY gets one RRset
+// (RFC 8482); a client cookie gets our server cookie (RFC 7873, RFC 9018) on every path. Every path ends in a counted
 // response or a counted drop; nothing here throws.
 #pragma once
 
