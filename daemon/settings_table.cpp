@@ -396,7 +396,8 @@ constexpr std::array table{
                "asks the full name after an NXDOMAIN for a name with more labels below it "
                "(servers that get empty non-terminals wrong); strict takes that NXDOMAIN as "
                "final (RFC 8020). A name costs at most 10 minimised queries: the first 4 each "
-               "show one more label, later ones several (RFC 9156 section 2.3).",
+               "show one more label, later ones several (RFC 9156 section 2.3); a client "
+               "query at most 20 over its whole CNAME chain, names past that are asked in full.",
         .apply = apply_qname_minimisation, .dump = dump_qname_minimisation},
     Setting{
         .name = "use-caps-for-id", .kind = ValueKind::boolean, .default_text = "no",

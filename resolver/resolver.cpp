@@ -159,11 +159,12 @@ asio::awaitable<Resolver::Step> Resolver::resolve_name(const dns::Question& q, B
     bool minimised = false;
     const std::size_t next =
         minimised_label_count(std::max(revealed, cut.zone.label_count()), q.name.label_count(), minimise_steps);
-    if (minimise && next < q.name.label_count()) {
+    if (minimise && next < q.name.label_count() && budget.minimised < limits::max_minimised_queries) {
       // RFC 9156 §3: one more label than the cut, type A (NS draws odd answers from some).
       ask = dns::Question{q.name.suffix(next), dns::rrtype::A, q.klass};
       minimised = true;
       ++minimise_steps;
+      ++budget.minimised;
     }
     auto got = co_await ask_zone(cut, ask, budget);
     if (!got) {

@@ -88,6 +88,7 @@ class Resolver {
   struct Budget {
     unsigned upstream = 0;                    ///< queries sent so far
     unsigned ns_lookups = 0;                  ///< glue-less NS names resolved so far
+    unsigned minimised = 0;                   ///< QNAME-minimised queries sent so far
     unsigned depth = 0;                       ///< current sub-resolution nesting
     std::vector<dns::Name> resolving;         ///< NS names being resolved up the stack
     std::chrono::steady_clock::time_point deadline;

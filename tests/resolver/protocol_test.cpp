@@ -75,6 +75,28 @@ TEST_CASE("QNAME minimisation: errors for empty non-terminals and long names",
   }
 }
 
+TEST_CASE("QNAME minimisation: a budget of minimised queries per client query", "[resolver][walk][qmin]") {
+  // A CNAME chain through three deep names in three zones: 9 + 8 + 8 minimised queries
+  // unbounded; the budget stops at max_minimised_queries and asks the rest in full.
+  Lab lab(76);
+  lab.standard(1);
+  const std::string deep = "l8.l7.l6.l5.l4.l3.l2.l1.";
+  lab.zone("example.test.").add(deep + "example.test. 300 IN CNAME " + deep + "second.test.");
+  lab.zone("test.").delegate("second.test.", "ns.second.test.", lab.address(20));
+  lab.zone("second.test.").add(deep + "second.test. 300 IN CNAME " + deep + "third.test.");
+  lab.serve(20, "second.test.");
+  lab.zone("test.").delegate("third.test.", "ns.third.test.", lab.address(21));
+  lab.zone("third.test.").add(deep + "third.test. 300 IN A 192.0.2.77");
+  lab.serve(21, "third.test.");
+  Outcome out = lab.resolve(deep + "example.test.");
+  INFO(show(out.answer));
+  CHECK(out.rcode == dns::rcode::noerror);
+  CHECK(addresses(out.answer) == Strings{"192.0.2.77"});
+  // Priming, the minimised queries, and one full query per name.
+  CHECK(lab.total_queries() == 1 + resolver::limits::max_minimised_queries + 3);
+  CHECK(lab.server(21).queries(deep + "third.test.", A) == 1);
+}
+
 TEST_CASE("a failed walk says why in its Extended DNS Error", "[resolver][failure][ede]") {
   SECTION("servers that answer REFUSED: no reachable authority (22)") {
     Lab lab(64);
