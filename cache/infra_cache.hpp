@@ -1,4 +1,5 @@
-// What tern has learnt about each authority address: smoothed RTT, failures, backoff, EDNS.
+// What tern has learnt about each authority address: smoothed RTT, failures, backoff, EDNS,
+// 0x20 support and DNS cookies.
 // Bounded like every cache (a byte budget) and expiring (a server's record ages out after
 // `infra_ttl`, so a server that was down is tried afresh later).
 #pragma once
@@ -33,6 +34,9 @@ struct ServerStats {
   bool edns_unsupported = false;       ///< answered FORMERR to EDNS: query it without
   std::uint64_t queries = 0;           ///< sent to it, all time (for ternctl)
   std::uint64_t failures = 0;          ///< timeouts and errors, all time
+  bool no_caps_for_id = false;         ///< does not echo 0x20 case: query it without
+  std::string client_cookie;           ///< RFC 7873: the 8-octet client cookie we use with it
+  std::string server_cookie;           ///< the last server cookie it gave us (none or 8..32)
 };
 
 class InfraCache {
@@ -49,7 +53,9 @@ class InfraCache {
   }
   void store(const std::string& address, const ServerStats& stats) {
     cache_.insert(InfraKey{address}, std::make_shared<ServerStats>(stats),
-                  sizeof(ServerStats) + 96 + address.size(), clock_.now() + infra_ttl);
+                  sizeof(ServerStats) + 96 + address.size() + stats.client_cookie.size() +
+                      stats.server_cookie.size(),
+                  clock_.now() + infra_ttl);
   }
   const Clock& clock() const noexcept { return clock_; }
   ShardedCache<InfraKey, ServerStats, InfraKey::Hash>& entries() noexcept { return cache_; }

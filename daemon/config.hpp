@@ -46,6 +46,9 @@ struct Config {
   bool do_ip4 = true;                            ///< at least one of do_ip4/do_ip6 is true
   bool do_ip6 = true;
   QnameMinimisation qname_minimisation = QnameMinimisation::relaxed;
+  bool use_caps_for_id = false;                  ///< 0x20: random case upstream, checked echo
+  bool cookies = true;                           ///< DNS cookies, client and server side
+  std::uint32_t cookie_secret_rotation = 86400;  ///< seconds between server-secret rotations
   std::uint16_t edns_buffer_size = 1232;         ///< 512..4096, both directions
   std::vector<AclRule> access_control;           ///< defaults first, then the operator's rules
   std::uint64_t cache_size = 64ull << 20;        ///< bytes for all caches together

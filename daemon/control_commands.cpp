@@ -368,6 +368,8 @@ void resolver_stats(std::string& out, const std::vector<const resolver::Resolver
   line(out, "upstream.mismatched", sum(r, &S::mismatched_replies));
   line(out, "upstream.malformed", sum(r, &S::malformed_replies));
   line(out, "upstream.scrubbed", sum(r, &S::scrubbed_records));
+  line(out, "upstream.caps-fallbacks", sum(r, &S::caps_fallbacks));
+  line(out, "upstream.badcookie-retries", sum(r, &S::badcookie_retries));
   line(out, "resolver.coalesced", sum(r, &S::coalesced));
   line(out, "resolver.limit-hits", sum(r, &S::limit_hits));
 }

@@ -23,9 +23,10 @@ std::uint32_t get32(const std::uint8_t* at) {
   return (std::uint32_t{at[0]} << 24) | (std::uint32_t{at[1]} << 16) | (std::uint32_t{at[2]} << 8) | at[3];
 }
 
-/// The OPT record (RFC 6891 §6.1.2), with an EDE option (RFC 8914) when asked for.
+/// The OPT record (RFC 6891 §6.1.2), with an EDE option (RFC 8914) and the COOKIE option
+/// (RFC 7873) when asked for.
 void append_opt(std::vector<std::uint8_t>& out, const HitRequest& request, const HitServing& serving) {
-  const std::size_t rdlength = serving.ede ? 6 : 0;
+  const std::size_t rdlength = (serving.ede ? 6 : 0) + serving.cookie.size();
   const std::size_t at = out.size();
   out.resize(at + 11 + rdlength);
   std::uint8_t* p = out.data() + at;
@@ -39,6 +40,8 @@ void append_opt(std::vector<std::uint8_t>& out, const HitRequest& request, const
     put16(p + 13, 2);
     put16(p + 15, *serving.ede);
   }
+  if (!serving.cookie.empty())
+    std::memcpy(out.data() + out.size() - serving.cookie.size(), serving.cookie.data(), serving.cookie.size());
   put16(out.data() + 10, static_cast<std::uint16_t>((out[10] << 8 | out[11]) + 1));  // ARCOUNT
 }
 
@@ -46,7 +49,7 @@ void append_opt(std::vector<std::uint8_t>& out, const HitRequest& request, const
 
 void make_hit_response(const cache::CachedAnswer& entry, const HitRequest& request,
                        const HitServing& serving, std::vector<std::uint8_t>& out) {
-  const std::size_t opt_size = request.edns ? 11 + (serving.ede ? 6 : 0) : 0;
+  const std::size_t opt_size = request.edns ? 11 + (serving.ede ? 6 : 0) + serving.cookie.size() : 0;
   const bool fits = entry.wire.size() + opt_size <= request.max_size;
   const std::size_t copied = fits ? entry.wire.size() : entry.question_end;
   out.assign(entry.wire.begin(), entry.wire.begin() + static_cast<std::ptrdiff_t>(copied));

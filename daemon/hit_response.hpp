@@ -1,5 +1,6 @@
 // The cache-hit response: the cached wire form copied, the client's ID and flags patched in,
-// every TTL counted down by the entry's age, an OPT record appended for EDNS clients. No
+// every TTL counted down by the entry's age, an OPT record appended for EDNS clients (with the
+// EDE of a stale answer and the server cookie of a client that sent a COOKIE option). No
 // message is parsed or built here: this is the path most queries take.
 #pragma once
 
@@ -9,6 +10,7 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace tern::daemon {
@@ -31,6 +33,7 @@ struct HitServing {
   std::optional<std::uint32_t> fixed_ttl; ///< serve-stale: every TTL set to this (RFC 8767: 30)
   std::optional<std::uint16_t> ede;       ///< an Extended DNS Error to attach (stale: 3)
   std::uint16_t our_edns_size = 1232;
+  std::string_view cookie;                ///< a COOKIE option (octets as sent) for the OPT
 };
 
 /// Builds the response into `out` (cleared first, capacity kept). Sets TC and drops the

@@ -2,6 +2,7 @@
 
 #include "daemon/access_control.hpp"
 #include "daemon/hit_response.hpp"
+#include "daemon/minimal_any.hpp"
 #include "daemon/responder.hpp"
 
 #include <asio/co_spawn.hpp>
@@ -90,6 +91,15 @@ bool QueryHandler::answer_from_cache(std::span<const std::uint8_t> packet, const
     dnssec_ok = opt.ttl & 0x8000u;
     client_size = opt.klass;
   }
+  dns::CookieOption cookie;
+  bool has_cookie = false;
+  if (edns && policy.cookies) {
+    const dns::RecordRef& opt = records_scratch_.front();
+    const std::string_view options(reinterpret_cast<const char*>(packet.data()) + opt.rdata_offset, opt.rdlength);
+    const dns::CookieParse found = dns::find_cookie(options, cookie);
+    if (found == dns::CookieParse::malformed) return false;  // handle() answers FORMERR
+    has_cookie = found == dns::CookieParse::ok;
+  }
   probe_.question.name.assign_checked_wire(name_scratch_);
   probe_.question.type = qtype;
   probe_.question.klass = qclass;
@@ -102,8 +112,12 @@ bool QueryHandler::answer_from_cache(std::span<const std::uint8_t> packet, const
                      packet.subspan(dns::header_size, name_scratch_.size()), edns, dnssec_ok,
                      max_response_size(edns, client_size, transport == ClientTransport::tcp,
                                        policy.edns_buffer_size)};
+  // A client cookie gets its server cookie here too: the cached wire form never holds one.
+  if (has_cookie) answer_cookie(*policy.cookies, cookie, client, unix_now(), cookie_scratch_);
   make_hit_response(*hit->entry, request,
-                    HitServing{hit->age, std::nullopt, std::nullopt, policy.edns_buffer_size}, out);
+                    HitServing{hit->age, std::nullopt, std::nullopt, policy.edns_buffer_size,
+                               has_cookie ? std::string_view(cookie_scratch_) : std::string_view()},
+                    out);
   count_response(out);
   if (logging) {
     // Only with the query log on does a hit read the clock (twice: its latency is the time
@@ -203,34 +217,69 @@ asio::awaitable<std::optional<std::vector<std::uint8_t>>> QueryHandler::handle(
     DaemonStats::bump(stats_.malformed[static_cast<std::size_t>(error)]);
     co_return counted(*make_header_formerr(packet));
   }
+  // RFC 7873 §5.2: a client cookie is answered with our server cookie in every response;
+  // a COOKIE option of the wrong length is FORMERR.
+  std::string cookie_reply;
+  if (query.edns && policy->cookies) {
+    dns::CookieOption cookie;
+    const dns::CookieParse found = dns::find_cookie(query.edns->options, cookie);
+    if (found == dns::CookieParse::malformed) co_return counted(make_error(query, dns::rcode::formerr, edns));
+    if (found == dns::CookieParse::ok) answer_cookie(*policy->cookies, cookie, client, unix_now(), cookie_reply);
+  }
+  auto error = [&](std::uint16_t rcode, std::optional<std::uint16_t> ede = std::nullopt) {
+    return make_error(query, rcode, edns, ede, cookie_reply);
+  };
   if (access == AclAction::refuse) {
     DaemonStats::bump(stats_.acl_refused);
-    co_return counted(make_error(query, dns::rcode::refused, edns));
+    co_return counted(error(dns::rcode::refused, resolver::ede::prohibited));
   }
-  if (query.opcode != dns::opcode_query) co_return counted(make_error(query, dns::rcode::notimp, edns));
-  if (query.questions.size() != 1) co_return counted(make_error(query, dns::rcode::formerr, edns));
+  if (query.opcode != dns::opcode_query)
+    co_return counted(error(dns::rcode::notimp, resolver::ede::not_supported));
+  if (query.questions.size() != 1) co_return counted(error(dns::rcode::formerr));
   // RFC 6891 §6.1.3: only EDNS version 0 exists.
-  if (query.edns && query.edns->version > 0) co_return counted(make_error(query, dns::rcode::badvers, edns));
+  if (query.edns && query.edns->version > 0) co_return counted(error(dns::rcode::badvers));
   const dns::Question question = query.questions.front();
-  if (question.type == dns::rrtype::OPT) co_return counted(make_error(query, dns::rcode::formerr, edns));
+  if (question.type == dns::rrtype::OPT) co_return counted(error(dns::rcode::formerr));
   // Zone transfers are for authorities; other classes than IN have no authorities to walk to.
   const std::size_t name_length = question.name.wire().size();
   if (question.klass != dns::class_in || question.type == dns::rrtype::AXFR || question.type == 251)
-    co_return counted(with_client_case(make_error(query, dns::rcode::refused, edns), packet, name_length));
+    co_return counted(with_client_case(error(dns::rcode::refused, resolver::ede::not_supported),
+                                       packet, name_length));
   // Like Unbound's "allow": this is a recursive service; non-recursive queries are refused.
   if (!query.rd)
-    co_return counted(with_client_case(make_error(query, dns::rcode::refused, edns), packet, name_length));
+    co_return counted(with_client_case(error(dns::rcode::refused, resolver::ede::not_authoritative),
+                                       packet, name_length));
 
   const std::size_t max_size = max_response_size(query, transport == ClientTransport::tcp, edns);
   HitRequest request{query.id, query.rd, query.cd, question.type,
                      std::span<const std::uint8_t>(packet).subspan(dns::header_size, question.name.wire().size()),
                      query.edns.has_value(), query.edns && query.edns->dnssec_ok, max_size};
+  if (question.type == dns::rrtype::ANY) {
+    // RFC 8482: one RRset, from the cache when one is there, else one walk; never a fan-out.
+    for (std::uint16_t type : minimal_any_cached_types) {
+      const dns::Question cached_question{question.name, type, question.klass};
+      std::optional<cache::AnswerHit> cached = answers_.lookup(cached_question);
+      if (!cached || cached->expired ||
+          (cached->entry->rcode == dns::rcode::noerror && cached->entry->answer.empty()))
+        continue;
+      DaemonStats::bump(stats_.cache_hits);
+      std::vector<std::uint8_t> out;
+      make_hit_response(*cached->entry, request, HitServing{cached->age, std::nullopt, std::nullopt, edns, cookie_reply}, out);
+      co_return counted(std::move(out));
+    }
+    DaemonStats::bump(stats_.cache_misses);
+    const dns::Question resolved_question{question.name, minimal_any_resolved_type, question.klass};
+    resolver::Outcome resolved = co_await resolver_.resolve(resolved_question);
+    resolver::Outcome any = minimal_any_outcome(std::move(resolved), question.name);
+    co_return counted(with_client_case(make_response(query, any, max_size, edns, cookie_reply), packet, name_length));
+  }
   std::optional<cache::AnswerHit> hit = answers_.lookup(question);
   if (hit && !hit->expired) {
     DaemonStats::bump(stats_.cache_hits);
     const bool prefetching = maybe_prefetch(*hit, question, *policy);
     std::vector<std::uint8_t> out;
-    make_hit_response(*hit->entry, request, HitServing{hit->age, std::nullopt, std::nullopt, edns}, out);
+    make_hit_response(*hit->entry, request,
+                      HitServing{hit->age, std::nullopt, std::nullopt, edns, cookie_reply}, out);
     record_answer(started, client, question, out, prefetching ? CacheResult::prefetch : CacheResult::hit,
                   hit->remaining, 0);
     co_return counted(std::move(out));
@@ -242,16 +291,18 @@ asio::awaitable<std::optional<std::vector<std::uint8_t>>> QueryHandler::handle(
     if (!outcome) {
       DaemonStats::bump(stats_.stale_answers);
       std::vector<std::uint8_t> out;
-      make_hit_response(*hit->entry, request,
-                        HitServing{hit->age, stale_answer_ttl, resolver::ede::stale_answer, edns}, out);
+      // RFC 8914: a stale NXDOMAIN has its own code (19), every other stale answer 3.
+      const std::uint16_t ede = hit->entry->rcode == dns::rcode::nxdomain ? resolver::ede::stale_nxdomain_answer
+                                                                         : resolver::ede::stale_answer;
+      make_hit_response(*hit->entry, request, HitServing{hit->age, stale_answer_ttl, ede, edns, cookie_reply}, out);
       record_answer(started, client, question, out, CacheResult::stale, stale_answer_ttl, 0);
       co_return counted(std::move(out));
     }
   } else {
     outcome = co_await resolve_unless_abandoned(question);
   }
-  std::vector<std::uint8_t> response =
-      with_client_case(make_response(query, *outcome, max_size, edns), packet, question.name.wire().size());
+  std::vector<std::uint8_t> response = with_client_case(
+      make_response(query, *outcome, max_size, edns, cookie_reply), packet, question.name.wire().size());
   record_answer(started, client, question, response, CacheResult::miss, answer_ttl(*outcome),
                 outcome->upstream_queries);
   co_return counted(std::move(response));

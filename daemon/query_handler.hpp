@@ -1,6 +1,7 @@
 // The client-side policy for one query: access control, the checks a query must pass (wire
-// check, QR, opcode, question count, EDNS version, class, RD), then the answer: from the
-// answer cache in wire form, or resolved, or stale (RFC 8767). Every path ends in a counted
+// check, QR, opcode, question count, EDNS version, COOKIE option, class, RD), then the answer:
+// from the answer cache in wire form, or resolved, or stale (RFC 8767); ANY gets one RRset
+// (RFC 8482); a client cookie gets our server cookie (RFC 7873, RFC 9018) on every path. Every path ends in a counted
 // response or a counted drop; nothing here throws.
 #pragma once
 
@@ -8,6 +9,7 @@
 #include "daemon/config.hpp"
 #include "daemon/daemon_stats.hpp"
 #include "daemon/query_log.hpp"
+#include "daemon/server_cookies.hpp"
 #include "resolver/resolver.hpp"
 
 #include <asio/awaitable.hpp>
@@ -35,6 +37,9 @@ struct ClientPolicy {
   std::uint32_t serve_stale_max = 86400;                 ///< seconds past expiry
   std::chrono::milliseconds stale_client_timeout{1800};  ///< RFC 8767 §5 client response timer
   bool prefetch = false;
+  /// Server cookies for clients (RFC 7873, RFC 9018): the secrets shared by every worker;
+  /// nullptr when `cookies` is off (the COOKIE option is then ignored like any unknown one).
+  CookieSecrets* cookies = nullptr;
 };
 
 /// RFC 8767 §4: the TTL of stale data as served.
@@ -96,6 +101,7 @@ class QueryHandler {
   // thread owns this handler: no sharing).
   std::vector<dns::RecordRef> records_scratch_;
   std::string name_scratch_;
+  std::string cookie_scratch_;  ///< the COOKIE option of a hit response
   cache::AnswerKey probe_;
 };
 

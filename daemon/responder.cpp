@@ -50,19 +50,24 @@ std::size_t max_response_size(const dns::Message& query, bool over_tcp, std::uin
 }
 
 std::vector<std::uint8_t> make_response(const dns::Message& query, const resolver::Outcome& outcome,
-                                        std::size_t max_size, std::uint16_t our_edns_size) {
+                                        std::size_t max_size, std::uint16_t our_edns_size,
+                                        std::string_view extra_options) {
   dns::Message r = response_skeleton(query, outcome.rcode, our_edns_size);
   r.answer = outcome.answer;
   r.authority = outcome.authority;
   if (r.edns && outcome.ede) r.edns->options = ede_option(*outcome.ede, outcome.ede_text);
+  if (r.edns) r.edns->options += extra_options;
   if (auto wire = dns::build_message(r, max_size)) return std::move(*wire);
   // ldns refused a record it cannot encode: the client still gets an answer.
-  return make_error(query, dns::rcode::servfail, our_edns_size);
+  return make_error(query, dns::rcode::servfail, our_edns_size, std::nullopt, extra_options);
 }
 
 std::vector<std::uint8_t> make_error(const dns::Message& query, std::uint16_t rcode,
-                                     std::uint16_t our_edns_size) {
+                                     std::uint16_t our_edns_size, std::optional<std::uint16_t> ede,
+                                     std::string_view extra_options) {
   dns::Message r = response_skeleton(query, rcode, our_edns_size);
+  if (r.edns && ede) r.edns->options = ede_option(*ede, {});
+  if (r.edns) r.edns->options += extra_options;
   return *dns::build_message(r);
 }
 

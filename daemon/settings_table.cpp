@@ -500,8 +500,47 @@ constexpr std::array table{
                "that the root and TLD servers do not learn every name looked up. relaxed falls "
                "back to the full name when a server answers a minimised query with an error, "
                "as Unbound does by default; strict fails the resolution instead; off sends the "
-               "full name to every server. yes means relaxed and no means off.",
+               "full name to every server. yes means relaxed and no means off. relaxed also "
+               "asks the full name after an NXDOMAIN for a name with more labels below it "
+               "(servers that get empty non-terminals wrong); strict takes that NXDOMAIN as "
+               "final (RFC 8020). A name costs at most 10 minimised queries: the first 4 each "
+               "show one more label, later ones several (RFC 9156 section 2.3); a client "
+               "query at most 20 over its whole CNAME chain, names past that are asked in full.",
         .apply = apply_qname_minimisation, .dump = dump_qname_minimisation},
+    Setting{
+        .name = "use-caps-for-id", .kind = ValueKind::boolean, .default_text = "no",
+        .help = "0x20: randomise the case of names sent upstream and check the echo.",
+        .doc = "Send every UDP question to an authoritative server with the case of its "
+               "letters drawn at random (the 0x20 bit, draft-vixie-dnsext-dns0x20) and accept "
+               "only a reply whose question has exactly that case, so that a forged reply must "
+               "also guess the case. A reply that differs only in case is ignored and counted "
+               "as a spoofing near-miss. A server that does not echo the case (it answers in "
+               "lower case, say) is then asked again without 0x20, and is remembered in the "
+               "server cache (15 minutes) as one to ask without it.",
+        .apply = apply_bool<&Config::use_caps_for_id>, .dump = dump_bool<&Config::use_caps_for_id>},
+    Setting{
+        .name = "cookies", .kind = ValueKind::boolean, .default_text = "yes",
+        .help = "DNS cookies (RFC 7873, RFC 9018) towards clients and authoritative servers.",
+        .doc = "DNS cookies on both sides. Towards authoritative servers: every query carries a "
+               "client cookie made for that server from a secret and its address; the server "
+               "cookie it returns is remembered in the server cache and sent back; a reply "
+               "whose client cookie is not ours is ignored as a spoofing attempt, and BADCOOKIE "
+               "is retried once with the new server cookie. Towards clients: a query with a "
+               "COOKIE option gets a server cookie of RFC 9018 (version 1, timestamp, "
+               "SipHash-2-4 over the client cookie and address with a secret); a valid server "
+               "cookie younger than 30 minutes is echoed as it came, any other gets a new one; "
+               "a COOKIE option of a wrong length is answered FORMERR.",
+        .apply = apply_bool<&Config::cookies>, .dump = dump_bool<&Config::cookies>},
+    Setting{
+        .name = "cookie-secret-rotation", .kind = ValueKind::integer, .default_text = "86400",
+        .min = 3600, .max = 31536000,
+        .help = "Seconds between rotations of the server-cookie secret (also rotated on reload).",
+        .doc = "How often, in seconds, the secret behind the server cookies given to clients "
+               "is replaced by a new random one; a reload (SIGHUP, ternctl reload) replaces it "
+               "too. Cookies made with the previous secret stay valid until the next rotation, "
+               "so at least one hour (the RFC 9018 validity of a cookie) is required.",
+        .apply = apply_integer<&Config::cookie_secret_rotation>,
+        .dump = dump_integer<&Config::cookie_secret_rotation>},
     Setting{
         .name = "edns-buffer-size", .kind = ValueKind::integer, .default_text = "1232",
         .min = 512, .max = 4096,

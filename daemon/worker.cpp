@@ -41,12 +41,16 @@ SharedState::SharedState(const Config& config, resolver::RootHints h)
       answers(config.cache_size / 100 * answer_share_pct, hash_key, clock, positive_bounds(config),
               negative_bounds(config)),
       infra(config.cache_size / 100 * infra_share_pct, hash_key, clock),
-      hints(std::move(h)) {}
+      hints(std::move(h)),
+      cookie_secrets(std::chrono::seconds(config.cookie_secret_rotation), unix_now()) {}
 
 void SharedState::reconfigure(const Config& config) {
   rrsets.set_bounds(positive_bounds(config));
   answers.set_bounds(positive_bounds(config), negative_bounds(config));
   stale_grace_seconds = config.serve_stale ? config.serve_stale_max : 0;
+  // A reload also replaces the cookie secret (the previous one stays valid until the next).
+  cookie_secrets.set_rotation(std::chrono::seconds(config.cookie_secret_rotation));
+  cookie_secrets.rotate(unix_now());
 }
 
 std::size_t SharedState::sweep() {
@@ -61,6 +65,8 @@ resolver::ResolverOptions resolver_options(const Config& config) {
   o.do_ip4 = config.do_ip4;
   o.do_ip6 = config.do_ip6;
   o.edns_buffer_size = config.edns_buffer_size;
+  o.use_caps_for_id = config.use_caps_for_id;
+  o.cookies = config.cookies;
   o.qname_minimisation = config.qname_minimisation == QnameMinimisation::off ? resolver::QnameMinimisation::off
                          : config.qname_minimisation == QnameMinimisation::strict
                              ? resolver::QnameMinimisation::strict
@@ -68,7 +74,7 @@ resolver::ResolverOptions resolver_options(const Config& config) {
   return o;
 }
 
-std::shared_ptr<const ClientPolicy> client_policy(const Config& config) {
+std::shared_ptr<const ClientPolicy> client_policy(const Config& config, CookieSecrets* cookies) {
   auto policy = std::make_shared<ClientPolicy>();
   policy->access_control = config.access_control;
   policy->edns_buffer_size = config.edns_buffer_size;
@@ -76,16 +82,19 @@ std::shared_ptr<const ClientPolicy> client_policy(const Config& config) {
   policy->serve_stale_max = config.serve_stale_max;
   policy->stale_client_timeout = std::chrono::milliseconds(config.serve_stale_client_timeout_ms);
   policy->prefetch = config.prefetch;
+  policy->cookies = config.cookies ? cookies : nullptr;
   return policy;
 }
 
 Worker::Worker(unsigned index, SharedState& shared, const Config& config)
     : index_(index),
+      shared_(shared),
       transport_(io_.get_executor(), outgoing_from(config), rng_),
       resolver_(io_.get_executor(), transport_,
                 resolver::ResolverCaches{shared.rrsets, shared.answers, shared.infra}, shared.inflight,
                 shared.hints, resolver_options(config), rng_, resolver_stats_),
-      handler_(resolver_, shared.answers, stats_, client_policy(config), shared.query_log),
+      handler_(resolver_, shared.answers, stats_, client_policy(config, &shared.cookie_secrets),
+               shared.query_log),
       tcp_limits_{std::chrono::milliseconds(config.tcp_idle_timeout_ms), config.tcp_max_connections,
                   &shared.open_tcp_connections} {
   for (const auto& l : config.listen) {
@@ -147,7 +156,7 @@ void Worker::join() {
 }
 
 void Worker::reconfigure(const Config& config) {
-  auto policy = client_policy(config);
+  auto policy = client_policy(config, &shared_.cookie_secrets);
   auto options = resolver_options(config);
   const std::chrono::milliseconds idle(config.tcp_idle_timeout_ms);
   const unsigned max_connections = config.tcp_max_connections;

@@ -43,12 +43,13 @@ struct SharedState {
   std::atomic<unsigned> open_tcp_connections{0};
   std::atomic<std::uint32_t> stale_grace_seconds{0};  ///< serve-stale-max when serve-stale is on
   QueryLog query_log;  ///< configured by main (start, reload), reopened by log-reopen
+  CookieSecrets cookie_secrets;  ///< server cookies: rotated on a timer and by reconfigure()
 };
 
 /// The resolver options a Config asks for.
 resolver::ResolverOptions resolver_options(const Config& config);
-/// The client policy a Config asks for.
-std::shared_ptr<const ClientPolicy> client_policy(const Config& config);
+/// The client policy a Config asks for; `cookies` are the secrets used when cookies are on.
+std::shared_ptr<const ClientPolicy> client_policy(const Config& config, CookieSecrets* cookies);
 
 class Worker {
  public:
@@ -71,6 +72,7 @@ class Worker {
   asio::awaitable<void> drain_then_stop(std::chrono::milliseconds drain);
 
   unsigned index_;
+  SharedState& shared_;
   asio::io_context io_{1};
   resolver::SecureRandom rng_;
   resolver::ResolverStats resolver_stats_;

@@ -1,5 +1,6 @@
 // Asking one zone's servers a question: choose a server, exchange, learn from the result, try
 // the next one. Only a reply that classifies as usable leaves this function.
+#include "resolver/dns/cookie.hpp"
 #include "resolver/limits.hpp"
 #include "resolver/log.hpp"
 #include "resolver/resolver.hpp"
@@ -30,6 +31,14 @@ ServerFeedback feedback_for_rcode(std::uint16_t rcode) {
   }
 }
 
+/// RFC 7873 §4.1: a client cookie unique to this server, unguessable without the secret.
+std::string client_cookie_for(const cache::HashKey& secret, const asio::ip::address& server) {
+  const std::uint64_t mac = cache::siphash24(secret, address_key(server));
+  std::string cookie(dns::client_cookie_size, '\0');
+  for (std::size_t i = 0; i < cookie.size(); ++i) cookie[i] = static_cast<char>(mac >> (8 * i));
+  return cookie;
+}
+
 }  // namespace
 
 asio::awaitable<std::optional<Resolver::Answered>> Resolver::ask_zone(ZoneCut& cut,
@@ -37,6 +46,8 @@ asio::awaitable<std::optional<Resolver::Answered>> Resolver::ask_zone(ZoneCut& c
                                                                      Budget& budget) {
   std::vector<asio::ip::address> tried;
   unsigned sent = 0;
+  bool badcookie_retried = false;
+  std::optional<asio::ip::address> ask_again;
   while (sent < limits::max_attempts_per_cut) {
     std::vector<asio::ip::address> fresh;
     for (const auto& a : cut.addresses)
@@ -45,6 +56,9 @@ asio::awaitable<std::optional<Resolver::Answered>> Resolver::ask_zone(ZoneCut& c
       if (!co_await resolve_next_ns(cut, budget)) co_return std::nullopt;
       continue;
     }
+    // BADCOOKIE and 0x20 fallbacks ask the same server again, not another one.
+    if (ask_again && std::find(fresh.begin(), fresh.end(), *ask_again) != fresh.end()) fresh = {*ask_again};
+    ask_again.reset();
     if (budget.upstream >= limits::max_upstream_queries) {
       budget.limit = "max-upstream-queries";
       co_return std::nullopt;
@@ -60,8 +74,12 @@ asio::awaitable<std::optional<Resolver::Answered>> Resolver::ask_zone(ZoneCut& c
     const asio::ip::address server = fresh[pick];
     const std::optional<cache::ServerStats>& known = candidates[pick].stats;
 
+    cache::ServerStats learnt = known.value_or(cache::ServerStats{});
+    if (learnt.client_cookie.empty()) learnt.client_cookie = client_cookie_for(client_cookie_secret_, server);
     ExchangeRequest request{server, 53, ask, upstream_timeout(known),
-                            known && known->edns_unsupported ? std::uint16_t{0} : options_.edns_buffer_size};
+                            known && known->edns_unsupported ? std::uint16_t{0} : options_.edns_buffer_size,
+                            options_.cookies ? learnt.client_cookie + learnt.server_cookie : std::string(),
+                            options_.use_caps_for_id && !learnt.no_caps_for_id};
     ++budget.upstream;
     ++sent;
     stats_.upstream_queries.fetch_add(1, std::memory_order_relaxed);
@@ -72,7 +90,25 @@ asio::awaitable<std::optional<Resolver::Answered>> Resolver::ask_zone(ZoneCut& c
 
     ServerFeedback feedback = ServerFeedback::ok;
     Classification cls;
-    cache::ServerStats learnt = known.value_or(cache::ServerStats{});
+    if (!result.server_cookie.empty()) learnt.server_cookie = result.server_cookie;
+    if (result.status == ExchangeStatus::timeout && result.case_mismatches > 0) {
+      // 0x20: it answered, but not in our case; ask it again without, and remember that.
+      stats_.caps_fallbacks.fetch_add(1, std::memory_order_relaxed);
+      learnt.no_caps_for_id = true;
+      caches_.infra.store(address_key(server), learnt);
+      log::info("{} does not echo 0x20 case: asking it without", server.to_string());
+      ask_again = server;
+      continue;
+    }
+    if (result.status == ExchangeStatus::ok && result.reply.rcode == dns::rcode::badcookie && !badcookie_retried &&
+        !result.server_cookie.empty()) {
+      // RFC 7873 §5.3: the server wants a fresh server cookie; it sent one: ask once more.
+      badcookie_retried = true;
+      stats_.badcookie_retries.fetch_add(1, std::memory_order_relaxed);
+      caches_.infra.store(address_key(server), learnt);
+      ask_again = server;
+      continue;
+    }
     if (result.status != ExchangeStatus::ok) {
       feedback = feedback_for(result.status);
       if (result.status == ExchangeStatus::timeout) stats_.upstream_timeouts.fetch_add(1, std::memory_order_relaxed);
@@ -95,6 +131,9 @@ asio::awaitable<std::optional<Resolver::Answered>> Resolver::ask_zone(ZoneCut& c
                result.rtt.count(), result.over_tcp ? " over TCP" : "");
     if (feedback == ServerFeedback::ok)
       co_return Answered{std::move(result.reply), std::move(cls), server.to_string()};
+    const bool network = result.status == ExchangeStatus::unreachable || result.status == ExchangeStatus::tcp_failed ||
+                         result.status == ExchangeStatus::error;
+    ++(network ? cut.network_failures : cut.other_failures);
     tried.push_back(server);
   }
   co_return std::nullopt;

@@ -31,6 +31,13 @@ inline constexpr unsigned max_subresolution_depth = 4;
 /// QNAME-minimisation steps per name (RFC 9156 §2.3 MAX_MINIMISE_COUNT): a name with many
 /// labels must not become one query per label.
 inline constexpr unsigned max_minimise_steps = 10;
+/// RFC 9156 §2.3 MINIMISE_ONE_LAB: the first steps reveal one label each; later steps reveal
+/// several, so that a long name is still done within max_minimise_steps.
+inline constexpr unsigned minimise_one_label_steps = 4;
+/// QNAME-minimised queries per client query, over every name of its CNAME chain and its
+/// sub-resolutions; past it names are asked in full. Keeps minimisation's extra queries from
+/// eating the max_upstream_queries budget on long chains of deep names.
+inline constexpr unsigned max_minimised_queries = 20;
 
 /// Attempts against one zone's servers before giving up on it.
 inline constexpr unsigned max_attempts_per_cut = 6;

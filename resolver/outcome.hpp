@@ -14,9 +14,12 @@ namespace tern::resolver {
 namespace ede {
 inline constexpr std::uint16_t other = 0;
 inline constexpr std::uint16_t stale_answer = 3;
-inline constexpr std::uint16_t prohibited = 18;
-inline constexpr std::uint16_t no_reachable_authority = 22;
-inline constexpr std::uint16_t network_error = 23;
+inline constexpr std::uint16_t prohibited = 18;              ///< the client is refused by access control
+inline constexpr std::uint16_t stale_nxdomain_answer = 19;   ///< serve-stale of a cached NXDOMAIN
+inline constexpr std::uint16_t not_authoritative = 20;       ///< RD=0 to a recursive-only service
+inline constexpr std::uint16_t not_supported = 21;           ///< zone transfers, classes other than IN, opcodes
+inline constexpr std::uint16_t no_reachable_authority = 22;  ///< timeouts, error rcodes, lame servers
+inline constexpr std::uint16_t network_error = 23;           ///< every server failed at the network level
 }  // namespace ede
 
 /// The result of resolving one question.

@@ -2,6 +2,7 @@
 
 #include "resolver/limits.hpp"
 #include "resolver/log.hpp"
+#include "resolver/minimise.hpp"
 
 
 #include <algorithm>
@@ -12,7 +13,8 @@ Resolver::Resolver(asio::any_io_executor executor, UpstreamTransport& transport,
                    ResolverCaches caches, InflightTable& inflight, const RootHints& hints,
                    ResolverOptions options, SecureRandom& rng, ResolverStats& stats)
     : executor_(std::move(executor)), transport_(transport), caches_(caches), hints_(hints),
-      options_(options), rng_(rng), stats_(stats), inflight_(inflight) {}
+      options_(options), rng_(rng), stats_(stats), inflight_(inflight),
+      client_cookie_secret_(cache::random_hash_key()) {}
 
 namespace {
 
@@ -155,12 +157,14 @@ asio::awaitable<Resolver::Step> Resolver::resolve_name(const dns::Question& q, B
   while (true) {
     dns::Question ask = q;
     bool minimised = false;
-    std::size_t next = std::max(revealed, cut.zone.label_count()) + 1;
-    if (minimise && next < q.name.label_count() && minimise_steps < limits::max_minimise_steps) {
+    const std::size_t next =
+        minimised_label_count(std::max(revealed, cut.zone.label_count()), q.name.label_count(), minimise_steps);
+    if (minimise && next < q.name.label_count() && budget.minimised < limits::max_minimised_queries) {
       // RFC 9156 §3: one more label than the cut, type A (NS draws odd answers from some).
       ask = dns::Question{q.name.suffix(next), dns::rrtype::A, q.klass};
       minimised = true;
       ++minimise_steps;
+      ++budget.minimised;
     }
     auto got = co_await ask_zone(cut, ask, budget);
     if (!got) {
@@ -168,9 +172,15 @@ asio::awaitable<Resolver::Step> Resolver::resolve_name(const dns::Question& q, B
         minimise = false;  // relaxed: a server that fails on the short name may take the full one
         continue;
       }
-      co_return Step{StepKind::failed, {}, q.name, {}, budget.limit.empty() ? ede::no_reachable_authority : ede::other,
-                     budget.limit.empty() ? "no reachable authority for " + cut.zone.to_text()
-                                          : "limit " + budget.limit + " reached"};
+      if (!budget.limit.empty())
+        co_return Step{StepKind::failed, {}, q.name, {}, ede::other, "limit " + budget.limit + " reached"};
+      // RFC 8914: 23 when every attempt failed in the network itself (ICMP unreachable, TCP
+      // refused, no route), 22 when servers stayed silent, refused or answered errors.
+      if (cut.network_failures > 0 && cut.other_failures == 0)
+        co_return Step{StepKind::failed, {}, q.name, {}, ede::network_error,
+                       "network error reaching the servers of " + cut.zone.to_text()};
+      co_return Step{StepKind::failed, {}, q.name, {}, ede::no_reachable_authority,
+                     "no reachable authority for " + cut.zone.to_text()};
     }
     Classification& cls = got->cls;
     if (cls.kind == ResponseKind::referral) {

@@ -41,6 +41,8 @@ struct ResolverOptions {
   bool do_ip6 = true;
   QnameMinimisation qname_minimisation = QnameMinimisation::relaxed;
   std::uint16_t edns_buffer_size = 1232;  ///< advertised upstream (DNS Flag Day 2020)
+  bool use_caps_for_id = false;           ///< 0x20 case randomisation of upstream UDP questions
+  bool cookies = true;                    ///< RFC 7873 client cookies to authorities
 };
 
 /// Counters of one worker's resolver; atomics so that another thread may read them.
@@ -54,6 +56,8 @@ struct ResolverStats {
   std::atomic<std::uint64_t> scrubbed_records{0};
   std::atomic<std::uint64_t> coalesced{0};   ///< client questions that waited on another's walk
   std::atomic<std::uint64_t> limit_hits{0};  ///< walks ended by a limits.hpp budget
+  std::atomic<std::uint64_t> caps_fallbacks{0};  ///< servers found not to echo 0x20 case
+  std::atomic<std::uint64_t> badcookie_retries{0};  ///< BADCOOKIE answered by asking again
 };
 
 /// The shared caches a resolver reads and fills.
@@ -84,6 +88,7 @@ class Resolver {
   struct Budget {
     unsigned upstream = 0;                    ///< queries sent so far
     unsigned ns_lookups = 0;                  ///< glue-less NS names resolved so far
+    unsigned minimised = 0;                   ///< QNAME-minimised queries sent so far
     unsigned depth = 0;                       ///< current sub-resolution nesting
     std::vector<dns::Name> resolving;         ///< NS names being resolved up the stack
     std::chrono::steady_clock::time_point deadline;
@@ -96,6 +101,8 @@ class Resolver {
     std::vector<asio::ip::address> addresses;  ///< usable addresses, no duplicates
     std::vector<dns::Name> unresolved;         ///< NS names with no usable address yet
     unsigned lookups = 0;                      ///< glue-less NS names resolved for this cut
+    unsigned network_failures = 0;  ///< attempts that ended in ICMP errors, TCP or local failures
+    unsigned other_failures = 0;    ///< timeouts, error rcodes, lame replies
   };
   /// A usable reply from one of a cut's servers.
   struct Answered {
@@ -138,6 +145,9 @@ class Resolver {
   SecureRandom& rng_;
   ResolverStats& stats_;
   InflightTable& inflight_;
+  /// RFC 7873 §4.1: client cookies are a MAC of the server's address under this secret (per
+  /// resolver; the cookie made is kept in the infra cache, so every worker sends the same).
+  cache::HashKey client_cookie_secret_;
 };
 
 /// The address in an A or AAAA record; nullopt for other types or malformed RDATA.

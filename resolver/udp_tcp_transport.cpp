@@ -1,5 +1,6 @@
 #include "resolver/udp_tcp_transport.hpp"
 
+#include "resolver/dns/cookie.hpp"
 #include "resolver/limits.hpp"
 
 #include <asio/experimental/as_tuple.hpp>
@@ -12,6 +13,7 @@
 #include <asio/use_awaitable.hpp>
 #include <asio/write.hpp>
 
+#include <algorithm>
 #include <array>
 #include <vector>
 
@@ -57,6 +59,49 @@ void bind_random_port(udp::socket& sock, const asio::ip::address& source, Secure
   sock.bind(udp::endpoint(source, 0), ec);
 }
 
+/// 0x20 (draft-vixie-dnsext-dns0x20): flips the case of each letter of the question name at
+/// random, one CSPRNG bit per letter. The name is the first one of the query, uncompressed.
+void randomise_case(std::vector<std::uint8_t>& query, SecureRandom& rng) {
+  std::uint32_t bits = 0;
+  unsigned left = 0;
+  for (std::size_t at = dns::header_size; at < query.size() && query[at] != 0; at += query[at] + 1u) {
+    for (std::size_t i = at + 1; i <= at + query[at] && i < query.size(); ++i) {
+      const std::uint8_t c = query[i];
+      if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'))) continue;
+      if (left == 0) {
+        bits = rng.u32();
+        left = 32;
+      }
+      if (bits & 1u) query[i] = static_cast<std::uint8_t>(c ^ 0x20);
+      bits >>= 1;
+      --left;
+    }
+  }
+}
+
+/// The query's COOKIE option (RFC 7873 §5.1), when the request carries a cookie and EDNS.
+std::string cookie_option_for(const ExchangeRequest& request) {
+  if (request.cookie.size() < dns::client_cookie_size || request.edns_size == 0) return {};
+  const std::string_view cookie(request.cookie);
+  return dns::cookie_option(cookie.substr(0, dns::client_cookie_size), cookie.substr(dns::client_cookie_size));
+}
+
+/// RFC 7873 §5.3: a reply with a COOKIE option must carry our client cookie, or it is not an
+/// answer to our query (a spoofer cannot see it); a reply without one comes from a server that
+/// does not do cookies and is accepted. Fills `server_cookie` from an accepted reply.
+bool cookie_accepted(const dns::Message& reply, const ExchangeRequest& request, std::string& server_cookie) {
+  if (request.cookie.size() < dns::client_cookie_size || request.edns_size == 0 || !reply.edns) return true;
+  dns::CookieOption found;
+  switch (dns::find_cookie(reply.edns->options, found)) {
+    case dns::CookieParse::absent: return true;
+    case dns::CookieParse::malformed: return false;
+    case dns::CookieParse::ok: break;
+  }
+  if (found.client != std::string_view(request.cookie).substr(0, dns::client_cookie_size)) return false;
+  server_cookie = found.server;
+  return true;
+}
+
 bool is_unreachable(const asio::error_code& ec) {
   return ec == asio::error::connection_refused || ec == asio::error::host_unreachable ||
          ec == asio::error::network_unreachable;
@@ -67,7 +112,10 @@ bool is_unreachable(const asio::error_code& ec) {
 asio::awaitable<ExchangeResult> UdpTcpTransport::exchange(const ExchangeRequest& request) {
   ExchangeResult result;
   const std::uint16_t id = rng_.u16();
-  const std::vector<std::uint8_t> query = dns::build_query(request.question, id, request.edns_size);
+  const std::string cookie = cookie_option_for(request);
+  std::vector<std::uint8_t> query = dns::build_query(request.question, id, request.edns_size, cookie);
+  if (request.randomise_case) randomise_case(query, rng_);
+  const std::size_t qname_end = dns::header_size + request.question.name.wire().size();
   const udp::endpoint server(request.server, request.port);
   udp::socket sock(executor_);
   asio::error_code ec;
@@ -110,6 +158,18 @@ asio::awaitable<ExchangeResult> UdpTcpTransport::exchange(const ExchangeRequest&
       ++result.mismatched;
       continue;
     }
+    // 0x20: the question must come back octet for octet (reply_matches ignores case).
+    if (request.randomise_case &&
+        (n < qname_end || !std::equal(query.begin() + dns::header_size, query.begin() + qname_end,
+                                      buffer.begin() + dns::header_size))) {
+      ++result.case_mismatches;
+      ++result.mismatched;
+      continue;
+    }
+    if (!cookie_accepted(reply, request, result.server_cookie)) {
+      ++result.mismatched;
+      continue;
+    }
     result.rtt = std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - start);
     if (!reply.tc) {
       result.status = ExchangeStatus::ok;
@@ -123,6 +183,7 @@ asio::awaitable<ExchangeResult> UdpTcpTransport::exchange(const ExchangeRequest&
   tcp_result.rtt = result.rtt;
   tcp_result.mismatched += result.mismatched;
   tcp_result.malformed += result.malformed;
+  tcp_result.case_mismatches += result.case_mismatches;
   co_return tcp_result;
 }
 
@@ -131,7 +192,8 @@ asio::awaitable<ExchangeResult> UdpTcpTransport::exchange_tcp(const ExchangeRequ
   result.over_tcp = true;
   result.status = ExchangeStatus::tcp_failed;
   const std::uint16_t id = rng_.u16();
-  std::vector<std::uint8_t> query = dns::build_query(request.question, id, request.edns_size);
+  const std::string cookie = cookie_option_for(request);
+  std::vector<std::uint8_t> query = dns::build_query(request.question, id, request.edns_size, cookie);
   std::array<std::uint8_t, 2> prefix{static_cast<std::uint8_t>(query.size() >> 8),
                                      static_cast<std::uint8_t>(query.size())};
   const tcp::endpoint server(request.server, request.port);
@@ -160,7 +222,7 @@ asio::awaitable<ExchangeResult> UdpTcpTransport::exchange_tcp(const ExchangeRequ
       ++result.malformed;
       co_return result;  // a broken TCP stream cannot be resynchronised
     }
-    if (!reply_matches(reply, id, request.question)) {
+    if (!reply_matches(reply, id, request.question) || !cookie_accepted(reply, request, result.server_cookie)) {
       ++result.mismatched;
       continue;
     }

@@ -1,7 +1,8 @@
 // Upstream queries over UDP with TCP fallback. RFC 5452: every UDP query gets a fresh socket on
 // a random source port and a random ID, both from the CSPRNG; the socket is connected, so the
 // kernel drops datagrams from any other address or port, and a reply is then accepted only
-// when its ID and question match too.
+// when its ID and question match too, and, when used, the 0x20 case and the client cookie
+// (RFC 7873).
 #pragma once
 
 #include "resolver/secure_random.hpp"

@@ -10,6 +10,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <string>
 #include <string_view>
 
 namespace tern::resolver {
@@ -21,6 +22,10 @@ struct ExchangeRequest {
   dns::Question question;
   std::chrono::milliseconds timeout{1000};  ///< for the UDP attempt
   std::uint16_t edns_size = 1232;           ///< 0: send no OPT (for servers that choke on it)
+  /// RFC 7873: the client cookie (8 octets) then the server cookie we hold for this server
+  /// (none or 8..32 octets); empty: no COOKIE option. Sent only with EDNS.
+  std::string cookie;
+  bool randomise_case = false;              ///< 0x20 over UDP: random case, exact echo required
 };
 
 enum class ExchangeStatus {
@@ -40,6 +45,8 @@ struct ExchangeResult {
   bool over_tcp = false;              ///< the reply came over TCP (after TC=1)
   unsigned mismatched = 0;            ///< replies ignored for wrong ID/question: spoofing near-misses
   unsigned malformed = 0;             ///< replies ignored for failing the wire check
+  unsigned case_mismatches = 0;       ///< 0x20: replies ignored for not echoing the case exactly
+  std::string server_cookie;          ///< the server cookie of the accepted reply, if it had one
 };
 
 class UpstreamTransport {

@@ -193,11 +193,12 @@ std::optional<std::vector<std::uint8_t>> build_message(const Message& msg, std::
   return to_wire(pkt.get());
 }
 
-std::vector<std::uint8_t> build_query(const Question& q, std::uint16_t id, std::uint16_t edns_size) {
+std::vector<std::uint8_t> build_query(const Question& q, std::uint16_t id, std::uint16_t edns_size,
+                                      std::string_view edns_options) {
   Message msg;
   msg.id = id;
   msg.questions.push_back(q);
-  if (edns_size) msg.edns = Edns{edns_size, 0, false, {}};
+  if (edns_size) msg.edns = Edns{edns_size, 0, false, std::string(edns_options)};
   return *build_message(msg);
 }
 

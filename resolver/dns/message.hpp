@@ -61,8 +61,10 @@ WireError parse_message(std::span<const std::uint8_t> packet, Message& out);
 std::optional<std::vector<std::uint8_t>> build_message(const Message& msg,
                                                        std::size_t max_size = 65535);
 
-/// An upstream query: RD clear, one question, EDNS with the given buffer size (0: no EDNS).
-std::vector<std::uint8_t> build_query(const Question& q, std::uint16_t id, std::uint16_t edns_size);
+/// An upstream query: RD clear, one question, EDNS with the given buffer size (0: no EDNS)
+/// carrying `edns_options` (raw option octets).
+std::vector<std::uint8_t> build_query(const Question& q, std::uint16_t id, std::uint16_t edns_size,
+                                      std::string_view edns_options = {});
 
 /// Parses one RR in presentation format ("www.lab. 300 IN A 127.0.0.1"); for tests and hints.
 std::optional<Record> record_from_text(std::string_view text);

@@ -37,6 +37,7 @@ inline constexpr std::uint16_t nxdomain = 3;
 inline constexpr std::uint16_t notimp = 4;
 inline constexpr std::uint16_t refused = 5;
 inline constexpr std::uint16_t badvers = 16;
+inline constexpr std::uint16_t badcookie = 23;  ///< RFC 7873 §8
 }  // namespace rcode
 
 inline constexpr std::uint8_t opcode_query = 0;

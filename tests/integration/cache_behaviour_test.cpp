@@ -156,6 +156,18 @@ TEST_CASE("an expired entry is never served unless serve-stale is on", "[cache][
       CHECK(r.output.find("EDE: 3") != std::string::npos);
     }
   }
+  SECTION("serve-stale on: a stale NXDOMAIN carries EDE 19, not 3") {
+    Ternd t(TerndOptions{"cache-max-ttl: 2\ncache-max-negative-ttl: 2\nserve-stale: yes\n"
+                         "serve-stale-client-timeout: 400\n"});
+    CHECK(dig(t.port(), "nothing-here.shop.lab", "A").status == "NXDOMAIN");
+    AuthorityDown down("shop-lab", lab.address("11.1"));
+    std::this_thread::sleep_for(2500ms);
+    DigResult r = dig(t.port(), "nothing-here.shop.lab", "A", {}, 8);
+    INFO(r.output);
+    CHECK(r.status == "NXDOMAIN");
+    CHECK(r.output.find("EDE: 19") != std::string::npos);
+    CHECK(r.output.find("EDE: 3") == std::string::npos);
+  }
 }
 
 TEST_CASE("prefetch refreshes a popular entry before it expires", "[cache][integration]") {

@@ -205,8 +205,29 @@ std::size_t udp_limit(const dns::Message& query) {
   return query.edns ? std::max<std::size_t>(512, query.edns->udp_size) : 512;
 }
 
+/// Writes `qname` (the query's own spelling) over the question name of `wire`: a real server
+/// echoes the question octet for octet. Same name, same length.
+void put_question_case(std::vector<std::uint8_t>& wire, const std::string& qname) {
+  if (wire.size() >= dns::header_size + qname.size() && dns::read_u16(wire, 4) == 1)
+    std::copy(qname.begin(), qname.end(), wire.begin() + dns::header_size);
+}
+
+std::string opposite_case(std::string qname) {
+  for (char& c : qname)
+    if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')) c = static_cast<char>(c ^ 0x20);
+  return qname;
+}
+
+/// The query's question name as sent (the first name after the header), or "" without one.
+std::string raw_qname(std::span<const std::uint8_t> packet, const dns::Message& query) {
+  if (query.questions.empty()) return {};
+  const std::size_t length = query.questions.front().name.wire().size();
+  if (packet.size() < dns::header_size + length) return {};
+  return std::string(packet.begin() + dns::header_size, packet.begin() + dns::header_size + length);
+}
+
 /// The octets of one forged datagram.
-std::vector<std::uint8_t> forged_bytes(const dns::Message& query, const Forgery& forgery) {
+std::vector<std::uint8_t> forged_bytes(const dns::Message& query, const Forgery& forgery, const std::string& qname) {
   if (forgery.kind == Forgery::Kind::raw) return forgery.bytes;
   dns::Message msg = forgery.message;
   msg.qr = true;
@@ -215,12 +236,14 @@ std::vector<std::uint8_t> forged_bytes(const dns::Message& query, const Forgery&
   if (forgery.kind == Forgery::Kind::other_question && msg.questions == query.questions)
     msg.questions.front().type = dns::rrtype::TXT;  // never the question asked
   auto wire = dns::build_message(msg);
-  return wire ? *wire : std::vector<std::uint8_t>{};
+  if (!wire) return {};
+  if (forgery.kind == Forgery::Kind::other_case) put_question_case(*wire, opposite_case(qname));
+  return *wire;
 }
 
-void record_query(State& s, const dns::Message& query, Transport transport) {
+void record_query(State& s, const dns::Message& query, Transport transport, std::string qname) {
   s.received.push_back(Received{query.questions.empty() ? dns::Question{} : query.questions.front(),
-                                transport, query.edns.has_value()});
+                                transport, query.edns.has_value(), std::move(qname)});
 }
 
 Action call_handler(State& s, const dns::Message& query, Transport transport) {
@@ -238,16 +261,18 @@ asio::awaitable<void> wait(std::chrono::milliseconds delay) {
   co_await timer.async_wait(use_tuple);
 }
 
-asio::awaitable<void> answer_udp(StatePtr s, dns::Message query, udp::endpoint peer, Action action) {
+asio::awaitable<void> answer_udp(StatePtr s, dns::Message query, std::string qname, udp::endpoint peer,
+                                 Action action) {
   co_await wait(action.delay);
   if (s->closed) co_return;
   for (const Forgery& forgery : action.before) {
-    std::vector<std::uint8_t> bytes = forged_bytes(query, forgery);
+    std::vector<std::uint8_t> bytes = forged_bytes(query, forgery, qname);
     udp::socket& from = forgery.kind == Forgery::Kind::other_port ? s->other_port : s->udp_socket;
     co_await from.async_send_to(asio::buffer(bytes), peer, use_tuple);
   }
   if (!action.reply) co_return;
   auto wire = dns::build_message(prepare_reply(query, action, Transport::udp), udp_limit(query));
+  if (wire && !action.keep_question && !action.lowercase_question) put_question_case(*wire, qname);
   if (wire) co_await s->udp_socket.async_send_to(asio::buffer(*wire), peer, use_tuple);
 }
 
@@ -263,10 +288,11 @@ asio::awaitable<void> serve_udp(StatePtr s) {
       ++s->unparsable;
       continue;
     }
-    record_query(*s, query, Transport::udp);
+    std::string qname = raw_qname(std::span(buffer.data(), n), query);
+    record_query(*s, query, Transport::udp, qname);
     Action action = call_handler(*s, query, Transport::udp);
     asio::co_spawn(s->udp_socket.get_executor(),
-                   answer_udp(s, std::move(query), peer, std::move(action)), asio::detached);
+                   answer_udp(s, std::move(query), std::move(qname), peer, std::move(action)), asio::detached);
   }
 }
 
@@ -290,13 +316,15 @@ asio::awaitable<void> serve_tcp_session(StatePtr s, std::shared_ptr<tcp::socket>
       ++s->unparsable;
       co_return;
     }
-    record_query(*s, query, Transport::tcp);
+    const std::string qname = raw_qname(*body, query);
+    record_query(*s, query, Transport::tcp, qname);
     Action action = call_handler(*s, query, Transport::tcp);
     co_await wait(action.delay);
     if (s->closed) co_return;
     if (!action.reply) continue;  // silent over TCP too: the client's timer ends it
     auto wire = dns::build_message(prepare_reply(query, action, Transport::tcp));
     if (!wire) continue;
+    if (!action.keep_question && !action.lowercase_question) put_question_case(*wire, qname);
     std::array<std::uint8_t, 2> prefix{static_cast<std::uint8_t>(wire->size() >> 8),
                                        static_cast<std::uint8_t>(wire->size())};
     std::array<asio::const_buffer, 2> out{asio::buffer(prefix), asio::buffer(*wire)};

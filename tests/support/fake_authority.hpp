@@ -31,6 +31,8 @@ struct Forgery {
     wrong_id,        ///< the forged message with an ID that is not the query's
     other_port,      ///< the forged message from another source port of the same address
     other_question,  ///< the forged message with the query's ID but another question
+    other_case,      ///< the forged message with the query's ID and question, the name's
+                     ///< letters in the opposite case of the query's (0x20 must catch it)
     raw,             ///< `bytes` as they are (garbage, a broken packet)
   };
   Kind kind = Kind::wrong_id;
@@ -47,6 +49,8 @@ struct Action {
   bool keep_question = false;              ///< send reply->questions as given
   bool truncate_udp = false;               ///< over UDP: header + question, TC=1, no records
   bool echo_edns = true;                   ///< add an OPT to the reply when the query had one
+  bool lowercase_question = false;         ///< answer with the question name lower-cased, not
+                                           ///< in the query's case (servers that break 0x20)
 
   static Action answer(dns::Message reply);
   static Action silence();
@@ -94,6 +98,7 @@ struct Received {
   dns::Question question;
   Transport transport = Transport::udp;
   bool edns = false;
+  std::string qname_wire;  ///< the question name as it came, case kept
 };
 
 /// A fake authoritative server on `address`:53 (UDP and TCP) that calls the handler for every

@@ -552,7 +552,8 @@ TEST_CASE("config: the settings table is complete and consistent", "[config]") {
   }
   CHECK(names == std::set<std::string_view>{
                      "listen", "root-hints", "threads", "outgoing-address", "query-loopback",
-                     "do-ip4", "do-ip6", "qname-minimisation", "edns-buffer-size",
+                     "do-ip4", "do-ip6", "qname-minimisation", "use-caps-for-id", "cookies",
+                     "cookie-secret-rotation", "edns-buffer-size",
                      "access-control", "cache-size", "cache-min-ttl", "cache-max-ttl",
                      "cache-min-negative-ttl", "cache-max-negative-ttl", "serve-stale",
                      "serve-stale-max", "serve-stale-client-timeout", "prefetch",

@@ -38,7 +38,7 @@ struct Fixture {
   resolver::ResolverStats resolver0, resolver1;
   std::vector<int> signals;
   ControlContext context{rrsets, answers, infra, clock, {&worker0, &worker1},
-                         {&resolver0, &resolver1}, [this](int s) { signals.push_back(s); }};
+                         {&resolver0, &resolver1}, [this](int s) { signals.push_back(s); }, {}};
 
   Fixture() {
     rrsets.insert(rrs({"www.example.lab. 300 IN A 127.56.2.10",
@@ -331,7 +331,8 @@ TEST_CASE("control: stats sum the workers", "[control]") {
                                        stat(t, "cache.infra.shards"));
   for (const char* key : {"acl.refused", "acl.dropped", "tcp.accepted", "tcp.rejected",
                           "upstream.timeouts", "upstream.unreachable", "upstream.mismatched",
-                          "upstream.malformed", "upstream.scrubbed", "resolver.coalesced",
+                          "upstream.malformed", "upstream.scrubbed", "upstream.caps-fallbacks",
+                          "upstream.badcookie-retries", "resolver.coalesced",
                           "cache.rrset.evictions", "cache.rrset.expired",
                           "cache.answer.contention", "cache.contention"}) {
     stat(t, key);

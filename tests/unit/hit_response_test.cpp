@@ -40,7 +40,7 @@ TEST_CASE("a hit is the cached answer with the client's ID, flags and aged TTLs"
   daemon::HitRequest request{0xBEEF, true, true, dns::rrtype::A,
                              std::span(reinterpret_cast<const std::uint8_t*>(client_name.data()), client_name.size()),
                              true, true, 1232};
-  auto m = serve(*hit->entry, request, daemon::HitServing{hit->age, std::nullopt, std::nullopt, 1232});
+  auto m = serve(*hit->entry, request, daemon::HitServing{hit->age, std::nullopt, std::nullopt, 1232, {}});
   CHECK(m.id == 0xBEEF);
   CHECK(m.qr);
   CHECK(m.ra);
@@ -68,13 +68,13 @@ TEST_CASE("a hit without EDNS carries no OPT; a big one is truncated", "[hit]") 
   auto hit = c.answers.find(q);
   REQUIRE(hit);
   daemon::HitRequest request{7, true, false, dns::rrtype::TXT, {}, false, false, 512};
-  auto m = serve(*hit->entry, request, daemon::HitServing{0, std::nullopt, std::nullopt, 1232});
+  auto m = serve(*hit->entry, request, daemon::HitServing{0, std::nullopt, std::nullopt, 1232, {}});
   CHECK(m.tc);
   CHECK(m.answer.empty());
   CHECK_FALSE(m.edns);
   CHECK(m.questions.size() == 1);
   request.max_size = 65535;
-  m = serve(*hit->entry, request, daemon::HitServing{0, std::nullopt, std::nullopt, 1232});
+  m = serve(*hit->entry, request, daemon::HitServing{0, std::nullopt, std::nullopt, 1232, {}});
   CHECK_FALSE(m.tc);
   CHECK(m.answer.size() == 4);
 }
@@ -89,7 +89,7 @@ TEST_CASE("stale serving fixes TTLs and attaches EDE 3", "[hit]") {
   REQUIRE(stale);                  // ... unless serve-stale asks for it
   CHECK(stale->expired);
   daemon::HitRequest request{9, true, false, dns::rrtype::A, {}, true, false, 1232};
-  auto m = serve(*stale->entry, request, daemon::HitServing{stale->age, 30u, std::uint16_t{3}, 1232});
+  auto m = serve(*stale->entry, request, daemon::HitServing{stale->age, 30u, std::uint16_t{3}, 1232, {}});
   REQUIRE(m.answer.size() == 1);
   CHECK(m.answer[0].ttl == 30);
   REQUIRE(m.edns);
@@ -103,7 +103,7 @@ TEST_CASE("an NXDOMAIN answers every type of its name", "[hit]") {
   auto hit = c.answers.find(question("nosuch.example.lab", dns::rrtype::MX));
   REQUIRE(hit);
   daemon::HitRequest request{1, true, false, dns::rrtype::MX, {}, false, false, 512};
-  auto m = serve(*hit->entry, request, daemon::HitServing{0, std::nullopt, std::nullopt, 1232});
+  auto m = serve(*hit->entry, request, daemon::HitServing{0, std::nullopt, std::nullopt, 1232, {}});
   CHECK(m.rcode == dns::rcode::nxdomain);
   CHECK(m.questions[0].type == dns::rrtype::MX);  // the type asked, not the one first cached
   REQUIRE(m.authority.size() == 1);

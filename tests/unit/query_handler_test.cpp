@@ -3,6 +3,8 @@
 #include "helpers.hpp"
 
 #include "daemon/access_control.hpp"
+#include "daemon/minimal_any.hpp"
+#include "resolver/dns/cookie.hpp"
 #include "daemon/query_handler.hpp"
 #include "daemon/responder.hpp"
 
@@ -27,6 +29,7 @@ class AnsweringTransport final : public resolver::UpstreamTransport {
  public:
   asio::awaitable<resolver::ExchangeResult> exchange(const resolver::ExchangeRequest& request) override {
     ++calls;
+    asked.push_back(request.question);
     resolver::ExchangeResult r;
     r.status = resolver::ExchangeStatus::ok;
     const dns::Question& q = request.question;
@@ -42,6 +45,7 @@ class AnsweringTransport final : public resolver::UpstreamTransport {
     co_return r;
   }
   int calls = 0;
+  std::vector<dns::Question> asked;  ///< every question sent
 };
 
 struct Fixture {
@@ -246,6 +250,103 @@ TEST_CASE("the hot path answers live hits inline and declines everything else", 
   CHECK_FALSE(f.handler.answer_from_cache(garbage, from, daemon::ClientTransport::udp, out));
   CHECK_FALSE(f.handler.answer_from_cache(query("other.example.lab"), from, daemon::ClientTransport::udp, out));
   CHECK(f.stats.queries_udp == before + 1);
+}
+
+TEST_CASE("refusals carry the Extended DNS Error that says why", "[handler][ede]") {
+  Fixture f;
+  auto ede_of = [&](std::vector<std::uint8_t> p, const char* client = "127.0.0.1") -> int {
+    auto r = f.ask(std::move(p), client);
+    REQUIRE(r);
+    REQUIRE(r->edns);
+    const std::string& o = r->edns->options;
+    REQUIRE(o.size() >= 6);
+    CHECK(o.substr(0, 2) == std::string("\x00\x0f", 2));
+    return static_cast<unsigned char>(o[4]) << 8 | static_cast<unsigned char>(o[5]);
+  };
+  CHECK(ede_of(query("www.lab"), "203.0.113.7") == resolver::ede::prohibited);
+  CHECK(ede_of(query("www.lab", dns::rrtype::AXFR)) == resolver::ede::not_supported);
+  CHECK(ede_of(query("www.lab", 1, [](dns::Message& m) { m.questions[0].klass = 3; })) ==
+        resolver::ede::not_supported);
+  CHECK(ede_of(query("www.lab", 1, [](dns::Message& m) { m.opcode = 2; })) == resolver::ede::not_supported);
+  CHECK(ede_of(query("www.lab", 1, [](dns::Message& m) { m.rd = false; })) == resolver::ede::not_authoritative);
+}
+
+TEST_CASE("ANY gets one RRset: resolved as A once, then from the cache (RFC 8482)", "[handler][any]") {
+  Fixture f;
+  for (int round = 0; round < 2; ++round) {
+    auto r = f.ask(query("www.example.lab", dns::rrtype::ANY));
+    REQUIRE(r);
+    CHECK(r->rcode == dns::rcode::noerror);
+    REQUIRE(r->questions.size() == 1);
+    CHECK(r->questions[0].type == dns::rrtype::ANY);
+    REQUIRE(r->answer.size() == 1);
+    CHECK(r->answer[0].type == dns::rrtype::A);
+  }
+  auto& asked = f.transport.asked;
+  CHECK(std::count_if(asked.begin(), asked.end(), [](const dns::Question& q) { return q.type == dns::rrtype::ANY; }) == 0);
+  CHECK(std::count(asked.begin(), asked.end(), question("www.example.lab", dns::rrtype::A)) == 1);
+  CHECK(f.stats.cache_hits == 1);
+  // A cached TXT answer for a name serves ANY without any walk.
+  CHECK(f.ask(query("big.lab", dns::rrtype::TXT), "127.0.0.1", daemon::ClientTransport::tcp));
+  const int calls = f.transport.calls;
+  auto r = f.ask(query("big.lab", dns::rrtype::ANY), "127.0.0.1", daemon::ClientTransport::tcp);
+  REQUIRE(r);
+  CHECK(r->answer.size() == 10);
+  CHECK(r->answer[0].type == dns::rrtype::TXT);
+  CHECK(f.transport.calls == calls);
+}
+
+TEST_CASE("ANY for a name without the resolved type gets the synthesised HINFO", "[handler][any]") {
+  resolver::Outcome nodata;
+  nodata.rcode = dns::rcode::noerror;
+  nodata.authority = {rr("lab. 120 IN SOA ns.lab. host.lab. 1 2 3 4 120")};
+  auto any = daemon::minimal_any_outcome(nodata, name("x.lab."));
+  REQUIRE(any.answer.size() == 1);
+  CHECK(any.answer[0].type == 13);
+  CHECK(any.answer[0].ttl == 120);
+  CHECK(any.answer[0].rdata == std::string("\x07RFC8482\x00", 9));
+  CHECK(any.authority.empty());
+  resolver::Outcome nx;
+  nx.rcode = dns::rcode::nxdomain;
+  CHECK(daemon::minimal_any_outcome(nx, dns::Name()).answer.empty());
+}
+
+TEST_CASE("a client cookie gets a server cookie on the hot path and the slow path", "[handler][cookie]") {
+  Fixture f;
+  daemon::CookieSecrets secrets(std::chrono::seconds(3600), daemon::unix_now());
+  auto p = std::make_shared<daemon::ClientPolicy>(*f.policy);
+  p->cookies = &secrets;
+  f.handler.set_policy(p);
+  const std::string client_cookie = "\x01\x02\x03\x04\x05\x06\x07\x08";
+  auto with_cookie = [&](const std::string& option) {
+    return query("www.example.lab", 1, [&](dns::Message& m) { m.edns->options = option; });
+  };
+  auto cookie_of = [](const dns::Message& m) {
+    dns::CookieOption c;
+    REQUIRE(m.edns);
+    REQUIRE(dns::find_cookie(m.edns->options, c) == dns::CookieParse::ok);
+    return std::string(c.client) + std::string(c.server);
+  };
+  const std::string option = dns::cookie_option(client_cookie, "");
+  auto miss = f.ask(with_cookie(option));  // slow path: resolved
+  REQUIRE(miss);
+  const std::string first = cookie_of(*miss);
+  CHECK(first.size() == 24);
+  CHECK(first.substr(0, 8) == client_cookie);
+  std::vector<std::uint8_t> out;
+  const auto from = asio::ip::make_address("127.0.0.1");
+  const auto echoed = with_cookie(dns::cookie_option(client_cookie, first.substr(8)));
+  REQUIRE(f.handler.answer_from_cache(echoed, from, daemon::ClientTransport::udp, out));
+  dns::Message hit;
+  REQUIRE(dns::parse_message(out, hit) == dns::WireError::none);
+  CHECK(hit.answer.size() == 1);
+  CHECK(cookie_of(hit) == first);  // valid and fresh: echoed as it came
+  // A malformed COOKIE is left to handle(), which answers FORMERR.
+  const auto broken = with_cookie(dns::cookie_option("short", ""));
+  CHECK_FALSE(f.handler.answer_from_cache(broken, from, daemon::ClientTransport::udp, out));
+  auto formerr = f.ask(broken);
+  REQUIRE(formerr);
+  CHECK(formerr->rcode == dns::rcode::formerr);
 }
 
 namespace {
