@@ -11,6 +11,7 @@
 #include "resolver/resolver.hpp"
 
 #include <functional>
+#include <future>
 #include <memory>
 #include <string>
 #include <vector>
@@ -30,6 +31,8 @@ struct ControlContext {
   std::vector<const DaemonStats*> daemon_stats;             ///< one per worker, summed
   std::vector<const resolver::ResolverStats*> resolver_stats;  ///< one per worker, summed
   std::function<void(int signal)> raise_signal;  ///< delivers SIGHUP/SIGTERM to the daemon
+  /// Starts a traced walk on a worker (ternctl trace); empty when there is none.
+  std::function<std::future<resolver::TraceResult>(const dns::Question&)> trace;
 };
 
 /// The context of the running daemon: its shared caches, its workers' counters, and kill(2)
