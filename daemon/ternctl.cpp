@@ -264,7 +264,8 @@ int watch(const std::vector<std::string>& words, const std::string& path) {
     if (now.header.empty()) {
       std::cout << clock_now() << " " << show[2] << " not cached" << std::endl;
     } else {
-      // A refresh: other data, or a TTL that went up instead of counting down.
+      // A refresh: other data, or a TTL that went up instead of counting down (compared with
+      // the last entry seen, across "not cached" gaps: an expired entry that is fetched again).
       bool refreshed = !first && !last.header.empty() &&
                        (now.data != last.data || std::atol(now.remaining.c_str()) > std::atol(last.remaining.c_str()));
       if (refreshed) {
@@ -273,7 +274,7 @@ int watch(const std::vector<std::string>& words, const std::string& path) {
       std::cout << clock_now() << " " << now.header << " remaining-ttl=" << now.remaining << " " << now.data
                 << std::endl;
     }
-    last = now;
+    if (!now.header.empty()) last = now;
     first = false;
   }
   return 0;
