@@ -17,7 +17,9 @@
 #   lab.sh status    one line per instance; exit 0 if all run, 3 otherwise
 #   lab.sh render    only render $LAB_DIR (zones, nsd.conf files, root.hints)
 #   lab.sh check     ask the authorities (+norec) every case of zones/README.md; exit 1 on a miss
-#   lab.sh up        install deps, build, start the lab and ternd in front of it
+#   lab.sh up [--delay]
+#                    install deps, build, start the lab and ternd in front of it (--delay:
+#                    LAB_DELAY=1, delay relays in front of the authorities)
 #   lab.sh down      stop ternd and the lab
 #
 # Environment:
@@ -29,6 +31,11 @@
 #   LAB_WAIT     seconds to wait for the NSD instances to answer (default 5)
 #   TERN_LISTEN  ternd listen address for "up" (default 127.0.0.1@53), loopback only
 #   TERN_WAIT    seconds to wait for ternd to answer (default 10)
+#   LAB_DELAY    1: a delay relay (zones/tools/delay_relay) in front of every instance; NSD
+#                moves to port 5300, the relay holds port 53 (default: as recorded in
+#                $LAB_DIR/lab.delay, else 0; "lab.sh up --delay" sets it)
+#   LAB_DELAY_ROOT, LAB_DELAY_TLD, LAB_DELAY_SLD
+#                one-way delay in ms of the root, the TLD and the other servers (10, 30, 80)
 #   LAB_TTL_SCALE  factor for the TTLs of the failover records (default: the one recorded in
 #                $LAB_DIR/ttl.scale, else 1), e.g. 0.1: db.shop.lab 30 s, db-fast.shop.lab 3 s
 #
@@ -47,6 +54,13 @@ LAB_WAIT=${LAB_WAIT:-5}
 TERN_LISTEN=${TERN_LISTEN:-127.0.0.1@53}
 TERN_WAIT=${TERN_WAIT:-10}
 LAB_TTL_SCALE=${LAB_TTL_SCALE:-}
+LAB_DELAY=${LAB_DELAY:-}
+LAB_DELAY_ROOT=${LAB_DELAY_ROOT:-10}
+LAB_DELAY_TLD=${LAB_DELAY_TLD:-30}
+LAB_DELAY_SLD=${LAB_DELAY_SLD:-80}
+NSD_PORT=53 # 5300 behind the delay relays
+SAVED_DELAY=
+RELAY=$REPO_DIR/build/zones/tools/delay_relay
 
 SAVED_NET= # LAB_NET recorded in $LAB_DIR/lab.net by the last render, if any
 # Instance table, filled by load_instances from lab/instances.conf (addresses already rendered).
@@ -60,7 +74,7 @@ die() {
 }
 
 usage() {
-  echo "usage: ${0##*/} start|stop [INSTANCE...] | restart|status|render|check|up|down" >&2
+  echo "usage: ${0##*/} start|stop [INSTANCE...] | restart|status|render|check|up [--delay]|down" >&2
   echo "       ${0##*/} switch old|new [ZONE] | failover [OPTIONS] (failover --help)" >&2
   echo "       env: LAB_DIR (default /run/tern-lab), LAB_NET (default: saved in LAB_DIR, else 127.53)," >&2
   echo "            LAB_WAIT, TERN_LISTEN (default 127.0.0.1@53), TERN_WAIT" >&2
@@ -83,6 +97,12 @@ validate_env() {
   SAVED_NET=$saved
   if [ -z "$LAB_TTL_SCALE" ] && [ -s "$LAB_DIR/ttl.scale" ]; then read -r LAB_TTL_SCALE <"$LAB_DIR/ttl.scale" || true; fi
   LAB_TTL_SCALE=${LAB_TTL_SCALE:-1}
+  if [ -s "$LAB_DIR/lab.delay" ]; then read -r SAVED_DELAY <"$LAB_DIR/lab.delay" || true; fi
+  LAB_DELAY=${LAB_DELAY:-${SAVED_DELAY:-0}}
+  [[ $LAB_DELAY =~ ^[01]$ ]] || die "LAB_DELAY='$LAB_DELAY' refused: 0 or 1"
+  [[ $LAB_DELAY_ROOT =~ ^[0-9]{1,4}$ && $LAB_DELAY_TLD =~ ^[0-9]{1,4}$ && $LAB_DELAY_SLD =~ ^[0-9]{1,4}$ ]] ||
+    die "LAB_DELAY_ROOT/TLD/SLD must be milliseconds (0..9999)"
+  if ((LAB_DELAY)); then NSD_PORT=5300; fi
   if ! [[ $LAB_TTL_SCALE =~ ^[0-9]+(\.[0-9]+)?$ ]] || ! awk -v s="$LAB_TTL_SCALE" 'BEGIN { exit !(s > 0) }'; then
     die "LAB_TTL_SCALE='$LAB_TTL_SCALE' refused: must be a positive number such as 0.1"
   fi
@@ -91,6 +111,13 @@ validate_env() {
 # Refuses to re-render a LAB_DIR whose instances run with another LAB_NET.
 check_net_change() {
   local name
+  if [[ -n $SAVED_DELAY && $SAVED_DELAY != "$LAB_DELAY" ]]; then
+    for name in "${INST_NAMES[@]}"; do
+      if inst_pid "$name" >/dev/null; then
+        die "$LAB_DIR runs a lab with LAB_DELAY=$SAVED_DELAY; stop it first (lab.sh stop)"
+      fi
+    done
+  fi
   [[ -n $SAVED_NET && $SAVED_NET != "$LAB_NET" ]] || return 0
   for name in "${INST_NAMES[@]}"; do
     if inst_pid "$name" >/dev/null; then
@@ -136,7 +163,7 @@ nsd_conf() {
   echo "server:"
   for addr in ${addrs//,/ }; do echo "    ip-address: $addr"; done
   cat <<EOF
-    port: 53
+    port: $NSD_PORT
     do-ip6: no
     username: ""
     chroot: ""
@@ -188,6 +215,7 @@ cmd_render() {
   mkdir -p -- "$LAB_DIR/zones"
   chmod 755 "$LAB_DIR" "$LAB_DIR/zones"
   echo "$LAB_NET" | install_content "$LAB_DIR/lab.net"
+  echo "$LAB_DELAY" | install_content "$LAB_DIR/lab.delay"
   echo "$LAB_TTL_SCALE" | install_content "$LAB_DIR/ttl.scale"
   for f in "$SRC_DIR"/*.zone; do render_zone "$f"; done
   rewrite_net <"$SRC_DIR/root.hints" | install_content "$LAB_DIR/root.hints"
@@ -268,6 +296,32 @@ stop_pidfiles() {
   ((${#files[@]} == 0)) || rm -f -- "${files[@]}"
 }
 
+relay_pid() {
+  live_pid "$LAB_DIR/$1/relay.pid" delay_relay
+}
+
+# The one-way delay (ms) of instance $1's relay, by role.
+inst_delay() {
+  case $1 in
+  root) echo "$LAB_DELAY_ROOT" ;;
+  tld-*) echo "$LAB_DELAY_TLD" ;;
+  *) echo "$LAB_DELAY_SLD" ;;
+  esac
+}
+
+# Starts the delay relay of instance index $1 (LAB_DELAY=1): port 53 of each of its addresses
+# to port $NSD_PORT of the same address.
+start_relay() {
+  local i=$1 name addr pairs=() pid
+  name=${INST_NAMES[i]}
+  if pid=$(relay_pid "$name"); then return 0; fi
+  [ -x "$RELAY" ] || die "$RELAY is missing: ninja -C build zones/tools/delay_relay (or lab.sh up --delay)"
+  for addr in ${INST_ADDRS[i]//,/ }; do pairs+=("$addr:53=$addr:$NSD_PORT"); done
+  nohup "$RELAY" --delay-ms "$(inst_delay "$name")" "${pairs[@]}" </dev/null >>"$LAB_DIR/$name/relay.log" 2>&1 9>&- &
+  echo "$!" >"$LAB_DIR/$name/relay.pid"
+  echo "$name: delay relay (pid $!) adds $(inst_delay "$name") ms each way"
+}
+
 inst_pid() {
   live_pid "$LAB_DIR/$1/nsd.pid" nsd "$LAB_DIR/$1/nsd.conf"
 }
@@ -289,6 +343,7 @@ start_instance() {
   conf=$LAB_DIR/$name/nsd.conf
   if pid=$(inst_pid "$name"); then
     echo "$name: already running (pid $pid)"
+    if ((LAB_DELAY)); then start_relay "$i"; fi
     return 0
   fi
   # Leftovers of an instance that was killed: its pidfile and its transfer scratch directory.
@@ -299,6 +354,7 @@ start_instance() {
     die "instance $name (${INST_ADDRS[i]}) failed to start; config $conf, log $LAB_DIR/$name/nsd.log"
   fi
   echo "$name: started on ${INST_ADDRS[i]} (${INST_ZONES[i]})"
+  if ((LAB_DELAY)); then start_relay "$i"; fi
 }
 
 # Prints the indexes of the instances named in "$@" (all when none is named); dies on a typo.
@@ -350,6 +406,7 @@ cmd_stop() {
   for i in ${chosen//$'\n'/ }; do
     name=${INST_NAMES[i]}
     args+=("$LAB_DIR/$name/nsd.pid" nsd "$LAB_DIR/$name/nsd.conf" "$name")
+    if [ -e "$LAB_DIR/$name/relay.pid" ]; then args+=("$LAB_DIR/$name/relay.pid" delay_relay "" "$name relay"); fi
   done
   stop_pidfiles 30 "${args[@]}"
 }
@@ -359,6 +416,14 @@ cmd_status() {
   for i in "${!INST_NAMES[@]}"; do
     if pid=$(inst_pid "${INST_NAMES[i]}"); then
       state="running (pid $pid)"
+      if ((LAB_DELAY)); then
+        if pid=$(relay_pid "${INST_NAMES[i]}"); then
+          state+=", relay $(inst_delay "${INST_NAMES[i]}") ms (pid $pid)"
+        else
+          state+=", relay stopped"
+          all=3
+        fi
+      fi
     else
       state=stopped
       all=3
@@ -424,7 +489,7 @@ cmd_up() {
   if [ ! -f "$REPO_DIR/build/build.ninja" ]; then
     (cd -- "$REPO_DIR" && meson setup build)
   fi
-  ninja -C "$REPO_DIR/build" daemon/ternd daemon/ternctl
+  ninja -C "$REPO_DIR/build" daemon/ternd daemon/ternctl zones/tools/delay_relay
   [ -x "$ternd" ] || die "$ternd was not built"
   cmd_start
   ternd_yaml | install_content "$LAB_DIR/ternd.yaml"
@@ -821,6 +886,10 @@ main() {
   case $cmd in
   start | stop | switch | failover) ;;
   restart | status | render | check | up | down)
+    if [[ $cmd == up && ${2:-} == --delay ]]; then
+      LAB_DELAY=1
+      set -- "$1"
+    fi
     (($# == 1)) || {
       usage
       exit 2
