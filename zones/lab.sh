@@ -597,7 +597,7 @@ usage: lab.sh failover [--variant default|max-ttl-60|prefetch|serve-stale|flush]
   (serve-stale: yes, the zone's server is stopped at the switch and comes back with the new
   data after --outage seconds, default the longest TTL + 20); flush (ternctl cache flush of
   every name right after the switch).
-  --ttl-scale F multiplies the failover records' TTLs (e.g. 0.1: 30 s and 3 s).
+  --ttl-scale F multiplies the failover records' TTLs (e.g. 0.1: 30 s and 3 s; default 1).
 EOF2
 }
 
@@ -690,6 +690,7 @@ failover_plot() {
       print "set xlabel \"seconds after the switch at the authority\""
       print "set yrange [0.5:" 2 * k + extra + 0.5 "]"
       print "set grid xtics"
+      print "set xrange [0:*]"
       print "set key outside bottom center horizontal noenhanced"
       printf "set ytics ("
       sep = ""
@@ -709,6 +710,8 @@ failover_plot() {
 }
 
 cmd_failover() {
+  # A run's TTL scale is its own (1 unless --ttl-scale), not the one a previous run recorded.
+  LAB_TTL_SCALE=1
   local variant=default zone=shop.lab interval=1 bound='' outage='' results=${FAILOVER_RESULTS:-$REPO_DIR/zones/results}
   local i records targets=() longest=0 name new ttl t0 restarter='' out tsv summary
   while (($#)); do
@@ -789,6 +792,7 @@ cmd_failover() {
   summary=$(
     echo "failover lab, variant $variant (zone $zone, TTL scale $LAB_TTL_SCALE, LAB_NET $LAB_NET), $(date -u +%Y-%m-%dT%H:%M:%SZ)"
     echo "times in seconds after the switch at the authority; stale = old answers after the TTL"
+    if [ "$variant" = serve-stale ]; then echo "the authority was down from the switch for ${outage} s"; fi
     echo
     failover_summary "$tsv" "$records"
   )
