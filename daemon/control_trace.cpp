@@ -63,7 +63,11 @@ ControlReply trace_command(const dns::Question& question, ControlContext& contex
   out += hop_table(result.hops);
   out += outcome_lines(result.outcome);
   if (!result.limit.empty()) out += "limit reached: " + result.limit + "\n";
-  out += fmt::format("walk: {} round trips, {:.1f} ms\n", result.hops.size(), ms(result.total));
+  // A truncated UDP reply retried over TCP took two round trips (and a handshake) in one exchange.
+  std::size_t over_tcp = 0;
+  for (const auto& h : result.hops) over_tcp += h.transport == "udp+tcp" ? 1 : 0;
+  out += fmt::format("walk: {} round trips ({} exchanges, {} retried over TCP), {:.1f} ms\n",
+                     result.hops.size() + over_tcp, result.hops.size(), over_tcp, ms(result.total));
   out += cache_line(question, context);
   return {ControlStatus::ok, std::move(out)};
 }

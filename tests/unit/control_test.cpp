@@ -386,7 +386,7 @@ TEST_CASE("control: trace prints the walk's hops and the cost of a cache hit", "
   CHECK(has(reply.text, "referral to example.lab.\n"));
   CHECK(has(reply.text, "  2     181.0 example.lab.         127.56.1.1       udp+tcp     160.0  www.example.lab. A"));
   CHECK(has(reply.text, "outcome: NOERROR\n  www.example.lab.\t300\tIN\tA\t127.56.2.10\n"));
-  CHECK(has(reply.text, "walk: 2 round trips, 181.2 ms\n"));
+  CHECK(has(reply.text, "walk: 3 round trips (2 exchanges, 1 retried over TCP), 181.2 ms\n"));
   CHECK(has(reply.text, "cache hit: 0 round trips, "));
   CHECK(has(reply.text, "remaining TTL 300 s)"));
   f.run({"trace", "www.example.lab", "AAAA"});
