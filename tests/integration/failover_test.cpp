@@ -3,7 +3,7 @@
 // c-ares client behind ternd must get the old address exactly until its TTL runs out and the new
 // one right after; a ternctl flush switches at once; serve-stale answers with the authority
 // down. Also ternctl trace (the hops of a fresh walk) and ternctl cache watch (countdown and
-// refresh). Times are compared with bounds derived from when queries were sent and answered,
+// refresh), and the lab's delay relay. Times are compared with bounds derived from when queries were sent and answered,
 // never with how fast anything was.
 #include "support/cares_client.hpp"
 #include "support/dig.hpp"
@@ -250,4 +250,31 @@ TEST_CASE("ternctl cache watch: the TTL counting down and a refresh", "[failover
   CHECK(out.find("remaining-ttl=2 A 127.0.16.2") != std::string::npos);
   CHECK(out.find("remaining-ttl=1 A 127.0.16.2") != std::string::npos);
   CHECK(out.find("refresh: A 127.0.16.2 -> A 127.0.16.2") != std::string::npos);
+}
+
+TEST_CASE("delay relay: UDP and TCP pass through it to a lab authority", "[failover][relay]") {
+  const Lab& lab = Lab::get();
+  const std::uint16_t port = allocate_port();
+  TempDir dir("relay");
+  Process relay(ProcessOptions{{TERN_ITEST_RELAY_PATH, "--delay-ms", "30",
+                                "127.0.0.1:" + std::to_string(port) + "=" + lab.address("10.1") + ":53"},
+                               dir.path + "/relay.log", {}, true});
+  // Ready once it answers (bounded): the relay binds before it reads anything.
+  DigResult udp;
+  for (int i = 0; i < 50 && !udp.answered; ++i) {
+    udp = dig(port, "www.example.lab", "A", {"+norec"}, 1);
+    if (!udp.answered) std::this_thread::sleep_for(100ms);
+  }
+  INFO(udp.output << read_file(dir.path + "/relay.log"));
+  REQUIRE(udp.answered);
+  CHECK(udp.has("aa"));
+  REQUIRE(udp.answers("A").size() == 1);
+  CHECK(udp.answers("A")[0].data == "127.0.0.80");
+  // The big TXT: truncated over UDP, whole (1816 octets, 8 records) over TCP through the relay.
+  DigResult truncated = dig(port, "big.example.lab", "TXT", {"+norec", "+ignore"});
+  CHECK(truncated.has("tc"));
+  DigResult tcp = dig(port, "big.example.lab", "TXT", {"+norec", "+tcp"});
+  INFO(tcp.output);
+  CHECK(tcp.answers("TXT").size() == 8);
+  relay.stop();
 }
