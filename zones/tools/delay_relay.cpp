@@ -75,7 +75,11 @@ asio::awaitable<void> relay_datagram(std::shared_ptr<udp::socket> listener, udp:
   co_await socket.async_send(asio::buffer(query), use_tuple);
   std::array<char, 65536> reply;
   asio::steady_timer deadline(co_await asio::this_coro::executor, udp_reply_wait);
-  auto got = co_await (socket.async_receive(asio::buffer(reply), use_tuple) || deadline.async_wait(use_tuple));
+  // Named operands, never temporaries inside co_await (g++ 12, see resolver/zone_cut.cpp).
+  auto receive = socket.async_receive(asio::buffer(reply), use_tuple);
+  auto wait = deadline.async_wait(use_tuple);
+  auto either = std::move(receive) || std::move(wait);
+  auto got = co_await std::move(either);
   if (got.index() != 0) co_return;
   auto [error, n] = std::get<0>(got);
   if (error) co_return;
@@ -118,7 +122,10 @@ asio::awaitable<void> relay_connection(std::shared_ptr<tcp::socket> client, tcp:
   auto server = std::make_shared<tcp::socket>(co_await asio::this_coro::executor);
   auto [ec] = co_await server->async_connect(upstream, use_tuple);
   if (ec) co_return;
-  co_await (pump(client, server, delay) && pump(server, client, delay));
+  auto upward = pump(client, server, delay);
+  auto downward = pump(server, client, delay);
+  auto both = std::move(upward) && std::move(downward);
+  co_await std::move(both);
 }
 
 asio::awaitable<void> serve_tcp(Pair pair, std::chrono::milliseconds delay) {
