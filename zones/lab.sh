@@ -558,7 +558,7 @@ cmd_switch() {
   i=$(zone_instance "$zone") || die "switch: no instance serves $zone"
   mkdir -p -- "$LAB_DIR/zones"
   echo "$version" | install_content "$LAB_DIR/zones/$zone.zone.version"
-  render_zone "$SRC_DIR/$zone.zone"
+  cmd_render # every zone, so that LAB_TTL_SCALE is recorded with what is rendered
   if ! pid=$(inst_pid "${INST_NAMES[i]}"); then
     echo "$zone: $version version written; ${INST_NAMES[i]} is stopped (serves it once started)"
     return 0
@@ -710,7 +710,9 @@ failover_plot() {
 }
 
 cmd_failover() {
-  # A run's TTL scale is its own (1 unless --ttl-scale), not the one a previous run recorded.
+  # A run's TTL scale is its own (1 unless --ttl-scale); the lab's is put back at the end.
+  local previous_scale=1
+  if [ -s "$LAB_DIR/ttl.scale" ]; then read -r previous_scale <"$LAB_DIR/ttl.scale" || true; fi
   LAB_TTL_SCALE=1
   local variant=default zone=shop.lab interval=1 bound='' outage='' results=${FAILOVER_RESULTS:-$REPO_DIR/zones/results}
   local i records targets=() longest=0 name new ttl t0 restarter='' out tsv summary
@@ -761,18 +763,20 @@ cmd_failover() {
   "$REPO_DIR/build/zones/tools/failover_probe" --port "$TERN_PORT" --server "$TERN_ADDR" --once "${targets[@]}" |
     sed 's/^/# warm /' | tee -a "$tsv"
 
-  # The switch: t0 is when the authority starts serving the new version.
-  t0=$(date +%s.%N)
+  # The switch. Time 0 of the timeline: the authority serves the new version (serve-stale:
+  # the authority is down, with the new version on disk).
   if [ "$variant" = serve-stale ]; then
     i=$(zone_instance "$zone")
     cmd_stop "${INST_NAMES[i]}"
     cmd_switch new "$zone"
+    t0=$(date +%s.%N)
     # The server comes back, with the new data, after the outage (in the background: by pid).
     (sleep "$outage" && cmd_start "${INST_NAMES[i]}" >/dev/null) 9>&- &
     restarter=$!
     echo "${INST_NAMES[i]} is down for ${outage}s"
   else
     cmd_switch new "$zone"
+    t0=$(date +%s.%N)
   fi
   if [ "$variant" = flush ]; then
     for name in "${targets[@]}"; do
@@ -788,6 +792,8 @@ cmd_failover() {
     wait "$restarter" 2>/dev/null || true
     cmd_start "${INST_NAMES[i]}" >/dev/null
   fi
+  LAB_TTL_SCALE=$previous_scale
+  cmd_render
   cmd_switch old "$zone" >/dev/null
   summary=$(
     echo "failover lab, variant $variant (zone $zone, TTL scale $LAB_TTL_SCALE, LAB_NET $LAB_NET), $(date -u +%Y-%m-%dT%H:%M:%SZ)"
@@ -866,6 +872,9 @@ cmd_check() {
   chk "shop.lab: db TTL 300" 11.1 "db.shop.lab A" "$aa" "^db\.shop\.lab\.\s+300\s+IN\s+A\s+127\.0\.10\.1$"
   chk "shop.lab: db-fast TTL 30" 11.1 "db-fast.shop.lab A" "^db-fast\.shop\.lab\.\s+30\s+IN\s+A\s+127\.0\.10\.2$"
   chk "shop.lab: NXDOMAIN, negative TTL 45" 11.1 "nosuch.shop.lab A" "status: NXDOMAIN" "^shop\.lab\.\s+45\s+IN\s+SOA\s.* 120$"
+  chk "lab: referral to failover.lab with glue" 1.2 "db.failover.lab A" "$ref" "^ns1\.failover\.lab\.\s+3600\s+IN\s+A\s+$n\.16\.1$"
+  chk "failover.lab: db TTL 5" 16.1 "db.failover.lab A" "$aa" "^db\.failover\.lab\.\s+5\s+IN\s+A\s+127\.0\.16\.1$"
+  chk "failover.lab: db-fast TTL 2" 16.1 "db-fast.failover.lab A" "$aa" "^db-fast\.failover\.lab\.\s+2\s+IN\s+A\s+127\.0\.16\.2$"
   chk "shop-lab server is lame for lame.lab" 11.1 "www.lame.lab A" "status: REFUSED" "$ref"
   chk "half.lab: ns1 answers" 12.1 "www.half.lab A" "$aa" "127\.0\.12\.80$"
   chk "half.lab: ns2 is dead" 12.2 "www.half.lab A" "connection refused|timed out|no servers could be reached"
