@@ -94,6 +94,7 @@ asio::awaitable<std::optional<Resolver::Answered>> Resolver::ask_zone(ZoneCut& c
       // RFC 6891 §7: a server that does not know EDNS says FORMERR; ask it again without.
       learnt.edns_unsupported = true;
       caches_.infra.store(address_key(server), learn(learnt, ServerFeedback::formerr, result.rtt, now));
+      if (budget.observer) report_hop(*budget.observer, budget, cut.zone, server, ask, result, ServerFeedback::formerr, cls);
       continue;
     } else {
       stats_.scrubbed_records.fetch_add(scrub(result.reply, ask, cut.zone), std::memory_order_relaxed);

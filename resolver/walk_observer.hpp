@@ -19,7 +19,7 @@ struct WalkHop {
   std::string transport;              ///< "udp", or "udp+tcp" after TC=1
   std::chrono::microseconds rtt{0};   ///< of the UDP leg, as the infra cache learns it
   std::chrono::microseconds at{0};    ///< when the reply (or the failure) came, from the walk's start
-  std::string result;                 ///< "referral to lab.", "answer", "NXDOMAIN", "timeout" ...
+  std::string result;                 ///< "referral to lab.", "answer", "nxdomain", "timeout" ...
   unsigned depth = 0;                 ///< 0 for the question itself, 1+ inside glue-less NS lookups
 };
 
