@@ -721,7 +721,7 @@ cmd_failover() {
   if [ -s "$LAB_DIR/ttl.scale" ]; then read -r previous_scale <"$LAB_DIR/ttl.scale" || true; fi
   LAB_TTL_SCALE=1
   local variant=default zone=shop.lab interval=1 bound='' outage='' results=${FAILOVER_RESULTS:-$REPO_DIR/zones/results}
-  local i records targets=() longest=0 name new ttl t0 warmed restarter='' out tsv summary
+  local i records targets=() longest=0 name new ttl t0 warmed run_scale restarter='' out tsv summary
   while (($#)); do
     case $1 in
     --variant) variant=${2:-} && shift ;;
@@ -764,7 +764,7 @@ cmd_failover() {
   tsv=$out.tsv
   {
     echo "# zones/lab.sh failover --variant $variant --ttl-scale $LAB_TTL_SCALE --zone $zone"
-    echo "# warm-up (seconds before the switch):"
+    echo "# warm-up (seconds since it began; see the summary for when that was):"
   } >"$tsv"
   warmed=$(date +%s.%N)
   "$REPO_DIR/build/zones/tools/failover_probe" --port "$TERN_PORT" --server "$TERN_ADDR" --once "${targets[@]}" |
@@ -799,11 +799,12 @@ cmd_failover() {
     wait "$restarter" 2>/dev/null || true
     cmd_start "${INST_NAMES[i]}" >/dev/null
   fi
+  run_scale=$LAB_TTL_SCALE
   LAB_TTL_SCALE=$previous_scale
   cmd_render
   cmd_switch old "$zone" >/dev/null
   summary=$(
-    echo "failover lab, variant $variant (zone $zone, TTL scale $LAB_TTL_SCALE, LAB_NET $LAB_NET), $(date -u +%Y-%m-%dT%H:%M:%SZ)"
+    echo "failover lab, variant $variant (zone $zone, TTL scale $run_scale, LAB_NET $LAB_NET), $(date -u +%Y-%m-%dT%H:%M:%SZ)"
     echo "times in seconds after the switch at the authority; stale = old answers after the TTL"
     if [ "$variant" = serve-stale ]; then echo "the authority was down from the switch for ${outage} s"; fi
     awk -v w="$warmed" -v t="$t0" 'BEGIN { printf "the cache was warmed %.1f s before the switch\n", t - w }'
@@ -813,7 +814,7 @@ cmd_failover() {
   printf '%s\n\ntimeline:\n' "$summary" | cat - "$tsv" >"$out.txt"
   echo
   echo "$summary"
-  failover_plot "$tsv" "$out.png" "failover lab: variant $variant, zone $zone (TTL scale $LAB_TTL_SCALE)" "$records"
+  failover_plot "$tsv" "$out.png" "failover lab: variant $variant, zone $zone (TTL scale $run_scale)" "$records"
   echo "results: $out.txt $tsv"
 }
 
