@@ -38,7 +38,7 @@ struct Fixture {
   resolver::ResolverStats resolver0, resolver1;
   std::vector<int> signals;
   ControlContext context{rrsets, answers, infra, clock, {&worker0, &worker1},
-                         {&resolver0, &resolver1}, [this](int s) { signals.push_back(s); }};
+                         {&resolver0, &resolver1}, [this](int s) { signals.push_back(s); }, {}};
 
   Fixture() {
     rrsets.insert(rrs({"www.example.lab. 300 IN A 127.56.2.10",
