@@ -36,6 +36,7 @@
 #                $LAB_DIR/lab.delay, else 0; "lab.sh up --delay" sets it)
 #   LAB_DELAY_ROOT, LAB_DELAY_TLD, LAB_DELAY_SLD
 #                one-way delay in ms of the root, the TLD and the other servers (10, 30, 80)
+#   LAB_DELAY_MS_<INSTANCE>  the delay of one instance ("-" written "_": LAB_DELAY_MS_shop_lab)
 #   LAB_TTL_SCALE  factor for the TTLs of the failover records (default: the one recorded in
 #                $LAB_DIR/ttl.scale, else 1), e.g. 0.1: db.shop.lab 30 s, db-fast.shop.lab 3 s
 #
@@ -300,8 +301,15 @@ relay_pid() {
   live_pid "$LAB_DIR/$1/relay.pid" delay_relay
 }
 
-# The one-way delay (ms) of instance $1's relay, by role.
+# The one-way delay (ms) of instance $1's relay: LAB_DELAY_MS_<instance, "-" as "_"> if set
+# (e.g. LAB_DELAY_MS_shop_lab=200), else by role.
 inst_delay() {
+  local own="LAB_DELAY_MS_${1//-/_}"
+  if [ -n "${!own:-}" ]; then
+    [[ ${!own} =~ ^[0-9]{1,4}$ ]] || die "$own='${!own}' refused: milliseconds (0..9999)"
+    echo "${!own}"
+    return
+  fi
   case $1 in
   root) echo "$LAB_DELAY_ROOT" ;;
   tld-*) echo "$LAB_DELAY_TLD" ;;
