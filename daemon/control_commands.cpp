@@ -1,5 +1,6 @@
 #include "daemon/control_commands.hpp"
 
+#include "daemon/control_trace.hpp"
 #include "daemon/worker.hpp"
 #include "resolver/dns/message.hpp"
 
@@ -423,12 +424,16 @@ ControlReply reopen_logs(ControlContext& context) {
 
 ControlContext make_control_context(SharedState& shared,
                                     const std::vector<std::unique_ptr<Worker>>& workers) {
-  ControlContext context{shared.rrsets, shared.answers, shared.infra, shared.clock, {}, {}, {}, {}};
+  ControlContext context{shared.rrsets, shared.answers, shared.infra, shared.clock, {}, {}, {}, {}, {}};
   for (const auto& w : workers) {
     context.daemon_stats.push_back(&w->stats());
     context.resolver_stats.push_back(&w->resolver_stats());
   }
   context.raise_signal = [](int signal) { ::kill(::getpid(), signal); };
+  if (!workers.empty()) {
+    Worker* first = workers.front().get();
+    context.trace = [first](const dns::Question& q) { return first->trace(q); };
+  }
   return context;
 }
 
@@ -436,6 +441,14 @@ ControlReply execute_control(const std::vector<std::string>& words, ControlConte
   if (auto error = check_command(words)) return usage(*error);
   if (words[0] == "cache") return cache_command(words, context);
   if (words[0] == "stats") return stats(context);
+  if (words[0] == "trace") {
+    std::string error;
+    auto name = parse_name(words[1], error);
+    std::optional<std::uint16_t> type = dns::rrtype::A;
+    if (name && words.size() > 2) type = parse_type(words[2], error);
+    if (!name || !type) return usage(error);
+    return trace_command(dns::Question{*name, *type, dns::class_in}, context);
+  }
   if (words[0] == "reload") return signal_command(context, SIGHUP, "reloading");
   if (words[0] == "log-reopen") return reopen_logs(context);
   return signal_command(context, SIGTERM, "stopping");  // "stop": check_command vetted it

@@ -11,6 +11,7 @@
 #include "resolver/resolver.hpp"
 
 #include <functional>
+#include <future>
 #include <memory>
 #include <string>
 #include <vector>
@@ -32,6 +33,8 @@ struct ControlContext {
   std::function<void(int signal)> raise_signal;  ///< delivers SIGHUP/SIGTERM to the daemon
   /// Reopens the query log at its path (log-reopen); returns "" or why it failed.
   std::function<std::string()> reopen_logs;
+  /// Starts a traced walk on a worker (ternctl trace); empty when there is none.
+  std::function<std::future<resolver::TraceResult>(const dns::Question&)> trace;
 };
 
 /// The context of the running daemon: its shared caches, its workers' counters, and kill(2)

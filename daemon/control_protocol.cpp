@@ -16,13 +16,14 @@ struct CommandShape {
   std::size_t max_arguments;
 };
 
-constexpr std::array<CommandShape, 9> commands{{
+constexpr std::array<CommandShape, 10> commands{{
     {"cache", "show", "NAME [TYPE]", 1, 2},
     {"cache", "flush", "NAME [TYPE]", 1, 2},
     {"cache", "flush-zone", "NAME", 1, 1},
     {"cache", "flush-all", "", 0, 0},
     {"cache", "dump", "", 0, 0},
     {"stats", "", "", 0, 0},
+    {"trace", "", "NAME [TYPE]", 1, 2},
     {"reload", "", "", 0, 0},
     {"stop", "", "", 0, 0},
     {"log-reopen", "", "", 0, 0},
@@ -45,6 +46,7 @@ std::string_view control_commands_help() {
          "  cache flush-all          empty the record and answer caches\n"
          "  cache dump               every live entry, one record per line\n"
          "  stats                    counters as key=value lines\n"
+         "  trace NAME [TYPE]        resolve afresh (no cache), print every upstream hop\n"
          "  reload                   reload the configuration (as SIGHUP)\n"
          "  stop                     stop the daemon (as SIGTERM)\n"
          "  log-reopen               reopen the query log (after it was rotated)\n";

@@ -11,7 +11,11 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <chrono>
 #include <cstring>
+#include <ctime>
+#include <sstream>
+#include <thread>
 #include <filesystem>
 #include <iostream>
 #include <optional>
@@ -43,6 +47,10 @@ std::string help_text() {
          "  -h, --help           print this help and exit\n"
          "      --version        print the version and exit\n\n" +
          std::string(control_commands_help()) +
+         "  cache watch NAME [TYPE] [--count N] [--for S] [--interval S]\n"
+         "                           the entry's remaining TTL once per interval (default 1 s)\n"
+         "                           and every refresh (old -> new data), until interrupted or\n"
+         "                           N lines / S seconds (ternctl asks 'cache show' each time)\n" +
          "\nExit status: 0 ok, 1 the command failed or ternd is not reachable, 2 usage error.\n"
          "See ternctl(8).\n";
 }
@@ -137,6 +145,141 @@ int relay_reply(int fd, const std::string& path) {
   return static_cast<int>(status->status);
 }
 
+/// Sends one request line and reads the whole reply; nullopt (the reason printed) when ternd
+/// cannot be reached or sends no valid reply.
+std::optional<ControlReply> request(const std::string& path, const std::string& line) {
+  int fd = connect_to(path);
+  if (fd < 0) return std::nullopt;
+  std::string stream;
+  if (send_all(fd, line)) {
+    ::shutdown(fd, SHUT_WR);
+    char buffer[65536];
+    while (true) {
+      ssize_t n = ::read(fd, buffer, sizeof buffer);
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) break;
+      stream.append(buffer, static_cast<std::size_t>(n));
+    }
+  }
+  ::close(fd);
+  auto reply = parse_reply(stream);
+  if (!reply) std::cerr << "ternctl: " << path << ": no valid reply from ternd (did it stop?)\n";
+  return reply;
+}
+
+/// The entry `cache watch` follows in a `cache show` reply: the answer-cache entry (what a
+/// client gets) if there is one, else the first. Empty when nothing is cached.
+struct Watched {
+  std::string header;  ///< "db.shop.lab. A answer"
+  std::string remaining;
+  std::string data;    ///< the records without owner and TTL: "A 127.0.10.1, A ..."
+};
+
+Watched watched_entry(const std::string& text) {
+  std::vector<Watched> entries;
+  std::istringstream lines(text);
+  std::string line;
+  bool records = false;
+  while (std::getline(lines, line)) {
+    if (line.empty()) continue;
+    if (line[0] != ' ') {
+      if (line.starts_with("no cached entries")) break;
+      entries.push_back({line, "?", ""});
+      records = false;
+      continue;
+    }
+    if (entries.empty()) continue;
+    Watched& e = entries.back();
+    if (line.starts_with("  remaining-ttl: ")) e.remaining = line.substr(17);
+    if (line.starts_with("  inserted: ")) {
+      records = true;
+      continue;
+    }
+    if (!records) continue;
+    std::istringstream words(line);
+    std::string owner, ttl, rest, word;
+    words >> owner >> ttl;
+    while (words >> word) rest += (rest.empty() ? "" : " ") + word;
+    if (rest.starts_with("IN ")) rest = rest.substr(3);
+    e.data += (e.data.empty() ? "" : ", ") + rest;
+  }
+  for (const Watched& e : entries)
+    if (!e.header.ends_with(" rrset")) return e;
+  return entries.empty() ? Watched{} : entries.front();
+}
+
+std::string clock_now() {
+  std::time_t t = std::time(nullptr);
+  std::tm tm{};
+  localtime_r(&t, &tm);
+  char text[16];
+  std::strftime(text, sizeof text, "%H:%M:%S", &tm);
+  return text;
+}
+
+/// ternctl cache watch NAME [TYPE] [--count N] [--for S] [--interval S]
+int watch(const std::vector<std::string>& words, const std::string& path) {
+  std::vector<std::string> show{"cache", "show"};
+  long count = -1;
+  double seconds = -1, interval = 1;
+  for (std::size_t i = 2; i < words.size(); ++i) {
+    const std::string& w = words[i];
+    if (w == "--count" || w == "--for" || w == "--interval") {
+      if (i + 1 >= words.size()) return usage_error(w + " needs a value");
+      try {
+        std::size_t used = 0;
+        double v = std::stod(words[i + 1], &used);
+        if (used != words[i + 1].size() || v <= 0) throw std::invalid_argument("not positive");
+        if (w == "--count") count = static_cast<long>(v);
+        if (w == "--for") seconds = v;
+        if (w == "--interval") interval = v;
+      } catch (const std::exception&) {
+        return usage_error(w + " needs a positive number, not '" + words[i + 1] + "'");
+      }
+      ++i;
+    } else if (w.starts_with("-")) {
+      return usage_error("unknown option '" + w + "' of cache watch");
+    } else {
+      show.push_back(w);
+    }
+  }
+  if (show.size() < 3 || show.size() > 4) {
+    return usage_error("usage: cache watch NAME [TYPE] [--count N] [--for S] [--interval S]");
+  }
+  auto line = join_request(show);
+  if (!line) return usage_error("bad name or type");
+  auto start = std::chrono::steady_clock::now();
+  Watched last;
+  bool first = true;
+  for (long n = 0; count < 0 || n < count; ++n) {
+    if (n > 0) std::this_thread::sleep_until(start + std::chrono::duration<double>(interval * static_cast<double>(n)));
+    if (seconds > 0 && std::chrono::steady_clock::now() - start > std::chrono::duration<double>(seconds)) break;
+    auto reply = request(path, *line);
+    if (!reply) return exit_failed;
+    if (reply->status != ControlStatus::ok) {
+      std::cerr << reply->text;
+      return static_cast<int>(reply->status);
+    }
+    Watched now = watched_entry(reply->text);
+    if (now.header.empty()) {
+      std::cout << clock_now() << " " << show[2] << " not cached" << std::endl;
+    } else {
+      // A refresh: other data, or a TTL that went up instead of counting down (compared with
+      // the last entry seen, across "not cached" gaps: an expired entry that is fetched again).
+      bool refreshed = !first && !last.header.empty() &&
+                       (now.data != last.data || std::atol(now.remaining.c_str()) > std::atol(last.remaining.c_str()));
+      if (refreshed) {
+        std::cout << clock_now() << " " << now.header << " refresh: " << last.data << " -> " << now.data << std::endl;
+      }
+      std::cout << clock_now() << " " << now.header << " remaining-ttl=" << now.remaining << " " << now.data
+                << std::endl;
+    }
+    if (!now.header.empty()) last = now;
+    first = false;
+  }
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -167,9 +310,10 @@ int main(int argc, char** argv) {
   std::vector<std::string> words = app.remaining();
   if (words.empty()) return usage_error("no command given");
   if (words[0].starts_with("-")) return usage_error("unknown option '" + words[0] + "'");
+  bool watching = words.size() >= 2 && words[0] == "cache" && words[1] == "watch";
   // Checked here too, so that a typo is a usage error even when ternd is not running.
-  if (auto error = check_command(words)) return usage_error(*error);
-  auto line = join_request(words);
+  if (auto error = watching ? std::nullopt : check_command(words)) return usage_error(*error);
+  auto line = join_request(watching ? std::vector<std::string>{"stats"} : words);
   if (!line) {
     return usage_error("arguments must be printable ASCII without spaces, and at most " +
                        std::to_string(max_request_line) + " octets together");
@@ -178,6 +322,7 @@ int main(int argc, char** argv) {
   int status = exit_failed;
   auto path = socket_path(socket_option, config_path, config_given, status);
   if (!path) return status;
+  if (watching) return watch(words, *path);
   int fd = connect_to(*path);
   if (fd < 0) return exit_failed;
   if (!send_all(fd, *line)) {

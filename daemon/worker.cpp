@@ -25,6 +25,13 @@ resolver::OutgoingAddresses outgoing_from(const Config& config) {
   return out;
 }
 
+/// The body of Worker::trace, a free coroutine so that it owns its arguments.
+asio::awaitable<void> trace_into(resolver::Resolver& resolver, dns::Question question,
+                                 std::shared_ptr<std::promise<resolver::TraceResult>> promise) {
+  resolver::TraceResult result = co_await resolver.trace(std::move(question));
+  promise->set_value(std::move(result));
+}
+
 }  // namespace
 
 cache::TtlBounds positive_bounds(const Config& config) {
@@ -149,6 +156,13 @@ asio::awaitable<void> Worker::drain_then_stop(std::chrono::milliseconds drain) {
   }
   if (active_.count > 0) log::warning("worker {}: {} queries unanswered at shutdown", index_, active_.count);
   io_.stop();
+}
+
+std::future<resolver::TraceResult> Worker::trace(const dns::Question& question) {
+  auto promise = std::make_shared<std::promise<resolver::TraceResult>>();
+  auto future = promise->get_future();
+  asio::co_spawn(io_, trace_into(resolver_, question, std::move(promise)), asio::detached);
+  return future;
 }
 
 void Worker::join() {

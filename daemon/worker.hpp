@@ -20,6 +20,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <future>
 #include <memory>
 #include <thread>
 #include <vector>
@@ -63,6 +64,9 @@ class Worker {
   void join();
   /// Applies a reloaded configuration's reloadable parts, on the worker's own thread.
   void reconfigure(const Config& config);
+
+  /// Runs Resolver::trace on this worker's thread (ternctl trace); callable from any thread.
+  std::future<resolver::TraceResult> trace(const dns::Question& question);
 
   const DaemonStats& stats() const noexcept { return stats_; }
   const resolver::ResolverStats& resolver_stats() const noexcept { return resolver_stats_; }

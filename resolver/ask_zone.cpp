@@ -41,6 +41,19 @@ std::string client_cookie_for(const cache::HashKey& secret, const asio::ip::addr
 
 }  // namespace
 
+void Resolver::report_hop(WalkObserver& observer, const Budget& budget, const dns::Name& zone,
+                          const asio::ip::address& server, const dns::Question& ask,
+                          const ExchangeResult& result, ServerFeedback feedback, const Classification& cls) {
+  WalkHop hop{zone, server.to_string(), ask, result.over_tcp ? "udp+tcp" : "udp", result.rtt,
+              std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - budget.started),
+              {}, budget.depth};
+  if (result.status != ExchangeStatus::ok) hop.result = std::string(to_string(result.status));
+  else if (feedback != ServerFeedback::ok) hop.result = std::string(to_string(feedback));
+  else if (cls.kind == ResponseKind::referral) hop.result = "referral to " + cls.child_zone.to_text();
+  else hop.result = std::string(to_string(cls.kind));
+  observer.hop(hop);
+}
+
 asio::awaitable<std::optional<Resolver::Answered>> Resolver::ask_zone(ZoneCut& cut,
                                                                      const dns::Question& ask,
                                                                      Budget& budget) {
@@ -117,6 +130,7 @@ asio::awaitable<std::optional<Resolver::Answered>> Resolver::ask_zone(ZoneCut& c
       // RFC 6891 §7: a server that does not know EDNS says FORMERR; ask it again without.
       learnt.edns_unsupported = true;
       caches_.infra.store(address_key(server), learn(learnt, ServerFeedback::formerr, result.rtt, now));
+      if (budget.observer) report_hop(*budget.observer, budget, cut.zone, server, ask, result, ServerFeedback::formerr, cls);
       continue;
     } else {
       stats_.scrubbed_records.fetch_add(scrub(result.reply, ask, cut.zone), std::memory_order_relaxed);
@@ -129,6 +143,7 @@ asio::awaitable<std::optional<Resolver::Answered>> Resolver::ask_zone(ZoneCut& c
                server.to_string(), cut.zone.to_text(),
                feedback == ServerFeedback::ok ? to_string(cls.kind) : to_string(feedback),
                result.rtt.count(), result.over_tcp ? " over TCP" : "");
+    if (budget.observer) report_hop(*budget.observer, budget, cut.zone, server, ask, result, feedback, cls);
     if (feedback == ServerFeedback::ok)
       co_return Answered{std::move(result.reply), std::move(cls), server.to_string()};
     const bool network = result.status == ExchangeStatus::unreachable || result.status == ExchangeStatus::tcp_failed ||

@@ -35,6 +35,37 @@ asio::awaitable<Outcome> Resolver::refresh(dns::Question question) {
   return run(std::move(question), true);
 }
 
+namespace {
+
+/// Collects the hops of one traced walk.
+struct HopRecorder final : WalkObserver {
+  std::vector<WalkHop> hops;
+  void hop(const WalkHop& h) override { hops.push_back(h); }
+};
+
+}  // namespace
+
+asio::awaitable<TraceResult> Resolver::trace(dns::Question question) {
+  HopRecorder recorder;
+  Budget budget;
+  budget.started = std::chrono::steady_clock::now();
+  budget.deadline = budget.started + limits::resolution_deadline;
+  budget.observer = &recorder;
+  budget.isolated = true;
+  TraceResult result;
+  try {
+    result.outcome = co_await walk(question, budget);
+  } catch (const std::exception& e) {
+    result.outcome = Outcome::servfail(ede::other, std::string("internal error: ") + e.what());
+  }
+  result.outcome.upstream_queries = budget.upstream;
+  result.total = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() -
+                                                                       budget.started);
+  result.hops = std::move(recorder.hops);
+  result.limit = budget.limit;
+  co_return result;
+}
+
 asio::awaitable<Outcome> Resolver::run(dns::Question question, bool refresh) {
   if (auto hit = refresh ? std::nullopt : caches_.answers.find(question)) {
     Outcome out;
@@ -146,7 +177,7 @@ std::optional<Resolver::Step> Resolver::step_from_cache(const dns::Question& q) 
 }
 
 asio::awaitable<Resolver::Step> Resolver::resolve_name(const dns::Question& q, Budget& budget) {
-  if (budget.bypass != q)
+  if (budget.bypass != q && !budget.isolated)
     if (auto cached = step_from_cache(q)) co_return *cached;
   // A DS record lives at the parent side of a cut (RFC 4035 §3.1.4.1).
   const dns::Name start = q.type == dns::rrtype::DS ? q.name.parent() : q.name;
@@ -188,9 +219,9 @@ asio::awaitable<Resolver::Step> Resolver::resolve_name(const dns::Question& q, B
         budget.limit = "max-referrals";
         co_return Step{StepKind::failed, {}, q.name, {}, ede::other, "too many referrals"};
       }
-      store_rrsets(cls.ns, cache::Trust::referral, got->server);
-      store_rrsets(cls.glue, cache::Trust::glue, got->server);
-      cut = make_cut(cls.child_zone, cls.ns, cls.glue);
+      store_rrsets(cls.ns, cache::Trust::referral, got->server, budget);
+      store_rrsets(cls.glue, cache::Trust::glue, got->server, budget);
+      cut = make_cut(cls.child_zone, cls.ns, cls.glue, !budget.isolated);
       revealed = cut.zone.label_count();
       continue;
     }
@@ -207,7 +238,7 @@ asio::awaitable<Resolver::Step> Resolver::resolve_name(const dns::Question& q, B
       continue;
     }
     auto trust = got->reply.aa ? cache::Trust::answer_auth : cache::Trust::answer_nonauth;
-    store_rrsets(cls.chain, trust, got->server);
+    store_rrsets(cls.chain, trust, got->server, budget);
     switch (cls.kind) {
       case ResponseKind::answer: co_return Step{StepKind::answer, cls.chain, cls.target, {}, 0, {}};
       case ResponseKind::cname: co_return Step{StepKind::cname, cls.chain, cls.target, {}, 0, {}};

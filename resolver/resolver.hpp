@@ -13,7 +13,9 @@
 #include "resolver/outcome.hpp"
 #include "resolver/root_hints.hpp"
 #include "resolver/secure_random.hpp"
+#include "resolver/selection.hpp"
 #include "resolver/upstream_transport.hpp"
+#include "resolver/walk_observer.hpp"
 
 #include <asio/any_io_executor.hpp>
 #include <asio/awaitable.hpp>
@@ -79,6 +81,10 @@ class Resolver {
   /// Walks afresh for `question` even though the caches hold it (prefetch, serve-stale
   /// refresh): the cached data for that name is not used, the result replaces it.
   asio::awaitable<Outcome> refresh(dns::Question question);
+  /// Walks afresh for `question` from the root, reading and writing neither the RRset nor the
+  /// answer cache (what servers did is still learnt in the infra cache), and records every hop:
+  /// ternctl trace. Client questions in flight are neither joined nor disturbed.
+  asio::awaitable<TraceResult> trace(dns::Question question);
 
   void set_options(const ResolverOptions& options) { options_ = options; }
   const asio::any_io_executor& executor() const noexcept { return executor_; }
@@ -94,6 +100,9 @@ class Resolver {
     std::chrono::steady_clock::time_point deadline;
     std::string limit;                        ///< the limit that ended the walk, if one did
     std::optional<dns::Question> bypass;      ///< refresh: never answer this one from cache
+    WalkObserver* observer = nullptr;         ///< trace: told every hop; null for client walks
+    bool isolated = false;                    ///< trace: no RRset/answer cache read or write
+    std::chrono::steady_clock::time_point started;  ///< for WalkHop::at
   };
   /// A zone and the servers that may be asked about it.
   struct ZoneCut {
@@ -130,12 +139,17 @@ class Resolver {
   asio::awaitable<bool> resolve_next_ns(ZoneCut& cut, Budget& budget);
   asio::awaitable<ZoneCut> closest_cut(const dns::Name& name, Budget& budget);
   asio::awaitable<ZoneCut> prime(Budget& budget);
+  /// `cached_addresses`: also take the NS names' addresses from the RRset cache.
   ZoneCut make_cut(const dns::Name& zone, const std::vector<dns::Record>& ns,
-                   const std::vector<dns::Record>& glue);
+                   const std::vector<dns::Record>& glue, bool cached_addresses = true);
   std::optional<ZoneCut> cut_from_cache(const dns::Name& zone);
   bool usable(const asio::ip::address& address) const;
+  /// Tells a trace's observer about one exchange (ask_zone.cpp).
+  static void report_hop(WalkObserver& observer, const Budget& budget, const dns::Name& zone,
+                         const asio::ip::address& server, const dns::Question& ask,
+                         const ExchangeResult& result, ServerFeedback feedback, const Classification& cls);
   void store_rrsets(const std::vector<dns::Record>& records, cache::Trust trust,
-                    const std::string& source);
+                    const std::string& source, const Budget& budget);
 
   asio::any_io_executor executor_;
   UpstreamTransport& transport_;

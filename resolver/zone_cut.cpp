@@ -43,14 +43,15 @@ bool Resolver::usable(const asio::ip::address& a) const {
 }
 
 void Resolver::store_rrsets(const std::vector<dns::Record>& records, cache::Trust trust,
-                            const std::string& source) {
+                            const std::string& source, const Budget& budget) {
+  if (budget.isolated) return;  // a trace leaves the caches as they were
   std::map<std::pair<dns::Name, std::uint16_t>, std::vector<dns::Record>> sets;
   for (const auto& rr : records) sets[{rr.owner, rr.type}].push_back(rr);
   for (auto& [key, set] : sets) caches_.rrsets.insert(std::move(set), trust, source);
 }
 
 Resolver::ZoneCut Resolver::make_cut(const dns::Name& zone, const std::vector<dns::Record>& ns,
-                                     const std::vector<dns::Record>& glue) {
+                                     const std::vector<dns::Record>& glue, bool cached_addresses) {
   ZoneCut cut{zone, {}, {}, 0};
   auto add = [&](const asio::ip::address& a) {
     if (usable(a) && std::find(cut.addresses.begin(), cut.addresses.end(), a) == cut.addresses.end())
@@ -64,7 +65,7 @@ Resolver::ZoneCut Resolver::make_cut(const dns::Name& zone, const std::vector<dn
       if (g.owner == *target)
         if (auto a = record_address(g)) add(*a);
     for (std::uint16_t type : {dns::rrtype::A, dns::rrtype::AAAA})
-      if (auto set = caches_.rrsets.find(*target, type))
+      if (auto set = cached_addresses ? caches_.rrsets.find(*target, type) : nullptr)
         for (const auto& r : set->records)
           if (auto a = record_address(r)) add(*a);
     if (cut.addresses.size() == before &&
@@ -83,7 +84,7 @@ std::optional<Resolver::ZoneCut> Resolver::cut_from_cache(const dns::Name& zone)
 }
 
 asio::awaitable<Resolver::ZoneCut> Resolver::closest_cut(const dns::Name& name, Budget& budget) {
-  for (dns::Name zone = name;; zone = zone.parent()) {
+  for (dns::Name zone = name; !budget.isolated; zone = zone.parent()) {
     if (auto cut = cut_from_cache(zone)) co_return std::move(*cut);
     if (zone.is_root()) break;
   }
@@ -97,9 +98,12 @@ asio::awaitable<Resolver::ZoneCut> Resolver::prime(Budget& budget) {
   // inside a co_await expression twice (GCC PR 107288 family).
   const dns::Question priming{dns::Name(), dns::rrtype::NS, dns::class_in};
   auto got = co_await ask_zone(hinted, priming, budget);
+  if (got && got->cls.kind == ResponseKind::answer && budget.isolated) {
+    co_return make_cut(dns::Name(), got->cls.chain, got->reply.additional, false);
+  }
   if (got && got->cls.kind == ResponseKind::answer) {
-    store_rrsets(got->cls.chain, cache::Trust::answer_auth, got->server);
-    store_rrsets(got->reply.additional, cache::Trust::glue, got->server);
+    store_rrsets(got->cls.chain, cache::Trust::answer_auth, got->server, budget);
+    store_rrsets(got->reply.additional, cache::Trust::glue, got->server, budget);
     if (auto cut = cut_from_cache(dns::Name())) {
       log::info("primed the root: {} servers, {} addresses", got->cls.chain.size(), cut->addresses.size());
       co_return std::move(*cut);

@@ -2,14 +2,24 @@
 # zones/lab.sh: the tern DNS lab. Real NSD authorities on loopback (a root, TLDs and second-level
 # zones, see zones/README.md), one NSD process per server role, all state under $LAB_DIR.
 #
-#   lab.sh start     render zones + configs into $LAB_DIR, start every NSD instance not already
-#                    running, wait (bounded) until each answers its zones' SOA
-#   lab.sh stop      stop every instance by its pidfile (TERM, then KILL after ~3 s)
+#   lab.sh start [INSTANCE...]
+#                    render zones + configs into $LAB_DIR, start every NSD instance (or the ones
+#                    named) not already running, wait (bounded) until each answers its zones' SOA
+#   lab.sh stop [INSTANCE...]
+#                    stop every instance (or the ones named) by its pidfile (TERM, KILL after ~3 s)
+#   lab.sh switch old|new [ZONE]
+#                    serve the old or the new version of the failover records of ZONE (default
+#                    shop.lab): the lines marked "; failover-new: ADDRESS" in its zone file; the
+#                    instance reloads (SIGHUP by pid) and the switch waits until it serves them
+#   lab.sh failover [OPTIONS]
+#                    the failover scenario end to end (see usage_failover and zones/README.md)
 #   lab.sh restart   stop, then start
 #   lab.sh status    one line per instance; exit 0 if all run, 3 otherwise
 #   lab.sh render    only render $LAB_DIR (zones, nsd.conf files, root.hints)
 #   lab.sh check     ask the authorities (+norec) every case of zones/README.md; exit 1 on a miss
-#   lab.sh up        install deps, build, start the lab and ternd in front of it
+#   lab.sh up [--delay]
+#                    install deps, build, start the lab and ternd in front of it (--delay:
+#                    LAB_DELAY=1, delay relays in front of the authorities)
 #   lab.sh down      stop ternd and the lab
 #
 # Environment:
@@ -21,6 +31,14 @@
 #   LAB_WAIT     seconds to wait for the NSD instances to answer (default 5)
 #   TERN_LISTEN  ternd listen address for "up" (default 127.0.0.1@53), loopback only
 #   TERN_WAIT    seconds to wait for ternd to answer (default 10)
+#   LAB_DELAY    1: a delay relay (zones/tools/delay_relay) in front of every instance; NSD
+#                moves to port 5300, the relay holds port 53 (default: as recorded in
+#                $LAB_DIR/lab.delay, else 0; "lab.sh up --delay" sets it)
+#   LAB_DELAY_ROOT, LAB_DELAY_TLD, LAB_DELAY_SLD
+#                one-way delay in ms of the root, the TLD and the other servers (10, 30, 80)
+#   LAB_DELAY_MS_<INSTANCE>  the delay of one instance ("-" written "_": LAB_DELAY_MS_shop_lab)
+#   LAB_TTL_SCALE  factor for the TTLs of the failover records (default: the one recorded in
+#                $LAB_DIR/ttl.scale, else 1), e.g. 0.1: db.shop.lab 30 s, db-fast.shop.lab 3 s
 #
 # The lab only ever binds and queries addresses in 127.0.0.0/8 (and ::1 for TERN_LISTEN), and
 # only ever signals processes whose pid it recorded itself.
@@ -36,6 +54,14 @@ LAB_NET=${LAB_NET:-}
 LAB_WAIT=${LAB_WAIT:-5}
 TERN_LISTEN=${TERN_LISTEN:-127.0.0.1@53}
 TERN_WAIT=${TERN_WAIT:-10}
+LAB_TTL_SCALE=${LAB_TTL_SCALE:-}
+LAB_DELAY=${LAB_DELAY:-}
+LAB_DELAY_ROOT=${LAB_DELAY_ROOT:-10}
+LAB_DELAY_TLD=${LAB_DELAY_TLD:-30}
+LAB_DELAY_SLD=${LAB_DELAY_SLD:-80}
+NSD_PORT=53 # 5300 behind the delay relays
+SAVED_DELAY=
+RELAY=$REPO_DIR/build/zones/tools/delay_relay
 
 SAVED_NET= # LAB_NET recorded in $LAB_DIR/lab.net by the last render, if any
 # Instance table, filled by load_instances from lab/instances.conf (addresses already rendered).
@@ -49,7 +75,8 @@ die() {
 }
 
 usage() {
-  echo "usage: ${0##*/} start|stop|restart|status|render|check|up|down" >&2
+  echo "usage: ${0##*/} start|stop [INSTANCE...] | restart|status|render|check|up [--delay]|down" >&2
+  echo "       ${0##*/} switch old|new [ZONE] | failover [OPTIONS] (failover --help)" >&2
   echo "       env: LAB_DIR (default /run/tern-lab), LAB_NET (default: saved in LAB_DIR, else 127.53)," >&2
   echo "            LAB_WAIT, TERN_LISTEN (default 127.0.0.1@53), TERN_WAIT" >&2
 }
@@ -69,11 +96,29 @@ validate_env() {
     die "LAB_NET='$LAB_NET' refused: N must be 1..255 (127.0. holds 127.0.0.1 and the answer data)"
   [[ $LAB_WAIT =~ ^[0-9]+$ && $TERN_WAIT =~ ^[0-9]+$ ]] || die "LAB_WAIT/TERN_WAIT must be integers"
   SAVED_NET=$saved
+  if [ -z "$LAB_TTL_SCALE" ] && [ -s "$LAB_DIR/ttl.scale" ]; then read -r LAB_TTL_SCALE <"$LAB_DIR/ttl.scale" || true; fi
+  LAB_TTL_SCALE=${LAB_TTL_SCALE:-1}
+  if [ -s "$LAB_DIR/lab.delay" ]; then read -r SAVED_DELAY <"$LAB_DIR/lab.delay" || true; fi
+  LAB_DELAY=${LAB_DELAY:-${SAVED_DELAY:-0}}
+  [[ $LAB_DELAY =~ ^[01]$ ]] || die "LAB_DELAY='$LAB_DELAY' refused: 0 or 1"
+  [[ $LAB_DELAY_ROOT =~ ^[0-9]{1,4}$ && $LAB_DELAY_TLD =~ ^[0-9]{1,4}$ && $LAB_DELAY_SLD =~ ^[0-9]{1,4}$ ]] ||
+    die "LAB_DELAY_ROOT/TLD/SLD must be milliseconds (0..9999)"
+  if ((LAB_DELAY)); then NSD_PORT=5300; fi
+  if ! [[ $LAB_TTL_SCALE =~ ^[0-9]+(\.[0-9]+)?$ ]] || ! awk -v s="$LAB_TTL_SCALE" 'BEGIN { exit !(s > 0) }'; then
+    die "LAB_TTL_SCALE='$LAB_TTL_SCALE' refused: must be a positive number such as 0.1"
+  fi
 }
 
 # Refuses to re-render a LAB_DIR whose instances run with another LAB_NET.
 check_net_change() {
   local name
+  if [[ -n $SAVED_DELAY && $SAVED_DELAY != "$LAB_DELAY" ]]; then
+    for name in "${INST_NAMES[@]}"; do
+      if inst_pid "$name" >/dev/null; then
+        die "$LAB_DIR runs a lab with LAB_DELAY=$SAVED_DELAY; stop it first (lab.sh stop)"
+      fi
+    done
+  fi
   [[ -n $SAVED_NET && $SAVED_NET != "$LAB_NET" ]] || return 0
   for name in "${INST_NAMES[@]}"; do
     if inst_pid "$name" >/dev/null; then
@@ -119,7 +164,7 @@ nsd_conf() {
   echo "server:"
   for addr in ${addrs//,/ }; do echo "    ip-address: $addr"; done
   cat <<EOF
-    port: 53
+    port: $NSD_PORT
     do-ip6: no
     username: ""
     chroot: ""
@@ -145,15 +190,35 @@ EOF
   done
 }
 
+# The version ("old" or "new") of the failover records of zone file $1 (e.g. shop.lab.zone).
+zone_version() {
+  local version=old
+  if [ -s "$LAB_DIR/zones/$1.version" ]; then read -r version <"$LAB_DIR/zones/$1.version" || true; fi
+  echo "$version"
+}
+
+# Renders source zone file $1 into $LAB_DIR/zones: the lab prefix, and on the lines marked
+# "; failover-new: ADDRESS" the version's address and the TTL times LAB_TTL_SCALE (at least 1).
+render_zone() {
+  local file=${1##*/}
+  rewrite_net <"$1" | awk -v new="$([ "$(zone_version "$file")" = new ] && echo 1 || echo 0)" \
+    -v scale="$LAB_TTL_SCALE" '
+    /^[^;].*; failover-new: / {
+      if (new) $5 = $NF
+      ttl = int($2 * scale + 0.5); if (ttl < 1) ttl = 1; $2 = ttl
+    }
+    { print }' | install_content "$LAB_DIR/zones/$file"
+}
+
 cmd_render() {
   local f i
   check_net_change
   mkdir -p -- "$LAB_DIR/zones"
   chmod 755 "$LAB_DIR" "$LAB_DIR/zones"
   echo "$LAB_NET" | install_content "$LAB_DIR/lab.net"
-  for f in "$SRC_DIR"/*.zone; do
-    rewrite_net <"$f" | install_content "$LAB_DIR/zones/${f##*/}"
-  done
+  echo "$LAB_DELAY" | install_content "$LAB_DIR/lab.delay"
+  echo "$LAB_TTL_SCALE" | install_content "$LAB_DIR/ttl.scale"
+  for f in "$SRC_DIR"/*.zone; do render_zone "$f"; done
   rewrite_net <"$SRC_DIR/root.hints" | install_content "$LAB_DIR/root.hints"
   for i in "${!INST_NAMES[@]}"; do
     mkdir -p -- "$LAB_DIR/${INST_NAMES[i]}"
@@ -232,6 +297,39 @@ stop_pidfiles() {
   ((${#files[@]} == 0)) || rm -f -- "${files[@]}"
 }
 
+relay_pid() {
+  live_pid "$LAB_DIR/$1/relay.pid" delay_relay
+}
+
+# The one-way delay (ms) of instance $1's relay: LAB_DELAY_MS_<instance, "-" as "_"> if set
+# (e.g. LAB_DELAY_MS_shop_lab=200), else by role.
+inst_delay() {
+  local own="LAB_DELAY_MS_${1//-/_}"
+  if [ -n "${!own:-}" ]; then
+    [[ ${!own} =~ ^[0-9]{1,4}$ ]] || die "$own='${!own}' refused: milliseconds (0..9999)"
+    echo "${!own}"
+    return
+  fi
+  case $1 in
+  root) echo "$LAB_DELAY_ROOT" ;;
+  tld-*) echo "$LAB_DELAY_TLD" ;;
+  *) echo "$LAB_DELAY_SLD" ;;
+  esac
+}
+
+# Starts the delay relay of instance index $1 (LAB_DELAY=1): port 53 of each of its addresses
+# to port $NSD_PORT of the same address.
+start_relay() {
+  local i=$1 name addr pairs=() pid
+  name=${INST_NAMES[i]}
+  if pid=$(relay_pid "$name"); then return 0; fi
+  [ -x "$RELAY" ] || die "$RELAY is missing: ninja -C build zones/tools/delay_relay (or lab.sh up --delay)"
+  for addr in ${INST_ADDRS[i]//,/ }; do pairs+=("$addr:53=$addr:$NSD_PORT"); done
+  nohup "$RELAY" --delay-ms "$(inst_delay "$name")" "${pairs[@]}" </dev/null >>"$LAB_DIR/$name/relay.log" 2>&1 9>&- &
+  echo "$!" >"$LAB_DIR/$name/relay.pid"
+  echo "$name: delay relay (pid $!) adds $(inst_delay "$name") ms each way"
+}
+
 inst_pid() {
   live_pid "$LAB_DIR/$1/nsd.pid" nsd "$LAB_DIR/$1/nsd.conf"
 }
@@ -253,6 +351,7 @@ start_instance() {
   conf=$LAB_DIR/$name/nsd.conf
   if pid=$(inst_pid "$name"); then
     echo "$name: already running (pid $pid)"
+    if ((LAB_DELAY)); then start_relay "$i"; fi
     return 0
   fi
   # Leftovers of an instance that was killed: its pidfile and its transfer scratch directory.
@@ -263,14 +362,31 @@ start_instance() {
     die "instance $name (${INST_ADDRS[i]}) failed to start; config $conf, log $LAB_DIR/$name/nsd.log"
   fi
   echo "$name: started on ${INST_ADDRS[i]} (${INST_ZONES[i]})"
+  if ((LAB_DELAY)); then start_relay "$i"; fi
+}
+
+# Prints the indexes of the instances named in "$@" (all when none is named); dies on a typo.
+selected_instances() {
+  local name i found
+  if (($# == 0)); then
+    echo "${!INST_NAMES[@]}"
+    return
+  fi
+  for name in "$@"; do
+    found=
+    for i in "${!INST_NAMES[@]}"; do [ "${INST_NAMES[i]}" = "$name" ] && found=$i; done
+    [ -n "$found" ] || die "no instance '$name' (see zones/lab/instances.conf)"
+    echo "$found"
+  done
 }
 
 cmd_start() {
-  local i deadline pending=() left
+  local i deadline pending=() left chosen
+  chosen=$(selected_instances "$@")
   cmd_render
-  for i in "${!INST_NAMES[@]}"; do start_instance "$i"; done
+  for i in ${chosen//$'\n'/ }; do start_instance "$i"; done
   deadline=$((SECONDS + LAB_WAIT))
-  pending=("${!INST_NAMES[@]}")
+  read -r -a pending <<<"${chosen//$'\n'/ }"
   while :; do
     left=()
     for i in "${pending[@]}"; do
@@ -292,10 +408,13 @@ cmd_start() {
 }
 
 cmd_stop() {
-  local name args=()
+  local name i args=() chosen
   [ -d "$LAB_DIR" ] || return 0
-  for name in "${INST_NAMES[@]}"; do
+  chosen=$(selected_instances "$@")
+  for i in ${chosen//$'\n'/ }; do
+    name=${INST_NAMES[i]}
     args+=("$LAB_DIR/$name/nsd.pid" nsd "$LAB_DIR/$name/nsd.conf" "$name")
+    if [ -e "$LAB_DIR/$name/relay.pid" ]; then args+=("$LAB_DIR/$name/relay.pid" delay_relay "" "$name relay"); fi
   done
   stop_pidfiles 30 "${args[@]}"
 }
@@ -305,6 +424,14 @@ cmd_status() {
   for i in "${!INST_NAMES[@]}"; do
     if pid=$(inst_pid "${INST_NAMES[i]}"); then
       state="running (pid $pid)"
+      if ((LAB_DELAY)); then
+        if pid=$(relay_pid "${INST_NAMES[i]}"); then
+          state+=", relay $(inst_delay "${INST_NAMES[i]}") ms (pid $pid)"
+        else
+          state+=", relay stopped"
+          all=3
+        fi
+      fi
     else
       state=stopped
       all=3
@@ -372,7 +499,7 @@ cmd_up() {
   if [ ! -f "$REPO_DIR/build/build.ninja" ]; then
     (cd -- "$REPO_DIR" && meson setup build)
   fi
-  ninja -C "$REPO_DIR/build" daemon/ternd daemon/ternctl
+  ninja -C "$REPO_DIR/build" daemon/ternd daemon/ternctl zones/tools/delay_relay
   [ -x "$ternd" ] || die "$ternd was not built"
   cmd_start
   ternd_yaml | install_content "$LAB_DIR/ternd.yaml"
@@ -405,6 +532,300 @@ cmd_down() {
   [ -d "$LAB_DIR" ] || return 0
   stop_pidfiles 50 "$LAB_DIR/ternd.pid" ternd "" ternd
   cmd_stop
+}
+
+# ---- failover: switchable records at the authority ("switch") and the scenario ("failover") ----
+
+# Prints the index of the instance that serves zone $1.
+zone_instance() {
+  local i zone
+  for i in "${!INST_NAMES[@]}"; do
+    for zone in ${INST_ZONES[i]//,/ }; do
+      if [ "$zone" = "$1" ]; then
+        echo "$i"
+        return 0
+      fi
+    done
+  done
+  return 1
+}
+
+# Prints "NAME ADDRESS TTL" for every failover record of zone $1 in version $2 (old or new),
+# with the TTL as rendered (LAB_TTL_SCALE applied).
+failover_records() {
+  awk -v zone="$1" -v new="$([ "$2" = new ] && echo 1 || echo 0)" -v scale="$LAB_TTL_SCALE" '
+    /^[^;].*; failover-new: / {
+      ttl = int($2 * scale + 0.5); if (ttl < 1) ttl = 1
+      print $1 "." zone, (new ? $NF : $5), ttl
+    }' "$SRC_DIR/$1.zone"
+}
+
+cmd_switch() {
+  local version=${1:-} zone=${2:-shop.lab} i pid addr deadline pending name want ttl got
+  [[ $version == old || $version == new ]] || die "switch: say 'old' or 'new' (then optionally a zone)"
+  [ -f "$SRC_DIR/$zone.zone" ] || die "switch: no zone '$zone' in $SRC_DIR"
+  grep -q '; failover-new: ' "$SRC_DIR/$zone.zone" || die "switch: zone $zone has no failover records"
+  i=$(zone_instance "$zone") || die "switch: no instance serves $zone"
+  mkdir -p -- "$LAB_DIR/zones"
+  echo "$version" | install_content "$LAB_DIR/zones/$zone.zone.version"
+  local saved_scale=''
+  if [ -s "$LAB_DIR/ttl.scale" ]; then read -r saved_scale <"$LAB_DIR/ttl.scale" || true; fi
+  if [ "$saved_scale" = "$LAB_TTL_SCALE" ]; then
+    render_zone "$SRC_DIR/$zone.zone" # quick: the failover run's timeline starts after it
+  else
+    cmd_render # every zone, so that the recorded LAB_TTL_SCALE is what is rendered
+  fi
+  if ! pid=$(inst_pid "${INST_NAMES[i]}"); then
+    echo "$zone: $version version written; ${INST_NAMES[i]} is stopped (serves it once started)"
+    return 0
+  fi
+  addr=${INST_ADDRS[i]%%,*}
+  deadline=$((SECONDS + LAB_WAIT))
+  while :; do
+    # NSD 4 reloads on SIGHUP the zone files whose mtime changed; a reload in the same second
+    # as the last write may miss it, hence touch and HUP again until the version is served.
+    touch -- "$LAB_DIR/zones/$zone.zone"
+    kill -HUP "$pid"
+    sleep 0.1
+    pending=0
+    while read -r name want ttl; do
+      got=$(dig @"$addr" -p 53 "$name" A +norec +time=1 +tries=1 +noall +answer 2>/dev/null) || true
+      grep -qE "\s$ttl\s+IN\s+A\s+${want//./\\.}$" <<<"$got" || pending=1
+    done < <(failover_records "$zone" "$version")
+    ((pending)) || break
+    ((SECONDS < deadline)) ||
+      die "switch: ${INST_NAMES[i]} does not serve the $version version of $zone after ${LAB_WAIT}s"
+  done
+  echo "$zone: ${INST_NAMES[i]} (pid $pid) serves the $version version"
+}
+
+usage_failover() {
+  cat <<'EOF2'
+usage: lab.sh failover [--variant default|max-ttl-60|prefetch|serve-stale|flush]
+                       [--ttl-scale F] [--zone ZONE] [--interval S] [--bound S] [--outage S]
+  Starts the lab and a ternd (TERN_LISTEN) in front of it, warms its cache with the failover
+  names of ZONE (default shop.lab: db TTL 300, db-fast TTL 30), switches them to their new
+  addresses at the authority, then asks ternd through c-ares every --interval seconds (default
+  1) until every name answers its new address or --bound seconds passed (default: twice the
+  longest TTL + 30). Results in $FAILOVER_RESULTS (default zones/results): failover-VARIANT.txt
+  (summary + timeline), .tsv (the probe's lines), .png (gnuplot, when installed).
+  Variants: default; max-ttl-60 (cache-max-ttl: 60); prefetch (prefetch: yes); serve-stale
+  (serve-stale: yes, the zone's server is stopped at the switch and comes back with the new
+  data after --outage seconds, default the longest TTL + 20); flush (ternctl cache flush of
+  every name right after the switch).
+  --ttl-scale F multiplies the failover records' TTLs (e.g. 0.1: 30 s and 3 s; default 1).
+EOF2
+}
+
+# The ternd of a failover run: its own config, control socket and pidfile under $LAB_DIR/failover.
+failover_ternd_yaml() {
+  cat <<EOF2
+# generated by zones/lab.sh failover --variant $1 (LAB_NET=$LAB_NET); do not edit
+listen: ["$TERN_LISTEN"]
+root-hints: $LAB_DIR/root.hints
+query-loopback: yes
+do-ip6: no
+control-socket: $LAB_DIR/failover/ternd.ctl
+EOF2
+  case $1 in
+  max-ttl-60) echo "cache-max-ttl: 60" ;;
+  prefetch) echo "prefetch: yes" ;;
+  serve-stale) echo "serve-stale: yes" ;;
+  esac
+}
+
+start_failover_ternd() {
+  local variant=$1 dir=$LAB_DIR/failover pid deadline
+  mkdir -p -- "$dir"
+  failover_ternd_yaml "$variant" | install_content "$dir/ternd.yaml"
+  if pid=$(live_pid "$dir/ternd.pid" ternd); then die "a failover ternd already runs (pid $pid); lab.sh down"; fi
+  : >"$dir/ternd.log"
+  nohup "$REPO_DIR/build/daemon/ternd" -c "$dir/ternd.yaml" -d </dev/null >>"$dir/ternd.log" 2>&1 9>&- &
+  pid=$!
+  echo "$pid" >"$dir/ternd.pid"
+  deadline=$((SECONDS + TERN_WAIT))
+  until dig @"$TERN_ADDR" -p "$TERN_PORT" . NS +time=1 +tries=1 >/dev/null 2>&1; do
+    is_running "$pid" || die "ternd exited; log $dir/ternd.log"
+    ((SECONDS < deadline)) || die "ternd (pid $pid) does not answer on $TERN_LISTEN; log $dir/ternd.log"
+    sleep 0.2
+  done
+  echo "ternd: started (pid $pid) with variant $variant, config $dir/ternd.yaml"
+}
+
+stop_failover_ternd() {
+  stop_pidfiles 50 "$LAB_DIR/failover/ternd.pid" ternd "" "failover ternd"
+}
+
+# Summary of a run: per name its TTL, when ternd first answered the new address (seconds after
+# the switch), the last old answer, and the old answers given after the TTL ran out (stale).
+failover_summary() {
+  local tsv=$1 records=$2
+  awk -v recs="$records" '
+    BEGIN {
+      n = split(recs, lines, "\n")
+      for (i = 1; i <= n; i++) if (split(lines[i], f, " ") == 4) { names[++k] = f[1]; new[f[1]] = f[2]; old[f[1]] = f[3]; ttl[f[1]] = f[4] }
+    }
+    $1 ~ /^[0-9.]+$/ {
+      if ($3 == new[$2] && !($2 in first)) first[$2] = $1
+      if ($3 == old[$2]) { last_old[$2] = $1; if ($1 > ttl[$2] + 0.5) stale[$2]++ }
+      if ($3 != old[$2] && $3 != new[$2]) other[$2]++
+    }
+    END {
+      printf "%-22s %6s %-12s %-12s %16s %14s %6s %6s\n", "name", "ttl", "old", "new", "new-answered-at", "last-old-at", "stale", "other"
+      for (i = 1; i <= k; i++) {
+        nm = names[i]
+        printf "%-22s %6d %-12s %-12s %16s %14s %6d %6d\n", nm, ttl[nm], old[nm], new[nm],
+          (nm in first) ? sprintf("%.1f s", first[nm]) : "never", (nm in last_old) ? sprintf("%.1f s", last_old[nm]) : "-",
+          stale[nm], other[nm]
+      }
+    }' "$tsv"
+}
+
+# A picture of the timeline: one row per (name, address), a point per answer, a dashed line at
+# each name's TTL.
+failover_plot() {
+  local tsv=$1 png=$2 title=$3 records=$4 script
+  command -v gnuplot >/dev/null || {
+    echo "lab.sh: gnuplot not installed (.ci/install-deps installs gnuplot-nox): no picture" >&2
+    return 0
+  }
+  script=$(awk -v recs="$records" -v png="$png" -v title="$title" '
+    BEGIN {
+      n = split(recs, lines, "\n")
+      for (i = 1; i <= n; i++) if (split(lines[i], f, " ") == 4) {
+        k++; name[k] = f[1]; row[f[1] " " f[3]] = 2 * k - 1; row[f[1] " " f[2]] = 2 * k; ttl[k] = f[4]
+        label[f[1] " " f[3]] = f[1] " old " f[3]; label[f[1] " " f[2]] = f[1] " new " f[2]
+      }
+    }
+    $1 ~ /^[0-9.]+$/ { key = $2 " " $3; if (!(key in row)) { row[key] = 2 * k + (++extra) } ; data[++m] = $1 " " row[key] " " index_of($2) }
+    function index_of(nm,   j) { for (j = 1; j <= k; j++) if (name[j] == nm) return j; return 0 }
+    END {
+      print "set terminal pngcairo size 1000," 200 + 60 * (2 * k + extra) " font \",10\""
+      print "set output \"" png "\""
+      print "set title \"" title "\" noenhanced"
+      print "set xlabel \"seconds after the switch at the authority\""
+      print "set yrange [0.5:" 2 * k + extra + 0.5 "]"
+      print "set grid xtics"
+      print "set xrange [0:*]"
+      print "set key outside bottom center horizontal noenhanced"
+      printf "set ytics ("
+      sep = ""
+      for (key in row) { printf "%s\"%s\" %d", sep, (key in label) ? label[key] : key, row[key]; sep = ", " }
+      print ")"
+      for (j = 1; j <= k; j++)
+        printf "set arrow from %s, graph 0 to %s, graph 1 nohead dashtype 2 lc %d\n", ttl[j], ttl[j], j
+      printf "plot "
+      for (j = 1; j <= k; j++) printf "%s\"-\" using 1:2 with points pt 7 ps 0.8 lc %d title \"%s (TTL %s, dashed)\"", (j > 1 ? ", " : ""), j, name[j], ttl[j]
+      print ""
+      for (j = 1; j <= k; j++) {
+        for (i = 1; i <= m; i++) { split(data[i], d, " "); if (d[3] == j) print d[1], d[2] }
+        print "e"
+      }
+    }' "$tsv")
+  gnuplot <<<"$script" && echo "picture: $png"
+}
+
+cmd_failover() {
+  # A run's TTL scale is its own (1 unless --ttl-scale); the lab's is put back at the end.
+  local previous_scale=1
+  if [ -s "$LAB_DIR/ttl.scale" ]; then read -r previous_scale <"$LAB_DIR/ttl.scale" || true; fi
+  LAB_TTL_SCALE=1
+  local variant=default zone=shop.lab interval=1 bound='' outage='' results=${FAILOVER_RESULTS:-$REPO_DIR/zones/results}
+  local i records targets=() longest=0 name new ttl t0 warmed run_scale restarter='' out tsv summary
+  while (($#)); do
+    case $1 in
+    --variant) variant=${2:-} && shift ;;
+    --ttl-scale) LAB_TTL_SCALE=${2:-} && shift ;;
+    --zone) zone=${2:-} && shift ;;
+    --interval) interval=${2:-} && shift ;;
+    --bound) bound=${2:-} && shift ;;
+    --outage) outage=${2:-} && shift ;;
+    -h | --help) usage_failover && exit 0 ;;
+    *) usage_failover >&2 && exit 2 ;;
+    esac
+    shift
+  done
+  case $variant in default | max-ttl-60 | prefetch | serve-stale | flush) ;; *) usage_failover >&2 && exit 2 ;; esac
+  validate_env # LAB_TTL_SCALE may have come from the command line
+  [[ $interval =~ ^[0-9]+(\.[0-9]+)?$ && ${bound:-0} =~ ^[0-9]+$ && ${outage:-0} =~ ^[0-9]+$ ]] ||
+    die "failover: --interval must be a number, --bound and --outage whole seconds"
+  if ! [ -f "$SRC_DIR/$zone.zone" ] || ! grep -q '; failover-new: ' "$SRC_DIR/$zone.zone"; then
+    die "failover: zone '$zone' has no failover records"
+  fi
+  parse_listen
+  "$REPO_DIR/.ci/install-deps"
+  if [ ! -f "$REPO_DIR/build/build.ninja" ]; then (cd -- "$REPO_DIR" && meson setup build); fi
+  ninja -C "$REPO_DIR/build" daemon/ternd daemon/ternctl zones/tools/failover_probe
+
+  # "name new old ttl" per failover record
+  records=$(join <(failover_records "$zone" new | sort) <(failover_records "$zone" old | sort) | awk '{ print $1, $2, $4, $5 }')
+  while read -r name new _ ttl; do
+    targets+=("$name=$new")
+    ((ttl > longest)) && longest=$ttl
+  done <<<"$records"
+  bound=${bound:-$((2 * longest + 30))}
+  outage=${outage:-$((longest + 20))}
+
+  cmd_start
+  cmd_switch old "$zone"
+  start_failover_ternd "$variant"
+  mkdir -p -- "$results"
+  out=$results/failover-$variant
+  tsv=$out.tsv
+  {
+    echo "# zones/lab.sh failover --variant $variant --ttl-scale $LAB_TTL_SCALE --zone $zone"
+    echo "# warm-up (seconds since it began; see the summary for when that was):"
+  } >"$tsv"
+  warmed=$(date +%s.%N)
+  "$REPO_DIR/build/zones/tools/failover_probe" --port "$TERN_PORT" --server "$TERN_ADDR" --once "${targets[@]}" |
+    sed 's/^/# warm /' | tee -a "$tsv"
+
+  # The switch. Time 0 of the timeline: the authority serves the new version (serve-stale:
+  # the authority is down, with the new version on disk).
+  if [ "$variant" = serve-stale ]; then
+    i=$(zone_instance "$zone")
+    cmd_stop "${INST_NAMES[i]}"
+    cmd_switch new "$zone"
+    t0=$(date +%s.%N)
+    # The server comes back, with the new data, after the outage (in the background: by pid).
+    (sleep "$outage" && cmd_start "${INST_NAMES[i]}" >/dev/null) 9>&- &
+    restarter=$!
+    echo "${INST_NAMES[i]} is down for ${outage}s"
+  else
+    cmd_switch new "$zone"
+    t0=$(date +%s.%N)
+  fi
+  if [ "$variant" = flush ]; then
+    for name in "${targets[@]}"; do
+      "$REPO_DIR/build/daemon/ternctl" -s "$LAB_DIR/failover/ternd.ctl" cache flush "${name%%=*}"
+    done
+  fi
+  echo "# seconds name address ttl status" >>"$tsv"
+  "$REPO_DIR/build/zones/tools/failover_probe" --port "$TERN_PORT" --server "$TERN_ADDR" --since "$t0" \
+    --interval "$interval" --bound "$bound" "${targets[@]}" | tee -a "$tsv" || echo "not converged within ${bound}s"
+  stop_failover_ternd
+  if [ -n "$restarter" ]; then
+    if is_running "$restarter"; then kill -TERM "$restarter" 2>/dev/null || true; fi
+    wait "$restarter" 2>/dev/null || true
+    cmd_start "${INST_NAMES[i]}" >/dev/null
+  fi
+  run_scale=$LAB_TTL_SCALE
+  LAB_TTL_SCALE=$previous_scale
+  cmd_render
+  cmd_switch old "$zone" >/dev/null
+  summary=$(
+    echo "failover lab, variant $variant (zone $zone, TTL scale $run_scale, LAB_NET $LAB_NET), $(date -u +%Y-%m-%dT%H:%M:%SZ)"
+    echo "times in seconds after the switch at the authority; stale = old answers after the TTL"
+    if [ "$variant" = serve-stale ]; then echo "the authority was down from the switch for ${outage} s"; fi
+    awk -v w="$warmed" -v t="$t0" 'BEGIN { printf "the cache was warmed %.1f s before the switch\n", t - w }'
+    echo
+    failover_summary "$tsv" "$records"
+  )
+  printf '%s\n\ntimeline:\n' "$summary" | cat - "$tsv" >"$out.txt"
+  echo
+  echo "$summary"
+  failover_plot "$tsv" "$out.png" "failover lab: variant $variant, zone $zone (TTL scale $run_scale)" "$records"
+  echo "results: $out.txt $tsv"
 }
 
 # ---- "check": every lab case, asked of the authorities directly (+norec) ------------------
@@ -470,6 +891,9 @@ cmd_check() {
   chk "shop.lab: db TTL 300" 11.1 "db.shop.lab A" "$aa" "^db\.shop\.lab\.\s+300\s+IN\s+A\s+127\.0\.10\.1$"
   chk "shop.lab: db-fast TTL 30" 11.1 "db-fast.shop.lab A" "^db-fast\.shop\.lab\.\s+30\s+IN\s+A\s+127\.0\.10\.2$"
   chk "shop.lab: NXDOMAIN, negative TTL 45" 11.1 "nosuch.shop.lab A" "status: NXDOMAIN" "^shop\.lab\.\s+45\s+IN\s+SOA\s.* 120$"
+  chk "lab: referral to failover.lab with glue" 1.2 "db.failover.lab A" "$ref" "^ns1\.failover\.lab\.\s+3600\s+IN\s+A\s+$n\.16\.1$"
+  chk "failover.lab: db TTL 5" 16.1 "db.failover.lab A" "$aa" "^db\.failover\.lab\.\s+5\s+IN\s+A\s+127\.0\.16\.1$"
+  chk "failover.lab: db-fast TTL 2" 16.1 "db-fast.failover.lab A" "$aa" "^db-fast\.failover\.lab\.\s+2\s+IN\s+A\s+127\.0\.16\.2$"
   chk "shop-lab server is lame for lame.lab" 11.1 "www.lame.lab A" "status: REFUSED" "$ref"
   chk "half.lab: ns1 answers" 12.1 "www.half.lab A" "$aa" "127\.0\.12\.80$"
   chk "half.lab: ns2 is dead" 12.2 "www.half.lab A" "connection refused|timed out|no servers could be reached"
@@ -492,16 +916,23 @@ take_lock() {
 main() {
   local cmd=${1:-}
   case $cmd in
-  start | stop | restart | status | render | check | up | down) ;;
+  start | stop | switch | failover) ;;
+  restart | status | render | check | up | down)
+    if [[ $cmd == up && ${2:-} == --delay ]]; then
+      LAB_DELAY=1
+      set -- "$1"
+    fi
+    (($# == 1)) || {
+      usage
+      exit 2
+    }
+    ;;
   *)
     usage
     exit 2
     ;;
   esac
-  (($# == 1)) || {
-    usage
-    exit 2
-  }
+  shift
   validate_env
   load_instances
   case $cmd in
@@ -509,7 +940,7 @@ main() {
   stop | down)
     [ -d "$LAB_DIR" ] || exit 0
     take_lock
-    "cmd_$cmd"
+    "cmd_$cmd" "$@"
     ;;
   restart)
     take_lock
@@ -518,7 +949,7 @@ main() {
     ;;
   *)
     take_lock
-    "cmd_$cmd"
+    "cmd_$cmd" "$@"
     ;;
   esac
 }

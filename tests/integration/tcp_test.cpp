@@ -133,7 +133,7 @@ TEST_CASE("TCP idle timeout 500 ms: an idle connection is closed by ternd", "[tc
     TcpClient c(t.port());
     REQUIRE(c.connected());
     auto start = std::chrono::steady_clock::now();
-    CHECK(c.wait_closed(2s));
+    CHECK(c.wait_closed(5s));  // generous: the machine may be loaded
     auto took = std::chrono::steady_clock::now() - start;
     CHECK(took >= 400ms);
   }
@@ -141,7 +141,7 @@ TEST_CASE("TCP idle timeout 500 ms: an idle connection is closed by ternd", "[tc
     TcpClient c(t.port());
     REQUIRE(answers_ok(c, 0x7001));
     auto start = std::chrono::steady_clock::now();
-    CHECK(c.wait_closed(2s));
+    CHECK(c.wait_closed(5s));  // generous: the machine may be loaded
     CHECK(std::chrono::steady_clock::now() - start >= 400ms);
   }
   SECTION("a connection in use every 300 ms stays open past the timeout") {
@@ -151,7 +151,7 @@ TEST_CASE("TCP idle timeout 500 ms: an idle connection is closed by ternd", "[tc
       std::this_thread::sleep_for(300ms);
     }
     CHECK_FALSE(c.eof());
-    CHECK(c.wait_closed(2s));
+    CHECK(c.wait_closed(5s));  // generous: the machine may be loaded
   }
 }
 
@@ -221,5 +221,5 @@ TEST_CASE("SIGHUP applies a new tcp-idle-timeout", "[tcp][idle][reload]") {
   REQUIRE(t.log().find("configuration reloaded") != std::string::npos);
   TcpClient c(t.port());
   REQUIRE(c.connected());
-  CHECK(c.wait_closed(2s));
+  CHECK(c.wait_closed(5s));  // generous: the machine may be loaded
 }

@@ -38,7 +38,7 @@ struct Fixture {
   resolver::ResolverStats resolver0, resolver1;
   std::vector<int> signals;
   ControlContext context{rrsets, answers, infra, clock, {&worker0, &worker1},
-                         {&resolver0, &resolver1}, [this](int s) { signals.push_back(s); }, {}};
+                         {&resolver0, &resolver1}, [this](int s) { signals.push_back(s); }, {}, {}};
 
   Fixture() {
     rrsets.insert(rrs({"www.example.lab. 300 IN A 127.56.2.10",
@@ -146,6 +146,10 @@ TEST_CASE("control protocol: command words and arity", "[control]") {
   CHECK(check_command({"cache", "show", "a", "A", "x"}) == "usage: cache show NAME [TYPE]");
   CHECK(check_command({"cache", "flush-zone", "a", "A"}) == "usage: cache flush-zone NAME");
   CHECK(check_command({"stats", "now"}) == "usage: stats");
+  CHECK_FALSE(check_command({"trace", "x"}));
+  CHECK_FALSE(check_command({"trace", "x", "AAAA"}));
+  CHECK(check_command({"trace"}) == "usage: trace NAME [TYPE]");
+  CHECK(check_command({"trace", "x", "A", "y"}) == "usage: trace NAME [TYPE]");
   CHECK(check_command({}) == "no command");
 }
 
@@ -368,6 +372,43 @@ TEST_CASE("control: log-reopen reopens the query log, or says why not", "[contro
   CHECK(f.run({"log-reopen"}) ==
         ControlReply{ControlStatus::failed, "query-log: cannot open '/x/q.log': Permission denied\n"});
   CHECK(f.run({"log-reopen", "now"}).status == ControlStatus::usage);
+}
+
+TEST_CASE("control: trace prints the walk's hops and the cost of a cache hit", "[control]") {
+  Fixture f;
+  CHECK(f.run({"trace", "www.example.lab"}).status == ControlStatus::failed);  // no worker to walk on
+  CHECK(f.run({"trace", "bad..name"}).status == ControlStatus::usage);
+  CHECK(f.run({"trace", "x", "NOSUCHTYPE"}).status == ControlStatus::usage);
+  std::vector<dns::Question> asked;
+  f.context.trace = [&](const dns::Question& q) {
+    asked.push_back(q);
+    resolver::TraceResult r;
+    r.outcome.rcode = dns::rcode::noerror;
+    r.outcome.answer = rrs({"www.example.lab. 300 IN A 127.56.2.10"});
+    r.hops.push_back({dns::Name(), "127.56.0.1", question("example.lab"), "udp", 20000us, 20500us,
+                      "referral to example.lab.", 0});
+    r.hops.push_back({*dns::Name::from_text("example.lab"), "127.56.1.1", question("www.example.lab"), "udp+tcp",
+                      160000us, 181000us, "answer", 0});
+    r.total = 181200us;
+    std::promise<resolver::TraceResult> p;
+    p.set_value(std::move(r));
+    return p.get_future();
+  };
+  ControlReply reply = f.run({"trace", "WWW.example.lab"});
+  INFO(reply.text);
+  CHECK(reply.status == ControlStatus::ok);
+  REQUIRE(asked.size() == 1);
+  CHECK(asked[0] == question("www.example.lab"));
+  CHECK(has(reply.text, "  1      20.5 .                    127.56.0.1       udp          20.0  example.lab. A"));
+  CHECK(has(reply.text, "referral to example.lab.\n"));
+  CHECK(has(reply.text, "  2     181.0 example.lab.         127.56.1.1       udp+tcp     160.0  www.example.lab. A"));
+  CHECK(has(reply.text, "outcome: NOERROR\n  www.example.lab.\t300\tIN\tA\t127.56.2.10\n"));
+  CHECK(has(reply.text, "walk: 3 round trips (2 exchanges, 1 retried over TCP), 181.2 ms\n"));
+  CHECK(has(reply.text, "cache hit: 0 round trips, "));
+  CHECK(has(reply.text, "remaining TTL 300 s)"));
+  f.run({"trace", "www.example.lab", "AAAA"});
+  CHECK(asked.back() == question("www.example.lab", dns::rrtype::AAAA));
+  CHECK(has(f.run({"trace", "nope.example.org"}).text, "cache: not cached now"));
 }
 
 TEST_CASE("control: unknown commands get the usage text", "[control]") {
