@@ -265,13 +265,17 @@ asio::awaitable<std::optional<std::vector<std::uint8_t>>> QueryHandler::handle(
       DaemonStats::bump(stats_.cache_hits);
       std::vector<std::uint8_t> out;
       make_hit_response(*cached->entry, request, HitServing{cached->age, std::nullopt, std::nullopt, edns, cookie_reply}, out);
+      record_answer(started, client, question, out, CacheResult::hit, cached->remaining, 0);
       co_return counted(std::move(out));
     }
     DaemonStats::bump(stats_.cache_misses);
     const dns::Question resolved_question{question.name, minimal_any_resolved_type, question.klass};
-    resolver::Outcome resolved = co_await resolver_.resolve(resolved_question);
+    resolver::Outcome resolved = co_await resolve_unless_abandoned(resolved_question);
     resolver::Outcome any = minimal_any_outcome(std::move(resolved), question.name);
-    co_return counted(with_client_case(make_response(query, any, max_size, edns, cookie_reply), packet, name_length));
+    std::vector<std::uint8_t> response =
+        with_client_case(make_response(query, any, max_size, edns, cookie_reply), packet, name_length);
+    record_answer(started, client, question, response, CacheResult::miss, answer_ttl(any), any.upstream_queries);
+    co_return counted(std::move(response));
   }
   std::optional<cache::AnswerHit> hit = answers_.lookup(question);
   if (hit && !hit->expired) {

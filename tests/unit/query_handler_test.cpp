@@ -400,6 +400,25 @@ TEST_CASE("the query log: a line per answer, miss with upstream queries, hits wi
   std::filesystem::remove_all(dir_template);
 }
 
+TEST_CASE("the query log has a line for ANY queries too, resolved and from the cache", "[handler][query-log][any]") {
+  Fixture f;
+  char dir_template[] = "/tmp/tern-qlog-XXXXXX";
+  REQUIRE(mkdtemp(dir_template) != nullptr);
+  const std::string path = std::string(dir_template) + "/query.log";
+  REQUIRE(f.query_log.configure(path).empty());
+  REQUIRE(f.ask(query("www.example.lab", dns::rrtype::ANY)));  // resolved as A
+  REQUIRE(f.ask(query("www.example.lab", dns::rrtype::ANY)));  // the cached A
+  const auto lines = lines_of(path);
+  REQUIRE(lines.size() == 2);
+  CHECK(lines[0].find("\"type\":\"ANY\"") != std::string::npos);
+  CHECK(lines[0].find("\"cache\":\"miss\"") != std::string::npos);
+  CHECK(lines[0].find("\"upstream\":0") == std::string::npos);
+  CHECK(lines[1].find("\"cache\":\"hit\"") != std::string::npos);
+  CHECK(lines[1].find("\"upstream\":0,") != std::string::npos);
+  REQUIRE(f.query_log.configure("").empty());
+  std::filesystem::remove_all(dir_template);
+}
+
 TEST_CASE("the query log escapes names for JSON", "[handler][query-log]") {
   daemon::QueryLogEntry e;
   e.client = asio::ip::make_address("::1");
