@@ -65,6 +65,9 @@ bool QueryHandler::answer_from_cache(std::span<const std::uint8_t> packet, const
     dnssec_ok = opt.ttl & 0x8000u;
     client_size = opt.klass;
   }
+  // Local zones win over the cache (a reload may have made a cached name local): leave
+  // their names to handle(). One hash probe for names outside every local zone's ancestry.
+  if (policy.local_zones && policy.local_zones->covers(name_scratch_)) return false;
   probe_.question.name.assign_checked_wire(name_scratch_);
   probe_.question.type = qtype;
   probe_.question.klass = qclass;
@@ -157,11 +160,22 @@ asio::awaitable<std::optional<std::vector<std::uint8_t>>> QueryHandler::handle(
   const std::size_t name_length = question.name.wire().size();
   if (question.klass != dns::class_in || question.type == dns::rrtype::AXFR || question.type == 251)
     co_return counted(with_client_case(make_error(query, dns::rcode::refused, edns), packet, name_length));
+  const std::size_t max_size = max_response_size(query, transport == ClientTransport::tcp, edns);
+  // Names ternd answers itself, whatever RD says (as Unbound): never sent upstream, never cached.
+  if (policy->local_zones) {
+    if (std::optional<LocalAnswer> local = policy->local_zones->answer(question)) {
+      if (local->drop) {
+        DaemonStats::bump(stats_.local_dropped);
+        co_return std::nullopt;
+      }
+      DaemonStats::bump(stats_.local_answers);
+      co_return counted(with_client_case(make_response(query, local->outcome, max_size, edns), packet, name_length));
+    }
+  }
   // Like Unbound's "allow": this is a recursive service; non-recursive queries are refused.
   if (!query.rd)
     co_return counted(with_client_case(make_error(query, dns::rcode::refused, edns), packet, name_length));
 
-  const std::size_t max_size = max_response_size(query, transport == ClientTransport::tcp, edns);
   HitRequest request{query.id, query.rd, query.cd, question.type,
                      std::span<const std::uint8_t>(packet).subspan(dns::header_size, question.name.wire().size()),
                      query.edns.has_value(), query.edns && query.edns->dnssec_ok, max_size};

@@ -7,6 +7,7 @@
 #include "cache/answer_cache.hpp"
 #include "daemon/config.hpp"
 #include "daemon/daemon_stats.hpp"
+#include "daemon/local_zones.hpp"
 #include "resolver/resolver.hpp"
 
 #include <asio/awaitable.hpp>
@@ -32,6 +33,7 @@ struct ClientPolicy {
   std::uint32_t serve_stale_max = 86400;                 ///< seconds past expiry
   std::chrono::milliseconds stale_client_timeout{1800};  ///< RFC 8767 §5 client response timer
   bool prefetch = false;
+  std::shared_ptr<const LocalZones> local_zones;  ///< answered before the cache; null = none
 };
 
 /// RFC 8767 §4: the TTL of stale data as served.

@@ -55,6 +55,18 @@ std::size_t SharedState::sweep() {
          answers.entries().sweep_expired(now, std::chrono::seconds(stale_grace_seconds.load()));
 }
 
+std::shared_ptr<const resolver::ZoneRoutes> zone_routes(const Config& config) {
+  std::vector<resolver::ZoneRoute> routes;
+  auto add = [&](const ZoneRouteConfig& zone, resolver::ZoneRoute::Kind kind) {
+    resolver::ZoneRoute route{*dns::Name::from_text(zone.name), kind, {}, zone.first, zone.tls, zone.tls_name};
+    for (const ZoneServer& server : zone.servers) route.servers.push_back({server.address, server.port});
+    routes.push_back(std::move(route));
+  };
+  for (const auto& zone : config.forward_zone) add(zone, resolver::ZoneRoute::Kind::forward);
+  for (const auto& zone : config.stub_zone) add(zone, resolver::ZoneRoute::Kind::stub);
+  return std::make_shared<const resolver::ZoneRoutes>(std::move(routes));
+}
+
 resolver::ResolverOptions resolver_options(const Config& config) {
   resolver::ResolverOptions o;
   o.query_loopback = config.query_loopback;
@@ -65,6 +77,7 @@ resolver::ResolverOptions resolver_options(const Config& config) {
                          : config.qname_minimisation == QnameMinimisation::strict
                              ? resolver::QnameMinimisation::strict
                              : resolver::QnameMinimisation::relaxed;
+  o.routes = zone_routes(config);
   return o;
 }
 
@@ -76,6 +89,7 @@ std::shared_ptr<const ClientPolicy> client_policy(const Config& config) {
   policy->serve_stale_max = config.serve_stale_max;
   policy->stale_client_timeout = std::chrono::milliseconds(config.serve_stale_client_timeout_ms);
   policy->prefetch = config.prefetch;
+  policy->local_zones = std::make_shared<const LocalZones>(config.local_zone, config.local_data);
   return policy;
 }
 

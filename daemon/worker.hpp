@@ -43,6 +43,8 @@ struct SharedState {
   std::atomic<std::uint32_t> stale_grace_seconds{0};  ///< serve-stale-max when serve-stale is on
 };
 
+/// The forward and stub zones a Config asks for.
+std::shared_ptr<const resolver::ZoneRoutes> zone_routes(const Config& config);
 /// The resolver options a Config asks for.
 resolver::ResolverOptions resolver_options(const Config& config);
 /// The client policy a Config asks for.

@@ -5,6 +5,7 @@
 #include "resolver/resolver.hpp"
 #include "resolver/scrub.hpp"
 #include "resolver/selection.hpp"
+#include "resolver/zone_routing.hpp"
 
 #include <algorithm>
 
@@ -62,6 +63,7 @@ asio::awaitable<std::optional<Resolver::Answered>> Resolver::ask_zone(ZoneCut& c
 
     ExchangeRequest request{server, 53, ask, upstream_timeout(known),
                             known && known->edns_unsupported ? std::uint16_t{0} : options_.edns_buffer_size};
+    if (cut.route) configure_for_route(request, *cut.route);
     ++budget.upstream;
     ++sent;
     stats_.upstream_queries.fetch_add(1, std::memory_order_relaxed);

@@ -14,6 +14,7 @@
 #include "resolver/root_hints.hpp"
 #include "resolver/secure_random.hpp"
 #include "resolver/upstream_transport.hpp"
+#include "resolver/zone_routing.hpp"
 
 #include <asio/any_io_executor.hpp>
 #include <asio/awaitable.hpp>
@@ -41,6 +42,7 @@ struct ResolverOptions {
   bool do_ip6 = true;
   QnameMinimisation qname_minimisation = QnameMinimisation::relaxed;
   std::uint16_t edns_buffer_size = 1232;  ///< advertised upstream (DNS Flag Day 2020)
+  std::shared_ptr<const ZoneRoutes> routes = nullptr;  ///< forward and stub zones; null = none
 };
 
 /// Counters of one worker's resolver; atomics so that another thread may read them.
@@ -89,6 +91,7 @@ class Resolver {
     std::chrono::steady_clock::time_point deadline;
     std::string limit;                        ///< the limit that ended the walk, if one did
     std::optional<dns::Question> bypass;      ///< refresh: never answer this one from cache
+    std::shared_ptr<const ZoneRoutes> routes; ///< as when the walk began (a reload may swap them)
   };
   /// A zone and the servers that may be asked about it.
   struct ZoneCut {
@@ -96,6 +99,7 @@ class Resolver {
     std::vector<asio::ip::address> addresses;  ///< usable addresses, no duplicates
     std::vector<dns::Name> unresolved;         ///< NS names with no usable address yet
     unsigned lookups = 0;                      ///< glue-less NS names resolved for this cut
+    const ZoneRoute* route = nullptr;          ///< a forward or stub zone's configured servers
   };
   /// A usable reply from one of a cut's servers.
   struct Answered {
@@ -122,6 +126,11 @@ class Resolver {
                                                    Budget& budget);
   asio::awaitable<bool> resolve_next_ns(ZoneCut& cut, Budget& budget);
   asio::awaitable<ZoneCut> closest_cut(const dns::Name& name, Budget& budget);
+  /// Asks a forward zone's servers (forwarding.cpp); nullopt when none gave a usable answer.
+  asio::awaitable<std::optional<Step>> forward(const dns::Question& question, const ZoneRoute& route,
+                                               Budget& budget);
+  /// The cut of a forward or stub zone: its configured servers, whatever the cache says.
+  static ZoneCut configured_cut(const ZoneRoute& route);
   asio::awaitable<ZoneCut> prime(Budget& budget);
   ZoneCut make_cut(const dns::Name& zone, const std::vector<dns::Record>& ns,
                    const std::vector<dns::Record>& glue);

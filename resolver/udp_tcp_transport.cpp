@@ -67,7 +67,8 @@ bool is_unreachable(const asio::error_code& ec) {
 asio::awaitable<ExchangeResult> UdpTcpTransport::exchange(const ExchangeRequest& request) {
   ExchangeResult result;
   const std::uint16_t id = rng_.u16();
-  const std::vector<std::uint8_t> query = dns::build_query(request.question, id, request.edns_size);
+  std::vector<std::uint8_t> query = dns::build_query(request.question, id, request.edns_size);
+  if (request.recursion_desired) query[2] |= 0x01;  // RD: a forward zone's recursive server
   const udp::endpoint server(request.server, request.port);
   udp::socket sock(executor_);
   asio::error_code ec;
@@ -132,6 +133,7 @@ asio::awaitable<ExchangeResult> UdpTcpTransport::exchange_tcp(const ExchangeRequ
   result.status = ExchangeStatus::tcp_failed;
   const std::uint16_t id = rng_.u16();
   std::vector<std::uint8_t> query = dns::build_query(request.question, id, request.edns_size);
+  if (request.recursion_desired) query[2] |= 0x01;
   std::array<std::uint8_t, 2> prefix{static_cast<std::uint8_t>(query.size() >> 8),
                                      static_cast<std::uint8_t>(query.size())};
   const tcp::endpoint server(request.server, request.port);

@@ -10,6 +10,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <string>
 #include <string_view>
 
 namespace tern::resolver {
@@ -21,6 +22,9 @@ struct ExchangeRequest {
   dns::Question question;
   std::chrono::milliseconds timeout{1000};  ///< for the UDP attempt
   std::uint16_t edns_size = 1232;           ///< 0: send no OPT (for servers that choke on it)
+  bool recursion_desired = false;           ///< RD=1: to a forward zone's recursive servers
+  bool tls = false;                         ///< DNS over TLS (RFC 7858) instead of UDP/TCP
+  std::string tls_name = {};                ///< tls: SNI and the certificate's expected host name
 };
 
 enum class ExchangeStatus {

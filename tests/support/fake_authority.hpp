@@ -94,6 +94,7 @@ struct Received {
   dns::Question question;
   Transport transport = Transport::udp;
   bool edns = false;
+  bool rd = false;  ///< recursion desired: only forward zones ask for it
 };
 
 /// A fake authoritative server on `address`:53 (UDP and TCP) that calls the handler for every

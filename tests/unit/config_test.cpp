@@ -97,6 +97,11 @@ void check_same(const Config& a, const Config& b) {
   CHECK(a.tcp_idle_timeout_ms == b.tcp_idle_timeout_ms);
   CHECK(a.tcp_max_connections == b.tcp_max_connections);
   CHECK(a.verbosity == b.verbosity);
+  CHECK(a.local_zone == b.local_zone);
+  CHECK(a.local_data == b.local_data);
+  CHECK(a.forward_zone == b.forward_zone);
+  CHECK(a.stub_zone == b.stub_zone);
+  CHECK(a.tls_ca_file == b.tls_ca_file);
 }
 
 ListenEndpoint endpoint(const char* address, std::uint16_t port) {
@@ -485,7 +490,11 @@ TEST_CASE("config: --dump-config re-loads to an equal config", "[config]") {
       "cache-min-negative-ttl=3", "cache-max-negative-ttl=60", "serve-stale=yes",
       "serve-stale-max=100", "serve-stale-client-timeout=0", "prefetch=yes",
       "control-socket=/tmp/ctl \"odd\".sock", "tcp-idle-timeout=2500", "tcp-max-connections=7",
-      "verbosity=4"};
+      "verbosity=4", "local-zone=[\"10.in-addr.arpa. nodefault\", \"home.example static\"]",
+      "local-data=[\"printer.home.example. 300 IN A 192.168.1.2\", 'txt.home.example. TXT \"a b\"']",
+      "forward-zone=[{name: corp., servers: [127.0.0.1@5353, \"::1\"], forward-first: yes}, "
+      "{name: dot.example, servers: 192.0.2.53, forward-tls: yes, forward-tls-name: dns.example}]",
+      "stub-zone=[{name: 10.in-addr.arpa, servers: [10.0.0.53]}]", "tls-ca-file=" + hints};
   for (const Config& config : {default_config(), load_config("", overrides)}) {
     std::string dump = dump_config(config);
     INFO(dump);
@@ -517,7 +526,8 @@ TEST_CASE("config: the settings table is complete and consistent", "[config]") {
                      "cache-min-negative-ttl", "cache-max-negative-ttl", "serve-stale",
                      "serve-stale-max", "serve-stale-client-timeout", "prefetch",
                      "control-socket", "tcp-idle-timeout",
-                     "tcp-max-connections", "verbosity"});
+                     "tcp-max-connections", "verbosity", "local-zone", "local-data", "forward-zone", "stub-zone",
+              "tls-ca-file"});
   CHECK(find_setting("nope") == nullptr);
   std::string_view doc = find_setting("access-control")->doc;
   for (const AclRule& rule : default_access_control()) {
@@ -641,4 +651,60 @@ TEST_CASE("command line: config modes", "[config][command_line]") {
   CHECK(run_config_only_modes(command, out, err) == 0);
   CHECK(out.str() == dump_config(load_config(command.config_path, {})));
   CHECK(out.str().find("\nthreads: 7\n") != std::string::npos);
+}
+
+TEST_CASE("config: local-zone, local-data, forward-zone, stub-zone", "[config][local-zones][routing]") {
+  Config config = load_text(R"(
+local-zone:
+  - "10.in-addr.arpa. nodefault"
+  - Home.Example static
+local-data:
+  - "printer.home.example. 300 IN A 192.168.1.20"
+forward-zone:
+  - name: corp
+    servers: [127.0.0.1@5353, "::1"]
+    forward-first: yes
+  - name: dot.example.
+    servers: 192.0.2.53
+    forward-tls: yes
+    forward-tls-name: DNS.example.
+stub-zone:
+  - name: 10.in-addr.arpa.
+    servers: [10.0.0.53@54]
+)");
+  CHECK(config.local_zone == std::vector<LocalZoneRule>{{"10.in-addr.arpa.", LocalZoneType::nodefault},
+                                                        {"home.example.", LocalZoneType::static_zone}});
+  CHECK(config.local_data == std::vector<std::string>{"printer.home.example. 300 IN A 192.168.1.20"});
+  REQUIRE(config.forward_zone.size() == 2);
+  CHECK(config.forward_zone[0].name == "corp.");
+  CHECK(config.forward_zone[0].servers ==
+        std::vector<ZoneServer>{{asio::ip::make_address("127.0.0.1"), 5353}, {asio::ip::make_address("::1"), 53}});
+  CHECK(config.forward_zone[0].first);
+  CHECK_FALSE(config.forward_zone[0].tls);
+  // DNS over TLS defaults to port 853; the TLS name is a host name, without the final dot.
+  CHECK(config.forward_zone[1].servers == std::vector<ZoneServer>{{asio::ip::make_address("192.0.2.53"), 853}});
+  CHECK(config.forward_zone[1].tls);
+  CHECK(config.forward_zone[1].tls_name == "dns.example");
+  REQUIRE(config.stub_zone.size() == 1);
+  CHECK(config.stub_zone[0].servers == std::vector<ZoneServer>{{asio::ip::make_address("10.0.0.53"), 54}});
+}
+
+TEST_CASE("config: routing and local-zone errors name their line", "[config][local-zones][routing]") {
+  check_error("local-zone:\n  - \"home.example static\"\n  - \"x.example. nowhere\"\n", 3,
+              "local-zone: 'nowhere' is not a zone type (static, deny, refuse, transparent, nodefault, "
+              "always_nxdomain)");
+  check_error("local-zone: [\"a..b static\"]\n", 1, "local-zone: 'a..b' is not a domain name");
+  check_error("local-data:\n  - \"ok.example. A 192.0.2.1\"\n  - \"bad.example. A 999.1.1.1\"\n", 3,
+              "local-data: 'bad.example. A 999.1.1.1' is not a resource record (\"NAME [TTL] [IN] TYPE DATA\")");
+  check_error("forward-zone:\n  - name: corp.\n    servers: [127.0.0.1@99999]\n", 3,
+              "forward-zone: servers: bad port '99999' (1..65535)");
+  check_error("forward-zone:\n  - name: corp.\n    servers: 127.0.0.1\n    forward-tls: yes\n", 2,
+              "forward-zone: corp.: forward-tls needs forward-tls-name, the name the servers' certificate "
+              "must carry");
+  check_error("stub-zone:\n  - name: corp.\n    servers: 127.0.0.1\n    forward-first: yes\n", 4,
+              "stub-zone: unknown key 'forward-first' (name, servers)");
+  check_error("stub-zone:\n  - name: corp.\n", 2, "stub-zone: corp.: no servers");
+  check_error("forward-zone:\n  - name: corp.\n    servers: 127.0.0.1\nstub-zone:\n  - name: corp\n"
+              "    servers: 127.0.0.2\n",
+              4, "stub-zone: corp. is both a forward zone and a stub zone");
 }
