@@ -25,6 +25,19 @@ resolver::OutgoingAddresses outgoing_from(const Config& config) {
   return out;
 }
 
+/// The TLS client context for tls-ca-file. The loader has checked the file; should it have
+/// changed since, DNS over TLS fails (and says so) instead of the daemon.
+std::shared_ptr<asio::ssl::context> tls_context(const Config& config) {
+  try {
+    return resolver::make_tls_client_context(config.tls_ca_file);
+  } catch (const std::exception& e) {
+    log::error("{}; DNS over TLS to forwarders will fail", e.what());
+    auto context = std::make_shared<asio::ssl::context>(asio::ssl::context::tls_client);
+    context->set_verify_mode(asio::ssl::verify_peer);
+    return context;
+  }
+}
+
 }  // namespace
 
 cache::TtlBounds positive_bounds(const Config& config) {
@@ -96,7 +109,9 @@ std::shared_ptr<const ClientPolicy> client_policy(const Config& config) {
 Worker::Worker(unsigned index, SharedState& shared, const Config& config)
     : index_(index),
       transport_(io_.get_executor(), outgoing_from(config), rng_),
-      resolver_(io_.get_executor(), transport_,
+      tls_transport_(io_.get_executor(), tls_context(config), rng_),
+      any_transport_(transport_, tls_transport_),
+      resolver_(io_.get_executor(), any_transport_,
                 resolver::ResolverCaches{shared.rrsets, shared.answers, shared.infra}, shared.inflight,
                 shared.hints, resolver_options(config), rng_, resolver_stats_),
       handler_(resolver_, shared.answers, stats_, client_policy(config)),
@@ -153,10 +168,12 @@ void Worker::join() {
 void Worker::reconfigure(const Config& config) {
   auto policy = client_policy(config);
   auto options = resolver_options(config);
+  auto tls = tls_context(config);
   const std::chrono::milliseconds idle(config.tcp_idle_timeout_ms);
   const unsigned max_connections = config.tcp_max_connections;
-  asio::post(io_, [this, policy, options, idle, max_connections] {
+  asio::post(io_, [this, policy, options, tls, idle, max_connections] {
     handler_.set_policy(policy);
+    tls_transport_.set_context(tls);
     resolver_.set_options(options);
     // Connections read their limits on every check, so open ones follow the new values too.
     tcp_limits_.idle_timeout = idle;

@@ -13,6 +13,7 @@
 #include "daemon/udp_listener.hpp"
 #include "resolver/inflight.hpp"
 #include "resolver/resolver.hpp"
+#include "resolver/tls_transport.hpp"
 #include "resolver/udp_tcp_transport.hpp"
 
 #include <asio/io_context.hpp>
@@ -75,6 +76,8 @@ class Worker {
   resolver::ResolverStats resolver_stats_;
   DaemonStats stats_;
   resolver::UdpTcpTransport transport_;
+  resolver::TlsTransport tls_transport_;       ///< forward zones with forward-tls
+  resolver::TlsOrPlainTransport any_transport_; ///< what the resolver uses: one of the two
   resolver::Resolver resolver_;
   QueryHandler handler_;
   ActiveQueries active_;

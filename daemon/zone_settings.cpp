@@ -4,6 +4,7 @@
 #include "resolver/dns/message.hpp"
 #include "resolver/dns/name.hpp"
 
+#include <openssl/ssl.h>
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
@@ -11,6 +12,7 @@
 #include <cerrno>
 #include <cstdio>
 #include <filesystem>
+#include <memory>
 #include <set>
 #include <system_error>
 
@@ -270,6 +272,12 @@ void apply_tls_ca_file(const Setting& self, const YAML::Node& value, const Setti
     throw_setting_error(self, source, value, "cannot read '" + path.string() + "': " + why);
   }
   std::fclose(file);
+  // Loaded here once, so that a file without a usable certificate is a config error at its
+  // line, not a DNS-over-TLS failure at the first query.
+  std::unique_ptr<SSL_CTX, decltype(&SSL_CTX_free)> context(SSL_CTX_new(TLS_client_method()), SSL_CTX_free);
+  if (!context || SSL_CTX_load_verify_locations(context.get(), path.c_str(), nullptr) != 1) {
+    throw_setting_error(self, source, value, "'" + path.string() + "' holds no PEM certificate");
+  }
   config.tls_ca_file = path.string();
 }
 
