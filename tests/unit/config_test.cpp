@@ -113,6 +113,20 @@ AclRule acl(const char* text) {
   return *parse_acl_rule(text, error);
 }
 
+/// A self-signed CA certificate (EC P-256, valid until 2126) for tls-ca-file.
+constexpr const char* test_ca_pem = R"(-----BEGIN CERTIFICATE-----
+MIIBhTCCASugAwIBAgIUY8sqAMq8deMGHcnxjNHK40BeETcwCgYIKoZIzj0EAwIw
+FzEVMBMGA1UEAwwMY2EudGVybi50ZXN0MCAXDTI2MTEyNTAwMTQzNFoYDzIxMjYx
+MTAxMDAxNDM0WjAXMRUwEwYDVQQDDAxjYS50ZXJuLnRlc3QwWTATBgcqhkjOPQIB
+BggqhkjOPQMBBwNCAARTYSJzeqZfB1Etux0MiiHM8bxACk/6uMxSZZLGlpCGWvr/
+uQiNjN1cdcqAtR0xPuGYe08OTSeSqo3aJt59z/syo1MwUTAdBgNVHQ4EFgQUUjSL
+iNThkWsLphgmCRiAW/Y0LTMwHwYDVR0jBBgwFoAUUjSLiNThkWsLphgmCRiAW/Y0
+LTMwDwYDVR0TAQH/BAUwAwEB/zAKBggqhkjOPQQDAgNIADBFAiAhbObV46lYjQcy
+AF2v4vcRe/a5m+F4zhjVNkmA0H0eSQIhAILP32EhsV5G9dwNK79KBKGAY5IkyG1G
+2iqd1Jyd4X8n
+-----END CERTIFICATE-----
+)";
+
 }  // namespace
 
 TEST_CASE("config: defaults come from the table", "[config]") {
@@ -481,6 +495,7 @@ TEST_CASE("config: error formats", "[config]") {
 TEST_CASE("config: --dump-config re-loads to an equal config", "[config]") {
   TempDir dir;
   std::string hints = dir.write("hints \"odd\" name.zone", "");
+  std::string ca = dir.write("ca \"odd\".pem", test_ca_pem);
   std::vector<std::string> overrides{
       "listen=[192.0.2.1@5353, \"2001:db8::1\"]", "root-hints=" + hints, "threads=3",
       "outgoing-address=[192.0.2.9, 2001:db8::9]", "query-loopback=yes", "do-ip4=no",
@@ -494,7 +509,7 @@ TEST_CASE("config: --dump-config re-loads to an equal config", "[config]") {
       "local-data=[\"printer.home.example. 300 IN A 192.168.1.2\", 'txt.home.example. TXT \"a b\"']",
       "forward-zone=[{name: corp., servers: [127.0.0.1@5353, \"::1\"], forward-first: yes}, "
       "{name: dot.example, servers: 192.0.2.53, forward-tls: yes, forward-tls-name: dns.example}]",
-      "stub-zone=[{name: 10.in-addr.arpa, servers: [10.0.0.53]}]", "tls-ca-file=" + hints};
+      "stub-zone=[{name: 10.in-addr.arpa, servers: [10.0.0.53]}]", "tls-ca-file=" + ca};
   for (const Config& config : {default_config(), load_config("", overrides)}) {
     std::string dump = dump_config(config);
     INFO(dump);
@@ -707,4 +722,15 @@ TEST_CASE("config: routing and local-zone errors name their line", "[config][loc
   check_error("forward-zone:\n  - name: corp.\n    servers: 127.0.0.1\nstub-zone:\n  - name: corp\n"
               "    servers: 127.0.0.2\n",
               4, "stub-zone: corp. is both a forward zone and a stub zone");
+}
+
+TEST_CASE("config: tls-ca-file must hold a PEM certificate", "[config][routing]") {
+  TempDir dir;
+  dir.write("ca.pem", test_ca_pem);
+  dir.write("empty.pem", "");
+  Config config = load_config(dir.write("ternd.yaml", "tls-ca-file: ca.pem\n"), {});
+  CHECK(config.tls_ca_file == (dir.path() / "ca.pem").string());
+  ConfigError e = load_error("tls-ca-file: " + (dir.path() / "empty.pem").string() + "\n");
+  CHECK(e.line() == 1);
+  CHECK(e.message() == "tls-ca-file: '" + (dir.path() / "empty.pem").string() + "' holds no PEM certificate");
 }
