@@ -95,6 +95,7 @@ LocalZones::LocalZones(const std::vector<LocalZoneRule>& rules, const std::vecto
 
 void LocalZones::add_zone(const dns::Name& name, LocalZoneType type) {
   zones_[name.wire()] = Zone{name, type, made_soa(name)};
+  if (name.is_root()) root_zone_ = &zones_.at(name.wire());  // node-based map: stable address
   std::vector<std::size_t> offsets;
   label_offsets(name.wire(), offsets);
   for (std::size_t at : offsets) ancestry_.insert(name.wire().substr(at));
@@ -115,12 +116,11 @@ void LocalZones::add_record(dns::Record record) {
 const LocalZones::Zone* LocalZones::closest_zone(std::string_view wire) const {
   // Walk down from the root one label at a time, as long as the name stays on the path to
   // some local zone; the deepest zone passed is the closest enclosing one.
-  const Zone* best = nullptr;
-  std::size_t offsets[128];
+  const Zone* best = root_zone_;
+  std::size_t offsets[128];  // a name has at most 127 labels: no allocation on the hot path
   std::size_t count = 0;
-  for (std::size_t at = 0; at < wire.size() && count < 128;) {
+  for (std::size_t at = 0; at < wire.size() && count < 128 && wire[at] != 0;) {
     offsets[count++] = at;
-    if (wire[at] == 0) break;
     at += 1 + static_cast<unsigned char>(wire[at]);
   }
   for (std::size_t i = count; i-- > 0;) {

@@ -38,6 +38,8 @@ class LocalZones {
   /// name), then the operator's data. `local_data` must already be valid (the config loader
   /// checked each record); an unparsable entry is skipped.
   LocalZones(const std::vector<LocalZoneRule>& rules, const std::vector<std::string>& local_data);
+  LocalZones(const LocalZones&) = delete;  // root_zone_ points into zones_
+  LocalZones& operator=(const LocalZones&) = delete;
 
   /// The response for `question`, or nullopt when it is not answered locally (outside every
   /// local zone, or in a transparent zone without data for it): then resolve as usual.
@@ -73,6 +75,7 @@ class LocalZones {
   WireSet ancestry_;  ///< every zone name and every name above one: where the walk down may go
   std::map<std::pair<std::string, std::uint16_t>, std::vector<dns::Record>> data_;  ///< (wire, type)
   WireSet nodes_;     ///< owners of data and the names between them and their zone
+  const Zone* root_zone_ = nullptr;  ///< a local zone at ".", looked at without a probe
 };
 
 }  // namespace tern::daemon

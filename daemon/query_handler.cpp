@@ -169,7 +169,10 @@ asio::awaitable<std::optional<std::vector<std::uint8_t>>> QueryHandler::handle(
         co_return std::nullopt;
       }
       DaemonStats::bump(stats_.local_answers);
-      co_return counted(with_client_case(make_response(query, local->outcome, max_size, edns), packet, name_length));
+      std::vector<std::uint8_t> response = make_response(query, local->outcome, max_size, edns);
+      // AA, as Unbound: ternd is the authority for its local zones (not for a refusal).
+      if (local->outcome.rcode != dns::rcode::refused && response.size() > 2) response[2] |= 0x04;
+      co_return counted(with_client_case(std::move(response), packet, name_length));
     }
   }
   // Like Unbound's "allow": this is a recursive service; non-recursive queries are refused.

@@ -555,7 +555,8 @@ constexpr std::array table{
         .help = "Subtrees sent to recursive servers: - {name, servers, forward-first, forward-tls ...}.",
         .doc = "Subtrees whose names ternd sends to other recursive resolvers instead of "
                "walking from the root (Unbound's forward-zone). Each entry is a mapping: name "
-               "(the zone, \".\" for everything), servers (a list of ADDRESS[@PORT], port 53, "
+               "(the zone, \".\" for everything), servers (a list of ADDRESS[@PORT], each "
+               "address once, port 53, "
                "or 853 with forward-tls), and optionally forward-first, forward-tls and "
                "forward-tls-name. ternd asks the servers with recursion desired (RD=1) and "
                "takes their answers as they are, after dropping records outside the zone; a "
@@ -580,7 +581,8 @@ constexpr std::array table{
                "authoritative servers instead of at the delegation found from the root "
                "(Unbound's stub-zone with stub-addr), for zones that are not delegated from "
                "the public tree: a company's internal zone, a private reverse zone. Each entry "
-               "is a mapping: name and servers (a list of ADDRESS[@PORT]). ternd asks them "
+               "is a mapping: name and servers (a list of ADDRESS[@PORT], each address once). "
+               "ternd asks them "
                "without recursion desired, as any authority, and follows their referrals "
                "below the zone. Servers may be on loopback whatever query-loopback says.",
         .apply = apply_stub_zone, .dump = dump_stub_zone},

@@ -134,8 +134,11 @@ ZoneRouteConfig parse_route(const Setting& self, const SettingSource& source, co
     ZoneServer server{endpoint->address, endpoint->port};
     // RFC 7858 §3.1: DNS over TLS has its own port.
     if (route.tls && text.find('@') == std::string::npos) server.port = 853;
-    if (std::find(route.servers.begin(), route.servers.end(), server) == route.servers.end())
-      route.servers.push_back(server);
+    // One port per address: servers are told apart by address (their RTTs are kept so).
+    if (std::any_of(route.servers.begin(), route.servers.end(),
+                    [&](const ZoneServer& s) { return s.address == server.address; }))
+      throw_setting_error(self, source, node, "servers: " + server.address.to_string() + " is listed twice");
+    route.servers.push_back(server);
   }
   if (route.tls && route.tls_name.empty()) {
     throw_setting_error(self, source, item,

@@ -719,6 +719,8 @@ TEST_CASE("config: routing and local-zone errors name their line", "[config][loc
   check_error("stub-zone:\n  - name: corp.\n    servers: 127.0.0.1\n    forward-first: yes\n", 4,
               "stub-zone: unknown key 'forward-first' (name, servers)");
   check_error("stub-zone:\n  - name: corp.\n", 2, "stub-zone: corp.: no servers");
+  check_error("stub-zone:\n  - name: corp.\n    servers:\n      - 127.0.0.1@5353\n      - 127.0.0.1@5354\n", 5,
+              "stub-zone: servers: 127.0.0.1 is listed twice");
   check_error("forward-zone:\n  - name: corp.\n    servers: 127.0.0.1\nstub-zone:\n  - name: corp\n"
               "    servers: 127.0.0.2\n",
               4, "stub-zone: corp. is both a forward zone and a stub zone");

@@ -165,3 +165,14 @@ TEST_CASE("an operator's SOA is the one negative answers carry", "[local-zones]"
   REQUIRE(nx->outcome.authority.size() == 1);
   CHECK(nx->outcome.authority[0].ttl == 60);
 }
+
+TEST_CASE("a local zone at the root covers every name the closer zones do not", "[local-zones]") {
+  LocalZones zones({LocalZoneRule{".", LocalZoneType::refuse}}, {"ok.example. A 192.0.2.1"});
+  auto refused = zones.answer(q("www.example.com."));
+  REQUIRE(refused);
+  CHECK(refused->outcome.rcode == dns::rcode::refused);
+  CHECK(zones.covers(q("www.example.com.").name.wire()));
+  REQUIRE(zones.answer(q("ok.example.")));
+  CHECK(zones.answer(q("ok.example."))->outcome.answer.size() == 1);
+  CHECK(zones.answer(q("localhost."))->outcome.answer.size() == 1);  // the closer built-in zone
+}

@@ -254,6 +254,7 @@ TEST_CASE("local zones are answered before the cache and never sent upstream", "
   CHECK(r->rcode == dns::rcode::noerror);
   REQUIRE(r->answer.size() == 1);
   CHECK(r->answer[0].rdata == std::string("\x7f\x00\x00\x01", 4));
+  CHECK(r->aa);
   // Without RD too (a local answer needs no recursion), and NXDOMAIN for a private reverse name.
   r = f.ask(query("4.3.2.10.in-addr.arpa.", dns::rrtype::PTR, [](dns::Message& m) { m.rd = false; }));
   REQUIRE(r);
