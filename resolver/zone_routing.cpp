@@ -1,5 +1,9 @@
 #include "resolver/zone_routing.hpp"
 
+#include "resolver/limits.hpp"
+
+#include <algorithm>
+
 namespace tern::resolver {
 
 ZoneRoutes::ZoneRoutes(std::vector<ZoneRoute> routes) {
@@ -29,6 +33,7 @@ void configure_for_route(ExchangeRequest& request, const ZoneRoute& route) {
   }
   if (route.kind != ZoneRoute::Kind::forward) return;
   request.recursion_desired = true;
+  request.timeout = std::max(request.timeout, limits::min_forwarder_timeout);
   request.tls = route.tls;
   request.tls_name = route.tls_name;
 }

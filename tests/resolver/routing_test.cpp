@@ -165,3 +165,28 @@ TEST_CASE("a forwarder that refers instead of recursing is not used", "[resolver
 }
 
 }  // namespace tern::testing
+
+namespace tern::testing {
+
+TEST_CASE("a forwarder fast on cached names gets time to recurse for a cold one",
+          "[resolver][routing][forward]") {
+  Lab lab(66);
+  lab.standard(1);
+  int asked = 0;
+  FakeAuthority& forwarder = lab.serve(forwarder1, [&](const dns::Message& query, Transport transport) {
+    Action action = recursive_answer("198.51.100.9")(query, transport);
+    // The first answer comes at once (the resolver learns an RTT well under a millisecond);
+    // the second takes as long as a walk from the root, far beyond an RTT-based timeout.
+    if (++asked > 1) action.delay = std::chrono::milliseconds(600);
+    return action;
+  });
+  set_routes(lab, {route(lab, "corp.test.", resolver::ZoneRoute::Kind::forward, {forwarder1})});
+  CHECK(addresses(lab.resolve("warm.corp.test.").answer) == Strings{"198.51.100.9"});
+  Outcome cold = lab.resolve("cold.corp.test.");
+  INFO(cold.ede_text);
+  CHECK(cold.rcode == dns::rcode::noerror);
+  CHECK(addresses(cold.answer) == Strings{"198.51.100.9"});
+  CHECK(forwarder.queries() == 2);
+}
+
+}  // namespace tern::testing
