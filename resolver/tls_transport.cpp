@@ -51,20 +51,54 @@ std::shared_ptr<asio::ssl::context> make_tls_client_context(const std::string& c
   return context;
 }
 
+/// One TLS connection, with the context it was made with (which must outlive it) and the
+/// timer that bounds the query under way on it.
+struct TlsTransport::Connection {
+  Connection(const asio::any_io_executor& executor, std::shared_ptr<asio::ssl::context> ctx)
+      : context(std::move(ctx)), stream(executor, *context), deadline(executor) {}
+  std::shared_ptr<asio::ssl::context> context;
+  asio::ssl::stream<tcp::socket> stream;
+  asio::steady_timer deadline;
+};
+
+TlsTransport::TlsTransport(asio::any_io_executor executor, std::shared_ptr<asio::ssl::context> context,
+                           SecureRandom& rng)
+    : executor_(std::move(executor)), context_(std::move(context)), rng_(rng) {}
+
+TlsTransport::~TlsTransport() = default;
+
+void TlsTransport::set_context(std::shared_ptr<asio::ssl::context> context) {
+  context_ = std::move(context);
+  idle_.clear();
+}
+
 asio::awaitable<ExchangeResult> TlsTransport::exchange(const ExchangeRequest& request) {
+  const std::string key = request.server.to_string() + "@" + std::to_string(request.port) + "#" + request.tls_name;
+  if (auto kept = idle_.find(key); kept != idle_.end()) {
+    std::unique_ptr<Connection> connection = std::move(kept->second);
+    idle_.erase(kept);
+    connection->deadline.expires_after(tls_exchange_timeout);
+    ExchangeResult result = co_await ask(*connection, request);
+    if (result.status == ExchangeStatus::ok) {
+      idle_.try_emplace(key, std::move(connection));
+      co_return result;
+    }
+    // The server may close an idle connection at any time (RFC 7766 §6.2.3): try a fresh one.
+  }
+  auto connection = std::make_unique<Connection>(executor_, context_);
+  connection->deadline.expires_after(tls_exchange_timeout);
+  ExchangeResult result = co_await connect(*connection, request);
+  if (result.status != ExchangeStatus::ok) co_return result;
+  result = co_await ask(*connection, request);
+  if (result.status == ExchangeStatus::ok) idle_.try_emplace(key, std::move(connection));
+  co_return result;
+}
+
+asio::awaitable<ExchangeResult> TlsTransport::connect(Connection& connection, const ExchangeRequest& request) {
   ExchangeResult result;
   result.over_tcp = true;
   result.status = ExchangeStatus::error;
-  // Keep the context alive for this query even if a reload replaces it meanwhile.
-  std::shared_ptr<asio::ssl::context> context = context_;
-  const std::uint16_t id = rng_.u16();
-  std::vector<std::uint8_t> query = dns::build_query(request.question, id, request.edns_size);
-  if (request.recursion_desired) query[2] |= 0x01;
-  std::array<std::uint8_t, 2> prefix{static_cast<std::uint8_t>(query.size() >> 8),
-                                     static_cast<std::uint8_t>(query.size())};
-
-  asio::ssl::stream<tcp::socket> stream(executor_, *context);
-  SSL* ssl = stream.native_handle();
+  SSL* ssl = connection.stream.native_handle();
   // SNI, and the name the certificate must carry (checked by OpenSSL during the handshake,
   // RFC 6125 rules: SAN dNSName, wildcards in the leftmost label only).
   if (SSL_set_tlsext_host_name(ssl, request.tls_name.c_str()) != 1 || SSL_set1_host(ssl, request.tls_name.c_str()) != 1) {
@@ -72,11 +106,9 @@ asio::awaitable<ExchangeResult> TlsTransport::exchange(const ExchangeRequest& re
     co_return result;
   }
   SSL_set_hostflags(ssl, X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS);
-
-  asio::steady_timer deadline(executor_, std::chrono::steady_clock::now() + tls_exchange_timeout);
   const tcp::endpoint server(request.server, request.port);
-  const auto start = std::chrono::steady_clock::now();
-  auto connected = co_await (stream.lowest_layer().async_connect(server, use_tuple) || deadline.async_wait(use_tuple));
+  auto connected = co_await (connection.stream.lowest_layer().async_connect(server, use_tuple) ||
+                             connection.deadline.async_wait(use_tuple));
   if (connected.index() == 1) {
     result.status = ExchangeStatus::timeout;
     co_return result;
@@ -85,8 +117,8 @@ asio::awaitable<ExchangeResult> TlsTransport::exchange(const ExchangeRequest& re
     result.status = ec == asio::error::connection_refused ? ExchangeStatus::unreachable : ExchangeStatus::error;
     co_return result;
   }
-  auto shaken = co_await (stream.async_handshake(asio::ssl::stream_base::client, use_tuple) ||
-                          deadline.async_wait(use_tuple));
+  auto shaken = co_await (connection.stream.async_handshake(asio::ssl::stream_base::client, use_tuple) ||
+                          connection.deadline.async_wait(use_tuple));
   if (shaken.index() == 1) {
     result.status = ExchangeStatus::timeout;
     co_return result;
@@ -99,6 +131,22 @@ asio::awaitable<ExchangeResult> TlsTransport::exchange(const ExchangeRequest& re
                  verify != X509_V_OK ? std::string(" (") + X509_verify_cert_error_string(verify) + ")" : std::string());
     co_return result;
   }
+  result.status = ExchangeStatus::ok;
+  co_return result;
+}
+
+asio::awaitable<ExchangeResult> TlsTransport::ask(Connection& connection, const ExchangeRequest& request) {
+  ExchangeResult result;
+  result.over_tcp = true;
+  result.status = ExchangeStatus::error;
+  const std::uint16_t id = rng_.u16();
+  std::vector<std::uint8_t> query = dns::build_query(request.question, id, request.edns_size);
+  if (request.recursion_desired) query[2] |= 0x01;
+  std::array<std::uint8_t, 2> prefix{static_cast<std::uint8_t>(query.size() >> 8),
+                                     static_cast<std::uint8_t>(query.size())};
+  const auto start = std::chrono::steady_clock::now();
+  auto& stream = connection.stream;
+  auto& deadline = connection.deadline;
   std::array<asio::const_buffer, 2> out{asio::buffer(prefix), asio::buffer(query)};
   auto written = co_await (asio::async_write(stream, out, use_tuple) || deadline.async_wait(use_tuple));
   if (written.index() == 1 || std::get<0>(std::get<0>(written))) {
@@ -120,7 +168,7 @@ asio::awaitable<ExchangeResult> TlsTransport::exchange(const ExchangeRequest& re
     dns::Message reply;
     if (dns::parse_message(body, reply) != dns::WireError::none) {
       ++result.malformed;
-      co_return result;  // a broken stream cannot be resynchronised
+      co_return result;  // a broken stream cannot be resynchronised (nor kept)
     }
     if (!reply_matches(reply, id, request.question)) {
       ++result.mismatched;
@@ -129,9 +177,6 @@ asio::awaitable<ExchangeResult> TlsTransport::exchange(const ExchangeRequest& re
     result.rtt = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - start);
     result.status = ExchangeStatus::ok;
     result.reply = std::move(reply);
-    // RFC 7858 §3.3 / RFC 7766: the client closes; a clean TLS shutdown is not waited for.
-    asio::error_code ignored;
-    stream.lowest_layer().shutdown(tcp::socket::shutdown_both, ignored);
     co_return result;
   }
 }

@@ -1,8 +1,9 @@
 // DNS over TLS to a forward zone's servers (RFC 7858): TCP, a TLS handshake that checks the
 // server's certificate chain against the configured CAs and its name against forward-tls-name
-// (also sent as SNI), then one query with the 2-octet length framing of DNS over TCP. One
-// connection per query: simple and never confused by another query's state; forward zones
-// with TLS are expected to carry cache misses only.
+// (also sent as SNI), then queries with the 2-octet length framing of DNS over TCP. A
+// connection carries one query at a time and is kept afterwards for the next query to the
+// same server and name (RFC 7858 §3.4: reuse saves the handshake); when the server has closed
+// a kept connection meanwhile, the query is sent once more on a fresh one.
 #pragma once
 
 #include "resolver/secure_random.hpp"
@@ -11,6 +12,7 @@
 #include <asio/any_io_executor.hpp>
 #include <asio/ssl/context.hpp>
 
+#include <map>
 #include <memory>
 #include <string>
 
@@ -22,18 +24,26 @@ std::shared_ptr<asio::ssl::context> make_tls_client_context(const std::string& c
 
 class TlsTransport final : public UpstreamTransport {
  public:
-  TlsTransport(asio::any_io_executor executor, std::shared_ptr<asio::ssl::context> context, SecureRandom& rng)
-      : executor_(std::move(executor)), context_(std::move(context)), rng_(rng) {}
+  TlsTransport(asio::any_io_executor executor, std::shared_ptr<asio::ssl::context> context, SecureRandom& rng);
+  ~TlsTransport();
 
   /// request.tls_name is the name the certificate must match; request.tls is not looked at.
   asio::awaitable<ExchangeResult> exchange(const ExchangeRequest& request) override;
-  /// A reload's new CAs; queries in flight finish with the context they started with.
-  void set_context(std::shared_ptr<asio::ssl::context> context) { context_ = std::move(context); }
+  /// A reload's new CAs; queries in flight finish with the context they started with, and
+  /// kept connections are dropped so that every later one is checked against the new CAs.
+  void set_context(std::shared_ptr<asio::ssl::context> context);
+
+  struct Connection;
 
  private:
+  asio::awaitable<ExchangeResult> connect(Connection& connection, const ExchangeRequest& request);
+  asio::awaitable<ExchangeResult> ask(Connection& connection, const ExchangeRequest& request);
+
   asio::any_io_executor executor_;
   std::shared_ptr<asio::ssl::context> context_;
   SecureRandom& rng_;
+  /// One idle connection per server, port and name; used by this worker's thread only.
+  std::map<std::string, std::unique_ptr<Connection>> idle_;
 };
 
 /// Sends each request over TLS or over UDP/TCP, as the request says.

@@ -15,6 +15,9 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <cstdio>
+#include <fstream>
+#include <sstream>
 #include <thread>
 
 using namespace tern::itest;
@@ -51,7 +54,7 @@ struct TlsUnbound {
   std::unique_ptr<Process> process;
   std::string cert = dir.path + "/cert.pem";
 
-  TlsUnbound() {
+  explicit TlsUnbound(const std::string& extra_server_config = "") {
     ProcessOptions gen;
     gen.args = {"/usr/bin/openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
                 "-keyout", dir.path + "/key.pem", "-out", cert, "-subj", "/CN=dns.tern.test",
@@ -75,7 +78,8 @@ struct TlsUnbound {
                                  "  use-syslog: no\n  logfile: \"\"\n  verbosity: 1\n"
                                  "  access-control: 127.0.0.0/8 allow\n"
                                  "  local-zone: \"dot.example.\" static\n"
-                                 "  local-data: \"www.dot.example. 300 IN A 192.0.2.53\"\n"
+                                 "  local-data: \"www.dot.example. 300 IN A 192.0.2.53\"\n" +
+                                 extra_server_config +
                                  "remote-control:\n  control-enable: no\n");
     ProcessOptions run;
     run.args = {"/usr/sbin/unbound", "-d", "-c", conf};
@@ -91,6 +95,24 @@ struct TlsUnbound {
     if (process) process->stop();
   }
 };
+
+/// TCP connections to 127.0.0.1:port that are established, seen from the connecting side
+/// (/proc/net/tcp: remote address and port, state 01).
+int established_to(std::uint16_t port) {
+  std::ifstream table("/proc/net/tcp");
+  std::string line;
+  std::getline(table, line);  // header
+  char wanted[16];
+  std::snprintf(wanted, sizeof wanted, "0100007F:%04X", port);
+  int count = 0;
+  while (std::getline(table, line)) {
+    std::istringstream fields(line);
+    std::string slot, local, remote, state;
+    fields >> slot >> local >> remote >> state;
+    if (remote == wanted && state == "01") ++count;
+  }
+  return count;
+}
 
 }  // namespace
 
@@ -177,5 +199,36 @@ TEST_CASE("forward-tls: DNS over TLS to unbound, the certificate checked by name
     DigResult r = dig(t.port(), "www.dot.example", "A", {}, 8);
     INFO(r.output << "\nternd log:\n" << t.log());
     CHECK(r.status == "SERVFAIL");
+  }
+}
+
+TEST_CASE("forward-tls: a connection is kept for the next queries, and replaced once closed",
+          "[forward][tls]") {
+  SECTION("kept: queries after the first reuse it instead of a handshake each") {
+    TlsUnbound unbound;
+    Ternd t(TerndOptions{forward_zone("dot.example.", "127.0.0.1@" + std::to_string(unbound.port),
+                                      "    forward-tls: yes\n    forward-tls-name: dns.tern.test\n") +
+                             "tls-ca-file: " + unbound.cert + "\nthreads: 1\n",
+                         false});
+    CHECK(first_a(dig(t.port(), "www.dot.example", "A", {}, 8)) == "192.0.2.53");
+    for (int i = 0; i < 4; ++i) {
+      DigResult r = dig(t.port(), "n" + std::to_string(i) + ".dot.example", "A", {}, 8);
+      INFO(r.output);
+      CHECK(r.status == "NXDOMAIN");  // unbound's static zone, each a new question for ternd
+    }
+    // One worker, one query at a time: one connection, still open after the last answer.
+    CHECK(established_to(unbound.port) == 1);
+  }
+  SECTION("replaced: unbound closes idle connections after a second; the next query still works") {
+    TlsUnbound unbound("  tcp-idle-timeout: 1000\n");
+    Ternd t(TerndOptions{forward_zone("dot.example.", "127.0.0.1@" + std::to_string(unbound.port),
+                                      "    forward-tls: yes\n    forward-tls-name: dns.tern.test\n") +
+                             "tls-ca-file: " + unbound.cert + "\nthreads: 1\n",
+                         false});
+    CHECK(first_a(dig(t.port(), "www.dot.example", "A", {}, 8)) == "192.0.2.53");
+    std::this_thread::sleep_for(2500ms);  // unbound closes the kept connection meanwhile
+    DigResult r = dig(t.port(), "n1.dot.example", "A", {}, 8);
+    INFO(r.output << "\nternd log:\n" << t.log());
+    CHECK(r.status == "NXDOMAIN");
   }
 }
