@@ -571,7 +571,8 @@ constexpr std::array table{
                "instead of UDP and TCP. The servers' certificate must be valid for "
                "forward-tls-name (required with forward-tls), which is also sent as the TLS "
                "server name (SNI), and be signed by a CA in tls-ca-file (by default the "
-               "system's store); when it is not, the forwarder is not used.\n"
+               "system's store); when it is not, the forwarder is not used. A connection is "
+               "kept open for the next query to the same server (RFC 7858, section 3.4).\n"
                "The zone that most closely encloses a name wins, whether forward or stub; "
                "a forward zone and a stub zone may not have the same name. Forwarders may be "
                "on loopback whatever query-loopback says: they are named on purpose.",
