@@ -35,6 +35,32 @@ enum class QnameMinimisation { off, relaxed, strict };
 
 /// Where log lines go: auto is stderr in the foreground (-d) and syslog once detached.
 enum class LogDestination { automatic, stderr_stream, syslog };
+/// What a local zone does with the names below it (Unbound's local-zone types).
+enum class LocalZoneType { static_zone, deny, refuse, transparent, nodefault, always_nxdomain };
+
+/// One `local-zone` rule: a name (presentation form, absolute, lower case) and its type.
+struct LocalZoneRule {
+  std::string name;
+  LocalZoneType type = LocalZoneType::static_zone;
+  friend bool operator==(const LocalZoneRule&, const LocalZoneRule&) = default;
+};
+
+/// One server of a forward or stub zone.
+struct ZoneServer {
+  asio::ip::address address;
+  std::uint16_t port = 53;  ///< 853 by default when the zone uses TLS
+  friend bool operator==(const ZoneServer&, const ZoneServer&) = default;
+};
+
+/// One `forward-zone` or `stub-zone` entry.
+struct ZoneRouteConfig {
+  std::string name;                ///< presentation form, absolute, lower case
+  std::vector<ZoneServer> servers; ///< at least one
+  bool first = false;              ///< forward-first: iterate when the forwarders fail
+  bool tls = false;                ///< forward-tls: DNS over TLS (RFC 7858) to the forwarders
+  std::string tls_name;            ///< forward-tls-name: SNI and the name the certificate must match
+  friend bool operator==(const ZoneRouteConfig&, const ZoneRouteConfig&) = default;
+};
 
 /// The whole configuration; a default-constructed Config is NOT valid: use default_config().
 struct Config {
@@ -63,6 +89,11 @@ struct Config {
   std::string control_socket = "/run/tern/ternd.ctl"; ///< ternctl's unix socket; empty = none
   unsigned tcp_idle_timeout_ms = 10000;          ///< RFC 7766 idle timeout for client TCP
   unsigned tcp_max_connections = 1024;           ///< open client TCP connections, all workers
+  std::vector<LocalZoneRule> local_zone;         ///< operators' zones; the defaults are built in
+  std::vector<std::string> local_data;           ///< RRs in presentation form, checked by the loader
+  std::vector<ZoneRouteConfig> forward_zone;     ///< subtrees sent to recursive servers
+  std::vector<ZoneRouteConfig> stub_zone;        ///< subtrees iterated from given authorities
+  std::string tls_ca_file;                       ///< PEM CAs for forward-tls; empty = system store
   int verbosity = 1;                             ///< 0 errors, 1 +warnings/ops, 2 info, 3+ debug
   // ---- operations: privileges, logging, metrics, query log ----
   std::string username = "tern";                 ///< user to run as after binding; empty = stay

@@ -189,6 +189,14 @@ void check_consistency(const Config& config, const Origins& origins) {
     throw_conflict(origins, "do-ip4", "do-ip6",
                    "do-ip4 and do-ip6 are both off; at least one must stay on");
   }
+  for (const ZoneRouteConfig& stub : config.stub_zone) {
+    for (const ZoneRouteConfig& forward : config.forward_zone) {
+      if (stub.name == forward.name) {
+        throw_conflict(origins, "forward-zone", "stub-zone",
+                       stub.name + " is both a forward zone and a stub zone");
+      }
+    }
+  }
   check_bounds(origins, "cache-min-ttl", config.cache_min_ttl, "cache-max-ttl",
                config.cache_max_ttl);
   check_bounds(origins, "cache-min-negative-ttl", config.cache_min_negative_ttl,

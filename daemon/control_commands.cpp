@@ -351,6 +351,8 @@ void client_stats(std::string& out, const std::vector<const DaemonStats*>& d) {
   line(out, "dropped.responses", sum(d, &DaemonStats::dropped_responses));
   line(out, "acl.refused", sum(d, &DaemonStats::acl_refused));
   line(out, "acl.dropped", sum(d, &DaemonStats::acl_dropped));
+  line(out, "local.answers", sum(d, &DaemonStats::local_answers));
+  line(out, "local.dropped", sum(d, &DaemonStats::local_dropped));
   line(out, "udp.truncated", sum(d, &DaemonStats::truncated_udp));
   line(out, "answers.stale", sum(d, &DaemonStats::stale_answers));
   line(out, "prefetch.started", sum(d, &DaemonStats::prefetches));

@@ -91,6 +91,9 @@ bool QueryHandler::answer_from_cache(std::span<const std::uint8_t> packet, const
     dnssec_ok = opt.ttl & 0x8000u;
     client_size = opt.klass;
   }
+  // Local zones win over the cache (a reload may have made a cached name local): leave
+  // their names to handle(). One hash probe for names outside every local zone's ancestry.
+  if (policy.local_zones && policy.local_zones->covers(name_scratch_)) return false;
   dns::CookieOption cookie;
   bool has_cookie = false;
   if (edns && policy.cookies) {
@@ -245,12 +248,29 @@ asio::awaitable<std::optional<std::vector<std::uint8_t>>> QueryHandler::handle(
   if (question.klass != dns::class_in || question.type == dns::rrtype::AXFR || question.type == 251)
     co_return counted(with_client_case(error(dns::rcode::refused, resolver::ede::not_supported),
                                        packet, name_length));
+  const std::size_t max_size = max_response_size(query, transport == ClientTransport::tcp, edns);
+  // Names ternd answers itself, whatever RD says (as Unbound): never sent upstream, never cached.
+  if (policy->local_zones) {
+    if (std::optional<LocalAnswer> local = policy->local_zones->answer(question)) {
+      if (local->drop) {
+        DaemonStats::bump(stats_.local_dropped);
+        co_return std::nullopt;
+      }
+      DaemonStats::bump(stats_.local_answers);
+      // RFC 8914: a local-zone refusal says it is policy (18, prohibited).
+      if (local->outcome.rcode == dns::rcode::refused) local->outcome.ede = resolver::ede::prohibited;
+      std::vector<std::uint8_t> response = make_response(query, local->outcome, max_size, edns, cookie_reply);
+      // AA, as Unbound: ternd is the authority for its local zones (not for a refusal).
+      if (local->outcome.rcode != dns::rcode::refused && response.size() > 2) response[2] |= 0x04;
+      record_answer(started, client, question, response, CacheResult::local, answer_ttl(local->outcome), 0);
+      co_return counted(with_client_case(std::move(response), packet, name_length));
+    }
+  }
   // Like Unbound's "allow": this is a recursive service; non-recursive queries are refused.
   if (!query.rd)
     co_return counted(with_client_case(error(dns::rcode::refused, resolver::ede::not_authoritative),
                                        packet, name_length));
 
-  const std::size_t max_size = max_response_size(query, transport == ClientTransport::tcp, edns);
   HitRequest request{query.id, query.rd, query.cd, question.type,
                      std::span<const std::uint8_t>(packet).subspan(dns::header_size, question.name.wire().size()),
                      query.edns.has_value(), query.edns && query.edns->dnssec_ok, max_size};

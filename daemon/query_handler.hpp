@@ -10,6 +10,7 @@
 #include "daemon/daemon_stats.hpp"
 #include "daemon/query_log.hpp"
 #include "daemon/server_cookies.hpp"
+#include "daemon/local_zones.hpp"
 #include "resolver/resolver.hpp"
 
 #include <asio/awaitable.hpp>
@@ -40,6 +41,7 @@ struct ClientPolicy {
   /// Server cookies for clients (RFC 7873, RFC 9018): the secrets shared by every worker;
   /// nullptr when `cookies` is off (the COOKIE option is then ignored like any unknown one).
   CookieSecrets* cookies = nullptr;
+  std::shared_ptr<const LocalZones> local_zones;  ///< answered before the cache; null = none
 };
 
 /// RFC 8767 §4: the TTL of stale data as served.

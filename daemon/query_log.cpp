@@ -19,6 +19,7 @@ std::string_view cache_word(CacheResult r) {
     case CacheResult::miss: return "miss";
     case CacheResult::stale: return "stale";
     case CacheResult::prefetch: return "prefetch";
+    case CacheResult::local: return "local";
   }
   return "miss";
 }

@@ -15,7 +15,7 @@
 namespace tern::daemon {
 
 /// Where an answer came from, as the log names it.
-enum class CacheResult { hit, miss, stale, prefetch };
+enum class CacheResult { hit, miss, stale, prefetch, local };
 
 /// One answered query.
 struct QueryLogEntry {

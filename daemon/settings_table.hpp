@@ -17,7 +17,10 @@ class Node;
 namespace tern::daemon {
 
 /// The syntax of a setting's value; names it in the man page and in type errors.
-enum class ValueKind { boolean, integer, size, path, choice, address_list, endpoint_list, acl_list };
+enum class ValueKind {
+  boolean, integer, size, path, choice, address_list, endpoint_list, acl_list,
+  local_zone_list, record_list, zone_list
+};
 
 /// Where a value being applied came from, so that its errors point there.
 struct SettingSource {

@@ -32,6 +32,19 @@ asio::awaitable<void> trace_into(resolver::Resolver& resolver, dns::Question que
   promise->set_value(std::move(result));
 }
 
+/// The TLS client context for tls-ca-file. The loader has checked the file; should it have
+/// changed since, DNS over TLS fails (and says so) instead of the daemon.
+std::shared_ptr<asio::ssl::context> tls_context(const Config& config) {
+  try {
+    return resolver::make_tls_client_context(config.tls_ca_file);
+  } catch (const std::exception& e) {
+    log::error("{}; DNS over TLS to forwarders will fail", e.what());
+    auto context = std::make_shared<asio::ssl::context>(asio::ssl::context::tls_client);
+    context->set_verify_mode(asio::ssl::verify_peer);
+    return context;
+  }
+}
+
 }  // namespace
 
 cache::TtlBounds positive_bounds(const Config& config) {
@@ -66,6 +79,18 @@ std::size_t SharedState::sweep() {
          answers.entries().sweep_expired(now, std::chrono::seconds(stale_grace_seconds.load()));
 }
 
+std::shared_ptr<const resolver::ZoneRoutes> zone_routes(const Config& config) {
+  std::vector<resolver::ZoneRoute> routes;
+  auto add = [&](const ZoneRouteConfig& zone, resolver::ZoneRoute::Kind kind) {
+    resolver::ZoneRoute route{*dns::Name::from_text(zone.name), kind, {}, zone.first, zone.tls, zone.tls_name};
+    for (const ZoneServer& server : zone.servers) route.servers.push_back({server.address, server.port});
+    routes.push_back(std::move(route));
+  };
+  for (const auto& zone : config.forward_zone) add(zone, resolver::ZoneRoute::Kind::forward);
+  for (const auto& zone : config.stub_zone) add(zone, resolver::ZoneRoute::Kind::stub);
+  return std::make_shared<const resolver::ZoneRoutes>(std::move(routes));
+}
+
 resolver::ResolverOptions resolver_options(const Config& config) {
   resolver::ResolverOptions o;
   o.query_loopback = config.query_loopback;
@@ -78,6 +103,7 @@ resolver::ResolverOptions resolver_options(const Config& config) {
                          : config.qname_minimisation == QnameMinimisation::strict
                              ? resolver::QnameMinimisation::strict
                              : resolver::QnameMinimisation::relaxed;
+  o.routes = zone_routes(config);
   return o;
 }
 
@@ -90,6 +116,7 @@ std::shared_ptr<const ClientPolicy> client_policy(const Config& config, CookieSe
   policy->stale_client_timeout = std::chrono::milliseconds(config.serve_stale_client_timeout_ms);
   policy->prefetch = config.prefetch;
   policy->cookies = config.cookies ? cookies : nullptr;
+  policy->local_zones = std::make_shared<const LocalZones>(config.local_zone, config.local_data);
   return policy;
 }
 
@@ -97,7 +124,9 @@ Worker::Worker(unsigned index, SharedState& shared, const Config& config)
     : index_(index),
       shared_(shared),
       transport_(io_.get_executor(), outgoing_from(config), rng_),
-      resolver_(io_.get_executor(), transport_,
+      tls_transport_(io_.get_executor(), tls_context(config), rng_),
+      any_transport_(transport_, tls_transport_),
+      resolver_(io_.get_executor(), any_transport_,
                 resolver::ResolverCaches{shared.rrsets, shared.answers, shared.infra}, shared.inflight,
                 shared.hints, resolver_options(config), rng_, resolver_stats_),
       handler_(resolver_, shared.answers, stats_, client_policy(config, &shared.cookie_secrets),
@@ -172,10 +201,12 @@ void Worker::join() {
 void Worker::reconfigure(const Config& config) {
   auto policy = client_policy(config, &shared_.cookie_secrets);
   auto options = resolver_options(config);
+  auto tls = tls_context(config);
   const std::chrono::milliseconds idle(config.tcp_idle_timeout_ms);
   const unsigned max_connections = config.tcp_max_connections;
-  asio::post(io_, [this, policy, options, idle, max_connections] {
+  asio::post(io_, [this, policy, options, tls, idle, max_connections] {
     handler_.set_policy(policy);
+    tls_transport_.set_context(tls);
     resolver_.set_options(options);
     // Connections read their limits on every check, so open ones follow the new values too.
     tcp_limits_.idle_timeout = idle;

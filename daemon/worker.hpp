@@ -14,6 +14,7 @@
 #include "daemon/udp_listener.hpp"
 #include "resolver/inflight.hpp"
 #include "resolver/resolver.hpp"
+#include "resolver/tls_transport.hpp"
 #include "resolver/udp_tcp_transport.hpp"
 
 #include <asio/io_context.hpp>
@@ -47,6 +48,8 @@ struct SharedState {
   CookieSecrets cookie_secrets;  ///< server cookies: rotated on a timer and by reconfigure()
 };
 
+/// The forward and stub zones a Config asks for.
+std::shared_ptr<const resolver::ZoneRoutes> zone_routes(const Config& config);
 /// The resolver options a Config asks for.
 resolver::ResolverOptions resolver_options(const Config& config);
 /// The client policy a Config asks for; `cookies` are the secrets used when cookies are on.
@@ -82,6 +85,8 @@ class Worker {
   resolver::ResolverStats resolver_stats_;
   DaemonStats stats_;
   resolver::UdpTcpTransport transport_;
+  resolver::TlsTransport tls_transport_;       ///< forward zones with forward-tls
+  resolver::TlsOrPlainTransport any_transport_; ///< what the resolver uses: one of the two
   resolver::Resolver resolver_;
   QueryHandler handler_;
   ActiveQueries active_;

@@ -6,6 +6,7 @@
 #include "resolver/resolver.hpp"
 #include "resolver/scrub.hpp"
 #include "resolver/selection.hpp"
+#include "resolver/zone_routing.hpp"
 
 #include <algorithm>
 
@@ -93,6 +94,7 @@ asio::awaitable<std::optional<Resolver::Answered>> Resolver::ask_zone(ZoneCut& c
                             known && known->edns_unsupported ? std::uint16_t{0} : options_.edns_buffer_size,
                             options_.cookies ? learnt.client_cookie + learnt.server_cookie : std::string(),
                             options_.use_caps_for_id && !learnt.no_caps_for_id};
+    if (cut.route) configure_for_route(request, *cut.route);
     ++budget.upstream;
     ++sent;
     stats_.upstream_queries.fetch_add(1, std::memory_order_relaxed);

@@ -49,5 +49,8 @@ inline constexpr std::chrono::milliseconds resolution_deadline{10000};
 inline constexpr std::chrono::milliseconds min_upstream_timeout{150};
 inline constexpr std::chrono::milliseconds max_upstream_timeout{1500};
 inline constexpr std::chrono::milliseconds tcp_upstream_timeout{3000};
+/// The least a forwarder gets to answer: it may have to walk from the root first, so its RTT
+/// on cached names says little about a cold one.
+inline constexpr std::chrono::milliseconds min_forwarder_timeout{2500};
 
 }  // namespace tern::resolver::limits

@@ -86,6 +86,7 @@ asio::awaitable<Outcome> Resolver::run(dns::Question question, bool refresh) {
   Budget budget;
   budget.deadline = std::chrono::steady_clock::now() + limits::resolution_deadline;
   if (refresh) budget.bypass = question;
+  budget.routes = options_.routes;
   Outcome out;
   try {
     out = co_await walk(question, budget);
@@ -181,6 +182,15 @@ asio::awaitable<Resolver::Step> Resolver::resolve_name(const dns::Question& q, B
     if (auto cached = step_from_cache(q)) co_return *cached;
   // A DS record lives at the parent side of a cut (RFC 4035 §3.1.4.1).
   const dns::Name start = q.type == dns::rrtype::DS ? q.name.parent() : q.name;
+  if (const ZoneRoute* route = budget.routes ? budget.routes->closest(start) : nullptr;
+      route && route->kind == ZoneRoute::Kind::forward) {
+    if (auto forwarded = co_await forward(q, *route, budget)) co_return std::move(*forwarded);
+    // forward-first: the forwarders failed, so walk from the root as if there were none.
+    if (!route->forward_first || !budget.limit.empty())
+      co_return Step{StepKind::failed, {}, q.name, {}, budget.limit.empty() ? ede::no_reachable_authority : ede::other,
+                     budget.limit.empty() ? "no forwarder of " + route->zone.to_text() + " answered"
+                                          : "limit " + budget.limit + " reached"};
+  }
   ZoneCut cut = co_await closest_cut(start, budget);
   bool minimise = options_.qname_minimisation != QnameMinimisation::off && q.type != dns::rrtype::DS;
   std::size_t revealed = cut.zone.label_count();  // RFC 9156: labels of q.name shown so far

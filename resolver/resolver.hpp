@@ -16,6 +16,7 @@
 #include "resolver/selection.hpp"
 #include "resolver/upstream_transport.hpp"
 #include "resolver/walk_observer.hpp"
+#include "resolver/zone_routing.hpp"
 
 #include <asio/any_io_executor.hpp>
 #include <asio/awaitable.hpp>
@@ -45,6 +46,7 @@ struct ResolverOptions {
   std::uint16_t edns_buffer_size = 1232;  ///< advertised upstream (DNS Flag Day 2020)
   bool use_caps_for_id = false;           ///< 0x20 case randomisation of upstream UDP questions
   bool cookies = true;                    ///< RFC 7873 client cookies to authorities
+  std::shared_ptr<const ZoneRoutes> routes = nullptr;  ///< forward and stub zones; null = none
 };
 
 /// Counters of one worker's resolver; atomics so that another thread may read them.
@@ -103,6 +105,7 @@ class Resolver {
     WalkObserver* observer = nullptr;         ///< trace: told every hop; null for client walks
     bool isolated = false;                    ///< trace: no RRset/answer cache read or write
     std::chrono::steady_clock::time_point started;  ///< for WalkHop::at
+    std::shared_ptr<const ZoneRoutes> routes; ///< as when the walk began (a reload may swap them)
   };
   /// A zone and the servers that may be asked about it.
   struct ZoneCut {
@@ -112,6 +115,7 @@ class Resolver {
     unsigned lookups = 0;                      ///< glue-less NS names resolved for this cut
     unsigned network_failures = 0;  ///< attempts that ended in ICMP errors, TCP or local failures
     unsigned other_failures = 0;    ///< timeouts, error rcodes, lame replies
+    const ZoneRoute* route = nullptr;          ///< a forward or stub zone's configured servers
   };
   /// A usable reply from one of a cut's servers.
   struct Answered {
@@ -138,6 +142,11 @@ class Resolver {
                                                    Budget& budget);
   asio::awaitable<bool> resolve_next_ns(ZoneCut& cut, Budget& budget);
   asio::awaitable<ZoneCut> closest_cut(const dns::Name& name, Budget& budget);
+  /// Asks a forward zone's servers (forwarding.cpp); nullopt when none gave a usable answer.
+  asio::awaitable<std::optional<Step>> forward(const dns::Question& question, const ZoneRoute& route,
+                                               Budget& budget);
+  /// The cut of a forward or stub zone: its configured servers, whatever the cache says.
+  static ZoneCut configured_cut(const ZoneRoute& route);
   asio::awaitable<ZoneCut> prime(Budget& budget);
   /// `cached_addresses`: also take the NS names' addresses from the RRset cache.
   ZoneCut make_cut(const dns::Name& zone, const std::vector<dns::Record>& ns,

@@ -114,6 +114,7 @@ asio::awaitable<ExchangeResult> UdpTcpTransport::exchange(const ExchangeRequest&
   const std::uint16_t id = rng_.u16();
   const std::string cookie = cookie_option_for(request);
   std::vector<std::uint8_t> query = dns::build_query(request.question, id, request.edns_size, cookie);
+  if (request.recursion_desired) query[2] |= 0x01;  // RD: a forward zone's recursive server
   if (request.randomise_case) randomise_case(query, rng_);
   const std::size_t qname_end = dns::header_size + request.question.name.wire().size();
   const udp::endpoint server(request.server, request.port);
@@ -194,6 +195,7 @@ asio::awaitable<ExchangeResult> UdpTcpTransport::exchange_tcp(const ExchangeRequ
   const std::uint16_t id = rng_.u16();
   const std::string cookie = cookie_option_for(request);
   std::vector<std::uint8_t> query = dns::build_query(request.question, id, request.edns_size, cookie);
+  if (request.recursion_desired) query[2] |= 0x01;
   std::array<std::uint8_t, 2> prefix{static_cast<std::uint8_t>(query.size() >> 8),
                                      static_cast<std::uint8_t>(query.size())};
   const tcp::endpoint server(request.server, request.port);

@@ -26,6 +26,9 @@ struct ExchangeRequest {
   /// (none or 8..32 octets); empty: no COOKIE option. Sent only with EDNS.
   std::string cookie;
   bool randomise_case = false;              ///< 0x20 over UDP: random case, exact echo required
+  bool recursion_desired = false;           ///< RD=1: to a forward zone's recursive servers
+  bool tls = false;                         ///< DNS over TLS (RFC 7858) instead of UDP/TCP
+  std::string tls_name = {};                ///< tls: SNI and the certificate's expected host name
 };
 
 enum class ExchangeStatus {

@@ -85,6 +85,10 @@ std::optional<Resolver::ZoneCut> Resolver::cut_from_cache(const dns::Name& zone)
 
 asio::awaitable<Resolver::ZoneCut> Resolver::closest_cut(const dns::Name& name, Budget& budget) {
   for (dns::Name zone = name; !budget.isolated; zone = zone.parent()) {
+    // A stub zone starts at its configured servers, never at a delegation from above; cuts
+    // below it that its servers referred to are in the cache and were found first.
+    if (const ZoneRoute* stub = budget.routes ? budget.routes->stub_at(zone) : nullptr)
+      co_return configured_cut(*stub);
     if (auto cut = cut_from_cache(zone)) co_return std::move(*cut);
     if (zone.is_root()) break;
   }

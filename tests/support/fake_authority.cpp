@@ -243,7 +243,7 @@ std::vector<std::uint8_t> forged_bytes(const dns::Message& query, const Forgery&
 
 void record_query(State& s, const dns::Message& query, Transport transport, std::string qname) {
   s.received.push_back(Received{query.questions.empty() ? dns::Question{} : query.questions.front(),
-                                transport, query.edns.has_value(), std::move(qname)});
+                                transport, query.edns.has_value(), std::move(qname), query.rd});
 }
 
 Action call_handler(State& s, const dns::Message& query, Transport transport) {

@@ -99,6 +99,7 @@ struct Received {
   Transport transport = Transport::udp;
   bool edns = false;
   std::string qname_wire;  ///< the question name as it came, case kept
+  bool rd = false;  ///< recursion desired: only forward zones ask for it
 };
 
 /// A fake authoritative server on `address`:53 (UDP and TCP) that calls the handler for every

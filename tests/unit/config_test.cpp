@@ -104,6 +104,11 @@ void check_same(const Config& a, const Config& b) {
   CHECK(a.log_rate_limit == b.log_rate_limit);
   CHECK(a.metrics_listen == b.metrics_listen);
   CHECK(a.query_log == b.query_log);
+  CHECK(a.local_zone == b.local_zone);
+  CHECK(a.local_data == b.local_data);
+  CHECK(a.forward_zone == b.forward_zone);
+  CHECK(a.stub_zone == b.stub_zone);
+  CHECK(a.tls_ca_file == b.tls_ca_file);
 }
 
 ListenEndpoint endpoint(const char* address, std::uint16_t port) {
@@ -114,6 +119,20 @@ AclRule acl(const char* text) {
   std::string error;
   return *parse_acl_rule(text, error);
 }
+
+/// A self-signed CA certificate (EC P-256, valid until 2126) for tls-ca-file.
+constexpr const char* test_ca_pem = R"(-----BEGIN CERTIFICATE-----
+MIIBhTCCASugAwIBAgIUY8sqAMq8deMGHcnxjNHK40BeETcwCgYIKoZIzj0EAwIw
+FzEVMBMGA1UEAwwMY2EudGVybi50ZXN0MCAXDTI2MTEyNTAwMTQzNFoYDzIxMjYx
+MTAxMDAxNDM0WjAXMRUwEwYDVQQDDAxjYS50ZXJuLnRlc3QwWTATBgcqhkjOPQIB
+BggqhkjOPQMBBwNCAARTYSJzeqZfB1Etux0MiiHM8bxACk/6uMxSZZLGlpCGWvr/
+uQiNjN1cdcqAtR0xPuGYe08OTSeSqo3aJt59z/syo1MwUTAdBgNVHQ4EFgQUUjSL
+iNThkWsLphgmCRiAW/Y0LTMwHwYDVR0jBBgwFoAUUjSLiNThkWsLphgmCRiAW/Y0
+LTMwDwYDVR0TAQH/BAUwAwEB/zAKBggqhkjOPQQDAgNIADBFAiAhbObV46lYjQcy
+AF2v4vcRe/a5m+F4zhjVNkmA0H0eSQIhAILP32EhsV5G9dwNK79KBKGAY5IkyG1G
+2iqd1Jyd4X8n
+-----END CERTIFICATE-----
+)";
 
 }  // namespace
 
@@ -514,6 +533,7 @@ TEST_CASE("config: error formats", "[config]") {
 TEST_CASE("config: --dump-config re-loads to an equal config", "[config]") {
   TempDir dir;
   std::string hints = dir.write("hints \"odd\" name.zone", "");
+  std::string ca = dir.write("ca \"odd\".pem", test_ca_pem);
   std::vector<std::string> overrides{
       "listen=[192.0.2.1@5353, \"2001:db8::1\"]", "root-hints=" + hints, "threads=3",
       "outgoing-address=[192.0.2.9, 2001:db8::9]", "query-loopback=yes", "do-ip4=no",
@@ -525,7 +545,11 @@ TEST_CASE("config: --dump-config re-loads to an equal config", "[config]") {
       "control-socket=/tmp/ctl \"odd\".sock", "tcp-idle-timeout=2500", "tcp-max-connections=7",
       "verbosity=4", "username=nobody", "chroot=/tmp", "pidfile=/tmp/t \"odd\".pid",
       "log-destination=syslog", "log-rate-limit=0", "metrics-listen=[127.0.0.1@9153, \"::1@9154\"]",
-      "query-log=/tmp/q.log"};
+      "query-log=/tmp/q.log", "local-zone=[\"10.in-addr.arpa. nodefault\", \"home.example static\"]",
+      "local-data=[\"printer.home.example. 300 IN A 192.168.1.2\", 'txt.home.example. TXT \"a b\"']",
+      "forward-zone=[{name: corp., servers: [127.0.0.1@5353, \"::1\"], forward-first: yes}, "
+      "{name: dot.example, servers: 192.0.2.53, forward-tls: yes, forward-tls-name: dns.example}]",
+      "stub-zone=[{name: 10.in-addr.arpa, servers: [10.0.0.53]}]", "tls-ca-file=" + ca};
   for (const Config& config : {default_config(), load_config("", overrides)}) {
     std::string dump = dump_config(config);
     INFO(dump);
@@ -559,7 +583,8 @@ TEST_CASE("config: the settings table is complete and consistent", "[config]") {
                      "serve-stale-max", "serve-stale-client-timeout", "prefetch",
                      "control-socket", "tcp-idle-timeout",
                      "tcp-max-connections", "verbosity", "username", "chroot", "pidfile",
-                     "log-destination", "log-rate-limit", "metrics-listen", "query-log"});
+                     "log-destination", "log-rate-limit", "metrics-listen", "query-log",
+                     "local-zone", "local-data", "forward-zone", "stub-zone", "tls-ca-file"});
   CHECK(find_setting("nope") == nullptr);
   std::string_view doc = find_setting("access-control")->doc;
   for (const AclRule& rule : default_access_control()) {
@@ -683,4 +708,73 @@ TEST_CASE("command line: config modes", "[config][command_line]") {
   CHECK(run_config_only_modes(command, out, err) == 0);
   CHECK(out.str() == dump_config(load_config(command.config_path, {})));
   CHECK(out.str().find("\nthreads: 7\n") != std::string::npos);
+}
+
+TEST_CASE("config: local-zone, local-data, forward-zone, stub-zone", "[config][local-zones][routing]") {
+  Config config = load_text(R"(
+local-zone:
+  - "10.in-addr.arpa. nodefault"
+  - Home.Example static
+local-data:
+  - "printer.home.example. 300 IN A 192.168.1.20"
+forward-zone:
+  - name: corp
+    servers: [127.0.0.1@5353, "::1"]
+    forward-first: yes
+  - name: dot.example.
+    servers: 192.0.2.53
+    forward-tls: yes
+    forward-tls-name: DNS.example.
+stub-zone:
+  - name: 10.in-addr.arpa.
+    servers: [10.0.0.53@54]
+)");
+  CHECK(config.local_zone == std::vector<LocalZoneRule>{{"10.in-addr.arpa.", LocalZoneType::nodefault},
+                                                        {"home.example.", LocalZoneType::static_zone}});
+  CHECK(config.local_data == std::vector<std::string>{"printer.home.example. 300 IN A 192.168.1.20"});
+  REQUIRE(config.forward_zone.size() == 2);
+  CHECK(config.forward_zone[0].name == "corp.");
+  CHECK(config.forward_zone[0].servers ==
+        std::vector<ZoneServer>{{asio::ip::make_address("127.0.0.1"), 5353}, {asio::ip::make_address("::1"), 53}});
+  CHECK(config.forward_zone[0].first);
+  CHECK_FALSE(config.forward_zone[0].tls);
+  // DNS over TLS defaults to port 853; the TLS name is a host name, without the final dot.
+  CHECK(config.forward_zone[1].servers == std::vector<ZoneServer>{{asio::ip::make_address("192.0.2.53"), 853}});
+  CHECK(config.forward_zone[1].tls);
+  CHECK(config.forward_zone[1].tls_name == "dns.example");
+  REQUIRE(config.stub_zone.size() == 1);
+  CHECK(config.stub_zone[0].servers == std::vector<ZoneServer>{{asio::ip::make_address("10.0.0.53"), 54}});
+}
+
+TEST_CASE("config: routing and local-zone errors name their line", "[config][local-zones][routing]") {
+  check_error("local-zone:\n  - \"home.example static\"\n  - \"x.example. nowhere\"\n", 3,
+              "local-zone: 'nowhere' is not a zone type (static, deny, refuse, transparent, nodefault, "
+              "always_nxdomain)");
+  check_error("local-zone: [\"a..b static\"]\n", 1, "local-zone: 'a..b' is not a domain name");
+  check_error("local-data:\n  - \"ok.example. A 192.0.2.1\"\n  - \"bad.example. A 999.1.1.1\"\n", 3,
+              "local-data: 'bad.example. A 999.1.1.1' is not a resource record (\"NAME [TTL] [IN] TYPE DATA\")");
+  check_error("forward-zone:\n  - name: corp.\n    servers: [127.0.0.1@99999]\n", 3,
+              "forward-zone: servers: bad port '99999' (1..65535)");
+  check_error("forward-zone:\n  - name: corp.\n    servers: 127.0.0.1\n    forward-tls: yes\n", 2,
+              "forward-zone: corp.: forward-tls needs forward-tls-name, the name the servers' certificate "
+              "must carry");
+  check_error("stub-zone:\n  - name: corp.\n    servers: 127.0.0.1\n    forward-first: yes\n", 4,
+              "stub-zone: unknown key 'forward-first' (name, servers)");
+  check_error("stub-zone:\n  - name: corp.\n", 2, "stub-zone: corp.: no servers");
+  check_error("stub-zone:\n  - name: corp.\n    servers:\n      - 127.0.0.1@5353\n      - 127.0.0.1@5354\n", 5,
+              "stub-zone: servers: 127.0.0.1 is listed twice");
+  check_error("forward-zone:\n  - name: corp.\n    servers: 127.0.0.1\nstub-zone:\n  - name: corp\n"
+              "    servers: 127.0.0.2\n",
+              4, "stub-zone: corp. is both a forward zone and a stub zone");
+}
+
+TEST_CASE("config: tls-ca-file must hold a PEM certificate", "[config][routing]") {
+  TempDir dir;
+  dir.write("ca.pem", test_ca_pem);
+  dir.write("empty.pem", "");
+  Config config = load_config(dir.write("ternd.yaml", "tls-ca-file: ca.pem\n"), {});
+  CHECK(config.tls_ca_file == (dir.path() / "ca.pem").string());
+  ConfigError e = load_error("tls-ca-file: " + (dir.path() / "empty.pem").string() + "\n");
+  CHECK(e.line() == 1);
+  CHECK(e.message() == "tls-ca-file: '" + (dir.path() / "empty.pem").string() + "' holds no PEM certificate");
 }

@@ -444,3 +444,43 @@ TEST_CASE("every answered question lands in one latency bucket", "[handler][metr
   CHECK(observed == 3);
   CHECK(observed == f.stats.cache_hits + f.stats.cache_misses);
 }
+
+TEST_CASE("local zones are answered before the cache and never sent upstream", "[handler][local-zones]") {
+  Fixture f;
+  auto with_local = [&](std::vector<daemon::LocalZoneRule> rules, std::vector<std::string> data) {
+    auto p = std::make_shared<daemon::ClientPolicy>(*f.policy);
+    p->local_zones = std::make_shared<const daemon::LocalZones>(rules, data);
+    f.handler.set_policy(p);
+  };
+  with_local({{"blocked.lab.", daemon::LocalZoneType::deny}}, {});
+  auto r = f.ask(query("localhost."));
+  REQUIRE(r);
+  CHECK(r->rcode == dns::rcode::noerror);
+  REQUIRE(r->answer.size() == 1);
+  CHECK(r->answer[0].rdata == std::string("\x7f\x00\x00\x01", 4));
+  CHECK(r->aa);
+  // Without RD too (a local answer needs no recursion), and NXDOMAIN for a private reverse name.
+  r = f.ask(query("4.3.2.10.in-addr.arpa.", dns::rrtype::PTR, [](dns::Message& m) { m.rd = false; }));
+  REQUIRE(r);
+  CHECK(r->rcode == dns::rcode::nxdomain);
+  CHECK_FALSE(f.ask(query("x.blocked.lab.")));
+  CHECK(f.stats.local_answers == 2);
+  CHECK(f.stats.local_dropped == 1);
+  CHECK(f.transport.calls == 0);
+
+  // A name cached before a reload made it local: the hot path leaves it to handle(), which
+  // answers from the local data, not from the cache.
+  REQUIRE(f.ask(query("www.example.lab")));
+  std::vector<std::uint8_t> out;
+  const auto from = asio::ip::make_address("127.0.0.1");
+  CHECK(f.handler.answer_from_cache(query("www.example.lab"), from, daemon::ClientTransport::udp, out));
+  with_local({}, {"www.example.lab. 60 IN A 10.0.0.7"});
+  CHECK_FALSE(f.handler.answer_from_cache(query("www.example.lab"), from, daemon::ClientTransport::udp, out));
+  r = f.ask(query("www.example.lab"));
+  REQUIRE(r);
+  REQUIRE(r->answer.size() == 1);
+  CHECK(r->answer[0].rdata == std::string("\x0a\x00\x00\x07", 4));
+  // Names elsewhere still come from the cache on the hot path.
+  REQUIRE(f.ask(query("mail.example.lab")));
+  CHECK(f.handler.answer_from_cache(query("mail.example.lab"), from, daemon::ClientTransport::udp, out));
+}

@@ -1,0 +1,44 @@
+// Forward zones: a name below one is asked, whole and with RD=1, of the zone's recursive
+// servers, and their answer is taken as it is (after scrubbing records outside the zone).
+// Stub zones only change where the walk starts (zone_cut.cpp).
+#include "resolver/log.hpp"
+#include "resolver/resolver.hpp"
+
+#include <algorithm>
+
+namespace tern::resolver {
+
+Resolver::ZoneCut Resolver::configured_cut(const ZoneRoute& route) {
+  // The operator named these servers: they are used even on loopback (query-loopback guards
+  // against addresses that come from the network, not from the configuration).
+  ZoneCut cut{route.zone, {}, {}, 0, 0, 0, &route};
+  for (const RouteServer& server : route.servers)
+    if (std::find(cut.addresses.begin(), cut.addresses.end(), server.address) == cut.addresses.end())
+      cut.addresses.push_back(server.address);
+  return cut;
+}
+
+asio::awaitable<std::optional<Resolver::Step>> Resolver::forward(const dns::Question& q, const ZoneRoute& route,
+                                                                Budget& budget) {
+  ZoneCut cut = configured_cut(route);
+  // No QNAME minimisation: a recursive server is asked the client's question (RFC 9156 §2.1
+  // applies to authorities, and the forwarder sees the full name anyway).
+  std::optional<Answered> got = co_await ask_zone(cut, q, budget);
+  if (!got) co_return std::nullopt;
+  Classification& cls = got->cls;
+  if (cls.kind == ResponseKind::referral) {
+    // A server that refers instead of recursing is not a forwarder: RD was ignored.
+    log::info("{}: forwarder {} of {} answered with a referral", q.name.to_text(), got->server, route.zone.to_text());
+    co_return std::nullopt;
+  }
+  auto trust = got->reply.aa ? cache::Trust::answer_auth : cache::Trust::answer_nonauth;
+  store_rrsets(cls.chain, trust, got->server, budget);
+  switch (cls.kind) {
+    case ResponseKind::answer: co_return Step{StepKind::answer, cls.chain, cls.target, {}, 0, {}};
+    case ResponseKind::cname: co_return Step{StepKind::cname, cls.chain, cls.target, {}, 0, {}};
+    case ResponseKind::nxdomain: co_return Step{StepKind::nxdomain, cls.chain, cls.target, cls.soa, 0, {}};
+    default: co_return Step{StepKind::nodata, cls.chain, cls.target, cls.soa, 0, {}};
+  }
+}
+
+}  // namespace tern::resolver
