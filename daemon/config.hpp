@@ -57,6 +57,14 @@ struct Config {
   std::string control_socket = "/run/tern/ternd.ctl"; ///< ternctl's unix socket; empty = none
   unsigned tcp_idle_timeout_ms = 10000;          ///< RFC 7766 idle timeout for client TCP
   unsigned tcp_max_connections = 1024;           ///< open client TCP connections, all workers
+  unsigned tcp_max_connections_per_client = 64;  ///< open TCP connections from one client address
+  std::vector<ListenEndpoint> tls_listen;        ///< DNS over TLS (RFC 7858) endpoints; empty = off
+  std::string tls_certificate;                   ///< PEM chain, leaf first; set when tls_listen is
+  std::string tls_private_key;                   ///< PEM key, not world-readable; set when tls_listen is
+  unsigned tls_handshake_timeout_ms = 5000;      ///< a TLS handshake must finish within this
+  unsigned tls_max_connections = 1024;           ///< open DoT connections, all workers
+  unsigned tls_max_connections_per_client = 64;  ///< open DoT connections from one client address
+  std::uint32_t tls_ticket_key_rotation = 3600;  ///< seconds a session-ticket key encrypts tickets
   int verbosity = 1;                             ///< 0 errors, 1 +warnings/ops, 2 info, 3+ debug
 };
 

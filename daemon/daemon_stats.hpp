@@ -27,7 +27,12 @@ struct DaemonStats {
   std::atomic<std::uint64_t> tcp_accepted{0};
   std::atomic<std::uint64_t> tcp_rejected{0};        ///< over tcp-max-connections
   std::atomic<std::uint64_t> tcp_idle_closed{0};
-  std::atomic<std::uint64_t> tcp_bad_frames{0};      ///< zero-length or unparsable framing
+  std::atomic<std::uint64_t> tcp_bad_frames{0};      ///< zero-length or unparsable framing (TCP and DoT)
+  std::atomic<std::uint64_t> tls_accepted{0};        ///< DoT connections admitted (handshake not yet done)
+  std::atomic<std::uint64_t> tls_rejected{0};        ///< over tls-max-connections[-per-client]
+  std::atomic<std::uint64_t> tls_handshake_failures{0};  ///< bad ClientHello, old TLS, no shared suite ...
+  std::atomic<std::uint64_t> tls_handshake_timeouts{0};  ///< stalled past tls-handshake-timeout
+  std::atomic<std::uint64_t> tls_resumed{0};         ///< handshakes that resumed a session (ticket)
 
   static void bump(std::atomic<std::uint64_t>& c) noexcept { c.fetch_add(1, std::memory_order_relaxed); }
 };

@@ -1,5 +1,6 @@
 #include "daemon/worker.hpp"
 
+#include "daemon/tls_listener.hpp"
 #include "resolver/log.hpp"
 
 #include <asio/co_spawn.hpp>
@@ -41,12 +42,14 @@ SharedState::SharedState(const Config& config, resolver::RootHints h)
       answers(config.cache_size / 100 * answer_share_pct, hash_key, clock, positive_bounds(config),
               negative_bounds(config)),
       infra(config.cache_size / 100 * infra_share_pct, hash_key, clock),
-      hints(std::move(h)) {}
+      hints(std::move(h)),
+      tls(config.tls_listen.empty() ? nullptr : std::make_unique<TlsContextStore>(config)) {}
 
 void SharedState::reconfigure(const Config& config) {
   rrsets.set_bounds(positive_bounds(config));
   answers.set_bounds(positive_bounds(config), negative_bounds(config));
   stale_grace_seconds = config.serve_stale ? config.serve_stale_max : 0;
+  if (tls) tls->reload(config);
 }
 
 std::size_t SharedState::sweep() {
@@ -87,11 +90,18 @@ Worker::Worker(unsigned index, SharedState& shared, const Config& config)
                 shared.hints, resolver_options(config), rng_, resolver_stats_),
       handler_(resolver_, shared.answers, stats_, client_policy(config)),
       tcp_limits_{std::chrono::milliseconds(config.tcp_idle_timeout_ms), config.tcp_max_connections,
-                  &shared.open_tcp_connections} {
+                  config.tcp_max_connections_per_client, &shared.tcp_connections},
+      tls_limits_{std::chrono::milliseconds(config.tcp_idle_timeout_ms), config.tls_max_connections,
+                  config.tls_max_connections_per_client, &shared.tls_connections},
+      tls_handshake_timeout_(config.tls_handshake_timeout_ms),
+      tls_contexts_(shared.tls.get()) {
   for (const auto& l : config.listen) {
     udp_sockets_.push_back(open_udp_socket(io_.get_executor(), {l.address, l.port}));
     tcp_acceptors_.push_back(open_tcp_acceptor(io_.get_executor(), {l.address, l.port}));
   }
+  if (tls_contexts_)
+    for (const auto& l : config.tls_listen)
+      tls_acceptors_.push_back(open_tcp_acceptor(io_.get_executor(), {l.address, l.port}));
 }
 
 Worker::~Worker() {
@@ -104,7 +114,10 @@ Worker::~Worker() {
 void Worker::start() {
   for (auto& s : udp_sockets_) asio::co_spawn(io_, serve_udp(s, handler_, active_, stats_), asio::detached);
   for (auto& a : tcp_acceptors_)
-    asio::co_spawn(io_, serve_tcp(a, handler_, active_, tcp_limits_, stats_), asio::detached);
+    asio::co_spawn(io_, serve_tcp(a, {handler_, active_, tcp_limits_, stats_}), asio::detached);
+  for (auto& a : tls_acceptors_)
+    asio::co_spawn(io_, serve_tls(a, *tls_contexts_, {handler_, active_, tls_limits_, stats_}, tls_handshake_timeout_),
+                   asio::detached);
   thread_ = std::thread([this] {
     try {
       io_.run();
@@ -121,6 +134,7 @@ void Worker::stop(std::chrono::milliseconds drain) {
 asio::awaitable<void> Worker::drain_then_stop(std::chrono::milliseconds drain) {
   asio::error_code ignored;
   for (auto& a : tcp_acceptors_) a.close(ignored);
+  for (auto& a : tls_acceptors_) a.close(ignored);
   for (auto& s : udp_sockets_) s.cancel(ignored);  // stop receiving; answers still go out
   asio::steady_timer tick(io_);
   auto deadline = std::chrono::steady_clock::now() + drain;
@@ -140,13 +154,20 @@ void Worker::reconfigure(const Config& config) {
   auto policy = client_policy(config);
   auto options = resolver_options(config);
   const std::chrono::milliseconds idle(config.tcp_idle_timeout_ms);
-  const unsigned max_connections = config.tcp_max_connections;
-  asio::post(io_, [this, policy, options, idle, max_connections] {
+  StreamLimits tcp = tcp_limits_, tls = tls_limits_;
+  tcp.idle_timeout = tls.idle_timeout = idle;
+  tcp.max_connections = config.tcp_max_connections;
+  tcp.max_connections_per_client = config.tcp_max_connections_per_client;
+  tls.max_connections = config.tls_max_connections;
+  tls.max_connections_per_client = config.tls_max_connections_per_client;
+  const std::chrono::milliseconds handshake(config.tls_handshake_timeout_ms);
+  asio::post(io_, [this, policy, options, tcp, tls, handshake] {
     handler_.set_policy(policy);
     resolver_.set_options(options);
     // Connections read their limits on every check, so open ones follow the new values too.
-    tcp_limits_.idle_timeout = idle;
-    tcp_limits_.max_connections = max_connections;
+    tcp_limits_ = tcp;
+    tls_limits_ = tls;
+    tls_handshake_timeout_ = handshake;
   });
 }
 
