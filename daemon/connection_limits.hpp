@@ -7,6 +7,7 @@
 #include <mutex>
 #include <optional>
 #include <unordered_map>
+#include <utility>
 
 namespace tern::daemon {
 
@@ -20,7 +21,14 @@ class ConnectionCounter {
     Slot(Slot&& other) noexcept : counter_(other.counter_), client_(other.client_) { other.counter_ = nullptr; }
     Slot(const Slot&) = delete;
     Slot& operator=(const Slot&) = delete;
-    Slot& operator=(Slot&&) = delete;
+    Slot& operator=(Slot&& other) noexcept {
+      if (this != &other) {
+        if (counter_) counter_->release(client_);
+        counter_ = std::exchange(other.counter_, nullptr);
+        client_ = other.client_;
+      }
+      return *this;
+    }
     ~Slot() {
       if (counter_) counter_->release(client_);
     }

@@ -435,6 +435,20 @@ TEST_CASE("config: do-ip4 and do-ip6 cannot both be off", "[config]") {
   CHECK_FALSE(load_text("do-ip4: no\ndo-ip6: no\n", {"do-ip4=yes"}).do_ip6);
 }
 
+TEST_CASE("config: tls-listen defaults to port 853 and needs a certificate and key", "[config][tls]") {
+  CHECK(load_text("").tls_listen.empty());
+  check_error("tls-certificate: /etc/tern/dot.pem\ntls-listen: 127.0.0.1\n", 2,
+              "tls-listen: tls-listen needs tls-certificate and tls-private-key");
+  check_error("tls-listen: 127.0.0.1\ntls-private-key: /etc/tern/dot.key\n", 1,
+              "tls-listen: tls-listen needs tls-certificate and tls-private-key");
+  Config config = load_text("tls-listen: [127.0.0.1, \"::1@8853\"]\ntls-certificate: dot.pem\n"
+                            "tls-private-key: /etc/tern/dot.key\n");
+  CHECK(config.tls_listen == std::vector{endpoint("127.0.0.1", 853), endpoint("::1", 8853)});
+  CHECK(fs::path(config.tls_certificate).is_absolute());  // relative to the config file's directory
+  CHECK(fs::path(config.tls_certificate).filename() == "dot.pem");
+  CHECK(config.tls_private_key == "/etc/tern/dot.key");
+}
+
 TEST_CASE("config: --set overrides apply after the file, in order", "[config]") {
   Config config = load_text("threads: 2\nverbosity: 3\n",
                             {"threads=4", "listen=[127.0.0.1@5353, ::1@5353]", "threads=auto",
@@ -517,7 +531,10 @@ TEST_CASE("config: the settings table is complete and consistent", "[config]") {
                      "cache-min-negative-ttl", "cache-max-negative-ttl", "serve-stale",
                      "serve-stale-max", "serve-stale-client-timeout", "prefetch",
                      "control-socket", "tcp-idle-timeout",
-                     "tcp-max-connections", "verbosity"});
+                     "tcp-max-connections", "tcp-max-connections-per-client", "tls-listen",
+                     "tls-certificate", "tls-private-key", "tls-handshake-timeout",
+                     "tls-max-connections", "tls-max-connections-per-client",
+                     "tls-ticket-key-rotation", "verbosity"});
   CHECK(find_setting("nope") == nullptr);
   std::string_view doc = find_setting("access-control")->doc;
   for (const AclRule& rule : default_access_control()) {
