@@ -638,7 +638,7 @@ constexpr std::array table{
         .dump = dump_integer<&Config::tls_max_connections_per_client>},
     Setting{
         .name = "tls-ticket-key-rotation", .kind = ValueKind::integer, .default_text = "3600",
-        .min = 60, .max = 86400,
+        .min = 1, .max = 86400,
         .help = "Seconds between new TLS session-ticket keys; the previous key is still accepted.",
         .doc = "Session resumption (RFC 5077, RFC 8446 section 2.2) lets a returning client "
                "skip the certificate exchange. ternd encrypts its session tickets with a "

@@ -149,6 +149,25 @@ TEST_CASE("DoT: openssl s_client speaks TLS 1.3 with ALPN dot and resumes its se
   CHECK(fourth.find("Reused, TLSv1.2") != std::string::npos);
 }
 
+TEST_CASE("DoT: tickets from the previous key still resume; older ones do not", "[dot][resumption]") {
+  // Rotation every 5 s: the key of a ticket made at t=0 (the key itself was made at ternd's
+  // start, a little earlier) is the previous key from t=5 s to t=10 s (its tickets accepted
+  // and replaced by tickets under the current key), then forgotten.
+  DotServer s("tls-ticket-key-rotation: 5\n");
+  const std::string session = s.dir.path + "/session.pem";
+  std::string first = s.s_client("-tls1_2 -sess_out " + session);
+  INFO(first);
+  REQUIRE(first.find("New, TLSv1.2") != std::string::npos);
+  std::this_thread::sleep_for(6s);
+  std::string second = s.s_client("-tls1_2 -sess_in " + session);
+  INFO(second);
+  CHECK(second.find("Reused, TLSv1.2") != std::string::npos);
+  std::this_thread::sleep_for(10500ms);  // two rotations later
+  std::string third = s.s_client("-tls1_2 -sess_in " + session);
+  INFO(third);
+  CHECK(third.find("New, TLSv1.2") != std::string::npos);
+}
+
 TEST_CASE("DoT: TLS 1.0/1.1, non-AEAD TLS 1.2 suites and foreign ALPN are refused", "[dot][versions]") {
   DotServer s;
   // @SECLEVEL=0 lets the client offer the old versions: the refusal must come from ternd.
