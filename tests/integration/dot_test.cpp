@@ -51,13 +51,32 @@ std::string tls_config(const TempDir& dir, std::uint16_t tls_port, const std::st
          name + ".pem\n" + "tls-private-key: " + dir.path + "/" + name + ".key\n";
 }
 
+std::string ternctl_path() {
+  const char* env = std::getenv("TERN_ITEST_TERNCTL");
+  return env ? env : TERN_ITEST_TERNCTL_PATH;
+}
+
+/// A ternd with a DoT listener (certificate a.pem, CN tern-test-a) and a control socket.
 struct DotServer {
   TempDir dir{"dot"};
   std::uint16_t tls_port = allocate_port();
   std::unique_ptr<Ternd> ternd;
   explicit DotServer(const std::string& extra = "") {
     make_certificate(dir, "a", "tern-test-a");
-    ternd = std::make_unique<Ternd>(TerndOptions{tls_config(dir, tls_port) + extra});
+    ternd = std::make_unique<Ternd>(
+        TerndOptions{tls_config(dir, tls_port) + "control-socket: " + dir.path + "/ternd.ctl\n" + extra});
+  }
+  /// ternctl's output for `words`.
+  std::string ternctl(const std::string& words) {
+    return shell(ternctl_path() + " -s " + dir.path + "/ternd.ctl " + words);
+  }
+  /// One `ternctl stats` value (0 when absent).
+  std::uint64_t stat(const std::string& key) {
+    std::smatch m;
+    const std::string out = ternctl("stats");
+    return std::regex_search(out, m, std::regex("(^|\n)" + std::regex_replace(key, std::regex("\\."), "\\.") + "=(\\d+)"))
+               ? std::stoull(m[2])
+               : 0;
   }
   std::string kdig(const std::string& args) {
     return shell("kdig +tls +time=5 +retry=0 @127.0.0.1 -p " + std::to_string(tls_port) + " " + args);
@@ -138,6 +157,7 @@ TEST_CASE("DoT: openssl s_client speaks TLS 1.3 with ALPN dot and resumes its se
   std::string second = s.s_client("-alpn dot -sess_in " + session);
   INFO(second);
   CHECK(second.find("Reused, TLSv1.3") != std::string::npos);
+  CHECK(s.stat("tls.resumed") == 1);
 
   // TLS 1.2 resumes too (RFC 5077 ticket under the same keys).
   const std::string session12 = s.dir.path + "/session12.pem";
@@ -229,6 +249,7 @@ TEST_CASE("DoT: a client stalling mid-handshake is dropped at tls-handshake-time
   CHECK(std::chrono::steady_clock::now() - start >= 400ms);
   TcpClient silent(s.tls_port);  // never a byte
   CHECK(silent.wait_closed(5s));
+  CHECK(s.stat("tls.handshake-timeouts") == 2);
   TlsClient good(s.tls_port);
   CHECK(tls_answers(good, 0x4200));
 }
@@ -247,6 +268,7 @@ TEST_CASE("DoT: garbage instead of a ClientHello closes that connection only", "
   CHECK(noise.wait_closed(3s));
   CHECK(s.kdig("www.example.lab A").find("status: NOERROR") != std::string::npos);
   CHECK(s.ternd->running());
+  CHECK(s.stat("tls.handshake-failures") == 2);
 }
 
 TEST_CASE("DoT: certificate reload on SIGHUP; old connections go on; a bad one keeps the old", "[dot][reload]") {
@@ -268,9 +290,9 @@ TEST_CASE("DoT: certificate reload on SIGHUP; old connections go on; a bad one k
   CHECK(tls_answers(fresh, 0x4401));
   CHECK(tls_answers(old, 0x4402));  // the connection made before the reload still works
 
-  // A broken certificate file: the reload keeps the pair in use and says why.
+  // A broken certificate file: the reload (ternctl's this time) keeps the pair in use and says why.
   s.dir.write("a.pem", "-----BEGIN CERTIFICATE-----\nnot base64\n-----END CERTIFICATE-----\n");
-  s.ternd->process().signal(SIGHUP);
+  INFO(s.ternctl("reload"));
   REQUIRE(wait_log(*s.ternd, "keeping the old TLS certificate and key", 1));
   CHECK(s.ternd->log().find("tls-certificate: cannot use") != std::string::npos);
   TlsClient after(s.tls_port);
@@ -313,6 +335,7 @@ TEST_CASE("DoT: tls-max-connections holds while UDP keeps answering", "[dot][lim
   REQUIRE(tls_answers(c2, 0x4501));
   TlsClient c3(s.tls_port);  // closed before the handshake
   CHECK_FALSE(c3.connected());
+  CHECK(s.stat("tls.rejected") == 1);
   DigResult udp = dig(s.ternd->port(), "www.example.lab", "A", {"+notcp"});
   CHECK(udp.status == "NOERROR");
   CHECK(tls_answers(c1, 0x4502));
