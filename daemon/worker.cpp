@@ -154,19 +154,18 @@ void Worker::reconfigure(const Config& config) {
   auto policy = client_policy(config);
   auto options = resolver_options(config);
   const std::chrono::milliseconds idle(config.tcp_idle_timeout_ms);
-  StreamLimits tcp = tcp_limits_, tls = tls_limits_;
-  tcp.idle_timeout = tls.idle_timeout = idle;
-  tcp.max_connections = config.tcp_max_connections;
-  tcp.max_connections_per_client = config.tcp_max_connections_per_client;
-  tls.max_connections = config.tls_max_connections;
-  tls.max_connections_per_client = config.tls_max_connections_per_client;
+  const unsigned tcp_max = config.tcp_max_connections, tcp_per_client = config.tcp_max_connections_per_client;
+  const unsigned tls_max = config.tls_max_connections, tls_per_client = config.tls_max_connections_per_client;
   const std::chrono::milliseconds handshake(config.tls_handshake_timeout_ms);
-  asio::post(io_, [this, policy, options, tcp, tls, handshake] {
+  asio::post(io_, [=, this] {
     handler_.set_policy(policy);
     resolver_.set_options(options);
     // Connections read their limits on every check, so open ones follow the new values too.
-    tcp_limits_ = tcp;
-    tls_limits_ = tls;
+    tcp_limits_.idle_timeout = tls_limits_.idle_timeout = idle;
+    tcp_limits_.max_connections = tcp_max;
+    tcp_limits_.max_connections_per_client = tcp_per_client;
+    tls_limits_.max_connections = tls_max;
+    tls_limits_.max_connections_per_client = tls_per_client;
     tls_handshake_timeout_ = handshake;
   });
 }
