@@ -254,6 +254,16 @@ TEST_CASE("DoT: a client stalling mid-handshake is dropped at tls-handshake-time
   CHECK(tls_answers(good, 0x4200));
 }
 
+TEST_CASE("DoT: an idle connection is closed at tcp-idle-timeout", "[dot][idle]") {
+  DotServer s("tcp-idle-timeout: 500\n");
+  TlsClient c(s.tls_port);
+  REQUIRE(tls_answers(c, 0x4250));
+  auto start = std::chrono::steady_clock::now();
+  CHECK_FALSE(c.read_frame(5s));  // nothing more to read: ternd closes
+  CHECK(c.closed());              // closed by ternd, not the end of the 5 s read bound
+  CHECK(std::chrono::steady_clock::now() - start >= 400ms);
+}
+
 TEST_CASE("DoT: garbage instead of a ClientHello closes that connection only", "[dot][handshake]") {
   DotServer s;
   TcpClient plain(s.tls_port);

@@ -76,7 +76,13 @@ bool TlsClient::send_frames(const std::vector<Bytes>& messages) {
 bool TlsClient::read_exact(std::uint8_t* out, std::size_t n) {
   while (n > 0) {
     int got = SSL_read(as_ssl(ssl_), out, static_cast<int>(n));
-    if (got <= 0) return false;  // timeout (SO_RCVTIMEO), close or error
+    if (got <= 0) {
+      // SO_RCVTIMEO expiring shows as WANT_READ; anything else means the connection is over.
+      const int error = SSL_get_error(as_ssl(ssl_), got);
+      closed_ = error != SSL_ERROR_WANT_READ && error != SSL_ERROR_WANT_WRITE;
+      ERR_clear_error();
+      return false;
+    }
     out += got;
     n -= static_cast<std::size_t>(got);
   }

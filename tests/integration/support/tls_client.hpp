@@ -31,6 +31,8 @@ class TlsClient {
   /// The CN of the server's certificate ("" when none).
   std::string peer_common_name() const;
   std::string alpn() const;  ///< the protocol the server selected ("" when none)
+  /// True once a read found the connection closed by the peer (not merely a read timeout).
+  bool closed() const { return closed_; }
 
  private:
   bool read_exact(std::uint8_t* out, std::size_t n);
@@ -38,6 +40,7 @@ class TlsClient {
   void* ctx_ = nullptr;  ///< SSL_CTX*
   void* ssl_ = nullptr;  ///< SSL*, set once the handshake is done
   std::string error_;
+  bool closed_ = false;
 };
 
 }  // namespace tern::itest
