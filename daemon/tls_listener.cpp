@@ -26,22 +26,24 @@ constexpr auto use_tuple = asio::experimental::as_tuple(asio::use_awaitable);
 asio::awaitable<void> tls_session([[maybe_unused]] std::shared_ptr<TlsServerContext> context, std::shared_ptr<TlsConnection> connection,
                                   StreamServices services, std::chrono::milliseconds handshake_timeout) {
   // A client that stalls mid-handshake would hold its slot for ever: the timer closes the
-  // socket, which ends the handshake with an error. `over` stops a timer that fired just
-  // as the handshake finished from closing a good connection.
-  auto over = std::make_shared<bool>(false);
+  // socket, which ends the handshake with an error. `state` stops a timer that fired just
+  // as the handshake finished from closing a good connection, and counts each failure once.
+  enum class Handshake { running, over, timed_out };
+  auto state = std::make_shared<Handshake>(Handshake::running);
   asio::steady_timer deadline(connection->stream().get_executor(), handshake_timeout);
-  deadline.async_wait([weak = std::weak_ptr<TlsConnection>(connection), over, &stats = services.stats](asio::error_code ec) {
-    if (ec || *over) return;
+  deadline.async_wait([weak = std::weak_ptr<TlsConnection>(connection), state, &stats = services.stats](asio::error_code ec) {
+    if (ec || *state != Handshake::running) return;
     auto c = weak.lock();
     if (!c) return;
+    *state = Handshake::timed_out;
     DaemonStats::bump(stats.tls_handshake_timeouts);
     c->close();
   });
   auto [ec] = co_await connection->stream().async_handshake(asio::ssl::stream_base::server, use_tuple);
-  *over = true;
+  if (*state == Handshake::running) *state = Handshake::over;
   deadline.cancel();
   if (ec) {
-    DaemonStats::bump(services.stats.tls_handshake_failures);
+    if (*state != Handshake::timed_out) DaemonStats::bump(services.stats.tls_handshake_failures);
     log::debug("tls handshake: {}", ec.message());
     connection->close();
     co_return;
