@@ -188,7 +188,7 @@ TEST_CASE("DoT: tickets from the previous key still resume; older ones do not", 
   CHECK(third.find("New, TLSv1.2") != std::string::npos);
 }
 
-TEST_CASE("DoT: TLS 1.0/1.1, non-AEAD TLS 1.2 suites and foreign ALPN are refused", "[dot][versions]") {
+TEST_CASE("DoT: TLS 1.0/1.1, non-AEAD TLS 1.2 suites, renegotiation and foreign ALPN are refused", "[dot][versions]") {
   DotServer s;
   // @SECLEVEL=0 lets the client offer the old versions: the refusal must come from ternd.
   for (const char* version : {"-tls1", "-tls1_1"}) {
@@ -203,6 +203,13 @@ TEST_CASE("DoT: TLS 1.0/1.1, non-AEAD TLS 1.2 suites and foreign ALPN are refuse
   std::string gcm = s.s_client("-tls1_2 -cipher ECDHE-ECDSA-AES128-GCM-SHA256");
   INFO(gcm);
   CHECK(gcm.find("Cipher is ECDHE-ECDSA-AES128-GCM-SHA256") != std::string::npos);
+  CHECK(gcm.find("Compression: NONE") != std::string::npos);
+  // A client asking to renegotiate (s_client's "R" command) gets the no_renegotiation alert.
+  std::string renegotiate = shell("(sleep 1; echo R; sleep 2) | openssl s_client -tls1_2 -connect 127.0.0.1:" +
+                                  std::to_string(s.tls_port));
+  INFO(renegotiate);
+  CHECK(renegotiate.find("RENEGOTIATING") != std::string::npos);
+  CHECK(renegotiate.find("no renegotiation") != std::string::npos);
   std::string h2 = s.s_client("-alpn h2");
   INFO(h2);
   CHECK(h2.find("no application protocol") != std::string::npos);
