@@ -158,6 +158,14 @@ TEST_CASE("DoT: openssl s_client speaks TLS 1.3 with ALPN dot and resumes its se
   INFO(second);
   CHECK(second.find("Reused, TLSv1.3") != std::string::npos);
   CHECK(s.stat("tls.resumed") == 1);
+  // 0-RTT: the tickets allow no early data, so a resuming client cannot use it (replay).
+  const std::string early = s.dir.write("early.bin", "0123456789");
+  std::string zero_rtt = s.s_client("-alpn dot -sess_in " + session + " -early_data " + early);
+  INFO(zero_rtt);
+  CHECK(zero_rtt.find("Reused, TLSv1.3") != std::string::npos);
+  CHECK(zero_rtt.find("Early data was accepted") == std::string::npos);
+  CHECK((zero_rtt.find("Early data was not sent") != std::string::npos ||
+         zero_rtt.find("Early data was rejected") != std::string::npos));
 
   // TLS 1.2 resumes too (RFC 5077 ticket under the same keys).
   const std::string session12 = s.dir.path + "/session12.pem";
