@@ -642,7 +642,8 @@ constexpr std::array table{
         .help = "Seconds between new TLS session-ticket keys; the previous key is still accepted.",
         .doc = "Session resumption (RFC 5077, RFC 8446 section 2.2) lets a returning client "
                "skip the certificate exchange. ternd encrypts its session tickets with a "
-               "random key made in memory, replaced by a new one every this many seconds; "
+               "random key made in memory, replaced by a new one every this many seconds (checked "
+               "once a second); "
                "tickets made with the previous key are still accepted (and replaced), so a "
                "ticket lives at most twice this long and a stolen key opens little. Keys are "
                "never written to disk and a restart forgets them.",

@@ -98,6 +98,15 @@ TicketKeyRing::Key TicketKeyRing::random_key() {
 }
 
 void TicketKeyRing::rotate_if_due() {
+  try {
+    std::lock_guard lock(mutex_);
+    rotate_if_due_locked();
+  } catch (const TlsSetupError& e) {
+    log::error("tls: {}", e.what());  // no random bytes: keep the current key for now
+  }
+}
+
+void TicketKeyRing::rotate_if_due_locked() {
   const auto age = std::chrono::steady_clock::now() - current_.made;
   if (age < rotation_) return;
   // A current key older than two periods has tickets out no one should still accept.
@@ -116,7 +125,7 @@ int TicketKeyRing::ticket_key(unsigned char* key_name, unsigned char* iv, void* 
   int verdict = 1;
   try {
     std::lock_guard lock(mutex_);
-    rotate_if_due();
+    rotate_if_due_locked();
     if (encrypt) {
       key = current_;
     } else if (std::memcmp(key_name, current_.name.data(), current_.name.size()) == 0) {

@@ -27,13 +27,16 @@ class TlsSetupError : public std::runtime_error {
 /// Session-ticket keys (RFC 5077; RFC 8446 §4.6.1 in TLS 1.3): a current key that encrypts new
 /// tickets and the previous one, still accepted so that rotation does not cost every returning
 /// client a full handshake. Keys are random, in memory only, and replaced every `rotation`
-/// (checked whenever a ticket is made or opened); a key two rotations old is forgotten.
+/// (checked once a second by the daemon's timer, and whenever a ticket is made or opened); a
+/// key two rotations old is forgotten.
 /// Shared by every worker thread: guarded by a mutex.
 class TicketKeyRing {
  public:
   explicit TicketKeyRing(std::chrono::seconds rotation);
   void set_rotation(std::chrono::seconds rotation);
   std::chrono::seconds rotation() const;
+  /// Replaces the current key when it has served its period (the daemon's 1 s timer).
+  void rotate_if_due();
 
   /// The body of OpenSSL's ticket-key callback (SSL_CTX_set_tlsext_ticket_key_evp_cb): 1 =
   /// use the key, 2 = ticket valid but made with the previous key (issue a new one), 0 =
@@ -48,7 +51,7 @@ class TicketKeyRing {
     std::chrono::steady_clock::time_point made;
   };
   static Key random_key();
-  void rotate_if_due();  ///< holds mutex_
+  void rotate_if_due_locked();  ///< the caller holds mutex_
 
   mutable std::mutex mutex_;
   std::chrono::seconds rotation_;
@@ -71,6 +74,8 @@ class TlsContextStore {
   explicit TlsContextStore(const Config& config);
 
   std::shared_ptr<TlsServerContext> current() const;
+  /// Rotates the session-ticket key when due; called by the daemon's once-a-second timer.
+  void rotate_ticket_keys_if_due() { tickets_->rotate_if_due(); }
 
   /// Loads the files again (they may have been replaced); on failure logs why and keeps
   /// serving with the old certificate and key. Returns whether the new pair is in use.

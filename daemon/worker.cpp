@@ -53,6 +53,7 @@ void SharedState::reconfigure(const Config& config) {
 }
 
 std::size_t SharedState::sweep() {
+  if (tls) tls->rotate_ticket_keys_if_due();  // the same once-a-second timer rotates ticket keys
   const cache::TimePoint now = clock.now();
   return rrsets.entries().sweep_expired(now) + infra.entries().sweep_expired(now) +
          answers.entries().sweep_expired(now, std::chrono::seconds(stale_grace_seconds.load()));

@@ -33,7 +33,8 @@ struct SharedState {
   /// Applies the reloadable cache settings (TTL bounds, serve-stale window) and reloads the
   /// DoT certificate and key.
   void reconfigure(const Config& config);
-  /// Reclaims expired entries from every cache (answers only after the serve-stale window).
+  /// Reclaims expired entries from every cache (answers only after the serve-stale window);
+  /// rotates the DoT session-ticket key when due.
   std::size_t sweep();
   cache::SteadyClock clock;
   cache::HashKey hash_key;
