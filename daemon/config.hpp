@@ -65,6 +65,7 @@ struct Config {
   unsigned tls_max_connections = 1024;           ///< open DoT connections, all workers
   unsigned tls_max_connections_per_client = 64;  ///< open DoT connections from one client address
   std::uint32_t tls_ticket_key_rotation = 3600;  ///< seconds a session-ticket key encrypts tickets
+  bool tls_early_data = false;                   ///< accept TLS 1.3 0-RTT queries (replayable)
   int verbosity = 1;                             ///< 0 errors, 1 +warnings/ops, 2 info, 3+ debug
 };
 

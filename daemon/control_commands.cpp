@@ -362,6 +362,7 @@ void client_stats(std::string& out, const std::vector<const DaemonStats*>& d) {
   line(out, "tls.handshake-failures", sum(d, &DaemonStats::tls_handshake_failures));
   line(out, "tls.handshake-timeouts", sum(d, &DaemonStats::tls_handshake_timeouts));
   line(out, "tls.resumed", sum(d, &DaemonStats::tls_resumed));
+  line(out, "tls.early-data-accepted", sum(d, &DaemonStats::tls_early_data_accepted));
 }
 
 void resolver_stats(std::string& out, const std::vector<const resolver::ResolverStats*>& r) {

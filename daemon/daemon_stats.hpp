@@ -33,6 +33,7 @@ struct DaemonStats {
   std::atomic<std::uint64_t> tls_handshake_failures{0};  ///< bad ClientHello, old TLS, no shared suite ...
   std::atomic<std::uint64_t> tls_handshake_timeouts{0};  ///< stalled past tls-handshake-timeout
   std::atomic<std::uint64_t> tls_resumed{0};         ///< handshakes that resumed a session (ticket)
+  std::atomic<std::uint64_t> tls_early_data_accepted{0};  ///< handshakes whose 0-RTT data was taken
 
   static void bump(std::atomic<std::uint64_t>& c) noexcept { c.fetch_add(1, std::memory_order_relaxed); }
 };

@@ -587,7 +587,7 @@ constexpr std::array table{
                "close after tcp-idle-timeout without a query. ternd speaks TLS 1.2 (ECDHE key "
                "exchange with AEAD ciphers only) and TLS 1.3, without compression or "
                "renegotiation, and selects the ALPN protocol \"dot\" when the client offers it. "
-               "TLS 1.3 early data (0-RTT) is not accepted: it can be replayed. Responses to "
+               "TLS 1.3 early data (0-RTT) is refused unless tls-early-data is on. Responses to "
                "queries that carry an EDNS padding option are padded to a multiple of 468 "
                "octets (RFC 7830, RFC 8467).",
         .apply = apply_tls_listen, .dump = dump_tls_listen},
@@ -649,6 +649,29 @@ constexpr std::array table{
                "never written to disk and a restart forgets them.",
         .apply = apply_integer<&Config::tls_ticket_key_rotation>,
         .dump = dump_integer<&Config::tls_ticket_key_rotation>},
+    Setting{
+        .name = "tls-early-data", .kind = ValueKind::boolean, .default_text = "no",
+        .help = "Accept DNS queries sent as TLS 1.3 early data (0-RTT) by resuming clients; replayable.",
+        .doc = "TLS 1.3 early data (0-RTT, RFC 8446 section 2.3) lets a client that resumes a "
+               "session send its queries with its very first packet, before the handshake. With "
+               "this on, ternd takes up to 16 KiB of such data, reads it as DNS queries exactly "
+               "like queries sent after the handshake (anything else gets the same FORMERR or "
+               "close) and starts resolving them at once; the answers are sent when the "
+               "handshake is complete, never before (no 0.5-RTT data). What it saves: the client "
+               "need not wait for the handshake to send, and a query not yet in the cache is "
+               "resolved while the handshake finishes, so its answer comes up to a round trip "
+               "sooner (a cached answer comes no sooner). The caveat: early "
+               "data is not protected against replay. Anyone who records a client's first "
+               "packets can send them again, and ternd resolves the queries again (the answers "
+               "wait for a handshake the attacker cannot finish). For a resolver's queries, which change "
+               "nothing, that costs only the extra load, and lets the attacker observe by the "
+               "timing whether the names were in the cache; never enable early data in front "
+               "of anything that changes state. Session tickets stay stateless (OpenSSL's "
+               "single-use-ticket replay check is off), so any thread and a reloaded "
+               "certificate still resume them. Only tickets issued while this is on allow early "
+               "data. Off (the default): early data is refused and the client sends its "
+               "queries after the handshake.",
+        .apply = apply_bool<&Config::tls_early_data>, .dump = dump_bool<&Config::tls_early_data>},
     Setting{
         .name = "verbosity", .kind = ValueKind::integer, .default_text = "1",
         .min = 0, .max = 5,

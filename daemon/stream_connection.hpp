@@ -1,7 +1,7 @@
 // One client connection of a stream transport, DNS over TCP (RFC 7766) or over TLS (RFC 7858):
 // 2-octet length framing, many queries in flight answered as each finishes (out of order), an
-// idle timeout. Generic over the stream (a TCP socket or an asio::ssl::stream over one), so
-// TCP and DoT share every line of framing and pipelining.
+// idle timeout. Generic over the stream (a TCP socket or a TlsStream over one), so TCP and DoT
+// share every line of framing and pipelining.
 #pragma once
 
 #include "daemon/connection_limits.hpp"
@@ -13,6 +13,7 @@
 #include <asio/co_spawn.hpp>
 #include <asio/detached.hpp>
 #include <asio/experimental/as_tuple.hpp>
+#include <asio/ip/tcp.hpp>
 #include <asio/read.hpp>
 #include <asio/steady_timer.hpp>
 #include <asio/use_awaitable.hpp>
@@ -29,6 +30,18 @@ namespace tern::daemon {
 
 /// Queries in flight on one connection before tern stops reading more from it.
 inline constexpr unsigned max_pipelined_per_connection = 64;
+
+/// Reads `buffer` whole from a plain TCP stream (TlsStream has its own, in tls_stream.hpp).
+inline asio::awaitable<asio::error_code> read_exactly(asio::ip::tcp::socket& socket, asio::mutable_buffer buffer) {
+  auto [ec, n] = co_await asio::async_read(socket, buffer, asio::experimental::as_tuple(asio::use_awaitable));
+  co_return ec;
+}
+
+/// Writes `buffer` whole to a plain TCP stream.
+inline asio::awaitable<asio::error_code> write_all(asio::ip::tcp::socket& socket, asio::const_buffer buffer) {
+  auto [ec, n] = co_await asio::async_write(socket, buffer, asio::experimental::as_tuple(asio::use_awaitable));
+  co_return ec;
+}
 
 /// Limits of one stream transport, read by its connections on every check (reload changes them).
 struct StreamLimits {
@@ -73,16 +86,14 @@ class StreamConnection : public std::enable_shared_from_this<StreamConnection<St
         co_await slot_timer_.async_wait(use_tuple());  // cancelled when a query completes
       }
       std::array<std::uint8_t, 2> prefix;
-      auto [ec, n] = co_await asio::async_read(stream_, asio::buffer(prefix), use_tuple());
-      if (ec) break;
+      if (auto ec = co_await read_exactly(stream_, asio::buffer(prefix))) break;
       std::size_t length = static_cast<std::size_t>(prefix[0] << 8 | prefix[1]);
       if (length == 0) {
         DaemonStats::bump(services_.stats.tcp_bad_frames);  // nothing to answer: the stream is broken
         break;
       }
       std::vector<std::uint8_t> packet(length);
-      auto [body_ec, m] = co_await asio::async_read(stream_, asio::buffer(packet), use_tuple());
-      if (body_ec) break;
+      if (auto ec = co_await read_exactly(stream_, asio::buffer(packet))) break;
       last_activity_ = std::chrono::steady_clock::now();
       ++pending_;
       asio::co_spawn(stream_.get_executor(), answer(self, std::move(packet)), asio::detached);
@@ -128,8 +139,7 @@ class StreamConnection : public std::enable_shared_from_this<StreamConnection<St
     while (!outbox_.empty() && is_open()) {
       std::vector<std::uint8_t> frame = std::move(outbox_.front());
       outbox_.pop_front();
-      auto [ec, n] = co_await asio::async_write(stream_, asio::buffer(frame), use_tuple());
-      if (ec) close();
+      if (auto ec = co_await write_all(stream_, asio::buffer(frame))) close();
     }
     writing_ = false;
   }

@@ -49,6 +49,9 @@ int select_alpn(SSL*, const unsigned char** out, unsigned char* out_length, cons
   return SSL_TLSEXT_ERR_OK;
 }
 
+/// Early data a client may send before the handshake ends: a few dozen queries.
+constexpr std::uint32_t max_early_data = 16384;
+
 /// The most recent OpenSSL error as text (the error queue is per thread).
 std::string openssl_reason() {
   unsigned long code = ERR_peek_last_error();
@@ -206,8 +209,15 @@ std::shared_ptr<TlsServerContext> TlsContextStore::load(const Config& config) co
   SSL_CTX_set_options(ctx, SSL_OP_NO_COMPRESSION | SSL_OP_NO_RENEGOTIATION | SSL_OP_CIPHER_SERVER_PREFERENCE);
   if (SSL_CTX_set_cipher_list(ctx, tls12_ciphers) != 1)
     throw TlsSetupError(std::string("TLS 1.2 cipher list: ") + openssl_reason());
-  // Early data (0-RTT) can be replayed by an attacker; ternd does not accept it.
-  SSL_CTX_set_max_early_data(ctx, 0);
+  // Early data (0-RTT) can be replayed by an attacker: accepted only when tls-early-data is
+  // on, and then only as DNS queries (TlsStream hands it to the DNS framing, nothing else).
+  // OpenSSL's replay check would make tickets stateful (a per-context session cache: lost on
+  // every reload, not shared with the ticket-key ring); replayed queries change nothing, so
+  // it is off and tickets stay stateless.
+  const std::uint32_t early_data = config.tls_early_data ? max_early_data : 0;
+  SSL_CTX_set_max_early_data(ctx, early_data);
+  SSL_CTX_set_recv_max_early_data(ctx, early_data);
+  if (config.tls_early_data) SSL_CTX_set_options(ctx, SSL_OP_NO_ANTI_REPLAY);
   SSL_CTX_set_alpn_select_cb(ctx, select_alpn, nullptr);
   // Stateless resumption: the session lives in the ticket, encrypted under the ring's keys,
   // so any worker (and the next certificate after a reload) can resume it.

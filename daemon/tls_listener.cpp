@@ -1,12 +1,12 @@
 #include "daemon/tls_listener.hpp"
 
 #include "daemon/tcp_listener.hpp"
+#include "daemon/tls_stream.hpp"
 #include "resolver/log.hpp"
 
 #include <asio/co_spawn.hpp>
 #include <asio/detached.hpp>
 #include <asio/experimental/as_tuple.hpp>
-#include <asio/ssl/stream.hpp>
 #include <asio/steady_timer.hpp>
 #include <asio/use_awaitable.hpp>
 
@@ -17,12 +17,12 @@ namespace tern::daemon {
 namespace {
 
 using asio::ip::tcp;
-using TlsStream = asio::ssl::stream<tcp::socket>;
 using TlsConnection = StreamConnection<TlsStream>;
 constexpr auto use_tuple = asio::experimental::as_tuple(asio::use_awaitable);
 
-/// One DoT connection: the handshake, bounded in time, then the DNS stream. Holds the context
-/// the handshake used, so a reload in between changes nothing for this connection.
+/// One DoT connection: the handshake, bounded in time, with the DNS stream running beside it
+/// (it reads 0-RTT queries as they come and waits for the handshake to write). Holds the
+/// context the handshake used, so a reload in between changes nothing for this connection.
 asio::awaitable<void> tls_session([[maybe_unused]] std::shared_ptr<TlsServerContext> context, std::shared_ptr<TlsConnection> connection,
                                   StreamServices services, std::chrono::milliseconds handshake_timeout) {
   // A client that stalls mid-handshake would hold its slot for ever: the timer closes the
@@ -39,7 +39,9 @@ asio::awaitable<void> tls_session([[maybe_unused]] std::shared_ptr<TlsServerCont
     DaemonStats::bump(stats.tls_handshake_timeouts);
     c->close();
   });
-  auto [ec] = co_await connection->stream().async_handshake(asio::ssl::stream_base::server, use_tuple);
+  // The DNS stream ends by itself when the handshake fails (its reads fail).
+  asio::co_spawn(connection->stream().get_executor(), run_connection(connection), asio::detached);
+  auto ec = co_await connection->stream().handshake();
   if (*state == Handshake::running) *state = Handshake::over;
   deadline.cancel();
   if (ec) {
@@ -49,7 +51,7 @@ asio::awaitable<void> tls_session([[maybe_unused]] std::shared_ptr<TlsServerCont
     co_return;
   }
   if (SSL_session_reused(connection->stream().native_handle())) DaemonStats::bump(services.stats.tls_resumed);
-  co_await connection->run();
+  if (connection->stream().early_data_accepted()) DaemonStats::bump(services.stats.tls_early_data_accepted);
 }
 
 }  // namespace
@@ -72,7 +74,7 @@ asio::awaitable<void> serve_tls(tcp::acceptor& acceptor, const TlsContextStore& 
     }
     DaemonStats::bump(services.stats.tls_accepted);
     auto context = contexts.current();
-    auto connection = std::make_shared<TlsConnection>(TlsStream(std::move(socket), context->ssl), client,
+    auto connection = std::make_shared<TlsConnection>(TlsStream(std::move(socket), context->ssl.native_handle()), client,
                                                       std::move(*slot), services, true);
     asio::co_spawn(acceptor.get_executor(),
                    tls_session(std::move(context), std::move(connection), services, handshake_timeout),

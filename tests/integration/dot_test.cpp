@@ -158,7 +158,8 @@ TEST_CASE("DoT: openssl s_client speaks TLS 1.3 with ALPN dot and resumes its se
   INFO(second);
   CHECK(second.find("Reused, TLSv1.3") != std::string::npos);
   CHECK(s.stat("tls.resumed") == 1);
-  // 0-RTT: the tickets allow no early data, so a resuming client cannot use it (replay).
+  // 0-RTT (tls-early-data off by default): the tickets allow no early data, so a resuming
+  // client cannot use it (replay).
   const std::string early = s.dir.write("early.bin", "0123456789");
   std::string zero_rtt = s.s_client("-alpn dot -sess_in " + session + " -early_data " + early);
   INFO(zero_rtt);
@@ -166,6 +167,7 @@ TEST_CASE("DoT: openssl s_client speaks TLS 1.3 with ALPN dot and resumes its se
   CHECK(zero_rtt.find("Early data was accepted") == std::string::npos);
   CHECK((zero_rtt.find("Early data was not sent") != std::string::npos ||
          zero_rtt.find("Early data was rejected") != std::string::npos));
+  CHECK(s.stat("tls.early-data-accepted") == 0);
 
   // TLS 1.2 resumes too (RFC 5077 ticket under the same keys).
   const std::string session12 = s.dir.path + "/session12.pem";
@@ -175,6 +177,78 @@ TEST_CASE("DoT: openssl s_client speaks TLS 1.3 with ALPN dot and resumes its se
   std::string fourth = s.s_client("-tls1_2 -sess_in " + session12);
   INFO(fourth);
   CHECK(fourth.find("Reused, TLSv1.2") != std::string::npos);
+}
+
+/// `messages` as DNS-over-TCP frames (2-octet length, then the message), as a string of bytes.
+std::string frames(const std::vector<Bytes>& messages) {
+  std::string out;
+  for (const auto& m : messages) {
+    out += static_cast<char>(m.size() >> 8);
+    out += static_cast<char>(m.size() & 0xff);
+    out.append(m.begin(), m.end());
+  }
+  return out;
+}
+
+/// Whether s_client's output holds a DNS response frame with `id` and `rcode`: it prints what
+/// it receives as is, so the response is there in wire form.
+bool saw_response(const std::string& out, std::uint16_t id, std::uint8_t rcode) {
+  const std::string start{static_cast<char>(id >> 8), static_cast<char>(id & 0xff)};
+  for (auto at = out.find(start); at != std::string::npos; at = out.find(start, at + 1))
+    if (at >= 2 && at + 4 <= out.size() && (out[at + 2] & 0x80) && (out[at + 3] & 0x0f) == rcode) return true;
+  return false;
+}
+
+TEST_CASE("DoT: with tls-early-data on, 0-RTT queries are accepted and answered", "[dot][early-data]") {
+  DotServer s("tls-early-data: yes\ntcp-idle-timeout: 1000\n");
+  const std::string session = s.dir.path + "/session.pem";
+  std::string first = s.s_client("-tls1_3 -alpn dot -sess_out " + session + " -ign_eof");
+  INFO(first);
+  REQUIRE(read_file(session).find("SSL SESSION PARAMETERS") != std::string::npos);
+
+  // Two pipelined queries sent as early data; -ign_eof keeps s_client reading the answers
+  // (sent once the handshake is complete) until ternd closes the idle connection.
+  const std::string early = s.dir.write("early.bin", frames({query(0x4401, "www.example.lab"),
+                                                             query(0x4402, "big.example.lab", rrtype::TXT)}));
+  std::string zero_rtt = s.s_client("-tls1_3 -alpn dot -sess_in " + session + " -early_data " + early + " -ign_eof");
+  INFO(zero_rtt);
+  CHECK(zero_rtt.find("Reused, TLSv1.3") != std::string::npos);
+  CHECK(zero_rtt.find("Early data was accepted") != std::string::npos);
+  CHECK(saw_response(zero_rtt, 0x4401, 0));
+  CHECK(saw_response(zero_rtt, 0x4402, 0));
+  const std::string address{'\x7f', '\x00', '\x00', '\x50'};  // www.example.lab A 127.0.0.80
+  CHECK(zero_rtt.find(address) != std::string::npos);
+  CHECK(s.stat("tls.early-data-accepted") == 1);
+
+  // Early data that is no well-formed query is treated as it would be after the handshake:
+  // a header without its question gets FORMERR.
+  const Bytes header_only{0x44, 0x03, 0x01, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00};
+  const std::string bad = s.dir.write("bad.bin", frames({header_only}));
+  std::string malformed = s.s_client("-tls1_3 -alpn dot -sess_in " + session + " -early_data " + bad + " -ign_eof");
+  INFO(malformed);
+  CHECK(malformed.find("Early data was accepted") != std::string::npos);
+  CHECK(saw_response(malformed, 0x4403, 1));
+  CHECK(s.stat("tls.early-data-accepted") == 2);
+
+  // The connection goes on after the handshake like any other: a full client still works.
+  TlsClient c(s.tls_port);
+  CHECK(tls_answers(c, 0x4404));
+
+  // Turned off by a reload: the same ticket still resumes, its early data is rejected (the
+  // client would send its queries again after the handshake), the connection still works.
+  const std::size_t loads = count(s.ternd->log(), "tls: certificate");
+  s.ternd->rewrite_config(tls_config(s.dir, s.tls_port) + "control-socket: " + s.dir.path +
+                          "/ternd.ctl\ntcp-idle-timeout: 1000\n");
+  INFO(s.ternctl("reload"));
+  REQUIRE(wait_log(*s.ternd, "tls: certificate", loads + 1));
+  std::string rejected = s.s_client("-tls1_3 -alpn dot -sess_in " + session + " -early_data " + early + " -ign_eof");
+  INFO(rejected);
+  CHECK(rejected.find("Reused, TLSv1.3") != std::string::npos);
+  CHECK(rejected.find("Early data was rejected") != std::string::npos);
+  CHECK_FALSE(saw_response(rejected, 0x4401, 0));
+  CHECK(s.stat("tls.early-data-accepted") == 2);
+  TlsClient after(s.tls_port);
+  CHECK(tls_answers(after, 0x4405));
 }
 
 TEST_CASE("DoT: tickets from the previous key still resume; older ones do not", "[dot][resumption]") {

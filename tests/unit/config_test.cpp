@@ -93,6 +93,7 @@ void check_same(const Config& a, const Config& b) {
   CHECK(a.serve_stale_max == b.serve_stale_max);
   CHECK(a.serve_stale_client_timeout_ms == b.serve_stale_client_timeout_ms);
   CHECK(a.prefetch == b.prefetch);
+  CHECK(a.tls_early_data == b.tls_early_data);
   CHECK(a.control_socket == b.control_socket);
   CHECK(a.tcp_idle_timeout_ms == b.tcp_idle_timeout_ms);
   CHECK(a.tcp_max_connections == b.tcp_max_connections);
@@ -131,6 +132,7 @@ TEST_CASE("config: defaults come from the table", "[config]") {
   CHECK(config.serve_stale_max == 86400);
   CHECK(config.serve_stale_client_timeout_ms == 1800);
   CHECK_FALSE(config.prefetch);
+  CHECK_FALSE(config.tls_early_data);  // 0-RTT is replayable: off unless asked for
   CHECK(config.control_socket == "/run/tern/ternd.ctl");
   CHECK(config.tcp_idle_timeout_ms == 10000);
   CHECK(config.tcp_max_connections == 1024);
@@ -447,6 +449,9 @@ TEST_CASE("config: tls-listen defaults to port 853 and needs a certificate and k
   CHECK(fs::path(config.tls_certificate).is_absolute());  // relative to the config file's directory
   CHECK(fs::path(config.tls_certificate).filename() == "dot.pem");
   CHECK(config.tls_private_key == "/etc/tern/dot.key");
+  CHECK_FALSE(config.tls_early_data);
+  CHECK(load_text("tls-early-data: yes\n").tls_early_data);
+  check_error("tls-early-data: 0-rtt\n", 1, "tls-early-data: '0-rtt' is not a boolean (yes/no, true/false, on/off)");
 }
 
 TEST_CASE("config: --set overrides apply after the file, in order", "[config]") {
@@ -497,7 +502,7 @@ TEST_CASE("config: --dump-config re-loads to an equal config", "[config]") {
       "access-control=[0.0.0.0/0 allow, 192.0.2.0/24 deny, ::ffff:10.0.0.0/104 refuse]",
       "cache-size=1000000000", "cache-min-ttl=10", "cache-max-ttl=7200",
       "cache-min-negative-ttl=3", "cache-max-negative-ttl=60", "serve-stale=yes",
-      "serve-stale-max=100", "serve-stale-client-timeout=0", "prefetch=yes",
+      "serve-stale-max=100", "serve-stale-client-timeout=0", "prefetch=yes", "tls-early-data=yes",
       "control-socket=/tmp/ctl \"odd\".sock", "tcp-idle-timeout=2500", "tcp-max-connections=7",
       "verbosity=4"};
   for (const Config& config : {default_config(), load_config("", overrides)}) {
@@ -534,7 +539,7 @@ TEST_CASE("config: the settings table is complete and consistent", "[config]") {
                      "tcp-max-connections", "tcp-max-connections-per-client", "tls-listen",
                      "tls-certificate", "tls-private-key", "tls-handshake-timeout",
                      "tls-max-connections", "tls-max-connections-per-client",
-                     "tls-ticket-key-rotation", "verbosity"});
+                     "tls-ticket-key-rotation", "tls-early-data", "verbosity"});
   CHECK(find_setting("nope") == nullptr);
   std::string_view doc = find_setting("access-control")->doc;
   for (const AclRule& rule : default_access_control()) {
