@@ -43,6 +43,10 @@ inline asio::awaitable<asio::error_code> write_all(asio::ip::tcp::socket& socket
   co_return ec;
 }
 
+/// Whether a plain TCP stream is still setting up (never: TlsStream's says so while its
+/// handshake runs, which tls-handshake-timeout bounds, not the idle timeout).
+inline bool still_connecting(const asio::ip::tcp::socket&) { return false; }
+
 /// Limits of one stream transport, read by its connections on every check (reload changes them).
 struct StreamLimits {
   std::chrono::milliseconds idle_timeout{10000};
@@ -73,6 +77,8 @@ class StreamConnection : public std::enable_shared_from_this<StreamConnection<St
         slot_timer_(stream_.get_executor()) {}
 
   Stream& stream() noexcept { return stream_; }
+  /// Starts the idle timeout again (a TLS handshake just finished: idleness counts from there).
+  void mark_active() { last_activity_ = std::chrono::steady_clock::now(); }
   bool is_open() const { return stream_.lowest_layer().is_open(); }
 
   /// Reads and answers queries until EOF, an error, a bad frame or the idle timeout.
@@ -155,11 +161,11 @@ class StreamConnection : public std::enable_shared_from_this<StreamConnection<St
       const auto idle_deadline = self->last_activity_ + self->services_.limits.idle_timeout;
       if (now < idle_deadline) {
         next_check = idle_deadline;
-      } else if (self->pending_ == 0) {
+      } else if (self->pending_ == 0 && !still_connecting(self->stream_)) {
         DaemonStats::bump(self->services_.stats.tcp_idle_closed);
         self->close();
       } else {
-        // Not idle: queries are in progress. Re-arming at the expired deadline would complete
+        // Not idle: queries (or the TLS handshake) are in progress. Re-arming at the expired deadline would complete
         // at once and spin this loop until they finish; the answer moves last_activity_ on.
         next_check = now + self->services_.limits.idle_timeout;
       }

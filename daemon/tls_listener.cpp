@@ -50,6 +50,7 @@ asio::awaitable<void> tls_session([[maybe_unused]] std::shared_ptr<TlsServerCont
     connection->close();
     co_return;
   }
+  connection->mark_active();  // the idle timeout counts from the end of the handshake
   if (SSL_session_reused(connection->stream().native_handle())) DaemonStats::bump(services.stats.tls_resumed);
   if (connection->stream().early_data_accepted()) DaemonStats::bump(services.stats.tls_early_data_accepted);
 }

@@ -40,6 +40,7 @@ class TlsStream {
   /// Runs the server handshake. When the context allows early data, 0-RTT bytes are read on
   /// the way and handed to read_exactly() before the handshake ends.
   asio::awaitable<std::error_code> handshake();
+  bool handshaking() const noexcept { return state_ == State::handshaking; }
   /// Whether the client's early data was accepted (valid after handshake()).
   bool early_data_accepted() const noexcept { return early_data_accepted_; }
 
@@ -77,7 +78,8 @@ class TlsStream {
   std::array<std::uint8_t, 16384> socket_buffer_;
 };
 
-/// The reads and writes StreamConnection uses, for a TLS stream.
+/// The reads, writes and state StreamConnection uses, for a TLS stream.
+inline bool still_connecting(const TlsStream& stream) { return stream.handshaking(); }
 inline asio::awaitable<std::error_code> read_exactly(TlsStream& stream, asio::mutable_buffer buffer) {
   return stream.read_exactly(buffer);
 }

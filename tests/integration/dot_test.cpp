@@ -344,6 +344,17 @@ TEST_CASE("DoT: a client stalling mid-handshake is dropped at tls-handshake-time
   CHECK(tls_answers(good, 0x4200));
 }
 
+TEST_CASE("DoT: the idle timeout does not cut a handshake short; the handshake timeout does", "[dot][handshake][idle]") {
+  DotServer s("tls-handshake-timeout: 1500\ntcp-idle-timeout: 200\n");
+  TcpClient stalled(s.tls_port);
+  REQUIRE(stalled.connected());
+  REQUIRE(stalled.send_raw(Bytes{0x16, 0x03, 0x01, 0x02, 0x00, 0x01}));
+  CHECK(stalled.wait_closed(5s));
+  CHECK(s.stat("tls.handshake-timeouts") == 1);
+  CHECK(s.stat("tcp.idle-closed") == 0);
+  CHECK(s.stat("tls.handshake-failures") == 0);
+}
+
 TEST_CASE("DoT: an idle connection is closed at tcp-idle-timeout", "[dot][idle]") {
   DotServer s("tcp-idle-timeout: 500\n");
   TlsClient c(s.tls_port);
