@@ -214,9 +214,10 @@ std::shared_ptr<TlsServerContext> TlsContextStore::load(const Config& config) co
   // OpenSSL's replay check would make tickets stateful (a per-context session cache: lost on
   // every reload, not shared with the ticket-key ring); replayed queries change nothing, so
   // it is off and tickets stay stateless.
-  const std::uint32_t early_data = config.tls_early_data ? max_early_data : 0;
-  SSL_CTX_set_max_early_data(ctx, early_data);
-  SSL_CTX_set_recv_max_early_data(ctx, early_data);
+  // The receive bound stays set when it is off: early data that a ticket from before a reload
+  // still allows is then rejected and skipped (RFC 8446 section 4.2.10), not a fatal error.
+  SSL_CTX_set_max_early_data(ctx, config.tls_early_data ? max_early_data : 0);
+  SSL_CTX_set_recv_max_early_data(ctx, max_early_data);
   if (config.tls_early_data) SSL_CTX_set_options(ctx, SSL_OP_NO_ANTI_REPLAY);
   SSL_CTX_set_alpn_select_cb(ctx, select_alpn, nullptr);
   // Stateless resumption: the session lives in the ticket, encrypted under the ring's keys,
