@@ -94,6 +94,15 @@ struct Config {
   std::vector<ZoneRouteConfig> forward_zone;     ///< subtrees sent to recursive servers
   std::vector<ZoneRouteConfig> stub_zone;        ///< subtrees iterated from given authorities
   std::string tls_ca_file;                       ///< PEM CAs for forward-tls; empty = system store
+  unsigned tcp_max_connections_per_client = 64;  ///< open TCP connections from one client address
+  std::vector<ListenEndpoint> tls_listen;        ///< DNS over TLS (RFC 7858) endpoints; empty = off
+  std::string tls_certificate;                   ///< PEM chain, leaf first; set when tls_listen is
+  std::string tls_private_key;                   ///< PEM key, not world-readable; set when tls_listen is
+  unsigned tls_handshake_timeout_ms = 5000;      ///< a TLS handshake must finish within this
+  unsigned tls_max_connections = 1024;           ///< open DoT connections, all workers
+  unsigned tls_max_connections_per_client = 64;  ///< open DoT connections from one client address
+  std::uint32_t tls_ticket_key_rotation = 3600;  ///< seconds a session-ticket key encrypts tickets
+  bool tls_early_data = false;                   ///< accept TLS 1.3 0-RTT queries (replayable)
   int verbosity = 1;                             ///< 0 errors, 1 +warnings/ops, 2 info, 3+ debug
   // ---- operations: privileges, logging, metrics, query log ----
   std::string username = "tern";                 ///< user to run as after binding; empty = stay

@@ -74,7 +74,8 @@ std::optional<asio::ip::address> parse_address(std::string_view text) {
   return address;
 }
 
-std::optional<ListenEndpoint> parse_listen_endpoint(std::string_view text, std::string& error) {
+std::optional<ListenEndpoint> parse_listen_endpoint(std::string_view text, std::string& error,
+                                                    std::uint16_t default_port) {
   auto at = text.rfind('@');
   std::string_view host = text.substr(0, at);
   auto address = parse_address(host);
@@ -86,7 +87,7 @@ std::optional<ListenEndpoint> parse_listen_endpoint(std::string_view text, std::
     error = "'" + std::string(host) + "' is a multicast address";
     return std::nullopt;
   }
-  ListenEndpoint endpoint{*address, 53};
+  ListenEndpoint endpoint{*address, default_port};
   if (at != std::string_view::npos) {
     auto port = parse_unsigned(text.substr(at + 1));
     if (!port || *port < 1 || *port > 65535) {

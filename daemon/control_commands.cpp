@@ -360,6 +360,12 @@ void client_stats(std::string& out, const std::vector<const DaemonStats*>& d) {
   line(out, "tcp.rejected", sum(d, &DaemonStats::tcp_rejected));
   line(out, "tcp.idle-closed", sum(d, &DaemonStats::tcp_idle_closed));
   line(out, "tcp.bad-frames", sum(d, &DaemonStats::tcp_bad_frames));
+  line(out, "tls.accepted", sum(d, &DaemonStats::tls_accepted));
+  line(out, "tls.rejected", sum(d, &DaemonStats::tls_rejected));
+  line(out, "tls.handshake-failures", sum(d, &DaemonStats::tls_handshake_failures));
+  line(out, "tls.handshake-timeouts", sum(d, &DaemonStats::tls_handshake_timeouts));
+  line(out, "tls.resumed", sum(d, &DaemonStats::tls_resumed));
+  line(out, "tls.early-data-accepted", sum(d, &DaemonStats::tls_early_data_accepted));
 }
 
 void resolver_stats(std::string& out, const std::vector<const resolver::ResolverStats*>& r) {

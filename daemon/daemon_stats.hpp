@@ -30,7 +30,13 @@ struct DaemonStats {
   std::atomic<std::uint64_t> tcp_accepted{0};
   std::atomic<std::uint64_t> tcp_rejected{0};        ///< over tcp-max-connections
   std::atomic<std::uint64_t> tcp_idle_closed{0};
-  std::atomic<std::uint64_t> tcp_bad_frames{0};      ///< zero-length or unparsable framing
+  std::atomic<std::uint64_t> tcp_bad_frames{0};      ///< zero-length or unparsable framing (TCP and DoT)
+  std::atomic<std::uint64_t> tls_accepted{0};        ///< DoT connections admitted (handshake not yet done)
+  std::atomic<std::uint64_t> tls_rejected{0};        ///< over tls-max-connections[-per-client]
+  std::atomic<std::uint64_t> tls_handshake_failures{0};  ///< bad ClientHello, old TLS, no shared suite ...
+  std::atomic<std::uint64_t> tls_handshake_timeouts{0};  ///< stalled past tls-handshake-timeout
+  std::atomic<std::uint64_t> tls_resumed{0};         ///< handshakes that resumed a session (ticket)
+  std::atomic<std::uint64_t> tls_early_data_accepted{0};  ///< handshakes whose 0-RTT data was taken
 
   /// Latency histogram of answered questions (hits, misses, stale): upper bounds of the
   /// buckets in microseconds, and one more bucket for the rest (+Inf). Buckets are counted

@@ -1,34 +1,26 @@
-// DNS over TCP (RFC 7766): 2-octet length framing, many queries in flight on one connection
-// answered as each finishes (out of order), an idle timeout, and a bound on open connections
-// across all workers. The framing is written against a generic stream so DoT can share it.
+// DNS over TCP (RFC 7766): the acceptor and its admission (a bound on open connections across
+// all workers and per client address); the connections themselves are StreamConnection, shared
+// with DNS over TLS.
 #pragma once
 
-#include "daemon/query_handler.hpp"
-#include "daemon/udp_listener.hpp"
+#include "daemon/stream_connection.hpp"
 
 #include <asio/awaitable.hpp>
 #include <asio/ip/tcp.hpp>
 
-#include <atomic>
-#include <chrono>
-
 namespace tern::daemon {
-
-/// Limits of the TCP side, shared by all workers.
-struct TcpLimits {
-  std::chrono::milliseconds idle_timeout{10000};
-  unsigned max_connections = 1024;
-  std::atomic<unsigned>* open_connections = nullptr;  ///< shared counter, all workers
-};
-
-/// Queries in flight on one connection before tern stops reading more from it.
-inline constexpr unsigned max_pipelined_per_connection = 64;
 
 asio::ip::tcp::acceptor open_tcp_acceptor(const asio::any_io_executor& executor,
                                           const asio::ip::tcp::endpoint& endpoint);
 
+/// The peer's address of an accepted socket; unspecified when the peer already left.
+asio::ip::address peer_address(const asio::ip::tcp::socket& socket);
+
+/// Admits a connection from `client` under `limits`, counting a refusal in `rejected`.
+std::optional<ConnectionCounter::Slot> admit(const StreamLimits& limits, const asio::ip::address& client,
+                                             std::atomic<std::uint64_t>& rejected);
+
 /// Accepts until the acceptor is closed; each connection runs in its own coroutine.
-asio::awaitable<void> serve_tcp(asio::ip::tcp::acceptor& acceptor, QueryHandler& handler,
-                                ActiveQueries& active, const TcpLimits& limits, DaemonStats& stats);
+asio::awaitable<void> serve_tcp(asio::ip::tcp::acceptor& acceptor, StreamServices services);
 
 }  // namespace tern::daemon

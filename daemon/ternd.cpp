@@ -81,9 +81,10 @@ void reload(const daemon::CommandLine& command, daemon::Config& running, daemon:
   }
   if (fresh.listen != running.listen || fresh.threads != running.threads ||
       fresh.root_hints != running.root_hints || fresh.cache_size != running.cache_size ||
-      fresh.control_socket != running.control_socket || fresh.outgoing_address != running.outgoing_address)
-    log::warning("reload: listen, threads, root-hints, cache-size, outgoing-address and control-socket "
-                 "take effect at restart only");
+      fresh.control_socket != running.control_socket || fresh.outgoing_address != running.outgoing_address ||
+      fresh.tls_listen != running.tls_listen)
+    log::warning("reload: listen, tls-listen, threads, root-hints, cache-size, outgoing-address and "
+                 "control-socket take effect at restart only");
   if (fresh.username != running.username || fresh.chroot != running.chroot || fresh.pidfile != running.pidfile ||
       fresh.metrics_listen != running.metrics_listen)
     log::warning("reload: username, chroot, pidfile and metrics-listen take effect at restart only");
@@ -154,7 +155,14 @@ int main(int argc, char** argv) {
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
   signal(SIGPIPE, SIG_IGN);
 
-  daemon::SharedState shared(config, std::move(hints));
+  std::unique_ptr<daemon::SharedState> shared_state;
+  try {
+    shared_state = std::make_unique<daemon::SharedState>(config, std::move(hints));
+  } catch (const daemon::TlsSetupError& e) {  // e.g. a world-readable key: refuse to start
+    std::cerr << "ternd: " << e.what() << "\n";
+    return 2;
+  }
+  daemon::SharedState& shared = *shared_state;
   shared.reconfigure(config);
   unsigned threads = config.threads ? config.threads : std::max(1u, std::thread::hardware_concurrency());
   std::vector<std::unique_ptr<daemon::Worker>> workers;

@@ -1,5 +1,6 @@
 #include "daemon/worker.hpp"
 
+#include "daemon/tls_listener.hpp"
 #include "resolver/log.hpp"
 
 #include <asio/co_spawn.hpp>
@@ -62,6 +63,7 @@ SharedState::SharedState(const Config& config, resolver::RootHints h)
               negative_bounds(config)),
       infra(config.cache_size / 100 * infra_share_pct, hash_key, clock),
       hints(std::move(h)),
+      tls(config.tls_listen.empty() ? nullptr : std::make_unique<TlsContextStore>(config)),
       cookie_secrets(std::chrono::seconds(config.cookie_secret_rotation), unix_now()) {}
 
 void SharedState::reconfigure(const Config& config) {
@@ -71,9 +73,11 @@ void SharedState::reconfigure(const Config& config) {
   // A reload also replaces the cookie secret (the previous one stays valid until the next).
   cookie_secrets.set_rotation(std::chrono::seconds(config.cookie_secret_rotation));
   cookie_secrets.rotate(unix_now());
+  if (tls) tls->reload(config);
 }
 
 std::size_t SharedState::sweep() {
+  if (tls) tls->rotate_ticket_keys_if_due();  // the same once-a-second timer rotates ticket keys
   const cache::TimePoint now = clock.now();
   return rrsets.entries().sweep_expired(now) + infra.entries().sweep_expired(now) +
          answers.entries().sweep_expired(now, std::chrono::seconds(stale_grace_seconds.load()));
@@ -132,11 +136,18 @@ Worker::Worker(unsigned index, SharedState& shared, const Config& config)
       handler_(resolver_, shared.answers, stats_, client_policy(config, &shared.cookie_secrets),
                shared.query_log),
       tcp_limits_{std::chrono::milliseconds(config.tcp_idle_timeout_ms), config.tcp_max_connections,
-                  &shared.open_tcp_connections} {
+                  config.tcp_max_connections_per_client, &shared.tcp_connections},
+      tls_limits_{std::chrono::milliseconds(config.tcp_idle_timeout_ms), config.tls_max_connections,
+                  config.tls_max_connections_per_client, &shared.tls_connections},
+      tls_handshake_timeout_(config.tls_handshake_timeout_ms),
+      tls_contexts_(shared.tls.get()) {
   for (const auto& l : config.listen) {
     udp_sockets_.push_back(open_udp_socket(io_.get_executor(), {l.address, l.port}));
     tcp_acceptors_.push_back(open_tcp_acceptor(io_.get_executor(), {l.address, l.port}));
   }
+  if (tls_contexts_)
+    for (const auto& l : config.tls_listen)
+      tls_acceptors_.push_back(open_tcp_acceptor(io_.get_executor(), {l.address, l.port}));
 }
 
 Worker::~Worker() {
@@ -149,7 +160,10 @@ Worker::~Worker() {
 void Worker::start() {
   for (auto& s : udp_sockets_) asio::co_spawn(io_, serve_udp(s, handler_, active_, stats_), asio::detached);
   for (auto& a : tcp_acceptors_)
-    asio::co_spawn(io_, serve_tcp(a, handler_, active_, tcp_limits_, stats_), asio::detached);
+    asio::co_spawn(io_, serve_tcp(a, {handler_, active_, tcp_limits_, stats_}), asio::detached);
+  for (auto& a : tls_acceptors_)
+    asio::co_spawn(io_, serve_tls(a, *tls_contexts_, {handler_, active_, tls_limits_, stats_}, tls_handshake_timeout_),
+                   asio::detached);
   thread_ = std::thread([this] {
     try {
       io_.run();
@@ -166,6 +180,7 @@ void Worker::stop(std::chrono::milliseconds drain) {
 asio::awaitable<void> Worker::drain_then_stop(std::chrono::milliseconds drain) {
   asio::error_code ignored;
   for (auto& a : tcp_acceptors_) a.close(ignored);
+  for (auto& a : tls_acceptors_) a.close(ignored);
   for (auto& s : udp_sockets_) s.cancel(ignored);  // stop receiving; answers still go out
   asio::steady_timer tick(io_);
   auto deadline = std::chrono::steady_clock::now() + drain;
@@ -203,14 +218,20 @@ void Worker::reconfigure(const Config& config) {
   auto options = resolver_options(config);
   auto tls = tls_context(config);
   const std::chrono::milliseconds idle(config.tcp_idle_timeout_ms);
-  const unsigned max_connections = config.tcp_max_connections;
-  asio::post(io_, [this, policy, options, tls, idle, max_connections] {
+  const unsigned tcp_max = config.tcp_max_connections, tcp_per_client = config.tcp_max_connections_per_client;
+  const unsigned tls_max = config.tls_max_connections, tls_per_client = config.tls_max_connections_per_client;
+  const std::chrono::milliseconds handshake(config.tls_handshake_timeout_ms);
+  asio::post(io_, [=, this] {
     handler_.set_policy(policy);
     tls_transport_.set_context(tls);
     resolver_.set_options(options);
     // Connections read their limits on every check, so open ones follow the new values too.
-    tcp_limits_.idle_timeout = idle;
-    tcp_limits_.max_connections = max_connections;
+    tcp_limits_.idle_timeout = tls_limits_.idle_timeout = idle;
+    tcp_limits_.max_connections = tcp_max;
+    tcp_limits_.max_connections_per_client = tcp_per_client;
+    tls_limits_.max_connections = tls_max;
+    tls_limits_.max_connections_per_client = tls_per_client;
+    tls_handshake_timeout_ = handshake;
   });
 }
 

@@ -10,7 +10,9 @@
 #include "daemon/daemon_stats.hpp"
 #include "daemon/query_handler.hpp"
 #include "daemon/query_log.hpp"
+#include "daemon/connection_limits.hpp"
 #include "daemon/tcp_listener.hpp"
+#include "daemon/tls_context.hpp"
 #include "daemon/udp_listener.hpp"
 #include "resolver/inflight.hpp"
 #include "resolver/resolver.hpp"
@@ -31,9 +33,11 @@ namespace tern::daemon {
 /// State every worker uses; created once by main before the workers, destroyed after them.
 struct SharedState {
   SharedState(const Config& config, resolver::RootHints hints);
-  /// Applies the reloadable cache settings (TTL bounds, serve-stale window).
+  /// Applies the reloadable cache settings (TTL bounds, serve-stale window) and reloads the
+  /// DoT certificate and key.
   void reconfigure(const Config& config);
-  /// Reclaims expired entries from every cache (answers only after the serve-stale window).
+  /// Reclaims expired entries from every cache (answers only after the serve-stale window);
+  /// rotates the DoT session-ticket key when due.
   std::size_t sweep();
   cache::SteadyClock clock;
   cache::HashKey hash_key;
@@ -42,7 +46,9 @@ struct SharedState {
   cache::InfraCache infra;
   resolver::InflightTable inflight;
   resolver::RootHints hints;
-  std::atomic<unsigned> open_tcp_connections{0};
+  ConnectionCounter tcp_connections;
+  ConnectionCounter tls_connections;
+  std::unique_ptr<TlsContextStore> tls;  ///< DoT certificate and key; null when tls-listen is empty
   std::atomic<std::uint32_t> stale_grace_seconds{0};  ///< serve-stale-max when serve-stale is on
   QueryLog query_log;  ///< configured by main (start, reload), reopened by log-reopen
   CookieSecrets cookie_secrets;  ///< server cookies: rotated on a timer and by reconfigure()
@@ -90,9 +96,13 @@ class Worker {
   resolver::Resolver resolver_;
   QueryHandler handler_;
   ActiveQueries active_;
-  TcpLimits tcp_limits_;
+  StreamLimits tcp_limits_;
+  StreamLimits tls_limits_;
+  std::chrono::milliseconds tls_handshake_timeout_;
+  const TlsContextStore* tls_contexts_;  ///< SharedState's; null without tls-listen
   std::vector<asio::ip::udp::socket> udp_sockets_;
   std::vector<asio::ip::tcp::acceptor> tcp_acceptors_;
+  std::vector<asio::ip::tcp::acceptor> tls_acceptors_;
   std::thread thread_;
 };
 

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # tests/bench/bench.sh: cache-hit benchmark of ternd against Debian's unbound, both resolving
-# from the NSD lab (zones/) under the same conditions. One run, one markdown table on stdout,
+# from the NSD lab (zones/) under the same conditions, over UDP and then over DNS over TLS
+# (dnsperf -m dot, one self-signed certificate for both). One run, markdown tables on stdout,
 # also written to results/bench-<date>.md. A measurement, not a test: it never asserts timings.
 #
 # Run from anywhere, as root (the lab's NSD servers bind port 53 on $LAB_NET.x.y):
@@ -26,6 +27,7 @@ LAT_QPS=2000         # offered load of the latency run (same for both resolvers)
 RES_THREADS=2        # worker threads of ternd and of unbound
 CACHE_MB=256         # ternd cache-size; unbound msg + rrset cache sum to the same
 EDNS=0               # 1: dnsperf sends EDNS0 (-e)
+DOT_SECONDS=10       # length of the DNS-over-TLS run (dnsperf -m dot); 0 = skip
 LAB_NET=127.57       # the lab's own prefix, apart from other labs on this machine
 WAIT_SECONDS=20      # how long to wait for each resolver to answer at start
 KEEP=0               # 1: keep the temporary directory (configs, logs, raw dnsperf output)
@@ -44,6 +46,7 @@ usage: tests/bench/bench.sh [options]
   --latency-qps N      offered load of the latency run (default $LAT_QPS)
   --threads N          worker threads of ternd and unbound (default $RES_THREADS)
   --edns               dnsperf sends EDNS0 (default: plain DNS queries)
+  --dot-seconds N      length of the DNS-over-TLS run, dnsperf -m dot (default $DOT_SECONDS; 0 = skip)
   --lab-net 127.N      address prefix of the benchmark's own NSD lab (default $LAB_NET)
   --results-dir DIR    where bench-<date>.md goes (default results/ in the repository)
   --keep               keep the temporary directory (configs, logs, raw dnsperf output)
@@ -70,6 +73,7 @@ while (($#)); do
     --latency-qps) need_int "$1" "${2-}"; LAT_QPS=$2; shift 2 ;;
     --threads) need_int "$1" "${2-}"; RES_THREADS=$2; shift 2 ;;
     --edns) EDNS=1; shift ;;
+    --dot-seconds) need_int "$1" "${2-}"; DOT_SECONDS=$2; shift 2 ;;
     --lab-net) LAB_NET=${2:?--lab-net needs 127.N}; shift 2 ;;
     --results-dir) RESULTS_DIR=${2:?--results-dir needs a directory}; shift 2 ;;
     --keep) KEEP=1; shift ;;
@@ -82,7 +86,7 @@ done
 ((LAT_SECONDS == 0 || LAT_QPS >= 1)) || die "--latency-qps must be at least 1"
 [[ $LAB_NET =~ ^127\.[0-9]{1,3}$ ]] || die "--lab-net must be 127.N"
 
-for tool in dnsperf unbound dig nsd ss; do
+for tool in dnsperf unbound dig nsd ss openssl; do
   command -v "$tool" >/dev/null || die "$tool not found (Debian: apt-get install dnsperf unbound bind9-dnsutils nsd iproute2)"
 done
 [ "$(id -u)" -eq 0 ] || die "run as root: the lab's NSD servers bind port 53"
@@ -176,6 +180,15 @@ pick_port() {  # a port free for UDP and TCP, not $1
 }
 TERN_PORT=$(pick_port)
 UNBOUND_PORT=$(pick_port "$TERN_PORT")
+TERN_TLS_PORT=$(pick_port "$UNBOUND_PORT")
+UNBOUND_TLS_PORT=$(pick_port "$TERN_TLS_PORT")
+
+# One self-signed certificate for both resolvers' DoT listeners (dnsperf does not verify it).
+(umask 077 && openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 2 \
+  -subj /CN=tern-bench -keyout "$TMP/dot.key" -out "$TMP/dot.pem" 2>"$TMP/openssl.log") || {
+  cat "$TMP/openssl.log" >&2
+  die "openssl could not make the DoT certificate"
+}
 
 # unbound's two caches share the budget 1:2 (its documented rule of thumb: rrset = 2 x msg).
 UB_MSG_MB=$((CACHE_MB / 3))
@@ -190,6 +203,13 @@ threads: $RES_THREADS
 cache-size: ${CACHE_MB}m
 verbosity: 0
 EOF
+if ((DOT_SECONDS > 0)); then
+  cat >>"$TMP/ternd.yaml" <<EOF
+tls-listen: ["127.0.0.1@$TERN_TLS_PORT"]
+tls-certificate: $TMP/dot.pem
+tls-private-key: $TMP/dot.key
+EOF
+fi
 # control-socket is new; add it (empty: no control socket) when this ternd knows the setting.
 if "$TERND" -c "$TMP/ternd.yaml" --dump-config 2>/dev/null | grep -q '^control-socket:'; then
   echo 'control-socket: ""' >>"$TMP/ternd.yaml"
@@ -206,7 +226,12 @@ fi
 cat >"$TMP/unbound.conf" <<EOF
 server:
   interface: 127.0.0.1@$UNBOUND_PORT
+  interface: 127.0.0.1@$UNBOUND_TLS_PORT
   port: $UNBOUND_PORT
+  tls-port: $UNBOUND_TLS_PORT
+  tls-service-key: "$TMP/dot.key"
+  tls-service-pem: "$TMP/dot.pem"
+  incoming-num-tcp: 1024
   num-threads: $RES_THREADS
   so-reuseport: yes
   do-ip4: yes
@@ -449,9 +474,35 @@ measure() {  # measure NAME PID PORT LOG
   fi
 }
 
+# measure_dot NAME PID PORT: a DNS-over-TLS throughput run (the caches are warm from the UDP
+# runs); each dnsperf client keeps one TLS connection and pipelines its queries on it.
+measure_dot() {
+  local name=$1 pid=$2 port=$3 c0 c1 out=$TMP/$1-dot.out rc=0
+  note "$name: DNS-over-TLS throughput run, ${DOT_SECONDS}s"
+  cpu_ticks "$pid"; c0=$CPU_TICKS
+  run_dnsperf "$out" -m dot "${DNSPERF_COMMON[@]}" -p "$port" -d "$QFILE" -l "$DOT_SECONDS" -S 1 || rc=$?
+  if ! kill -0 "$pid" 2>/dev/null || ! cpu_ticks "$pid"; then
+    R[$name.dot_status]="exited during the DoT run"
+    return 0
+  fi
+  c1=$CPU_TICKS
+  ((rc == 0)) || R[$name.dot_status]="dnsperf exit status $rc"
+  R[$name.dot_qps]=$(field "$out" "Queries per second:")
+  R[$name.dot_lost]=$(field "$out" "Queries lost:")
+  R[$name.dot_avg_us]=$(awk -v s="$(field "$out" "Average Latency (s):")" 'BEGIN { printf "%.0f", s * 1e6 }')
+  R[$name.dot_cpu_s]=$(awk -v t=$((c1 - c0)) -v hz="$CLK_TCK" 'BEGIN { printf "%.2f", t / hz }')
+  R[$name.dot_qps_per_cpu]=$(awk -v n="$(field "$out" "Queries completed:")" -v t=$((c1 - c0)) -v hz="$CLK_TCK" \
+    'BEGIN { if (t > 0) printf "%.0f", n / (t / hz); else print "n/a" }')
+  R[$name.dot_rcodes]=$(sed -n 's/^ *Response codes: *//p' "$out")
+}
+
 LOADAVG_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
 measure ternd "$TERND_PID" "$TERN_PORT" "$TMP/ternd.log"
 measure unbound "$UNBOUND_PID" "$UNBOUND_PORT" "$TMP/unbound.log"
+if ((DOT_SECONDS > 0)); then
+  measure_dot ternd "$TERND_PID" "$TERN_TLS_PORT"
+  measure_dot unbound "$UNBOUND_PID" "$UNBOUND_TLS_PORT"
+fi
 LOADAVG_AFTER=$(cut -d' ' -f1-3 /proc/loadavg)
 
 # ---- 5. report ---------------------------------------------------------------------------
@@ -508,6 +559,23 @@ report() {
   echo "- Machine: $(nproc) CPUs ($CPU_MODEL), $(uname -sr); load average before $LOADAVG_BEFORE, after $LOADAVG_AFTER. dnsperf and the resolver share these CPUs."
   echo "- Versions: $TERND_VERSION (git $GIT_REV, buildtype $BUILDTYPE); $UNBOUND_VERSION; dnsperf $DNSPERF_VERSION; NSD $NSD_VERSION."
   echo "- Reproduce (as root, from the repository): \`$INVOCATION\`"
+  ((DOT_SECONDS > 0)) || return 0
+  echo
+  echo "## DNS over TLS: ternd vs unbound"
+  echo
+  echo "| resolver | QPS | avg latency µs | lost | CPU s | QPS per CPU-s |"
+  echo "|---|---:|---:|---:|---:|---:|"
+  for n in ternd unbound; do
+    cols="| $n"
+    [ -n "${R[$n.dot_status]:-}" ] && cols="| $n (${R[$n.dot_status]})"
+    for key in dot_qps dot_avg_us dot_lost dot_cpu_s dot_qps_per_cpu; do cols+=" | $(get "$n.$key")"; done
+    echo "$cols |"
+  done
+  cols="| ternd/unbound"
+  for key in dot_qps dot_avg_us dot_lost dot_cpu_s dot_qps_per_cpu; do cols+=" | $(ratio "$key")"; done
+  echo "$cols |"
+  echo
+  echo "- dnsperf -m dot ${DOT_SECONDS} s per resolver, -c $CLIENTS -T $DNSPERF_THREADS -q $OUTSTANDING (each client one TLS connection, queries pipelined on it), the same $NQUERIES names, caches warm from the UDP runs; one self-signed P-256 certificate for both (ternd tls-listen, unbound tls-service-pem/-key, incoming-num-tcp 1024). Response codes: ternd: $(get ternd.dot_rcodes); unbound: $(get unbound.dot_rcodes)."
 }
 
 mkdir -p "$RESULTS_DIR"

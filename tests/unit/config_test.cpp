@@ -93,6 +93,7 @@ void check_same(const Config& a, const Config& b) {
   CHECK(a.serve_stale_max == b.serve_stale_max);
   CHECK(a.serve_stale_client_timeout_ms == b.serve_stale_client_timeout_ms);
   CHECK(a.prefetch == b.prefetch);
+  CHECK(a.tls_early_data == b.tls_early_data);
   CHECK(a.control_socket == b.control_socket);
   CHECK(a.tcp_idle_timeout_ms == b.tcp_idle_timeout_ms);
   CHECK(a.tcp_max_connections == b.tcp_max_connections);
@@ -157,6 +158,7 @@ TEST_CASE("config: defaults come from the table", "[config]") {
   CHECK(config.serve_stale_max == 86400);
   CHECK(config.serve_stale_client_timeout_ms == 1800);
   CHECK_FALSE(config.prefetch);
+  CHECK_FALSE(config.tls_early_data);  // 0-RTT is replayable: off unless asked for
   CHECK(config.control_socket == "/run/tern/ternd.ctl");
   CHECK(config.tcp_idle_timeout_ms == 10000);
   CHECK(config.tcp_max_connections == 1024);
@@ -492,6 +494,23 @@ TEST_CASE("config: do-ip4 and do-ip6 cannot both be off", "[config]") {
   CHECK_FALSE(load_text("do-ip4: no\ndo-ip6: no\n", {"do-ip4=yes"}).do_ip6);
 }
 
+TEST_CASE("config: tls-listen defaults to port 853 and needs a certificate and key", "[config][tls]") {
+  CHECK(load_text("").tls_listen.empty());
+  check_error("tls-certificate: /etc/tern/dot.pem\ntls-listen: 127.0.0.1\n", 2,
+              "tls-listen: tls-listen needs tls-certificate and tls-private-key");
+  check_error("tls-listen: 127.0.0.1\ntls-private-key: /etc/tern/dot.key\n", 1,
+              "tls-listen: tls-listen needs tls-certificate and tls-private-key");
+  Config config = load_text("tls-listen: [127.0.0.1, \"::1@8853\"]\ntls-certificate: dot.pem\n"
+                            "tls-private-key: /etc/tern/dot.key\n");
+  CHECK(config.tls_listen == std::vector{endpoint("127.0.0.1", 853), endpoint("::1", 8853)});
+  CHECK(fs::path(config.tls_certificate).is_absolute());  // relative to the config file's directory
+  CHECK(fs::path(config.tls_certificate).filename() == "dot.pem");
+  CHECK(config.tls_private_key == "/etc/tern/dot.key");
+  CHECK_FALSE(config.tls_early_data);
+  CHECK(load_text("tls-early-data: yes\n").tls_early_data);
+  check_error("tls-early-data: 0-rtt\n", 1, "tls-early-data: '0-rtt' is not a boolean (yes/no, true/false, on/off)");
+}
+
 TEST_CASE("config: --set overrides apply after the file, in order", "[config]") {
   Config config = load_text("threads: 2\nverbosity: 3\n",
                             {"threads=4", "listen=[127.0.0.1@5353, ::1@5353]", "threads=auto",
@@ -541,7 +560,7 @@ TEST_CASE("config: --dump-config re-loads to an equal config", "[config]") {
       "access-control=[0.0.0.0/0 allow, 192.0.2.0/24 deny, ::ffff:10.0.0.0/104 refuse]",
       "cache-size=1000000000", "cache-min-ttl=10", "cache-max-ttl=7200",
       "cache-min-negative-ttl=3", "cache-max-negative-ttl=60", "serve-stale=yes",
-      "serve-stale-max=100", "serve-stale-client-timeout=0", "prefetch=yes",
+      "serve-stale-max=100", "serve-stale-client-timeout=0", "prefetch=yes", "tls-early-data=yes",
       "control-socket=/tmp/ctl \"odd\".sock", "tcp-idle-timeout=2500", "tcp-max-connections=7",
       "verbosity=4", "username=nobody", "chroot=/tmp", "pidfile=/tmp/t \"odd\".pid",
       "log-destination=syslog", "log-rate-limit=0", "metrics-listen=[127.0.0.1@9153, \"::1@9154\"]",
@@ -584,7 +603,11 @@ TEST_CASE("config: the settings table is complete and consistent", "[config]") {
                      "control-socket", "tcp-idle-timeout",
                      "tcp-max-connections", "verbosity", "username", "chroot", "pidfile",
                      "log-destination", "log-rate-limit", "metrics-listen", "query-log",
-                     "local-zone", "local-data", "forward-zone", "stub-zone", "tls-ca-file"});
+                     "local-zone", "local-data", "forward-zone", "stub-zone", "tls-ca-file",
+                     "tcp-max-connections-per-client", "tls-listen",
+                     "tls-certificate", "tls-private-key", "tls-handshake-timeout",
+                     "tls-max-connections", "tls-max-connections-per-client",
+                     "tls-ticket-key-rotation", "tls-early-data"});
   CHECK(find_setting("nope") == nullptr);
   std::string_view doc = find_setting("access-control")->doc;
   for (const AclRule& rule : default_access_control()) {
