@@ -31,14 +31,7 @@ asio::awaitable<std::optional<Resolver::Step>> Resolver::forward(const dns::Ques
     log::info("{}: forwarder {} of {} answered with a referral", q.name.to_text(), got->server, route.zone.to_text());
     co_return std::nullopt;
   }
-  auto trust = got->reply.aa ? cache::Trust::answer_auth : cache::Trust::answer_nonauth;
-  store_rrsets(cls.chain, trust, got->server, budget);
-  switch (cls.kind) {
-    case ResponseKind::answer: co_return Step{StepKind::answer, cls.chain, cls.target, {}, 0, {}};
-    case ResponseKind::cname: co_return Step{StepKind::cname, cls.chain, cls.target, {}, 0, {}};
-    case ResponseKind::nxdomain: co_return Step{StepKind::nxdomain, cls.chain, cls.target, cls.soa, 0, {}};
-    default: co_return Step{StepKind::nodata, cls.chain, cls.target, cls.soa, 0, {}};
-  }
+  co_return final_step(*got, budget);
 }
 
 }  // namespace tern::resolver

@@ -247,14 +247,19 @@ asio::awaitable<Resolver::Step> Resolver::resolve_name(const dns::Question& q, B
       }
       continue;
     }
-    auto trust = got->reply.aa ? cache::Trust::answer_auth : cache::Trust::answer_nonauth;
-    store_rrsets(cls.chain, trust, got->server, budget);
-    switch (cls.kind) {
-      case ResponseKind::answer: co_return Step{StepKind::answer, cls.chain, cls.target, {}, 0, {}};
-      case ResponseKind::cname: co_return Step{StepKind::cname, cls.chain, cls.target, {}, 0, {}};
-      case ResponseKind::nxdomain: co_return Step{StepKind::nxdomain, cls.chain, cls.target, cls.soa, 0, {}};
-      default: co_return Step{StepKind::nodata, cls.chain, cls.target, cls.soa, 0, {}};
-    }
+    co_return final_step(*got, budget);
+  }
+}
+
+Resolver::Step Resolver::final_step(const Answered& got, Budget& budget) {
+  const Classification& cls = got.cls;
+  auto trust = got.reply.aa ? cache::Trust::answer_auth : cache::Trust::answer_nonauth;
+  store_rrsets(cls.chain, trust, got.server, budget);
+  switch (cls.kind) {
+    case ResponseKind::answer: return Step{StepKind::answer, cls.chain, cls.target, {}, 0, {}};
+    case ResponseKind::cname: return Step{StepKind::cname, cls.chain, cls.target, {}, 0, {}};
+    case ResponseKind::nxdomain: return Step{StepKind::nxdomain, cls.chain, cls.target, cls.soa, 0, {}};
+    default: return Step{StepKind::nodata, cls.chain, cls.target, cls.soa, 0, {}};
   }
 }
 

@@ -157,6 +157,9 @@ class Resolver {
   static void report_hop(WalkObserver& observer, const Budget& budget, const dns::Name& zone,
                          const asio::ip::address& server, const dns::Question& ask,
                          const ExchangeResult& result, ServerFeedback feedback, const Classification& cls);
+  /// An answer, CNAME, NXDOMAIN or NODATA reply as the step it ends: its chain cached with
+  /// the trust its AA bit earns. The walk and forward zones both end this way.
+  Step final_step(const Answered& got, Budget& budget);
   void store_rrsets(const std::vector<dns::Record>& records, cache::Trust trust,
                     const std::string& source, const Budget& budget);
 

@@ -3,6 +3,7 @@
 // rule set and rejects a broken file, keeping the old rules.
 #include <catch2/catch.hpp>
 
+#include "support/eventually.hpp"
 #include "support/cares_client.hpp"
 #include "support/dig.hpp"
 #include "support/dns_wire.hpp"
@@ -19,16 +20,6 @@ using namespace std::chrono_literals;
 
 namespace {
 
-/// Polls (bounded) until `pred` holds; reloads are applied asynchronously by the workers.
-template <typename Pred>
-bool eventually(Pred pred, std::chrono::milliseconds bound = 5000ms) {
-  auto deadline = std::chrono::steady_clock::now() + bound;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (pred()) return true;
-    std::this_thread::sleep_for(50ms);
-  }
-  return pred();
-}
 
 int udp_rcode(const Ternd& t, const std::string& name) {
   auto reply = udp_exchange(t.port(), make_query(name, rrtype::A), 3s);

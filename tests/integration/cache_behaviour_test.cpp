@@ -22,10 +22,6 @@ using namespace std::chrono_literals;
 
 namespace {
 
-std::string ternctl_path() {
-  const char* env = std::getenv("TERN_ITEST_TERNCTL");
-  return env ? env : TERN_ITEST_TERNCTL_PATH;
-}
 
 /// A ternd with a control socket in its own temp dir, and extra settings.
 struct ControlledTernd {

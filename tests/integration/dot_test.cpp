@@ -51,10 +51,6 @@ std::string tls_config(const TempDir& dir, std::uint16_t tls_port, const std::st
          name + ".pem\n" + "tls-private-key: " + dir.path + "/" + name + ".key\n";
 }
 
-std::string ternctl_path() {
-  const char* env = std::getenv("TERN_ITEST_TERNCTL");
-  return env ? env : TERN_ITEST_TERNCTL_PATH;
-}
 
 /// A ternd with a DoT listener (certificate a.pem, CN tern-test-a) and a control socket.
 struct DotServer {

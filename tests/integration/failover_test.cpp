@@ -31,11 +31,6 @@ using Clock = std::chrono::steady_clock;
 
 namespace {
 
-std::string ternctl_binary() {
-  const char* env = std::getenv("TERN_ITEST_TERNCTL");
-  return env ? env : TERN_ITEST_TERNCTL_PATH;
-}
-
 /// Runs `lab.sh ARGS...` on the test lab; REQUIREs exit 0.
 void lab_sh(const std::vector<std::string>& words) {
   const Lab& lab = Lab::get();
@@ -69,7 +64,7 @@ struct Controlled {
       : ternd(TerndOptions{"control-socket: " + dir.path + "/ternd.ctl\n" + extra}) {}
   std::string socket() const { return dir.path + "/ternd.ctl"; }
   std::vector<std::string> ctl(const std::vector<std::string>& words) const {
-    std::vector<std::string> args{ternctl_binary(), "-s", socket()};
+    std::vector<std::string> args{ternctl_path(), "-s", socket()};
     args.insert(args.end(), words.begin(), words.end());
     return args;
   }

@@ -3,6 +3,7 @@
 // operator's local-zone/local-data, changed by SIGHUP; a bad record rejected at its line.
 #include <catch2/catch.hpp>
 
+#include "support/eventually.hpp"
 #include "support/dig.hpp"
 #include "support/paths.hpp"
 #include "support/process.hpp"
@@ -17,15 +18,6 @@ using namespace std::chrono_literals;
 
 namespace {
 
-template <typename Pred>
-bool eventually(Pred pred, std::chrono::milliseconds bound = 5000ms) {
-  auto deadline = std::chrono::steady_clock::now() + bound;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (pred()) return true;
-    std::this_thread::sleep_for(50ms);
-  }
-  return pred();
-}
 
 std::string first_data(const DigResult& r, const std::string& type) {
   auto records = r.answers(type);

@@ -5,6 +5,8 @@
 // still answers the queries in flight.
 #include <catch2/catch.hpp>
 
+#include "support/silent_server.hpp"
+#include "support/eventually.hpp"
 #include "support/dig.hpp"
 #include "support/dns_wire.hpp"
 #include "support/lab.hpp"
@@ -39,10 +41,6 @@ using namespace std::chrono_literals;
 
 namespace {
 
-std::string ternctl_path() {
-  const char* env = std::getenv("TERN_ITEST_TERNCTL");
-  return env ? env : TERN_ITEST_TERNCTL_PATH;
-}
 
 struct CtlReply {
   int code = -1;
@@ -65,17 +63,6 @@ std::uint64_t stats_value(const std::string& stats, const std::string& key) {
     if (line.rfind(key + "=", 0) == 0) return std::stoull(line.substr(key.size() + 1));
   FAIL("no " << key << " in ternctl stats:\n" << stats);
   return 0;
-}
-
-/// Polls (bounded) until `pred` holds.
-template <class Pred>
-bool eventually(Pred pred, std::chrono::milliseconds bound = 5s) {
-  auto deadline = std::chrono::steady_clock::now() + bound;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (pred()) return true;
-    std::this_thread::sleep_for(20ms);
-  }
-  return pred();
 }
 
 /// "Uid:" or "Gid:" of /proc/PID/status: real, effective, saved, filesystem.
@@ -316,32 +303,6 @@ struct NotifySocket {
       if (("\n" + one + "\n").find("\n" + state + "\n") != std::string::npos) break;
     }
     return all;
-  }
-};
-
-/// UDP and TCP port 53 on `address`, bound and never served: an authority that never answers.
-struct SilentServer {
-  int udp = -1, tcp = -1;
-  explicit SilentServer(const std::string& address) {
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_port = htons(53);
-    inet_pton(AF_INET, address.c_str(), &a.sin_addr);
-    udp = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-    tcp = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    int one = 1;
-    setsockopt(tcp, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-    bool ok = bind(udp, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0 &&
-              bind(tcp, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0 && listen(tcp, 64) == 0;
-    if (!ok) {
-      close(udp);
-      close(tcp);
-      udp = tcp = -1;
-    }
-  }
-  ~SilentServer() {
-    if (udp >= 0) close(udp);
-    if (tcp >= 0) close(tcp);
   }
 };
 

@@ -4,6 +4,7 @@
 // burning CPU (a TCP client's idle timer must not spin while its query is in progress).
 #include <catch2/catch.hpp>
 
+#include "support/silent_server.hpp"
 #include "support/dig.hpp"
 #include "support/dns_wire.hpp"
 #include "support/lab.hpp"
@@ -22,32 +23,6 @@ using namespace tern::itest;
 using namespace std::chrono_literals;
 
 namespace {
-
-/// UDP and TCP port 53 on `address`, bound and never served.
-struct SilentServer {
-  int udp = -1, tcp = -1;
-  explicit SilentServer(const std::string& address) {
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_port = htons(53);
-    inet_pton(AF_INET, address.c_str(), &a.sin_addr);
-    udp = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-    tcp = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    int one = 1;
-    setsockopt(tcp, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-    bool ok = bind(udp, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0 &&
-              bind(tcp, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0 && listen(tcp, 64) == 0;
-    if (!ok) {
-      close(udp);
-      close(tcp);
-      udp = tcp = -1;
-    }
-  }
-  ~SilentServer() {
-    if (udp >= 0) close(udp);
-    if (tcp >= 0) close(tcp);
-  }
-};
 
 /// User + system CPU time of a process, in seconds.
 double cpu_seconds(pid_t pid) {

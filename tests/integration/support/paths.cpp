@@ -15,6 +15,9 @@
 #ifndef TERN_ITEST_TERND_PATH
 #define TERN_ITEST_TERND_PATH ""
 #endif
+#ifndef TERN_ITEST_TERNCTL_PATH
+#define TERN_ITEST_TERNCTL_PATH ""
+#endif
 #ifndef TERN_ITEST_SOURCE_ROOT
 #define TERN_ITEST_SOURCE_ROOT ""
 #endif
@@ -29,6 +32,8 @@ std::string from_env(const char* name, const char* fallback) {
 }  // namespace
 
 std::string ternd_path() { return from_env("TERN_ITEST_TERND", TERN_ITEST_TERND_PATH); }
+
+std::string ternctl_path() { return from_env("TERN_ITEST_TERNCTL", TERN_ITEST_TERNCTL_PATH); }
 
 std::string source_root() { return from_env("TERN_ITEST_SOURCE_ROOT", TERN_ITEST_SOURCE_ROOT); }
 

@@ -7,6 +7,8 @@ namespace tern::itest {
 
 /// ternd: $TERN_ITEST_TERND, else the build's daemon/ternd (TERN_ITEST_TERND_PATH).
 std::string ternd_path();
+/// ternctl: $TERN_ITEST_TERNCTL, else the build's daemon/ternctl (TERN_ITEST_TERNCTL_PATH).
+std::string ternctl_path();
 /// The source tree (for zones/lab.sh and zone files): $TERN_ITEST_SOURCE_ROOT, else the build's.
 std::string source_root();
 /// A fresh directory under /tmp (mkdtemp), named after `tag`.
