@@ -330,7 +330,8 @@ TEST_CASE("started as root, ternd runs as the configured user and ternctl still 
   CHECK(status_field(pid, "Groups").find(" 0") == std::string::npos);
   CHECK(status_field(pid, "Groups").rfind("0 ", 0) != 0);
   CHECK(status_field(pid, "CapEff") == "0000000000000000");
-  CHECK(t.log().find("running as uid " + std::to_string(uid)) != std::string::npos);
+  // The line is written once the workers run, which may be just after the first answer.
+  CHECK(eventually([&] { return t.log().find("running as uid " + std::to_string(uid)) != std::string::npos; }));
   CHECK(read_file(pidfile) == std::to_string(pid) + "\n");
   // Resolution works as the user (upstream sockets are opened after the drop) ...
   CHECK(dig(t.port(), "www.example.lab", "A").status == "NOERROR");
