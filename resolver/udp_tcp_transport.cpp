@@ -47,12 +47,35 @@ std::optional<asio::ip::address> UdpTcpTransport::source_for(const asio::ip::add
 
 namespace {
 
+#ifdef TERN_WEAK_UPSTREAM_FOR_TESTS
+// A DELIBERATELY BROKEN transport, compiled only into the resolver_weak_tests executable (meson
+// option weak_upstream_for_tests), never into ternd: a fixed source port and a fixed ID, so
+// that the spoofing flood test can show that it catches a resolver that a blind forger poisons.
+inline constexpr std::uint16_t weak_port = 40053;
+inline constexpr std::uint16_t weak_id = 0x0042;
+#endif
+
+/// A query ID from the CSPRNG (RFC 5452 §9.1).
+std::uint16_t new_query_id(SecureRandom& rng) {
+#ifdef TERN_WEAK_UPSTREAM_FOR_TESTS
+  (void)rng;
+  return weak_id;
+#else
+  return rng.u16();
+#endif
+}
+
 /// Binds to a random port from the CSPRNG (RFC 5452 §9.2: all of 1024..65535); after a few
 /// collisions, lets the kernel pick one (Linux also randomises).
 void bind_random_port(udp::socket& sock, const asio::ip::address& source, SecureRandom& rng,
                       asio::error_code& ec) {
   for (int attempt = 0; attempt < 8; ++attempt) {
+#ifdef TERN_WEAK_UPSTREAM_FOR_TESTS
+    const std::uint16_t port = weak_port;
+    (void)rng;
+#else
     auto port = static_cast<std::uint16_t>(1024 + rng.below(65536 - 1024));
+#endif
     sock.bind(udp::endpoint(source, port), ec);
     if (ec != asio::error::address_in_use) return;
   }
@@ -111,7 +134,7 @@ bool is_unreachable(const asio::error_code& ec) {
 
 asio::awaitable<ExchangeResult> UdpTcpTransport::exchange(const ExchangeRequest& request) {
   ExchangeResult result;
-  const std::uint16_t id = rng_.u16();
+  const std::uint16_t id = new_query_id(rng_);
   const std::string cookie = cookie_option_for(request);
   std::vector<std::uint8_t> query = dns::build_query(request.question, id, request.edns_size, cookie);
   if (request.recursion_desired) query[2] |= 0x01;  // RD: a forward zone's recursive server
@@ -192,7 +215,7 @@ asio::awaitable<ExchangeResult> UdpTcpTransport::exchange_tcp(const ExchangeRequ
   ExchangeResult result;
   result.over_tcp = true;
   result.status = ExchangeStatus::tcp_failed;
-  const std::uint16_t id = rng_.u16();
+  const std::uint16_t id = new_query_id(rng_);
   const std::string cookie = cookie_option_for(request);
   std::vector<std::uint8_t> query = dns::build_query(request.question, id, request.edns_size, cookie);
   if (request.recursion_desired) query[2] |= 0x01;

@@ -261,14 +261,45 @@ asio::awaitable<void> wait(std::chrono::milliseconds delay) {
   co_await timer.async_wait(use_tuple);
 }
 
+/// Sends `flood` (see Flood): the forged reply, its ID patched per datagram.
+asio::awaitable<void> send_flood(StatePtr s, const dns::Message& query,
+                                 const udp::endpoint& peer, const Flood& flood) {
+  dns::Message msg = flood.message;
+  msg.qr = true;
+  msg.rd = query.rd;
+  if (msg.questions.empty()) msg.questions = query.questions;
+  auto built = dns::build_message(msg);
+  if (!built) co_return;
+  std::vector<std::uint8_t> wire = std::move(*built);  // the name in lower case: the forger cannot
+                                                       // know the case 0x20 gave the query
+  // Every (port, ID) the forger tries, in order: near-misses to the real port first.
+  std::vector<std::pair<std::uint16_t, std::uint16_t>> tries;
+  for (unsigned k = 1; k <= flood.own_port_wrong_ids; ++k)
+    tries.emplace_back(peer.port(), static_cast<std::uint16_t>(query.id + k));
+  for (std::uint16_t port : flood.ports)
+    for (unsigned id = 0; id < flood.ids; ++id) tries.emplace_back(port, static_cast<std::uint16_t>(id));
+  for (const auto& [port, id] : tries) {
+    wire[0] = static_cast<std::uint8_t>(id >> 8);
+    wire[1] = static_cast<std::uint8_t>(id);
+    const udp::endpoint to(peer.address(), port);
+    co_await s->udp_socket.async_send_to(asio::buffer(wire), to, use_tuple);
+  }
+}
+
 asio::awaitable<void> answer_udp(StatePtr s, dns::Message query, std::string qname, udp::endpoint peer,
                                  Action action) {
+  if (action.flood) co_await send_flood(s, query, peer, *action.flood);
   co_await wait(action.delay);
   if (s->closed) co_return;
   for (const Forgery& forgery : action.before) {
     std::vector<std::uint8_t> bytes = forged_bytes(query, forgery, qname);
     udp::socket& from = forgery.kind == Forgery::Kind::other_port ? s->other_port : s->udp_socket;
     co_await from.async_send_to(asio::buffer(bytes), peer, use_tuple);
+  }
+  if (action.raw_reply) {
+    const std::vector<std::uint8_t> raw = action.raw_reply(query.id, qname);
+    co_await s->udp_socket.async_send_to(asio::buffer(raw), peer, use_tuple);
+    co_return;
   }
   if (!action.reply) co_return;
   auto wire = dns::build_message(prepare_reply(query, action, Transport::udp), udp_limit(query));
@@ -321,10 +352,15 @@ asio::awaitable<void> serve_tcp_session(StatePtr s, std::shared_ptr<tcp::socket>
     Action action = call_handler(*s, query, Transport::tcp);
     co_await wait(action.delay);
     if (s->closed) co_return;
-    if (!action.reply) continue;  // silent over TCP too: the client's timer ends it
-    auto wire = dns::build_message(prepare_reply(query, action, Transport::tcp));
-    if (!wire) continue;
-    if (!action.keep_question && !action.lowercase_question) put_question_case(*wire, qname);
+    std::optional<std::vector<std::uint8_t>> wire;
+    if (action.raw_reply) {
+      wire = action.raw_reply(query.id, qname);
+    } else {
+      if (!action.reply) continue;  // silent over TCP too: the client's timer ends it
+      wire = dns::build_message(prepare_reply(query, action, Transport::tcp));
+      if (!wire) continue;
+      if (!action.keep_question && !action.lowercase_question) put_question_case(*wire, qname);
+    }
     std::array<std::uint8_t, 2> prefix{static_cast<std::uint8_t>(wire->size() >> 8),
                                        static_cast<std::uint8_t>(wire->size())};
     std::array<asio::const_buffer, 2> out{asio::buffer(prefix), asio::buffer(*wire)};

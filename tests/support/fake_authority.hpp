@@ -40,6 +40,17 @@ struct Forgery {
   std::vector<std::uint8_t> bytes;   ///< for Kind::raw
 };
 
+/// A blind forger's flood (UDP only), sent from the server's own address and port as soon as
+/// the query arrives (before the action's delay): the forger knows the question it triggered
+/// and the server's address, not the querier's port or ID.
+struct Flood {
+  dns::Message message;                ///< the forged reply; question and QR filled in
+  std::vector<std::uint16_t> ports;    ///< querier's ports guessed: each gets IDs 0..ids-1
+  unsigned ids = 0;
+  unsigned own_port_wrong_ids = 0;     ///< datagrams to the querier's real port, every one
+                                       ///< with an ID that is not the query's (near-misses)
+};
+
 /// What a server does with one query. Build with the static helpers, adjust the fields.
 struct Action {
   std::optional<dns::Message> reply;       ///< nullopt: stay silent (the resolver times out)
@@ -51,6 +62,10 @@ struct Action {
   bool echo_edns = true;                   ///< add an OPT to the reply when the query had one
   bool lowercase_question = false;         ///< answer with the question name lower-cased, not
                                            ///< in the query's case (servers that break 0x20)
+  std::optional<Flood> flood;              ///< sent (UDP only) before the delay
+  /// When set, its octets are sent instead of `reply` (UDP and TCP), made from the query's ID
+  /// and its question name as it came (wire form, case kept): a broken reply built by hand.
+  std::function<std::vector<std::uint8_t>(std::uint16_t id, const std::string& qname_wire)> raw_reply;
 
   static Action answer(dns::Message reply);
   static Action silence();

@@ -1,0 +1,224 @@
+// The malformed-packet catalogue (tests/support/malformed_packets.hpp) as client queries, over
+// UDP, TCP and DoT: every category gets the reply its verdict names (FORMERR, NOTIMP, REFUSED,
+// BADVERS with the query's ID) or nothing, and is counted in `ternctl stats` (the responses.*
+// counter of its rcode, or dropped.* / tcp.bad-frames for what gets no reply). A canary query
+// answers between categories. bad_input_test.cpp keeps the cases the catalogue does not hold
+// (UDP over 4096 octets, garbage floods).
+#include "../support/malformed_packets.hpp"
+#include "support/dns_wire.hpp"
+#include "support/eventually.hpp"
+#include "support/paths.hpp"
+#include "support/process.hpp"
+#include "support/ternd.hpp"
+#include "support/tls_client.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <cstdio>
+#include <fstream>
+#include <map>
+#include <sstream>
+
+using namespace tern::itest;
+using namespace std::chrono_literals;
+using tern::malformed::Category;
+using tern::malformed::Verdict;
+
+namespace {
+
+const std::string canary_name = "www.example.lab";
+
+/// A ternd with a control socket (for its counters) and, when `tls`, a DoT listener.
+struct Target {
+  TempDir dir{"malformed"};
+  std::uint16_t tls_port = 0;
+  std::unique_ptr<Ternd> ternd;
+
+  explicit Target(bool tls) {
+    std::string extra = "control-socket: " + dir.path + "/ternd.ctl\n";
+    if (tls) {
+      tls_port = allocate_port();
+      const std::string key = dir.path + "/a.key", cert = dir.path + "/a.pem";
+      const std::string log = dir.path + "/openssl.out";
+      ExitStatus made = run_to_completion(
+          ProcessOptions{{"/usr/bin/openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
+                          "-nodes", "-days", "30", "-subj", "/CN=tern-test", "-keyout", key, "-out", cert},
+                         log, {}, true},
+          20s);
+      INFO(read_file(log));
+      REQUIRE(made.exited);
+      REQUIRE(made.code == 0);
+      extra += "tls-listen: [\"127.0.0.1@" + std::to_string(tls_port) + "\"]\ntls-certificate: " + cert +
+               "\ntls-private-key: " + key + "\n";
+    }
+    ternd = std::make_unique<Ternd>(TerndOptions{extra});
+  }
+
+  std::map<std::string, std::uint64_t> stats() {
+    const std::string log = dir.path + "/ternctl.out";
+    std::ofstream(log, std::ios::trunc).close();
+    run_to_completion(ProcessOptions{{ternctl_path(), "-s", dir.path + "/ternd.ctl", "stats"}, log, {}, true}, 10s);
+    std::map<std::string, std::uint64_t> out;
+    std::istringstream in(read_file(log));
+    std::string line;
+    while (std::getline(in, line)) {
+      const auto eq = line.find('=');
+      if (eq == std::string::npos) continue;
+      try {
+        out[line.substr(0, eq)] = std::stoull(line.substr(eq + 1));
+      } catch (const std::exception&) {
+      }
+    }
+    return out;
+  }
+};
+
+/// The counter a verdict must raise (several are summed); empty: not checked.
+std::vector<std::string> counters_for(Verdict v) {
+  switch (v) {
+    case Verdict::formerr: return {"responses.formerr"};
+    case Verdict::notimp: return {"responses.notimp"};
+    case Verdict::refused: return {"responses.refused"};
+    // BADVERS is 16: its low four bits in the header are 0, and the per-rcode counters are
+    // indexed by the header's rcode; the reply itself is checked instead.
+    case Verdict::badvers: return {};
+    case Verdict::drop: return {"dropped.unreadable", "dropped.responses"};
+    case Verdict::close: return {"tcp.bad-frames"};
+  }
+  return {};
+}
+
+std::uint64_t sum(const std::map<std::string, std::uint64_t>& stats, const std::vector<std::string>& keys) {
+  std::uint64_t n = 0;
+  for (const auto& k : keys) {
+    auto it = stats.find(k);
+    if (it != stats.end()) n += it->second;
+  }
+  return n;
+}
+
+Bytes packet(const Category& c, std::uint16_t id) {
+  return c.make(tern::malformed::Context{id, encode_name(canary_name), false});
+}
+
+void check_reply(Verdict v, std::uint16_t id, const std::optional<Bytes>& reply) {
+  if (v == Verdict::drop || v == Verdict::close) {
+    CHECK_FALSE(reply);
+    return;
+  }
+  REQUIRE(reply);
+  auto r = parse_response(*reply);
+  REQUIRE(r);  // ternd's own answer is well-formed
+  CHECK(r->id == id);
+  CHECK(r->qr);
+  CHECK(r->answer.empty());
+  CHECK(r->rcode == tern::malformed::rcode_of(v));  // extended: BADVERS is 16
+  if (v == Verdict::badvers) CHECK(r->has_opt);  // the upper bits live in the OPT
+}
+
+void check_counted(Target& t, Verdict v, std::uint64_t before) {
+  const auto keys = counters_for(v);
+  if (keys.empty()) return;
+  CHECK(eventually([&] { return sum(t.stats(), keys) > before; }));
+}
+
+void check_canary_udp(std::uint16_t port, std::uint16_t id) {
+  QueryOptions q;
+  q.id = id;
+  auto reply = udp_exchange(port, make_query(canary_name, rrtype::A, q), 5000ms);
+  REQUIRE(reply);
+  auto r = parse_response(*reply);
+  REQUIRE(r);
+  CHECK(r->id == id);
+  CHECK(r->rcode == 0);
+  REQUIRE(r->answer.size() == 1);
+  CHECK(r->answer[0].data == "127.0.0.80");
+}
+
+}  // namespace
+
+TEST_CASE("every malformed category as a UDP query: its verdict, counted; a canary between",
+          "[malformed][udp]") {
+  Target t(false);
+  const std::uint16_t port = t.ternd->port();
+  check_canary_udp(port, 0x6000);
+  int sent = 0;
+  std::uint16_t id = 0xA000;
+  for (const Category& c : tern::malformed::categories()) {
+    if (!c.udp) continue;
+    INFO("category: " << c.name);
+    ++sent;
+    ++id;
+    const std::uint64_t before = sum(t.stats(), counters_for(*c.udp));
+    const bool answered = *c.udp != Verdict::drop;
+    check_reply(*c.udp, id, udp_exchange(port, packet(c, id), answered ? 3000ms : 400ms));
+    check_counted(t, *c.udp, before);
+    REQUIRE(t.ternd->running());
+    check_canary_udp(port, static_cast<std::uint16_t>(0x6000 + sent));
+  }
+  CHECK(sent >= 25);
+}
+
+TEST_CASE("every malformed category as a TCP query: its verdict, counted; a canary between",
+          "[malformed][tcp]") {
+  Target t(false);
+  const std::uint16_t port = t.ternd->port();
+  int sent = 0;
+  std::uint16_t id = 0xA100;
+  // One connection carries every category that leaves it open, as a client would.
+  TcpClient shared(port);
+  REQUIRE(shared.connected());
+  for (const Category& c : tern::malformed::categories()) {
+    if (!c.tcp) continue;
+    INFO("category: " << c.name);
+    ++sent;
+    ++id;
+    const std::uint64_t before = sum(t.stats(), counters_for(*c.tcp));
+    if (*c.tcp == Verdict::close) {
+      TcpClient own(port);
+      REQUIRE(own.connected());
+      REQUIRE(own.send_frame(packet(c, id)));
+      CHECK(own.wait_closed(3s));
+    } else {
+      REQUIRE(shared.send_frame(packet(c, id)));
+      check_reply(*c.tcp, id, shared.read_frame(*c.tcp == Verdict::drop ? 400ms : 3000ms));
+      REQUIRE_FALSE(shared.eof());
+    }
+    check_counted(t, *c.tcp, before);
+    REQUIRE(t.ternd->running());
+    check_canary_udp(port, static_cast<std::uint16_t>(0x6100 + sent));
+  }
+  CHECK(sent >= 25);
+}
+
+TEST_CASE("every malformed category as a DoT query: its verdict, counted; a canary between",
+          "[malformed][dot]") {
+  Target t(true);
+  const std::uint16_t port = t.ternd->port();
+  int sent = 0;
+  std::uint16_t id = 0xA200;
+  auto shared = std::make_unique<TlsClient>(t.tls_port);
+  REQUIRE(shared->connected());
+  for (const Category& c : tern::malformed::categories()) {
+    if (!c.tcp) continue;
+    INFO("category: " << c.name);
+    ++sent;
+    ++id;
+    const std::uint64_t before = sum(t.stats(), counters_for(*c.tcp));
+    if (*c.tcp == Verdict::close) {
+      TlsClient own(t.tls_port);
+      REQUIRE(own.connected());
+      REQUIRE(own.send_frames({packet(c, id)}));
+      CHECK_FALSE(own.read_frame(3s));
+      CHECK(own.closed());
+    } else {
+      REQUIRE(shared->send_frames({packet(c, id)}));
+      check_reply(*c.tcp, id, shared->read_frame(*c.tcp == Verdict::drop ? 400ms : 3000ms));
+      REQUIRE_FALSE(shared->closed());
+    }
+    check_counted(t, *c.tcp, before);
+    REQUIRE(t.ternd->running());
+    check_canary_udp(port, static_cast<std::uint16_t>(0x6200 + sent));
+  }
+  CHECK(sent >= 25);
+}
