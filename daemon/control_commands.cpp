@@ -322,23 +322,16 @@ void line(std::string& out, std::string_view key, std::uint64_t value) {
   out += '\n';
 }
 
-/// Names of rcodes 0..15 for stats keys: lower-case, stable (not ldns' spellings).
-std::string rcode_key(std::size_t rcode) {
-  static constexpr std::array<std::string_view, 11> names{
-      "noerror", "formerr", "servfail", "nxdomain", "notimp", "refused",
-      "yxdomain", "yxrrset", "nxrrset", "notauth", "notzone"};
-  return rcode < names.size() ? std::string(names[rcode]) : "rcode" + std::to_string(rcode);
-}
 
 void client_stats(std::string& out, const std::vector<const DaemonStats*>& d) {
   std::uint64_t udp = sum(d, &DaemonStats::queries_udp), tcp = sum(d, &DaemonStats::queries_tcp);
   line(out, "queries.udp", udp);
   line(out, "queries.tcp", tcp);
   line(out, "queries.total", udp + tcp);
-  for (std::size_t rcode = 0; rcode < 16; ++rcode) {
+  for (std::size_t rcode = 0; rcode < std::tuple_size_v<decltype(DaemonStats::responses_by_rcode)>; ++rcode) {
     std::uint64_t n = 0;
     for (const DaemonStats* s : d) n += load(s->responses_by_rcode[rcode]);
-    line(out, "responses." + rcode_key(rcode), n);
+    line(out, "responses." + rcode_stat_name(rcode), n);
   }
   line(out, "cache.hits", sum(d, &DaemonStats::cache_hits));
   line(out, "cache.misses", sum(d, &DaemonStats::cache_misses));

@@ -8,13 +8,17 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <string>
+#include <string_view>
 
 namespace tern::daemon {
 
 struct DaemonStats {
   std::atomic<std::uint64_t> queries_udp{0};
   std::atomic<std::uint64_t> queries_tcp{0};
-  std::array<std::atomic<std::uint64_t>, 16> responses_by_rcode{};  ///< index: rcode (0..15)
+  /// Index: the header's rcode (0..15), and 16 for BADVERS, the one extended rcode (RFC 6891)
+  /// ternd sends: its header bits read 0, so it is counted where it is made.
+  std::array<std::atomic<std::uint64_t>, 17> responses_by_rcode{};
   std::atomic<std::uint64_t> cache_hits{0};
   std::atomic<std::uint64_t> cache_misses{0};
   std::atomic<std::uint64_t> dropped_unreadable{0};  ///< shorter than a header, or a UDP datagram over 4096 octets: no reply
@@ -56,5 +60,15 @@ struct DaemonStats {
     latency_sum_us.fetch_add(us, std::memory_order_relaxed);
   }
 };
+
+/// The name of responses_by_rcode[index] in `ternctl stats` and the metrics: lower case, stable
+/// (not ldns' spellings).
+inline std::string rcode_stat_name(std::size_t index) {
+  static constexpr std::array<std::string_view, 17> names{
+      "noerror", "formerr", "servfail", "nxdomain", "notimp", "refused", "yxdomain", "yxrrset",
+      "nxrrset", "notauth", "notzone", "rcode11", "rcode12", "rcode13", "rcode14", "rcode15",
+      "badvers"};
+  return index < names.size() ? std::string(names[index]) : "rcode" + std::to_string(index);
+}
 
 }  // namespace tern::daemon

@@ -52,13 +52,6 @@ class Exposition {
   std::string out_;
 };
 
-/// Lower-case rcode names, as `ternctl stats` spells them.
-std::string rcode_label(std::size_t rcode) {
-  static constexpr std::array<std::string_view, 11> names{
-      "noerror", "formerr", "servfail", "nxdomain", "notimp", "refused",
-      "yxdomain", "yxrrset", "nxrrset", "notauth", "notzone"};
-  return rcode < names.size() ? std::string(names[rcode]) : "rcode" + std::to_string(rcode);
-}
 
 /// Seconds with six decimals: the bounds are whole microseconds.
 std::string seconds(std::uint64_t micros) {
@@ -76,10 +69,10 @@ void client_metrics(Exposition& e, const std::vector<const DaemonStats*>& d) {
   e.sample("ternd_queries_total", "transport=\"tcp\"", sum(d, &D::queries_tcp));
 
   e.family("ternd_responses_total", "counter", "Responses sent to clients, by rcode.");
-  for (std::size_t rcode = 0; rcode < 16; ++rcode) {
+  for (std::size_t rcode = 0; rcode < std::tuple_size_v<decltype(DaemonStats::responses_by_rcode)>; ++rcode) {
     std::uint64_t n = 0;
     for (const DaemonStats* s : d) n += load(s->responses_by_rcode[rcode]);
-    e.sample("ternd_responses_total", "rcode=\"" + rcode_label(rcode) + "\"", n);
+    e.sample("ternd_responses_total", "rcode=\"" + rcode_stat_name(rcode) + "\"", n);
   }
 
   e.family("ternd_cache_results_total", "counter",

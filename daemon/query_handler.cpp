@@ -240,7 +240,10 @@ asio::awaitable<std::optional<std::vector<std::uint8_t>>> QueryHandler::handle(
     co_return counted(error(dns::rcode::notimp, resolver::ede::not_supported));
   if (query.questions.size() != 1) co_return counted(error(dns::rcode::formerr));
   // RFC 6891 §6.1.3: only EDNS version 0 exists.
-  if (query.edns && query.edns->version > 0) co_return counted(error(dns::rcode::badvers));
+  if (query.edns && query.edns->version > 0) {
+    DaemonStats::bump(stats_.responses_by_rcode[dns::rcode::badvers]);
+    co_return error(dns::rcode::badvers);
+  }
   const dns::Question question = query.questions.front();
   if (question.type == dns::rrtype::OPT) co_return counted(error(dns::rcode::formerr));
   // Zone transfers are for authorities; other classes than IN have no authorities to walk to.

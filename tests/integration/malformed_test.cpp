@@ -79,9 +79,8 @@ std::vector<std::string> counters_for(Verdict v) {
     case Verdict::formerr: return {"responses.formerr"};
     case Verdict::notimp: return {"responses.notimp"};
     case Verdict::refused: return {"responses.refused"};
-    // BADVERS is 16: its low four bits in the header are 0, and the per-rcode counters are
-    // indexed by the header's rcode; the reply itself is checked instead.
-    case Verdict::badvers: return {};
+    // BADVERS is 16: its low four bits in the header are 0; it has a counter of its own.
+    case Verdict::badvers: return {"responses.badvers"};
     case Verdict::drop: return {"dropped.unreadable", "dropped.responses"};
     case Verdict::close: return {"tcp.bad-frames"};
   }

@@ -157,7 +157,10 @@ TEST_CASE("queries the service does not offer get the right error", "[handler]")
   CHECK(rcode_of(query("www.lab", 1, [](dns::Message& m) { m.questions.clear(); })) == dns::rcode::formerr);
   CHECK(rcode_of(query("www.lab", 1, [](dns::Message& m) { m.questions.push_back(m.questions[0]); })) ==
         dns::rcode::formerr);
+  const auto noerror_before = f.stats.responses_by_rcode[dns::rcode::noerror].load();
   CHECK(rcode_of(query("www.lab", 1, [](dns::Message& m) { m.edns->version = 1; })) == dns::rcode::badvers);
+  CHECK(f.stats.responses_by_rcode[dns::rcode::badvers] == 1);  // not as NOERROR (header bits 0)
+  CHECK(f.stats.responses_by_rcode[dns::rcode::noerror] == noerror_before);
   CHECK(rcode_of(query("www.lab", 1, [](dns::Message& m) { m.questions[0].klass = 3; })) == dns::rcode::refused);
   CHECK(rcode_of(query("www.lab", dns::rrtype::AXFR)) == dns::rcode::refused);
   CHECK(rcode_of(query("www.lab", dns::rrtype::OPT)) == dns::rcode::formerr);
