@@ -53,6 +53,14 @@ std::shared_ptr<const CachedAnswer> AnswerCache::insert(const dns::Question& q, 
     soa->ttl = neg;
     ttl = std::min(ttl, neg);
   }
+  // Every other authority record is clamped too (a second SOA, an NS): served TTLs count down
+  // from these, and none may exceed the bounds (found by tests/fuzz/fuzz_cache).
+  for (auto& rr : authority) {
+    if (negative && rr.type == dns::rrtype::SOA)
+      rr.ttl = negative_.clamp(std::min(rr.ttl, dns::soa_minimum(rr).value_or(0)));
+    else
+      rr.ttl = negative ? negative_.clamp(rr.ttl) : positive_.clamp(rr.ttl);
+  }
   if (ttl == 0 || ttl == UINT32_MAX) return nullptr;
   entry->rcode = rcode;
   entry->answer = std::move(answer);

@@ -27,14 +27,27 @@ std::vector<std::uint8_t> QueryHandler::counted(std::vector<std::uint8_t> respon
 
 namespace {
 
+/// The client's question name as written in its packet, when it is written in place and is
+/// `name_length` octets long; empty when the client wrote it as a compression pointer (into the
+/// header): copying `name_length` octets from there would read past the datagram (found by
+/// tests/fuzz/fuzz_wire). Responses then carry the canonical name.
+std::span<const std::uint8_t> client_qname(std::span<const std::uint8_t> query, std::size_t name_length) {
+  std::size_t end = 0;
+  if (dns::read_name(query, dns::header_size, end, nullptr) != dns::WireError::none ||
+      end - dns::header_size != name_length)
+    return {};
+  return query.subspan(dns::header_size, name_length);
+}
+
 /// Puts the client's own spelling of the question name back into a response built from the
 /// canonical (lower-cased) name: 0x20-randomising clients compare it octet for octet. The
-/// question is the first name of both messages, never compressed, and of the same length.
+/// question is the first name of both messages and of the same length (see client_qname).
 std::vector<std::uint8_t> with_client_case(std::vector<std::uint8_t> response,
                                            std::span<const std::uint8_t> query, std::size_t name_length) {
-  if (response.size() >= dns::header_size + name_length && query.size() >= dns::header_size + name_length &&
+  const std::span<const std::uint8_t> name = client_qname(query, name_length);
+  if (response.size() >= dns::header_size + name_length && name.size() == name_length &&
       dns::read_u16(response, 4) == 1)
-    std::copy_n(query.begin() + dns::header_size, name_length, response.begin() + dns::header_size);
+    std::copy_n(name.begin(), name_length, response.begin() + dns::header_size);
   return response;
 }
 
@@ -79,6 +92,9 @@ bool QueryHandler::answer_from_cache(std::span<const std::uint8_t> packet, const
   name_scratch_.clear();
   std::size_t end = 0;
   dns::read_name(packet, dns::header_size, end, &name_scratch_);
+  // The response copies the client's question name from the packet, as long as the expanded
+  // name: a question written as a pointer (into the header) is left to handle() (client_qname).
+  if (end - dns::header_size != name_scratch_.size()) return false;
   const std::uint16_t qtype = read_u16(packet, end), qclass = read_u16(packet, end + 2);
   if (qclass != dns::class_in || qtype == dns::rrtype::OPT || qtype == dns::rrtype::AXFR || qtype == 251)
     return false;
@@ -275,7 +291,7 @@ asio::awaitable<std::optional<std::vector<std::uint8_t>>> QueryHandler::handle(
                                        packet, name_length));
 
   HitRequest request{query.id, query.rd, query.cd, question.type,
-                     std::span<const std::uint8_t>(packet).subspan(dns::header_size, question.name.wire().size()),
+                     client_qname(packet, question.name.wire().size()),
                      query.edns.has_value(), query.edns && query.edns->dnssec_ok, max_size};
   if (question.type == dns::rrtype::ANY) {
     // RFC 8482: one RRset, from the cache when one is there, else one walk; never a fan-out.

@@ -22,7 +22,9 @@ std::vector<dns::Name> chain_names(const dns::Message& reply, const dns::Questio
   std::vector<dns::Name> names{asked.name};
   for (unsigned hop = 0; hop < limits::max_cname_hops; ++hop) {
     auto link = std::find_if(reply.answer.begin(), reply.answer.end(), [&](const dns::Record& r) {
-      return r.type == dns::rrtype::CNAME && r.owner == names.back() &&
+      // The same test as the answer section's scrub below (class included): a CNAME that
+      // scrub removes must not extend the chain, or the records it led to would stay orphaned.
+      return r.type == dns::rrtype::CNAME && r.owner == names.back() && r.klass == asked.klass &&
              r.owner.is_subdomain_of(zone_cut);
     });
     if (link == reply.answer.end()) break;

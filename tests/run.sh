@@ -42,5 +42,10 @@ if TSAN_OPTIONS=halt_on_error=1 build-tsan/tests/unit/cache_concurrency_tests; t
 else
   failed=$((failed + 1))
 fi
+# libFuzzer targets (clang-14, ASan+UBSan): regressions and seeds replayed, then 60 s each.
+echo "== building and running build-fuzz (libFuzzer, 60 s per target)"
+for target in fuzz_wire fuzz_response fuzz_cache; do
+  if tests/fuzz/run-fuzz.sh "$target"; then passed=$((passed + 1)); else failed=$((failed + 1)); fi
+done
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -57,7 +57,15 @@ LdnsRr to_ldns(const Record& rr) {
   std::size_t pos = 0;
   if (ldns_wire2rr(&out, wire.data(), wire.size(), &pos, LDNS_SECTION_ANSWER) != LDNS_STATUS_OK)
     return nullptr;
-  return LdnsRr(out);
+  LdnsRr owned(out);
+  // ldns reads RDATA by the type's layout and silently drops what does not fit it (an A record
+  // with RDLENGTH 9 becomes 4 octets): such a record is refused rather than served altered.
+  LdnsBuffer buf(ldns_buffer_new(rr.rdata.size() + 16));
+  ldns_rr_rdata2buffer_wire(buf.get(), owned.get());
+  if (ldns_buffer_position(buf.get()) != rr.rdata.size() ||
+      std::memcmp(ldns_buffer_begin(buf.get()), rr.rdata.data(), rr.rdata.size()) != 0)
+    return nullptr;
+  return owned;
 }
 
 Record from_ldns(const ldns_rr* rr) {

@@ -73,6 +73,7 @@ WireError check_rdata(std::span<const std::uint8_t> msg, std::uint16_t type, std
 bool rdata_shape(std::uint16_t type, RdataShape& shape) noexcept {
   switch (type) {
     case rrtype::NS: case rrtype::CNAME: case rrtype::PTR: case rrtype::DNAME:
+    case 3: case 4:          // MD, MF: obsolete, but RFC 3597 §4 lists them (ldns compresses them)
     case 7: case 8: case 9:  // MB, MG, MR
       shape = {0, 1, 0}; return true;
     case rrtype::SOA: shape = {0, 2, 20}; return true;

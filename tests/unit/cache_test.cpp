@@ -95,3 +95,20 @@ TEST_CASE("answer cache: positive and RFC 2308 negative lifetimes", "[cache]") {
   clock.advance(240s);
   CHECK_FALSE(c.find(question("www.example.lab")));
 }
+
+TEST_CASE("answer cache: every authority record's TTL is clamped, not only the first SOA", "[cache]") {
+  // Found by tests/fuzz/fuzz_cache: an NS (or a second SOA) in the authority section kept its
+  // TTL, and the hit path counted down from it, past cache-max-ttl.
+  cache::FakeClock clock;
+  cache::AnswerCache c(1 << 20, cache::HashKey{5, 5}, clock, cache::TtlBounds{0, 86400}, cache::TtlBounds{0, 3600});
+  auto positive = c.insert(question("www.example.lab"), dns::rcode::noerror, rrs({"www.example.lab. 300 IN A 127.0.0.80"}),
+                           rrs({"example.lab. 2000000000 IN NS ns1.example.lab."}));
+  REQUIRE(positive);
+  CHECK(positive->authority[0].ttl == 86400);
+  auto negative = c.insert(question("nosuch.example.lab"), dns::rcode::nxdomain, {},
+                           rrs({"example.lab. 3600 IN SOA ns1.example.lab. h.example.lab. 1 2 3 4 60",
+                                "example.lab. 2000000000 IN SOA ns1.example.lab. h.example.lab. 1 2 3 4 100000"}));
+  REQUIRE(negative);
+  CHECK(negative->authority[0].ttl == 60);
+  CHECK(negative->authority[1].ttl == 3600);
+}

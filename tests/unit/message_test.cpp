@@ -69,3 +69,30 @@ TEST_CASE("a query is built with EDNS and RD clear", "[message]") {
   REQUIRE(dns::parse_message(plain, m) == dns::WireError::none);
   CHECK_FALSE(m.edns);
 }
+
+TEST_CASE("a record whose RDATA does not fit its type is refused, not altered, when built", "[message]") {
+  // Found by tests/fuzz/fuzz_wire: ldns read the first 4 of 9 RDATA octets of an A record and
+  // dropped the rest, so a cached answer differed from the one received.
+  dns::Message m;
+  m.qr = true;
+  m.questions = {question("lab")};
+  m.answer = {dns::Record{name("lab"), dns::rrtype::A, dns::class_in, 300, std::string("\x7f\0\0\x01\x02\x03\x04\x05\x06", 9)}};
+  CHECK_FALSE(dns::build_message(m));
+  m.answer[0].rdata.resize(4);
+  CHECK(dns::build_message(m));
+}
+
+TEST_CASE("names in MD and MF RDATA are read through compression pointers (RFC 3597 §4)", "[message]") {
+  // Found by tests/fuzz/fuzz_wire: ldns compresses them when it builds, tern read them opaque.
+  for (std::uint16_t type : {std::uint16_t{3}, std::uint16_t{4}}) {
+    dns::Message m;
+    m.qr = true;
+    m.questions = {question("x.lab")};
+    m.answer = {dns::Record{name("x.lab"), type, dns::class_in, 300, name("y.x.lab").wire()}};
+    auto wire = dns::build_message(m);
+    REQUIRE(wire);
+    dns::Message back;
+    REQUIRE(dns::parse_message(*wire, back) == dns::WireError::none);
+    CHECK(back.answer == m.answer);
+  }
+}

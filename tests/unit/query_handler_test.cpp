@@ -487,3 +487,25 @@ TEST_CASE("local zones are answered before the cache and never sent upstream", "
   REQUIRE(f.ask(query("mail.example.lab")));
   CHECK(f.handler.answer_from_cache(query("mail.example.lab"), from, daemon::ClientTransport::udp, out));
 }
+
+TEST_CASE("a question written as a pointer into the header is left to the slow path", "[handler]") {
+  // Found by tests/fuzz/fuzz_wire: the header octets 09 'a' 01 00 00 01 00 00 00 00 00 read
+  // as an 11-octet name, the question is the 2-octet pointer C0 00 to it. The hit response
+  // copied the expanded name's length from the packet: 5 octets past this 18-octet datagram;
+  // the slow path copied the pointer and the type into its response's question (malformed).
+  const std::vector<std::uint8_t> packet{0x09, 'a', 0x01, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00,
+                                         0x00, 0x00, 0x00, 0xC0, 0x00, 0x00, 0x01, 0x00, 0x01};
+  Fixture f;
+  auto first = f.ask(packet);  // the slow path parses it and resolves the name
+  REQUIRE(first);
+  REQUIRE(first->questions.size() == 1);
+  CHECK(first->questions[0].name.wire() == std::string("\x09" "a\x01\0\0\x01\0\0\0\0\0", 11));
+  REQUIRE(f.answers.find(first->questions[0]));  // cached: a hit would be served inline
+  std::vector<std::uint8_t> out;
+  CHECK_FALSE(f.handler.answer_from_cache(packet, asio::ip::make_address("127.0.0.1"),
+                                          daemon::ClientTransport::udp, out));
+  auto again = f.ask(packet);  // handle() answers it from the cache, question as parsed
+  REQUIRE(again);
+  CHECK(again->answer.size() == 1);
+  CHECK(again->questions == first->questions);
+}

@@ -59,3 +59,13 @@ TEST_CASE("priming keeps root server addresses", "[scrub]") {
   CHECK(m.answer.size() == 1);
   CHECK(m.additional.size() == 1);
 }
+
+TEST_CASE("a CNAME of another class neither stays nor extends the chain", "[scrub]") {
+  // Found by tests/fuzz/fuzz_response: the chain followed the class-ANY CNAME that the answer
+  // scrub then removed, so its target's A record stayed, linked to nothing.
+  auto q = question("www.example.com");
+  auto m = reply(q, true, rrs({"www.example.com. 600 IN CNAME web.example.com.", "web.example.com. 60 IN A 192.0.2.3"}));
+  m.answer[0].klass = 255;
+  CHECK(resolver::scrub(m, q, name("com")) == 2);
+  CHECK(m.answer.empty());
+}
