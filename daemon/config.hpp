@@ -95,6 +95,8 @@ struct Config {
   std::vector<ZoneRouteConfig> stub_zone;        ///< subtrees iterated from given authorities
   std::string tls_ca_file;                       ///< PEM CAs for forward-tls; empty = system store
   unsigned tcp_max_connections_per_client = 64;  ///< open TCP connections from one client address
+  unsigned ip_ratelimit = 0;                     ///< UDP queries per second per client address; 0 = off
+  unsigned ip_ratelimit_slip = 2;                ///< every Nth limited query gets TC=1; 0 = drop all
   std::vector<ListenEndpoint> tls_listen;        ///< DNS over TLS (RFC 7858) endpoints; empty = off
   std::string tls_certificate;                   ///< PEM chain, leaf first; set when tls_listen is
   std::string tls_private_key;                   ///< PEM key, not world-readable; set when tls_listen is

@@ -344,6 +344,8 @@ void client_stats(std::string& out, const std::vector<const DaemonStats*>& d) {
   line(out, "dropped.responses", sum(d, &DaemonStats::dropped_responses));
   line(out, "acl.refused", sum(d, &DaemonStats::acl_refused));
   line(out, "acl.dropped", sum(d, &DaemonStats::acl_dropped));
+  line(out, "ratelimit.dropped", sum(d, &DaemonStats::ratelimit_dropped));
+  line(out, "ratelimit.slipped", sum(d, &DaemonStats::ratelimit_slipped));
   line(out, "local.answers", sum(d, &DaemonStats::local_answers));
   line(out, "local.dropped", sum(d, &DaemonStats::local_dropped));
   line(out, "udp.truncated", sum(d, &DaemonStats::truncated_udp));

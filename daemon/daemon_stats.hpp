@@ -26,6 +26,8 @@ struct DaemonStats {
   std::array<std::atomic<std::uint64_t>, dns::wire_error_count> malformed{};  ///< by WireError
   std::atomic<std::uint64_t> acl_refused{0};
   std::atomic<std::uint64_t> acl_dropped{0};
+  std::atomic<std::uint64_t> ratelimit_dropped{0};   ///< UDP queries over ip-ratelimit, not answered
+  std::atomic<std::uint64_t> ratelimit_slipped{0};   ///< UDP queries over ip-ratelimit answered TC=1 (ip-ratelimit-slip)
   std::atomic<std::uint64_t> local_answers{0};       ///< answered from local zones (local-zone/local-data)
   std::atomic<std::uint64_t> local_dropped{0};       ///< dropped by a deny local zone
   std::atomic<std::uint64_t> truncated_udp{0};       ///< answers sent with TC=1

@@ -93,6 +93,9 @@ void client_metrics(Exposition& e, const std::vector<const DaemonStats*>& d) {
   e.sample("ternd_dropped_total", "reason=\"unreadable\"", sum(d, &D::dropped_unreadable));
   e.sample("ternd_dropped_total", "reason=\"response\"", sum(d, &D::dropped_responses));
   e.sample("ternd_dropped_total", "reason=\"acl\"", sum(d, &D::acl_dropped));
+  e.sample("ternd_dropped_total", "reason=\"ratelimit\"", sum(d, &D::ratelimit_dropped));
+  e.family("ternd_ratelimit_slipped_total", "counter", "Queries over ip-ratelimit answered TC=1 (ip-ratelimit-slip).");
+  e.sample("ternd_ratelimit_slipped_total", "", sum(d, &D::ratelimit_slipped));
   e.family("ternd_acl_refused_total", "counter", "Queries answered REFUSED by access-control.");
   e.sample("ternd_acl_refused_total", "", sum(d, &D::acl_refused));
 }

@@ -585,6 +585,35 @@ constexpr std::array table{
         .apply = apply_integer<&Config::edns_buffer_size>,
         .dump = dump_integer<&Config::edns_buffer_size>},
     Setting{
+        .name = "ip-ratelimit", .kind = ValueKind::integer, .default_text = "0",
+        .min = 0, .max = 1000000,
+        .help = "UDP queries per second allowed from one client address; 0 = no limit.",
+        .doc = "The number of UDP queries per second ternd answers from one client address, "
+               "all threads together (Unbound's ip-ratelimit); 0 (the default) means no limit. "
+               "Each address has a token bucket that holds one second's worth of queries, so "
+               "a burst of that size passes. A query over the limit is dropped, except every "
+               "ip-ratelimit-slip'th one, which gets an empty truncated (TC=1) reply so that a "
+               "real client behind the address retries over TCP; TCP and DNS over TLS are not "
+               "limited, since their handshake proves the address. The buckets live in a "
+               "bounded table (65536 addresses; idle ones are forgotten first). Limited queries "
+               "are counted (ratelimit.dropped and ratelimit.slipped in ternctl stats, "
+               "ternd_dropped_total{reason=\"ratelimit\"} and ternd_ratelimit_slipped_total in "
+               "the metrics). A reload applies a new value at once.",
+        .apply = apply_integer<&Config::ip_ratelimit>,
+        .dump = dump_integer<&Config::ip_ratelimit>},
+    Setting{
+        .name = "ip-ratelimit-slip", .kind = ValueKind::integer, .default_text = "2",
+        .min = 0, .max = 1000,
+        .help = "Every Nth UDP query over ip-ratelimit gets a TC=1 reply; 0 = drop them all.",
+        .doc = "Of the UDP queries from one address over ip-ratelimit, every Nth is answered "
+               "with an empty truncated (TC=1) reply instead of being dropped, so that a real "
+               "client whose address is being flooded (or spoofed) still gets through over "
+               "TCP, while a reflection attack gains nothing: the slip reply is no larger than "
+               "the query. 0 drops every limited query; 1 slips them all. The default, 2, "
+               "answers half (like the slip of response rate limiting in Knot and BIND).",
+        .apply = apply_integer<&Config::ip_ratelimit_slip>,
+        .dump = dump_integer<&Config::ip_ratelimit_slip>},
+    Setting{
         .name = "access-control", .kind = ValueKind::acl_list, .default_text = "[]",
         .help = "Client rules \"PREFIX ACTION\" (allow, refuse, deny) after the built-in ones.",
         .doc = "Who may query ternd. Each rule is \"PREFIX ACTION\": PREFIX is an address with "

@@ -109,7 +109,7 @@ void send_replies(udp::socket& socket, UdpBatch& batch, unsigned count, const as
 /// One recvmmsg round: hits are answered inline and queued, the rest go to handle() in a
 /// coroutine each. Returns how many datagrams were read (0: the socket is drained).
 unsigned receive_round(udp::socket& socket, UdpBatch& batch, QueryHandler& handler, ActiveQueries& active,
-                       DaemonStats& stats, const asio::any_io_executor& executor) {
+                       DaemonStats& stats, IpRateLimiter& limiter, const asio::any_io_executor& executor) {
   batch.prepare_receive();
   int n = ::recvmmsg(socket.native_handle(), batch.in_msgs.data(), UdpBatch::size, MSG_DONTWAIT, nullptr);
   if (n <= 0) {
@@ -126,6 +126,20 @@ unsigned receive_round(udp::socket& socket, UdpBatch& batch, QueryHandler& handl
     }
     const udp::endpoint client = endpoint_of(batch.from[i], msg.msg_hdr.msg_namelen);
     const std::span<const std::uint8_t> packet(batch.in[i].data(), msg.msg_len);
+    // ip-ratelimit's whole cost when off: this branch.
+    if (limiter.enabled()) {
+      const IpRateLimiter::Verdict verdict = limiter.admit(client.address());
+      if (verdict != IpRateLimiter::Verdict::allow) {
+        if (verdict == IpRateLimiter::Verdict::slip && slip_reply(packet, batch.out[replies])) {
+          DaemonStats::bump(stats.ratelimit_slipped);
+          DaemonStats::bump(stats.truncated_udp);
+          batch.queue_reply(replies++, i);
+        } else {
+          DaemonStats::bump(stats.ratelimit_dropped);
+        }
+        continue;
+      }
+    }
     if (handler.answer_from_cache(packet, client.address(), ClientTransport::udp, batch.out[replies])) {
       batch.queue_reply(replies++, i);
       continue;
@@ -141,7 +155,7 @@ unsigned receive_round(udp::socket& socket, UdpBatch& batch, QueryHandler& handl
 }  // namespace
 
 asio::awaitable<void> serve_udp(udp::socket& socket, QueryHandler& handler, ActiveQueries& active,
-                                DaemonStats& stats) {
+                                DaemonStats& stats, IpRateLimiter& limiter) {
   auto batch = std::make_unique<UdpBatch>();
   auto executor = co_await asio::this_coro::executor;
   while (true) {
@@ -150,7 +164,7 @@ asio::awaitable<void> serve_udp(udp::socket& socket, QueryHandler& handler, Acti
     if (ec) continue;
     // Drain what the kernel holds before waiting again: under load one wake-up serves many
     // batches, and no query waits for the reactor.
-    while (receive_round(socket, *batch, handler, active, stats, executor) == UdpBatch::size) {
+    while (receive_round(socket, *batch, handler, active, stats, limiter, executor) == UdpBatch::size) {
     }
   }
 }

@@ -2,6 +2,7 @@
 // coroutine (a cache miss must not stall the ones behind it), send.
 #pragma once
 
+#include "daemon/ip_ratelimit.hpp"
 #include "daemon/query_handler.hpp"
 
 #include <asio/awaitable.hpp>
@@ -28,8 +29,9 @@ asio::ip::udp::socket open_udp_socket(const asio::any_io_executor& executor,
                                       const asio::ip::udp::endpoint& endpoint);
 
 /// Receives until the socket is cancelled or closed: recvmmsg batches, hits answered inline
-/// and sent back with sendmmsg, everything else handed to QueryHandler::handle.
+/// and sent back with sendmmsg, everything else handed to QueryHandler::handle. With
+/// ip-ratelimit on, a client over its rate is dropped (or slipped a TC=1 reply) first.
 asio::awaitable<void> serve_udp(asio::ip::udp::socket& socket, QueryHandler& handler,
-                                ActiveQueries& active, DaemonStats& stats);
+                                ActiveQueries& active, DaemonStats& stats, IpRateLimiter& limiter);
 
 }  // namespace tern::daemon

@@ -64,7 +64,10 @@ SharedState::SharedState(const Config& config, resolver::RootHints h)
       infra(config.cache_size / 100 * infra_share_pct, hash_key, clock),
       hints(std::move(h)),
       tls(config.tls_listen.empty() ? nullptr : std::make_unique<TlsContextStore>(config)),
-      cookie_secrets(std::chrono::seconds(config.cookie_secret_rotation), unix_now()) {}
+      cookie_secrets(std::chrono::seconds(config.cookie_secret_rotation), unix_now()),
+      ip_ratelimit(hash_key) {
+  ip_ratelimit.configure(config.ip_ratelimit, config.ip_ratelimit_slip);
+}
 
 void SharedState::reconfigure(const Config& config) {
   rrsets.set_bounds(positive_bounds(config));
@@ -74,6 +77,7 @@ void SharedState::reconfigure(const Config& config) {
   cookie_secrets.set_rotation(std::chrono::seconds(config.cookie_secret_rotation));
   cookie_secrets.rotate(unix_now());
   if (tls) tls->reload(config);
+  ip_ratelimit.configure(config.ip_ratelimit, config.ip_ratelimit_slip);
 }
 
 std::size_t SharedState::sweep() {
@@ -158,7 +162,7 @@ Worker::~Worker() {
 }
 
 void Worker::start() {
-  for (auto& s : udp_sockets_) asio::co_spawn(io_, serve_udp(s, handler_, active_, stats_), asio::detached);
+  for (auto& s : udp_sockets_) asio::co_spawn(io_, serve_udp(s, handler_, active_, stats_, shared_.ip_ratelimit), asio::detached);
   for (auto& a : tcp_acceptors_)
     asio::co_spawn(io_, serve_tcp(a, {handler_, active_, tcp_limits_, stats_}), asio::detached);
   for (auto& a : tls_acceptors_)

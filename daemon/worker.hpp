@@ -8,6 +8,7 @@
 #include "cache/rrset_cache.hpp"
 #include "daemon/config.hpp"
 #include "daemon/daemon_stats.hpp"
+#include "daemon/ip_ratelimit.hpp"
 #include "daemon/query_handler.hpp"
 #include "daemon/query_log.hpp"
 #include "daemon/connection_limits.hpp"
@@ -52,6 +53,7 @@ struct SharedState {
   std::atomic<std::uint32_t> stale_grace_seconds{0};  ///< serve-stale-max when serve-stale is on
   QueryLog query_log;  ///< configured by main (start, reload), reopened by log-reopen
   CookieSecrets cookie_secrets;  ///< server cookies: rotated on a timer and by reconfigure()
+  IpRateLimiter ip_ratelimit;    ///< shared: a client's datagrams reach several workers
 };
 
 /// The forward and stub zones a Config asks for.

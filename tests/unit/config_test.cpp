@@ -607,7 +607,7 @@ TEST_CASE("config: the settings table is complete and consistent", "[config]") {
                      "tcp-max-connections-per-client", "tls-listen",
                      "tls-certificate", "tls-private-key", "tls-handshake-timeout",
                      "tls-max-connections", "tls-max-connections-per-client",
-                     "tls-ticket-key-rotation", "tls-early-data"});
+                     "tls-ticket-key-rotation", "tls-early-data", "ip-ratelimit", "ip-ratelimit-slip"});
   CHECK(find_setting("nope") == nullptr);
   std::string_view doc = find_setting("access-control")->doc;
   for (const AclRule& rule : default_access_control()) {
