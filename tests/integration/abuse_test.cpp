@@ -19,6 +19,7 @@
 #include <algorithm>
 #include <atomic>
 #include <cstdio>
+#include <cstdlib>
 #include <fstream>
 #include <thread>
 
@@ -238,19 +239,23 @@ std::uint64_t rss_kib(pid_t pid) {
 
 }  // namespace
 
-TEST_CASE("a cache flood of 20000 unique names keeps the caches under cache-size", "[abuse][cache-flood]") {
+TEST_CASE("a cache flood of unique names keeps the caches under cache-size", "[abuse][cache-flood]") {
   TempDir ctl{"ctl"};
   const std::string socket = ctl.path + "/ternd.ctl";
   constexpr std::uint64_t cache_size = 1u << 20;  // the smallest cache-size: the flood fills it 10x over
   Ternd t(TerndOptions{"control-socket: " + socket + "\ncache-size: 1m\n"});
   SourcedUdp client("127.0.0.6");
   REQUIRE(client.ok());
-  // Two floods of 20000 fresh names each: the first reaches the steady state (caches full,
-  // the allocator's high-water mark of 100 resolutions in flight), the second must not grow.
+  // Two floods of fresh names each: the first reaches the steady state (caches full, the
+  // allocator's high-water mark of 100 resolutions in flight), the second must not grow.
+  // 5000 names a flood (five times what the 1m answer cache holds) keep the suite short;
+  // TERN_ITEST_FLOOD_NAMES=20000 is the run the README's figures come from.
+  const char* env_names = std::getenv("TERN_ITEST_FLOOD_NAMES");
+  const int names = env_names != nullptr ? std::max(1000, std::atoi(env_names)) / 100 * 100 : 5000;
   auto flood_names = [&](int round) {
     int answered = 0;
     std::uint16_t id = 0;
-    for (int batch = 0; batch < 200; ++batch) {
+    for (int batch = 0; batch < names / 100; ++batch) {
       for (int i = 0; i < 100; ++i) {
         QueryOptions q;
         q.id = ++id;
@@ -268,24 +273,24 @@ TEST_CASE("a cache flood of 20000 unique names keeps the caches under cache-size
   const int answered_first = flood_names(1);
   const std::uint64_t rss_before = rss_kib(t.process().pid());
   const int answered = flood_names(2);
-  CHECK(answered_first >= 10000);
+  CHECK(answered_first >= names / 2);
   const std::uint64_t bytes = stat(socket, ctl.path, "cache.answer.bytes") + stat(socket, ctl.path, "cache.rrset.bytes") +
                               stat(socket, ctl.path, "cache.infra.bytes");
   const std::uint64_t entries = stat(socket, ctl.path, "cache.answer.entries");
   const std::uint64_t evictions = stat(socket, ctl.path, "cache.answer.evictions");
   const std::uint64_t rss_after = rss_kib(t.process().pid());
-  std::printf("cache flood: 2 x 20000 unique names (%d, %d answered), cache-size 1m: caches hold %llu bytes, %llu "
+  std::printf("cache flood: 2 x %d unique names (%d, %d answered), cache-size 1m: caches hold %llu bytes, %llu "
               "answers; %llu evicted; RSS %llu KiB at start, %llu after the first flood, %llu after the second\n",
-              answered_first, answered, static_cast<unsigned long long>(bytes), static_cast<unsigned long long>(entries),
+              names, answered_first, answered, static_cast<unsigned long long>(bytes), static_cast<unsigned long long>(entries),
               static_cast<unsigned long long>(evictions),
               static_cast<unsigned long long>(rss_start), static_cast<unsigned long long>(rss_before),
               static_cast<unsigned long long>(rss_after));
-  CHECK(answered >= 10000);
+  CHECK(answered >= names / 2);
   CHECK(evictions > 0);           // the flood did fill it ...
   CHECK(bytes <= cache_size);     // ... and no further
-  CHECK(entries < 20000);
+  CHECK(entries < static_cast<std::uint64_t>(names));
   // RSS should be about flat across the second flood (an unbounded structure or a per-name
-  // leak grows with the 20000 new names). OPEN (README, "Abuse limits, measured"): it is not;
+  // leak grows with the new names). OPEN (README, "Abuse limits, measured"): it is not;
   // RSS grows far beyond cache-size (+28..50 MiB over the first flood, +0.2..16.6 MiB over the
   // second) while the caches' bytes stay bounded. Reported without failing the suite until the
   // cause is found; turn this back into CHECK then.
