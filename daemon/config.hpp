@@ -67,6 +67,9 @@ struct Config {
   std::vector<ListenEndpoint> listen;            ///< at least one endpoint
   std::string root_hints;                        ///< zone-file path; empty = built-in IANA hints
   unsigned threads = 0;                          ///< worker threads; 0 = one per core
+  unsigned udp_batch_size = 32;                  ///< datagrams per recvmmsg/sendmmsg call
+  std::uint64_t so_rcvbuf = 0;                   ///< UDP listening socket SO_RCVBUF; 0 = kernel default
+  std::uint64_t so_sndbuf = 0;                   ///< UDP listening socket SO_SNDBUF; 0 = kernel default
   std::vector<asio::ip::address> outgoing_address; ///< source addresses upstream; empty = any
   bool query_loopback = false;                   ///< allow authorities on 127/8 and ::1
   bool do_ip4 = true;                            ///< at least one of do_ip4/do_ip6 is true

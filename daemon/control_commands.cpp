@@ -349,6 +349,7 @@ void client_stats(std::string& out, const std::vector<const DaemonStats*>& d) {
   line(out, "local.answers", sum(d, &DaemonStats::local_answers));
   line(out, "local.dropped", sum(d, &DaemonStats::local_dropped));
   line(out, "udp.truncated", sum(d, &DaemonStats::truncated_udp));
+  line(out, "udp.receive-calls", sum(d, &DaemonStats::udp_receive_calls));
   line(out, "answers.stale", sum(d, &DaemonStats::stale_answers));
   line(out, "prefetch.started", sum(d, &DaemonStats::prefetches));
   line(out, "tcp.accepted", sum(d, &DaemonStats::tcp_accepted));

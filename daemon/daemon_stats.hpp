@@ -31,6 +31,7 @@ struct DaemonStats {
   std::atomic<std::uint64_t> local_answers{0};       ///< answered from local zones (local-zone/local-data)
   std::atomic<std::uint64_t> local_dropped{0};       ///< dropped by a deny local zone
   std::atomic<std::uint64_t> truncated_udp{0};       ///< answers sent with TC=1
+  std::atomic<std::uint64_t> udp_receive_calls{0};   ///< recvmmsg calls that returned datagrams (udp-batch-size)
   std::atomic<std::uint64_t> stale_answers{0};       ///< RFC 8767 answers from expired data
   std::atomic<std::uint64_t> prefetches{0};          ///< background refreshes started by hits
   std::atomic<std::uint64_t> tcp_accepted{0};

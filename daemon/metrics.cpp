@@ -89,6 +89,10 @@ void client_metrics(Exposition& e, const std::vector<const DaemonStats*>& d) {
   std::snprintf(ratio, sizeof ratio, "%.6f", hits + misses == 0 ? 0.0 : double(hits) / double(hits + misses));
   e.sample("ternd_cache_hit_ratio", "", ratio);
 
+  e.family("ternd_udp_receive_calls_total", "counter",
+           "recvmmsg calls that returned datagrams; queries over UDP / this = the mean batch (udp-batch-size).");
+  e.sample("ternd_udp_receive_calls_total", "", sum(d, &D::udp_receive_calls));
+
   e.family("ternd_dropped_total", "counter", "Queries dropped without an answer, by reason.");
   e.sample("ternd_dropped_total", "reason=\"unreadable\"", sum(d, &D::dropped_unreadable));
   e.sample("ternd_dropped_total", "reason=\"response\"", sum(d, &D::dropped_responses));

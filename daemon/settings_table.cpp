@@ -187,6 +187,17 @@ void apply_cache_size(const Setting& self, const YAML::Node& value, const Settin
 
 std::string dump_cache_size(const Config& config) { return format_size(config.cache_size); }
 
+template <auto Member>
+void apply_size(const Setting& self, const YAML::Node& value, const SettingSource& source, Config& config) {
+  const std::string& text = scalar_text(self, value, source);
+  config.*Member = checked_number(self, value, source, text, parse_size(text));
+}
+
+template <auto Member>
+std::string dump_size(const Config& config) {
+  return format_size(config.*Member);
+}
+
 void apply_qname_minimisation(const Setting& self, const YAML::Node& value,
                               const SettingSource& source, Config& config) {
   const std::string& text = scalar_text(self, value, source);
@@ -499,6 +510,38 @@ constexpr std::array table{
                "caches are shared by all. auto, the same as 0, starts one per CPU core "
                "available to the process.",
         .apply = apply_threads, .dump = dump_threads},
+    Setting{
+        .name = "udp-batch-size", .kind = ValueKind::integer, .default_text = "32",
+        .min = 1, .max = 256,
+        .help = "Datagrams received (recvmmsg) and answered (sendmmsg) per system call.",
+        .doc = "How many datagrams one system call reads from a UDP listening socket "
+               "(recvmmsg) and how many cache-hit answers go back in one (sendmmsg), per "
+               "worker and socket. Larger batches save system calls under load; 1 reads one "
+               "datagram at a time. Each worker keeps 4 KiB of receive buffer per batch slot "
+               "and socket. Takes effect at restart.",
+        .apply = apply_integer<&Config::udp_batch_size>,
+        .dump = dump_integer<&Config::udp_batch_size>},
+    Setting{
+        .name = "so-rcvbuf", .kind = ValueKind::size, .default_text = "0",
+        .min = 0, .max = std::uint64_t{512} << 20,
+        .help = "Receive buffer of each UDP listening socket (SO_RCVBUF); 0 = the kernel's default.",
+        .doc = "The kernel receive buffer of every UDP listening socket, in bytes with an "
+               "optional suffix k, m or g (Unbound's so-rcvbuf). A larger buffer absorbs bursts "
+               "that arrive faster than a worker reads them; datagrams that do not fit are "
+               "dropped by the kernel. ternd asks with SO_RCVBUFFORCE while it still runs as "
+               "root, else with SO_RCVBUF, which the kernel caps at net.core.rmem_max: when the "
+               "buffer obtained is smaller than asked, ternd logs a warning naming the sysctl "
+               "and carries on. 0 leaves the kernel's default. Takes effect at restart.",
+        .apply = apply_size<&Config::so_rcvbuf>, .dump = dump_size<&Config::so_rcvbuf>},
+    Setting{
+        .name = "so-sndbuf", .kind = ValueKind::size, .default_text = "0",
+        .min = 0, .max = std::uint64_t{512} << 20,
+        .help = "Send buffer of each UDP listening socket (SO_SNDBUF); 0 = the kernel's default.",
+        .doc = "The kernel send buffer of every UDP listening socket (Unbound's so-sndbuf), as "
+               "so-rcvbuf: SO_SNDBUFFORCE while root, else SO_SNDBUF capped at "
+               "net.core.wmem_max, a warning when capped, 0 for the kernel's default. Takes "
+               "effect at restart.",
+        .apply = apply_size<&Config::so_sndbuf>, .dump = dump_size<&Config::so_sndbuf>},
     Setting{
         .name = "outgoing-address", .kind = ValueKind::address_list, .default_text = "[]",
         .help = "Source addresses of queries to authoritative servers; empty = any.",

@@ -82,9 +82,10 @@ void reload(const daemon::CommandLine& command, daemon::Config& running, daemon:
   if (fresh.listen != running.listen || fresh.threads != running.threads ||
       fresh.root_hints != running.root_hints || fresh.cache_size != running.cache_size ||
       fresh.control_socket != running.control_socket || fresh.outgoing_address != running.outgoing_address ||
-      fresh.tls_listen != running.tls_listen)
-    log::warning("reload: listen, tls-listen, threads, root-hints, cache-size, outgoing-address and "
-                 "control-socket take effect at restart only");
+      fresh.tls_listen != running.tls_listen || fresh.udp_batch_size != running.udp_batch_size ||
+      fresh.so_rcvbuf != running.so_rcvbuf || fresh.so_sndbuf != running.so_sndbuf)
+    log::warning("reload: listen, tls-listen, threads, udp-batch-size, so-rcvbuf, so-sndbuf, root-hints, "
+                 "cache-size, outgoing-address and control-socket take effect at restart only");
   if (fresh.username != running.username || fresh.chroot != running.chroot || fresh.pidfile != running.pidfile ||
       fresh.metrics_listen != running.metrics_listen)
     log::warning("reload: username, chroot, pidfile and metrics-listen take effect at restart only");

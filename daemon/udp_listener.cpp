@@ -10,9 +10,13 @@
 
 #include <sys/socket.h>
 
+#include <fmt/format.h>
+
+#include <algorithm>
 #include <array>
 #include <cerrno>
 #include <cstring>
+#include <limits>
 #include <memory>
 
 namespace tern::daemon {
@@ -20,12 +24,45 @@ namespace tern::daemon {
 using asio::ip::udp;
 constexpr auto use_tuple = asio::experimental::as_tuple(asio::use_awaitable);
 
-udp::socket open_udp_socket(const asio::any_io_executor& executor, const udp::endpoint& endpoint) {
+namespace {
+
+/// Asks for a socket buffer of `bytes`: the FORCE option first (root with CAP_NET_ADMIN may
+/// exceed the sysctl cap), then the capped one. Returns what the kernel reports afterwards,
+/// halved: Linux doubles the value to account for its bookkeeping (socket(7)).
+std::uint64_t request_buffer(int fd, int force_option, int option, std::uint64_t bytes) {
+  const int wanted = static_cast<int>(std::min<std::uint64_t>(bytes, std::numeric_limits<int>::max() / 2));
+  if (::setsockopt(fd, SOL_SOCKET, force_option, &wanted, sizeof wanted) != 0)
+    ::setsockopt(fd, SOL_SOCKET, option, &wanted, sizeof wanted);  // capped: checked below
+  int got = 0;
+  socklen_t length = sizeof got;
+  if (::getsockopt(fd, SOL_SOCKET, option, &got, &length) != 0) return 0;
+  return static_cast<std::uint64_t>(got) / 2;
+}
+
+}  // namespace
+
+udp::socket open_udp_socket(const asio::any_io_executor& executor, const udp::endpoint& endpoint,
+                            const UdpSocketOptions& options, std::vector<std::string>* warnings) {
   udp::socket socket(executor);
   socket.open(endpoint.protocol());
   socket.set_option(asio::socket_base::reuse_address(true));
   socket.set_option(asio::detail::socket_option::boolean<SOL_SOCKET, SO_REUSEPORT>(true));
   if (endpoint.address().is_v6()) socket.set_option(asio::ip::v6_only(true));
+  const struct {
+    std::uint64_t bytes;
+    int force_option, option;
+    const char* setting;
+    const char* sysctl;
+  } buffers[] = {{options.receive_buffer, SO_RCVBUFFORCE, SO_RCVBUF, "so-rcvbuf", "net.core.rmem_max"},
+                 {options.send_buffer, SO_SNDBUFFORCE, SO_SNDBUF, "so-sndbuf", "net.core.wmem_max"}};
+  for (const auto& b : buffers) {
+    if (b.bytes == 0) continue;
+    const std::uint64_t got = request_buffer(socket.native_handle(), b.force_option, b.option, b.bytes);
+    // Not an error: the resolver works with a smaller buffer, it only drops more in a burst.
+    if (got < b.bytes && warnings != nullptr)
+      warnings->push_back(fmt::format("{} {}: asked for {} bytes, the kernel gave {} (raise {})", b.setting,
+                                      endpoint.address().to_string(), b.bytes, got, b.sysctl));
+  }
   socket.bind(endpoint);
   socket.non_blocking(true);
   return socket;
@@ -47,20 +84,25 @@ asio::awaitable<void> send_later(udp::socket& socket, udp::endpoint client, std:
 }
 
 /// Buffers of one recvmmsg/sendmmsg round, allocated once per listener and reused: the kernel
-/// hands over up to `size` queries per system call, and the hits go back in one call too.
+/// hands over up to `size` queries per system call (udp-batch-size), and the hits go back in
+/// one call too.
 struct UdpBatch {
-  static constexpr unsigned size = 32;
   /// Queries are small (a name and an OPT); a datagram larger than this is cut by the kernel
   /// (MSG_TRUNC) and dropped as unreadable rather than answered from a partial packet.
   static constexpr std::size_t max_query = 4096;
 
-  std::array<std::array<std::uint8_t, max_query>, size> in;
-  std::array<sockaddr_storage, size> from;
-  std::array<iovec, size> in_iov;
-  std::array<mmsghdr, size> in_msgs;
-  std::array<std::vector<std::uint8_t>, size> out;  ///< responses; capacity kept across rounds
-  std::array<iovec, size> out_iov;
-  std::array<mmsghdr, size> out_msgs;
+  explicit UdpBatch(unsigned batch_size)
+      : size(batch_size), in(size), from(size), in_iov(size), in_msgs(size), out(size), out_iov(size),
+        out_msgs(size) {}
+
+  unsigned size;
+  std::vector<std::array<std::uint8_t, max_query>> in;
+  std::vector<sockaddr_storage> from;
+  std::vector<iovec> in_iov;
+  std::vector<mmsghdr> in_msgs;
+  std::vector<std::vector<std::uint8_t>> out;  ///< responses; capacity kept across rounds
+  std::vector<iovec> out_iov;
+  std::vector<mmsghdr> out_msgs;
 
   void prepare_receive() {
     for (unsigned i = 0; i < size; ++i) {
@@ -111,12 +153,13 @@ void send_replies(udp::socket& socket, UdpBatch& batch, unsigned count, const as
 unsigned receive_round(udp::socket& socket, UdpBatch& batch, QueryHandler& handler, ActiveQueries& active,
                        DaemonStats& stats, IpRateLimiter& limiter, const asio::any_io_executor& executor) {
   batch.prepare_receive();
-  int n = ::recvmmsg(socket.native_handle(), batch.in_msgs.data(), UdpBatch::size, MSG_DONTWAIT, nullptr);
+  int n = ::recvmmsg(socket.native_handle(), batch.in_msgs.data(), batch.size, MSG_DONTWAIT, nullptr);
   if (n <= 0) {
     // EAGAIN: drained. ICMP errors from earlier sends also surface here; they end the round.
     if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK) log::debug("udp receive: {}", std::strerror(errno));
     return 0;
   }
+  DaemonStats::bump(stats.udp_receive_calls);
   unsigned replies = 0;
   for (unsigned i = 0; i < static_cast<unsigned>(n); ++i) {
     const mmsghdr& msg = batch.in_msgs[i];
@@ -155,8 +198,8 @@ unsigned receive_round(udp::socket& socket, UdpBatch& batch, QueryHandler& handl
 }  // namespace
 
 asio::awaitable<void> serve_udp(udp::socket& socket, QueryHandler& handler, ActiveQueries& active,
-                                DaemonStats& stats, IpRateLimiter& limiter) {
-  auto batch = std::make_unique<UdpBatch>();
+                                DaemonStats& stats, IpRateLimiter& limiter, unsigned batch_size) {
+  auto batch = std::make_unique<UdpBatch>(std::max(batch_size, 1u));
   auto executor = co_await asio::this_coro::executor;
   while (true) {
     auto [ec] = co_await socket.async_wait(udp::socket::wait_read, use_tuple);
@@ -164,7 +207,7 @@ asio::awaitable<void> serve_udp(udp::socket& socket, QueryHandler& handler, Acti
     if (ec) continue;
     // Drain what the kernel holds before waiting again: under load one wake-up serves many
     // batches, and no query waits for the reactor.
-    while (receive_round(socket, *batch, handler, active, stats, limiter, executor) == UdpBatch::size) {
+    while (receive_round(socket, *batch, handler, active, stats, limiter, executor) == batch->size) {
     }
   }
 }

@@ -8,6 +8,10 @@
 #include <asio/awaitable.hpp>
 #include <asio/ip/udp.hpp>
 
+#include <cstdint>
+#include <string>
+#include <vector>
+
 namespace tern::daemon {
 
 /// Queries a worker is still answering; the graceful stop waits for this to reach zero.
@@ -23,15 +27,26 @@ struct ActiveQueries {
   };
 };
 
-/// Opens a UDP socket on `endpoint` with SO_REUSEPORT (one per worker on the same address;
-/// the kernel spreads clients over them). Throws asio::system_error when it cannot bind.
-asio::ip::udp::socket open_udp_socket(const asio::any_io_executor& executor,
-                                      const asio::ip::udp::endpoint& endpoint);
+/// Kernel buffer sizes of a listening socket (so-rcvbuf, so-sndbuf); 0 keeps the default.
+struct UdpSocketOptions {
+  std::uint64_t receive_buffer = 0;
+  std::uint64_t send_buffer = 0;
+};
 
-/// Receives until the socket is cancelled or closed: recvmmsg batches, hits answered inline
+/// Opens a UDP socket on `endpoint` with SO_REUSEPORT (one per worker on the same address;
+/// the kernel spreads clients over them). A buffer the kernel grants smaller than asked is a
+/// line in `warnings`, not an error. Throws asio::system_error when it cannot bind.
+asio::ip::udp::socket open_udp_socket(const asio::any_io_executor& executor,
+                                      const asio::ip::udp::endpoint& endpoint,
+                                      const UdpSocketOptions& options = {},
+                                      std::vector<std::string>* warnings = nullptr);
+
+/// Receives until the socket is cancelled or closed: recvmmsg batches of up to `batch_size`
+/// datagrams, hits answered inline
 /// and sent back with sendmmsg, everything else handed to QueryHandler::handle. With
 /// ip-ratelimit on, a client over its rate is dropped (or slipped a TC=1 reply) first.
 asio::awaitable<void> serve_udp(asio::ip::udp::socket& socket, QueryHandler& handler,
-                                ActiveQueries& active, DaemonStats& stats, IpRateLimiter& limiter);
+                                ActiveQueries& active, DaemonStats& stats, IpRateLimiter& limiter,
+                                unsigned batch_size);
 
 }  // namespace tern::daemon

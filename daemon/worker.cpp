@@ -144,14 +144,20 @@ Worker::Worker(unsigned index, SharedState& shared, const Config& config)
       tls_limits_{std::chrono::milliseconds(config.tcp_idle_timeout_ms), config.tls_max_connections,
                   config.tls_max_connections_per_client, &shared.tls_connections},
       tls_handshake_timeout_(config.tls_handshake_timeout_ms),
-      tls_contexts_(shared.tls.get()) {
+      tls_contexts_(shared.tls.get()),
+      udp_batch_size_(config.udp_batch_size) {
+  std::vector<std::string> warnings;
   for (const auto& l : config.listen) {
-    udp_sockets_.push_back(open_udp_socket(io_.get_executor(), {l.address, l.port}));
+    udp_sockets_.push_back(open_udp_socket(io_.get_executor(), {l.address, l.port},
+                                           {config.so_rcvbuf, config.so_sndbuf}, &warnings));
     tcp_acceptors_.push_back(open_tcp_acceptor(io_.get_executor(), {l.address, l.port}));
   }
   if (tls_contexts_)
     for (const auto& l : config.tls_listen)
       tls_acceptors_.push_back(open_tcp_acceptor(io_.get_executor(), {l.address, l.port}));
+  // Every worker gets the same buffers: the first one speaks for all.
+  if (index_ == 0)
+    for (const std::string& w : warnings) log::warning("{}", w);
 }
 
 Worker::~Worker() {
@@ -162,7 +168,7 @@ Worker::~Worker() {
 }
 
 void Worker::start() {
-  for (auto& s : udp_sockets_) asio::co_spawn(io_, serve_udp(s, handler_, active_, stats_, shared_.ip_ratelimit), asio::detached);
+  for (auto& s : udp_sockets_) asio::co_spawn(io_, serve_udp(s, handler_, active_, stats_, shared_.ip_ratelimit, udp_batch_size_), asio::detached);
   for (auto& a : tcp_acceptors_)
     asio::co_spawn(io_, serve_tcp(a, {handler_, active_, tcp_limits_, stats_}), asio::detached);
   for (auto& a : tls_acceptors_)

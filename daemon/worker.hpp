@@ -102,6 +102,7 @@ class Worker {
   StreamLimits tls_limits_;
   std::chrono::milliseconds tls_handshake_timeout_;
   const TlsContextStore* tls_contexts_;  ///< SharedState's; null without tls-listen
+  unsigned udp_batch_size_;              ///< udp-batch-size
   std::vector<asio::ip::udp::socket> udp_sockets_;
   std::vector<asio::ip::tcp::acceptor> tcp_acceptors_;
   std::vector<asio::ip::tcp::acceptor> tls_acceptors_;

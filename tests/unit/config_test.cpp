@@ -594,7 +594,7 @@ TEST_CASE("config: the settings table is complete and consistent", "[config]") {
     CHECK_FALSE(setting.default_text.empty());
   }
   CHECK(names == std::set<std::string_view>{
-                     "listen", "root-hints", "threads", "outgoing-address", "query-loopback",
+                     "listen", "root-hints", "threads", "udp-batch-size", "so-rcvbuf", "so-sndbuf", "outgoing-address", "query-loopback",
                      "do-ip4", "do-ip6", "qname-minimisation", "use-caps-for-id", "cookies",
                      "cookie-secret-rotation", "edns-buffer-size",
                      "access-control", "cache-size", "cache-min-ttl", "cache-max-ttl",

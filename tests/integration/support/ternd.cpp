@@ -60,7 +60,8 @@ Ternd::Ternd(TerndOptions options) : use_lab_(options.use_lab), username_(option
   port_ = allocate_port();
   rewrite_config(options.extra_config);
   ProcessOptions p;
-  p.args = {ternd_path(), "-c", config_path_, "-d"};
+  p.args = options.command_prefix;
+  p.args.insert(p.args.end(), {ternd_path(), "-c", config_path_, "-d"});
   p.args.insert(p.args.end(), options.extra_args.begin(), options.extra_args.end());
   p.log_path = log_path_;
   p.extra_env = options.extra_env;

@@ -22,6 +22,9 @@ struct TerndOptions {
   /// (for configs under which ternd never answers 127.0.0.1, e.g. deny).
   enum class Ready { probe, log } ready = Ready::probe;
   std::vector<std::string> extra_args{};
+  /// A program (and its arguments) that execs ternd, e.g. setpriv to take capabilities away;
+  /// it must exec in place so that the pid stays ternd's.
+  std::vector<std::string> command_prefix{};
   std::chrono::milliseconds start_bound{20000};
   /// "KEY=VALUE" added to ternd's environment (NOTIFY_SOCKET for the sd_notify test).
   std::vector<std::string> extra_env{};
