@@ -17,6 +17,9 @@
 #   lab.sh status    one line per instance; exit 0 if all run, 3 otherwise
 #   lab.sh render    only render $LAB_DIR (zones, nsd.conf files, root.hints)
 #   lab.sh check     ask the authorities (+norec) every case of zones/README.md; exit 1 on a miss
+#   lab.sh queries   the queries each running instance has received since it started, and the
+#                    total (nsd-control stats_noreset over the instance's unix control socket):
+#                    what resolving costs the authorities
 #   lab.sh up [--delay]
 #                    install deps, build, start the lab and ternd in front of it (--delay:
 #                    LAB_DELAY=1, delay relays in front of the authorities)
@@ -78,7 +81,7 @@ die() {
 }
 
 usage() {
-  echo "usage: ${0##*/} start|stop [INSTANCE...] | restart|status|render|check|up [--delay]|down" >&2
+  echo "usage: ${0##*/} start|stop [INSTANCE...] | restart|status|render|check|queries|up [--delay]|down" >&2
   echo "       ${0##*/} switch old|new [ZONE] | failover [OPTIONS] (failover --help)" >&2
   echo "       env: LAB_DIR (default /run/tern-lab), LAB_NET (default: saved in LAB_DIR, else 127.53)," >&2
   echo "            LAB_WAIT, TERN_LISTEN (default 127.0.0.1@53), TERN_WAIT" >&2
@@ -186,7 +189,8 @@ nsd_conf() {
     server-count: 1
     tcp-count: 64
 remote-control:
-    control-enable: no
+    control-enable: yes
+    control-interface: $idir/nsd.ctl
 EOF
   for zone in ${zones//,/ }; do
     printf 'zone:\n    name: "%s"\n    zonefile: "%s"\n' "$zone" "$(zone_file "$zone")"
@@ -420,6 +424,21 @@ cmd_stop() {
     if [ -e "$LAB_DIR/$name/relay.pid" ]; then args+=("$LAB_DIR/$name/relay.pid" delay_relay "" "$name relay"); fi
   done
   stop_pidfiles 30 "${args[@]}"
+}
+
+# One line per running instance, "NAME QUERIES", then "total N": the num.queries counter NSD
+# keeps since its start (UDP and TCP), read over its control socket without resetting it.
+cmd_queries() {
+  local i pid n total=0
+  for i in "${!INST_NAMES[@]}"; do
+    pid=$(inst_pid "${INST_NAMES[i]}") || continue
+    n=$(nsd-control -c "$LAB_DIR/${INST_NAMES[i]}/nsd.conf" stats_noreset 2>/dev/null |
+      awk -F= '$1 == "num.queries" { print $2 }')
+    [ -n "$n" ] || die "${INST_NAMES[i]} (pid $pid): nsd-control stats_noreset failed"
+    printf '%-12s %s\n' "${INST_NAMES[i]}" "$n"
+    total=$((total + n))
+  done
+  echo "total $total"
 }
 
 cmd_status() {
@@ -940,7 +959,7 @@ main() {
   local cmd=${1:-}
   case $cmd in
   start | stop | switch | failover) ;;
-  restart | status | render | check | up | down)
+  restart | status | render | check | queries | up | down)
     if [[ $cmd == up && ${2:-} == --delay ]]; then
       LAB_DELAY=1
       set -- "$1"
@@ -959,7 +978,7 @@ main() {
   validate_env
   load_instances
   case $cmd in
-  status | check) "cmd_$cmd" ;;
+  status | check | queries) "cmd_$cmd" ;;
   stop | down)
     [ -d "$LAB_DIR" ] || exit 0
     take_lock

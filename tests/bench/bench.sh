@@ -1,19 +1,32 @@
 #!/usr/bin/env bash
-# tests/bench/bench.sh: cache-hit benchmark of ternd against Debian's unbound, both resolving
-# from the NSD lab (zones/) under the same conditions, over UDP and then over DNS over TLS
-# (dnsperf -m dot, one self-signed certificate for both). One run, markdown tables on stdout,
-# also written to results/bench-<date>.md. A measurement, not a test: it never asserts timings.
+# tests/bench/bench.sh: the project's performance report. One run measures, side by side and
+# under the same conditions:
+#   - the ceiling: a minimal recvmmsg/sendmmsg UDP echo server (tests/bench/udp_echo.cpp) under
+#     the same dnsperf load, i.e. what this machine's kernel and dnsperf allow;
+#   - ternd and Debian's unbound answering from cache, with 1 and 2 threads (--thread-counts):
+#     QPS, QPS per resolver CPU-second, p50/p99 latency at a fixed rate, lost queries, RSS;
+#   - a cold-cache run of each over 3000 lab names in 100 zones (half delegated without glue):
+#     time, upstream queries per name counted at the lab's authorities (NSD's own counters),
+#     RSS after the run and per cached name;
+#   - DNS over TLS cache hits (dnsperf -m dot).
+# Each resolver runs alone (fresh process per thread count), so they never share the CPUs.
+# Markdown on stdout, also written to results/bench-<date>.md. A measurement, not a test: it
+# never asserts timings; the targets of issue 5 are reported as met or not.
 #
 # Run from anywhere, as root (the lab's NSD servers bind port 53 on $LAB_NET.x.y):
 #   tests/bench/bench.sh [--build-dir DIR] [--seconds N] ...     (--help for all options)
 #
-# Every process it starts (lab, ternd, unbound, dnsperf) is stopped by its pid at exit.
+# Every process it starts (lab, cold-zone NSDs, echo server, ternd, unbound, dnsperf) is stopped
+# by its pid at exit.
 set -euo pipefail
 
 SCRIPT_DIR=$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")" && pwd)
 REPO_DIR=$(cd -- "$SCRIPT_DIR/../.." && pwd)
+SCRIPT_NAME=bench.sh
 INVOCATION=$(printf '%q ' "tests/bench/bench.sh" "$@")
 INVOCATION=${INVOCATION% }
+# shellcheck source=common.sh
+. "$SCRIPT_DIR/common.sh"
 
 # ---- options -----------------------------------------------------------------------------
 BUILD_DIR=           # empty: build $REPO_DIR/build-bench (release) if needed
@@ -21,30 +34,35 @@ SECONDS_RUN=15       # length of each cache-hit run
 CLIENTS=8            # dnsperf -c
 DNSPERF_THREADS=2    # dnsperf -T
 OUTSTANDING=100      # dnsperf -q
-MAX_QPS=0            # dnsperf -Q for the throughput run; 0 = unlimited (saturate)
 LAT_SECONDS=5        # length of the fixed-rate latency run
 LAT_QPS=2000         # offered load of the latency run (same for both resolvers)
-RES_THREADS=2        # worker threads of ternd and of unbound
+THREAD_COUNTS="1 2"  # worker threads of the resolvers and the echo server, one pass each
 CACHE_MB=256         # ternd cache-size; unbound msg + rrset cache sum to the same
 EDNS=0               # 1: dnsperf sends EDNS0 (-e)
 DOT_SECONDS=10       # length of the DNS-over-TLS run (dnsperf -m dot); 0 = skip
+COLD_ZONES=100       # child zones of cold.lab (30 names each)
+COLD_OUTSTANDING=20  # dnsperf -q of the cold run: resolutions in flight at once
 LAB_NET=127.57       # the lab's own prefix, apart from other labs on this machine
 WAIT_SECONDS=20      # how long to wait for each resolver to answer at start
 KEEP=0               # 1: keep the temporary directory (configs, logs, raw dnsperf output)
 RESULTS_DIR=$REPO_DIR/results
+COLD_NAMES_PER_ZONE=30
 
 usage() {
   cat <<EOF
 usage: tests/bench/bench.sh [options]
-  --build-dir DIR      use DIR/daemon/ternd (an existing build) instead of building build-bench
-  --seconds N          length of each throughput (cache-hit) run, per resolver (default $SECONDS_RUN)
+  --build-dir DIR      use DIR/daemon/ternd and DIR/tests/bench/udp_echo (an existing build)
+                       instead of building build-bench (release)
+  --seconds N          length of each cache-hit throughput run (default $SECONDS_RUN)
   --clients N          dnsperf clients, -c (default $CLIENTS)
   --dnsperf-threads N  dnsperf threads, -T (default $DNSPERF_THREADS)
   --outstanding N      dnsperf queries in flight, -q (default $OUTSTANDING)
-  --max-qps N          cap the throughput run at N queries/s, -Q; 0 = unlimited (default $MAX_QPS)
   --latency-seconds N  length of the fixed-rate latency run (default $LAT_SECONDS; 0 = skip)
   --latency-qps N      offered load of the latency run (default $LAT_QPS)
-  --threads N          worker threads of ternd and unbound (default $RES_THREADS)
+  --thread-counts "N.."  worker threads to measure, one pass each (default "$THREAD_COUNTS");
+                       the cold and DoT runs use the last
+  --cold-zones N       child zones of the cold run, $COLD_NAMES_PER_ZONE names each (default $COLD_ZONES; 0 = skip)
+  --cold-outstanding N resolutions in flight during the cold run, dnsperf -q (default $COLD_OUTSTANDING)
   --edns               dnsperf sends EDNS0 (default: plain DNS queries)
   --dot-seconds N      length of the DNS-over-TLS run, dnsperf -m dot (default $DOT_SECONDS; 0 = skip)
   --lab-net 127.N      address prefix of the benchmark's own NSD lab (default $LAB_NET)
@@ -54,13 +72,6 @@ usage: tests/bench/bench.sh [options]
 EOF
 }
 
-die() {
-  echo "bench.sh: $*" >&2
-  exit 1
-}
-
-need_int() { [[ $2 =~ ^[0-9]+$ ]] || die "$1 needs a non-negative integer, got '$2'"; }
-
 while (($#)); do
   case $1 in
     --build-dir) BUILD_DIR=${2:?--build-dir needs a directory}; shift 2 ;;
@@ -68,10 +79,12 @@ while (($#)); do
     --clients) need_int "$1" "${2-}"; CLIENTS=$2; shift 2 ;;
     --dnsperf-threads) need_int "$1" "${2-}"; DNSPERF_THREADS=$2; shift 2 ;;
     --outstanding) need_int "$1" "${2-}"; OUTSTANDING=$2; shift 2 ;;
-    --max-qps) need_int "$1" "${2-}"; MAX_QPS=$2; shift 2 ;;
     --latency-seconds) need_int "$1" "${2-}"; LAT_SECONDS=$2; shift 2 ;;
     --latency-qps) need_int "$1" "${2-}"; LAT_QPS=$2; shift 2 ;;
-    --threads) need_int "$1" "${2-}"; RES_THREADS=$2; shift 2 ;;
+    --thread-counts) [[ ${2-} =~ ^[0-9]+( [0-9]+)*$ ]] || die "--thread-counts needs numbers, e.g. \"1 2\""
+      THREAD_COUNTS=$2; shift 2 ;;
+    --cold-zones) need_int "$1" "${2-}"; COLD_ZONES=$2; shift 2 ;;
+    --cold-outstanding) need_int "$1" "${2-}"; COLD_OUTSTANDING=$2; shift 2 ;;
     --edns) EDNS=1; shift ;;
     --dot-seconds) need_int "$1" "${2-}"; DOT_SECONDS=$2; shift 2 ;;
     --lab-net) LAB_NET=${2:?--lab-net needs 127.N}; shift 2 ;;
@@ -82,49 +95,31 @@ while (($#)); do
   esac
 done
 ((SECONDS_RUN >= 1)) || die "--seconds must be at least 1"
-((CLIENTS >= 1 && DNSPERF_THREADS >= 1 && RES_THREADS >= 1)) || die "counts must be at least 1"
+((CLIENTS >= 1 && DNSPERF_THREADS >= 1 && COLD_OUTSTANDING >= 1)) || die "counts must be at least 1"
 ((LAT_SECONDS == 0 || LAT_QPS >= 1)) || die "--latency-qps must be at least 1"
+((COLD_ZONES <= 250)) || die "--cold-zones is at most 250"
+for t in $THREAD_COUNTS; do ((t >= 1)) || die "--thread-counts must be at least 1 each"; done
 [[ $LAB_NET =~ ^127\.[0-9]{1,3}$ ]] || die "--lab-net must be 127.N"
+LAST_THREADS=${THREAD_COUNTS##* }
 
-for tool in dnsperf unbound dig nsd ss openssl; do
-  command -v "$tool" >/dev/null || die "$tool not found (Debian: apt-get install dnsperf unbound bind9-dnsutils nsd iproute2)"
-done
+need_tools dnsperf unbound unbound-checkconf dig nsd nsd-control ss openssl
 [ "$(id -u)" -eq 0 ] || die "run as root: the lab's NSD servers bind port 53"
 
 # ---- state and cleanup -------------------------------------------------------------------
 TMP=
 LAB_DIR=
 LAB_STARTED=0
-TERND_PID=
-UNBOUND_PID=
+RUN_PID=      # the resolver or echo server being measured
 DNSPERF_PID=
-
-stop_pid() {  # stop_pid PID: TERM, up to 5 s, then KILL; only a pid this script started
-  local pid=$1 i
-  [ -n "$pid" ] || return 0
-  kill -0 "$pid" 2>/dev/null || return 0
-  kill -TERM "$pid" 2>/dev/null || true
-  for ((i = 0; i < 50; i++)); do
-    kill -0 "$pid" 2>/dev/null || break
-    sleep 0.1
-  done
-  if kill -0 "$pid" 2>/dev/null; then
-    echo "bench.sh: pid $pid ignored SIGTERM for 5 s; sending SIGKILL" >&2
-    kill -KILL "$pid" 2>/dev/null || true
-  fi
-  wait "$pid" 2>/dev/null || true
-}
+COLD_PIDS=()  # the cold zones' NSD processes
 
 cleanup() {
-  local status=$?
+  local status=$? pid
   trap - EXIT INT TERM
   stop_pid "$DNSPERF_PID"
-  stop_pid "$TERND_PID"
-  stop_pid "$UNBOUND_PID"
-  if ((LAB_STARTED)); then
-    LAB_DIR=$LAB_DIR "$REPO_DIR/zones/lab.sh" stop >/dev/null 2>&1 ||
-      echo "bench.sh: lab.sh stop failed for $LAB_DIR" >&2
-  fi
+  stop_pid "$RUN_PID"
+  for pid in "${COLD_PIDS[@]}"; do stop_pid "$pid"; done
+  if ((LAB_STARTED)); then stop_lab "$LAB_DIR"; fi
   if [ -n "$TMP" ] && [ -d "$TMP" ]; then
     if ((KEEP)); then echo "bench.sh: kept $TMP" >&2; else rm -rf -- "$TMP"; fi
   fi
@@ -139,21 +134,21 @@ LAB_DIR=$TMP/lab
 RAW=$TMP/raw.txt  # every dnsperf output and the resolvers' logs, appended to the result file
 : >"$RAW"
 
-note() { echo "== $*" >&2; }
-
-# ---- 1. build, lab -----------------------------------------------------------------------
+# ---- 1. build, lab, cold zones -----------------------------------------------------------
 if [ -z "$BUILD_DIR" ]; then
   BUILD_DIR=$REPO_DIR/build-bench
   if [ ! -f "$BUILD_DIR/build.ninja" ]; then
     note "meson setup $BUILD_DIR (release)"
     meson setup "$BUILD_DIR" "$REPO_DIR" -Dbuildtype=release >/dev/null
   fi
-  note "ninja -C $BUILD_DIR daemon/ternd"
-  ninja -C "$BUILD_DIR" daemon/ternd >/dev/null
+  note "ninja -C $BUILD_DIR daemon/ternd tests/bench/udp_echo"
+  ninja -C "$BUILD_DIR" daemon/ternd tests/bench/udp_echo >/dev/null
 fi
 BUILD_DIR=$(cd -- "$BUILD_DIR" && pwd)
 TERND=$BUILD_DIR/daemon/ternd
+ECHO=$BUILD_DIR/tests/bench/udp_echo
 [ -x "$TERND" ] || die "$TERND not found (build it, or drop --build-dir)"
+[ -x "$ECHO" ] || die "$ECHO not found (ninja -C $BUILD_DIR tests/bench/udp_echo)"
 BUILDTYPE=$(python3 -c 'import json,sys
 for o in json.load(open(sys.argv[1])):
     if o["name"] == "buildtype": print(o["value"])' "$BUILD_DIR/meson-info/intro-buildoptions.json" \
@@ -162,26 +157,136 @@ for o in json.load(open(sys.argv[1])):
 
 note "starting the NSD lab on $LAB_NET.x.y (LAB_DIR=$LAB_DIR)"
 LAB_STARTED=1
-LAB_NET=$LAB_NET LAB_DIR=$LAB_DIR "$REPO_DIR/zones/lab.sh" start >"$TMP/lab-start.log" 2>&1 || {
-  cat "$TMP/lab-start.log" >&2
-  die "lab.sh start failed"
-}
+start_lab "$LAB_NET" "$LAB_DIR"
 HINTS=$LAB_DIR/root.hints
 
-# ---- 2. the resolvers --------------------------------------------------------------------
-port_free() { [ -z "$(ss -Hlnut "sport = :$1" 2>/dev/null)" ]; }
-pick_port() {  # a port free for UDP and TCP, not $1
-  local p i
-  for ((i = 0; i < 200; i++)); do
-    p=$((20000 + RANDOM % 20000))
-    [ "$p" != "${1-}" ] && port_free "$p" && { echo "$p"; return 0; }
-  done
-  die "no free port found"
+# The cold run's zones (zones/README.md): cold.lab (N.17.1/2) delegates c1..cN.cold.lab to
+# N.18.1/2, odd zones with in-bailiwick glue, even zones to a/b.cold-dns.lab (N.17.3), names a
+# resolver must look up first; each child holds host1..host30. One NSD serves the parents, one
+# the children (all from two template zone files: NSD takes the origin from the zone name).
+COLD_DIR=$TMP/cold
+cold_nsd_conf() {  # cold_nsd_conf NAME ADDRESS... then "--" and ZONE=FILE...
+  local name=$1 dir=$COLD_DIR/$1 a
+  shift
+  mkdir -p "$dir"
+  echo "server:"
+  while [ "$1" != -- ]; do echo "    ip-address: $1"; shift; done
+  shift
+  cat <<EOF
+    port: 53
+    do-ip6: no
+    username: ""
+    chroot: ""
+    zonesdir: "$COLD_DIR"
+    pidfile: "$dir/nsd.pid"
+    database: ""
+    zonelistfile: "$dir/zone.list"
+    xfrdfile: "$dir/xfrd.state"
+    xfrdir: "$dir"
+    cookie-secret-file: "$dir/cookiesecrets.txt"
+    zonefiles-write: 0
+    logfile: "$dir/nsd.log"
+    hide-version: yes
+    verbosity: 1
+    server-count: 1
+    tcp-count: 64
+remote-control:
+    control-enable: yes
+    control-interface: $dir/nsd.ctl
+EOF
+  for a in "$@"; do printf 'zone:\n    name: "%s"\n    zonefile: "%s"\n' "${a%%=*}" "${a#*=}"; done
 }
+
+cold_queries() {  # the cold run's query file, the same shuffled order for every resolver
+  local z h
+  for ((z = 1; z <= COLD_ZONES; z++)); do
+    for ((h = 1; h <= COLD_NAMES_PER_ZONE; h++)); do echo "host$h.c$z.cold.lab A"; done
+  done | awk 'BEGIN { srand(20261125) } { print rand() "\t" $0 }' | sort -n | cut -f2-
+}
+
+start_cold_zones() {
+  local z h glue soa="@ 3600 IN SOA ns1.cold.lab. hostmaster.cold.lab. 1 3600 600 86400 60" zones=()
+  mkdir -p "$COLD_DIR"
+  {
+    echo "\$TTL 3600"
+    echo "$soa"
+    echo "@ IN NS ns1.cold.lab."
+    echo "@ IN NS ns2.cold.lab."
+    echo "ns1 IN A $LAB_NET.17.1"
+    echo "ns2 IN A $LAB_NET.17.2"
+    for ((z = 1; z <= COLD_ZONES; z++)); do
+      if ((z % 2)); then
+        echo "c$z IN NS ns1.c$z"; echo "c$z IN NS ns2.c$z"
+        echo "ns1.c$z IN A $LAB_NET.18.1"; echo "ns2.c$z IN A $LAB_NET.18.2"
+      else
+        echo "c$z IN NS a.cold-dns.lab."; echo "c$z IN NS b.cold-dns.lab."
+      fi
+    done
+  } >"$COLD_DIR/cold.lab.zone"
+  printf '$TTL 3600\n%s\n@ IN NS ns1.cold-dns.lab.\nns1 IN A %s\na IN A %s\nb IN A %s\n' \
+    "${soa//cold.lab./cold-dns.lab.}" "$LAB_NET.17.3" "$LAB_NET.18.1" "$LAB_NET.18.2" >"$COLD_DIR/cold-dns.lab.zone"
+  for glue in glue glueless; do
+    {
+      echo "\$TTL 3600"
+      echo "$soa"
+      if [ $glue = glue ]; then
+        printf '@ IN NS ns1\n@ IN NS ns2\nns1 IN A %s\nns2 IN A %s\n' "$LAB_NET.18.1" "$LAB_NET.18.2"
+      else
+        printf '@ IN NS a.cold-dns.lab.\n@ IN NS b.cold-dns.lab.\n'
+      fi
+      for ((h = 1; h <= COLD_NAMES_PER_ZONE; h++)); do echo "host$h IN A 192.0.2.$h"; done
+    } >"$COLD_DIR/child-$glue.zone"
+  done
+  for ((z = 1; z <= COLD_ZONES; z++)); do
+    zones+=("c$z.cold.lab=child-$([ $((z % 2)) = 1 ] && echo glue || echo glueless).zone")
+  done
+  cold_nsd_conf parents "$LAB_NET.17.1" "$LAB_NET.17.2" "$LAB_NET.17.3" -- cold.lab=cold.lab.zone \
+    cold-dns.lab=cold-dns.lab.zone >"$COLD_DIR/parents.conf"
+  cold_nsd_conf children "$LAB_NET.18.1" "$LAB_NET.18.2" -- "${zones[@]}" >"$COLD_DIR/children.conf"
+  local part pid i
+  for part in parents children; do
+    nsd -d -c "$COLD_DIR/$part.conf" >"$COLD_DIR/$part.out" 2>&1 &
+    COLD_PIDS+=($!)
+  done
+  # Ready when the last child zone's SOA is answered by both servers.
+  for ((i = 0; i < 100; i++)); do
+    if dig +norec +short +tries=1 +time=1 @"$LAB_NET.18.2" "c$COLD_ZONES.cold.lab" SOA | grep -q hostmaster &&
+      dig +norec +short +tries=1 +time=1 @"$LAB_NET.17.3" a.cold-dns.lab A | grep -q "$LAB_NET.18.1"; then
+      return 0
+    fi
+    for pid in "${COLD_PIDS[@]}"; do
+      kill -0 "$pid" 2>/dev/null || { cat "$COLD_DIR"/*.out "$COLD_DIR"/*/nsd.log >&2 2>/dev/null; die "a cold-zone NSD exited"; }
+    done
+    sleep 0.1
+  done
+  die "the cold-zone NSDs did not answer within 10 s"
+}
+
+# upstream_total: every query the lab's and the cold zones' authorities have received so far.
+upstream_total() {
+  local lab cold=0 part n
+  lab=$(LAB_DIR=$LAB_DIR "$REPO_DIR/zones/lab.sh" queries | awk '$1 == "total" { print $2 }')
+  for part in parents children; do
+    n=$(nsd-control -c "$COLD_DIR/$part.conf" stats_noreset | awk -F= '$1 == "num.queries" { print $2 }')
+    cold=$((cold + n))
+  done
+  echo $((lab + cold))
+}
+
+COLD_QFILE=$TMP/cold-queries.txt
+if ((COLD_ZONES > 0)); then
+  note "starting the cold zones: $COLD_ZONES zones of $COLD_NAMES_PER_ZONE names on $LAB_NET.17.x/18.x"
+  start_cold_zones
+  cold_queries >"$COLD_QFILE"
+fi
+COLD_N=$((COLD_ZONES * COLD_NAMES_PER_ZONE))
+
+# ---- 2. resolver configurations ----------------------------------------------------------
 TERN_PORT=$(pick_port)
 UNBOUND_PORT=$(pick_port "$TERN_PORT")
-TERN_TLS_PORT=$(pick_port "$UNBOUND_PORT")
-UNBOUND_TLS_PORT=$(pick_port "$TERN_TLS_PORT")
+ECHO_PORT=$(pick_port "$TERN_PORT" "$UNBOUND_PORT")
+TERN_TLS_PORT=$(pick_port "$TERN_PORT" "$UNBOUND_PORT" "$ECHO_PORT")
+UNBOUND_TLS_PORT=$(pick_port "$TERN_PORT" "$UNBOUND_PORT" "$ECHO_PORT" "$TERN_TLS_PORT")
 
 # One self-signed certificate for both resolvers' DoT listeners (dnsperf does not verify it).
 (umask 077 && openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 2 \
@@ -194,36 +299,19 @@ UNBOUND_TLS_PORT=$(pick_port "$TERN_TLS_PORT")
 UB_MSG_MB=$((CACHE_MB / 3))
 UB_RRSET_MB=$((CACHE_MB - UB_MSG_MB))
 
-cat >"$TMP/ternd.yaml" <<EOF
-listen: ["127.0.0.1@$TERN_PORT"]
-root-hints: $HINTS
-query-loopback: yes
-do-ip6: no
-threads: $RES_THREADS
-cache-size: ${CACHE_MB}m
-verbosity: 0
-EOF
-if ((DOT_SECONDS > 0)); then
-  cat >>"$TMP/ternd.yaml" <<EOF
-tls-listen: ["127.0.0.1@$TERN_TLS_PORT"]
+write_configs() {  # write_configs THREADS
+  local tls=
+  if ((DOT_SECONDS > 0)); then
+    tls="tls-listen: [\"127.0.0.1@$TERN_TLS_PORT\"]
 tls-certificate: $TMP/dot.pem
-tls-private-key: $TMP/dot.key
-EOF
-fi
-# control-socket is new; add it (empty: no control socket) when this ternd knows the setting.
-if "$TERND" -c "$TMP/ternd.yaml" --dump-config 2>/dev/null | grep -q '^control-socket:'; then
-  echo 'control-socket: ""' >>"$TMP/ternd.yaml"
-fi
-# username is newer still: the benchmark's ternd stays root (its files are root's).
-if "$TERND" -c "$TMP/ternd.yaml" --dump-config 2>/dev/null | grep -q '^username:'; then
-  echo 'username: ""' >>"$TMP/ternd.yaml"
-fi
-"$TERND" -c "$TMP/ternd.yaml" --check-config >"$TMP/ternd-check.log" 2>&1 || {
-  cat "$TMP/ternd-check.log" >&2
-  die "ternd rejects $TMP/ternd.yaml"
-}
-
-cat >"$TMP/unbound.conf" <<EOF
+tls-private-key: $TMP/dot.key"
+  fi
+  ternd_config "$TERN_PORT" "$1" "$CACHE_MB" "$HINTS" "$tls" >"$TMP/ternd.yaml"
+  "$TERND" -c "$TMP/ternd.yaml" --check-config >"$TMP/ternd-check.log" 2>&1 || {
+    cat "$TMP/ternd-check.log" >&2
+    die "ternd rejects $TMP/ternd.yaml"
+  }
+  cat >"$TMP/unbound.conf" <<EOF
 server:
   interface: 127.0.0.1@$UNBOUND_PORT
   interface: 127.0.0.1@$UNBOUND_TLS_PORT
@@ -232,7 +320,7 @@ server:
   tls-service-key: "$TMP/dot.key"
   tls-service-pem: "$TMP/dot.pem"
   incoming-num-tcp: 1024
-  num-threads: $RES_THREADS
+  num-threads: $1
   so-reuseport: yes
   do-ip4: yes
   do-ip6: no
@@ -256,38 +344,13 @@ server:
 remote-control:
   control-enable: no
 EOF
-unbound-checkconf "$TMP/unbound.conf" >"$TMP/unbound-check.log" 2>&1 || {
-  cat "$TMP/unbound-check.log" >&2
-  die "unbound-checkconf rejects $TMP/unbound.conf"
+  unbound-checkconf "$TMP/unbound.conf" >"$TMP/unbound-check.log" 2>&1 || {
+    cat "$TMP/unbound-check.log" >&2
+    die "unbound-checkconf rejects $TMP/unbound.conf"
+  }
 }
 
-# wait_answer NAME PID PORT LOG: until www.example.lab A gets NOERROR, at most WAIT_SECONDS
-wait_answer() {
-  local name=$1 pid=$2 port=$3 log=$4 deadline=$((SECONDS + WAIT_SECONDS))
-  while ((SECONDS < deadline)); do
-    if ! kill -0 "$pid" 2>/dev/null; then
-      tail -n 30 "$log" >&2
-      die "$name exited during start-up (log above)"
-    fi
-    if dig +tries=1 +time=1 -p "$port" @127.0.0.1 www.example.lab A 2>/dev/null |
-      grep -q 'status: NOERROR'; then
-      return 0
-    fi
-    sleep 0.2
-  done
-  tail -n 30 "$log" >&2
-  die "$name did not answer www.example.lab A within ${WAIT_SECONDS}s"
-}
-
-note "starting ternd on 127.0.0.1@$TERN_PORT and unbound on 127.0.0.1@$UNBOUND_PORT"
-"$TERND" -d -c "$TMP/ternd.yaml" >"$TMP/ternd.log" 2>&1 &
-TERND_PID=$!
-unbound -d -c "$TMP/unbound.conf" >"$TMP/unbound.log" 2>&1 &
-UNBOUND_PID=$!
-wait_answer ternd "$TERND_PID" "$TERN_PORT" "$TMP/ternd.log"
-wait_answer unbound "$UNBOUND_PID" "$UNBOUND_PORT" "$TMP/unbound.log"
-
-# ---- 3. the queries ----------------------------------------------------------------------
+# ---- 3. the cache-hit queries ------------------------------------------------------------
 # name, type, expected rcode: lab names only. Positive data has TTL >= 300 (db-fast, TTL 30, is
 # left out); negative answers are cached 60 s (45 s in shop.lab), so a run longer than ~40 s
 # sees a few re-resolutions. Left out on purpose: SERVFAIL cases (loop, lame: not cached alike
@@ -352,17 +415,16 @@ run_dnsperf() {
   return "$rc"
 }
 
-# check_answers NAME PORT: one pass with per-query output; prints how many rcodes were as
+# check_answers KEY PORT: one pass with per-query output; prints how many rcodes were as
 # expected ("34/34") and lists the others on stderr.
 check_answers() {
-  local name=$1 port=$2 got=$TMP/$1-check.txt
-  run_dnsperf "$TMP/$name-check.out" -s 127.0.0.1 -p "$port" -d "$QFILE" -n 1 -c 1 -q 1 -v ||
-    true
-  awk '$1 == ">" { print tolower($3), $4, $2 }' "$TMP/$name-check.out" | sort >"$got"
+  local key=$1 port=$2 got=$TMP/$1-check.txt
+  run_dnsperf "$TMP/$key-check.out" -s 127.0.0.1 -p "$port" -d "$QFILE" -n 1 -c 1 -q 1 -v || true
+  awk '$1 == ">" { print tolower($3), $4, $2 }' "$TMP/$key-check.out" | sort >"$got"
   local ok
   ok=$(comm -12 "$EXPECTED" "$got" | wc -l)
   if ((ok != NQUERIES)); then
-    echo "bench.sh: $name: unexpected answers (expected / got):" >&2
+    echo "bench.sh: $key: unexpected answers (expected / got):" >&2
     diff "$EXPECTED" "$got" | grep '^[<>]' >&2 || true
   fi
   echo "$ok/$NQUERIES"
@@ -370,148 +432,177 @@ check_answers() {
 
 # ---- 4. measurements ---------------------------------------------------------------------
 CLK_TCK=$(getconf CLK_TCK)
+declare -A R  # R[key.field] = value, the tables' cells; key = resolver.threads (ternd.2, echo.1)
 
-cpu_ticks() {  # cpu_ticks PID -> CPU_TICKS (utime+stime of the whole thread group), no fork
-  local line rest fields
-  read -r line <"/proc/$1/stat" || return 1
-  rest=${line##*) }  # after "(comm) ": field 3 (state) onwards; utime, stime = fields 14, 15
-  read -r -a fields <<<"$rest"
-  CPU_TICKS=$((fields[11] + fields[12]))
+per_cpu() {  # per_cpu COUNT TICKS: COUNT per CPU-second
+  awk -v n="$1" -v t="$2" -v hz="$CLK_TCK" 'BEGIN { if (t > 0) printf "%.0f", n / (t / hz); else print "n/a" }'
 }
 
-rss_kib() {  # rss_kib PID -> RSS_KIB (VmRSS)
-  local key value _
-  RSS_KIB=0
-  while read -r key value _; do
-    if [ "$key" = "VmRSS:" ]; then RSS_KIB=$value; return 0; fi
-  done <"/proc/$1/status"
-}
-
-children_ms() {  # children_ms -> CHILD_MS: user+sys of all waited-for children so far, no fork
-  local own child t total=0
-  # not $(times): a subshell starts with zero children's times (fork resets them)
-  times >"$TMP/times"
-  { read -r own; read -r child; } <"$TMP/times"
-  : "$own"
-  for t in $child; do
-    [[ $t =~ ^([0-9]+)m([0-9]+)\.([0-9]+)s$ ]] || continue
-    total=$((total + BASH_REMATCH[1] * 60000 + 10#${BASH_REMATCH[2]} * 1000 + 10#${BASH_REMATCH[3]}))
-  done
-  CHILD_MS=$total
-}
-
-# field OUTFILE LABEL: the first number after "LABEL" in dnsperf's statistics
-field() {
-  awk -v label="$2" '{ i = index($0, label)
-    if (i) { s = substr($0, i + length(label)); sub(/^[^0-9]*/, "", s); print s + 0; exit } }' "$1"
-}
-
-declare -A R  # R[name.key] = value, the table's cells
-
-measure() {  # measure NAME PID PORT LOG
-  local name=$1 pid=$2 port=$3 log=$4 c0 c1 m0 m1 out=$TMP/$1-run.out rc=0
-
-  note "$name: warming the cache (${NQUERIES} names, twice)"
-  run_dnsperf "$TMP/$name-warm.out" -s 127.0.0.1 -p "$port" -d "$QFILE" -n 2 -c 1 -q 4 -t 10 ||
-    true
-  R[$name.check]=$(check_answers "$name" "$port")
-
-  note "$name: throughput run, ${SECONDS_RUN}s"
-  local args=("${DNSPERF_COMMON[@]}" -p "$port" -d "$QFILE" -l "$SECONDS_RUN" -S 1)
-  if ((MAX_QPS > 0)); then args+=(-Q "$MAX_QPS"); fi
+# throughput KEY PID PORT: the unthrottled cache-hit run against PORT, the process PID's CPU
+throughput() {
+  local key=$1 pid=$2 port=$3 c0 c1 out=$TMP/$1-run.out rc=0
+  note "$key: throughput run, ${SECONDS_RUN}s"
   cpu_ticks "$pid"; c0=$CPU_TICKS
-  children_ms; m0=$CHILD_MS
-  run_dnsperf "$out" "${args[@]}" || rc=$?
-  children_ms; m1=$CHILD_MS
+  run_dnsperf "$out" "${DNSPERF_COMMON[@]}" -p "$port" -d "$QFILE" -l "$SECONDS_RUN" -S 1 || rc=$?
   if ! kill -0 "$pid" 2>/dev/null || ! cpu_ticks "$pid"; then
-    R[$name.status]="exited during the run"
-    { echo "### $name log (exited during the throughput run)"; cat "$log"; } >>"$RAW"
-    echo "bench.sh: $name exited during the throughput run; its log:" >&2
-    tail -n 40 "$log" >&2
-    return 0
+    R[$key.status]="exited during the run"
+    return 1
   fi
   c1=$CPU_TICKS
   rss_kib "$pid"
-  ((rc == 0)) || R[$name.status]="dnsperf exit status $rc"
-  R[$name.qps]=$(field "$out" "Queries per second:")
-  R[$name.sent]=$(field "$out" "Queries sent:")
-  R[$name.completed]=$(field "$out" "Queries completed:")
-  R[$name.lost]=$(field "$out" "Queries lost:")
-  R[$name.avg_us]=$(awk -v s="$(field "$out" "Average Latency (s):")" 'BEGIN { printf "%.0f", s * 1e6 }')
-  R[$name.sd_us]=$(awk -v s="$(field "$out" "Latency StdDev (s):")" 'BEGIN { printf "%.0f", s * 1e6 }')
-  R[$name.rcodes]=$(sed -n 's/^ *Response codes: *//p' "$out")
+  ((rc == 0)) || R[$key.status]="dnsperf exit status $rc"
+  R[$key.qps]=$(field "$out" "Queries per second:")
+  R[$key.completed]=$(field "$out" "Queries completed:")
+  R[$key.lost]=$(field "$out" "Queries lost:")
   # answers other than NOERROR and NXDOMAIN (SERVFAIL, REFUSED, ...): none expected
-  R[$name.bad]=$(awk '/Response codes:/ { sub(/.*Response codes: */, ""); n = split($0, a, ", ");
+  R[$key.bad]=$(awk '/Response codes:/ { sub(/.*Response codes: */, ""); n = split($0, a, ", ");
       for (i = 1; i <= n; i++) { split(a[i], f, " "); if (f[1] != "NOERROR" && f[1] != "NXDOMAIN") s += f[2] }
       print s + 0; exit }' "$out")
-  R[$name.cpu_s]=$(awk -v t=$((c1 - c0)) -v hz="$CLK_TCK" 'BEGIN { printf "%.2f", t / hz }')
-  R[$name.client_cpu_s]=$(awk -v ms=$((m1 - m0)) 'BEGIN { printf "%.2f", ms / 1000 }')
-  R[$name.qps_per_cpu]=$(awk -v n="${R[$name.completed]}" -v t=$((c1 - c0)) -v hz="$CLK_TCK" \
-    'BEGIN { if (t > 0) printf "%.0f", n / (t / hz); else print "n/a" }')
-  R[$name.rss_mib]=$(awk -v k="$RSS_KIB" 'BEGIN { printf "%.1f", k / 1024 }')
-
-  if ((LAT_SECONDS > 0)); then
-    note "$name: latency run, ${LAT_SECONDS}s at ${LAT_QPS} q/s"
-    run_dnsperf "$TMP/$name-lat.out" "${DNSPERF_COMMON[@]}" -p "$port" -d "$QFILE" \
-      -l "$LAT_SECONDS" -Q "$LAT_QPS" -v || true
-    # "> RCODE name type latency-seconds", one line per answered query
-    local p50 p99 max count
-    read -r p50 p99 max count < <(
-      awk '$1 == ">" { print $NF * 1e6 }' "$TMP/$name-lat.out" | sort -n | awk '
-        { v[NR] = $1 }
-        END {
-          if (NR == 0) { print "n/a n/a n/a 0"; exit }
-          i50 = int(NR * 0.50 + 0.999999); i99 = int(NR * 0.99 + 0.999999)
-          printf "%.0f %.0f %.0f %d\n", v[i50], v[i99], v[NR], NR
-        }')
-    R[$name.p50_us]=$p50 R[$name.p99_us]=$p99 R[$name.max_us]=$max R[$name.lat_n]=$count
-    R[$name.lat_lost]=$(field "$TMP/$name-lat.out" "Queries lost:")
-  fi
-  if ! kill -0 "$pid" 2>/dev/null; then
-    R[$name.status]="exited during the latency run"
-    { echo "### $name log (exited during the latency run)"; cat "$log"; } >>"$RAW"
-    tail -n 40 "$log" >&2
-  fi
+  R[$key.cpu_s]=$(awk -v t=$((c1 - c0)) -v hz="$CLK_TCK" 'BEGIN { printf "%.2f", t / hz }')
+  R[$key.qps_per_cpu]=$(per_cpu "${R[$key.completed]}" $((c1 - c0)))
+  R[$key.rss_mib]=$(awk -v k="$RSS_KIB" 'BEGIN { printf "%.1f", k / 1024 }')
 }
 
-# measure_dot NAME PID PORT: a DNS-over-TLS throughput run (the caches are warm from the UDP
-# runs); each dnsperf client keeps one TLS connection and pipelines its queries on it.
-measure_dot() {
-  local name=$1 pid=$2 port=$3 c0 c1 out=$TMP/$1-dot.out rc=0
-  note "$name: DNS-over-TLS throughput run, ${DOT_SECONDS}s"
+# latency KEY PORT: a fixed-rate run, p50/p99 from dnsperf -v's per-query latencies
+latency() {
+  local key=$1 port=$2 p50 p99 max count
+  ((LAT_SECONDS > 0)) || return 0
+  note "$key: latency run, ${LAT_SECONDS}s at ${LAT_QPS} q/s"
+  run_dnsperf "$TMP/$key-lat.out" "${DNSPERF_COMMON[@]}" -p "$port" -d "$QFILE" -l "$LAT_SECONDS" -Q "$LAT_QPS" -v ||
+    true
+  # "> RCODE name type latency-seconds", one line per answered query
+  read -r p50 p99 max count < <(
+    awk '$1 == ">" { print $NF * 1e6 }' "$TMP/$key-lat.out" | sort -n | awk '
+      { v[NR] = $1 }
+      END {
+        if (NR == 0) { print "n/a n/a n/a 0"; exit }
+        i50 = int(NR * 0.50 + 0.999999); i99 = int(NR * 0.99 + 0.999999)
+        printf "%.0f %.0f %.0f %d\n", v[i50], v[i99], v[NR], NR
+      }')
+  R[$key.p50_us]=$p50 R[$key.p99_us]=$p99 R[$key.max_us]=$max R[$key.lat_n]=$count
+}
+
+# cold KEY PID PORT: every cold name once, on a fresh cache; upstream queries counted at the
+# authorities, RSS before and after.
+cold() {
+  local key=$1 pid=$2 port=$3 u0 u1 c0 c1 r0 out=$TMP/$1-cold.out
+  ((COLD_N > 0)) || return 0
+  note "$key: cold-cache run, $COLD_N names, $COLD_OUTSTANDING in flight"
+  rss_kib "$pid"; r0=$RSS_KIB
+  u0=$(upstream_total)
+  cpu_ticks "$pid"; c0=$CPU_TICKS
+  run_dnsperf "$out" -s 127.0.0.1 -p "$port" -d "$COLD_QFILE" -n 1 -c 1 -q "$COLD_OUTSTANDING" -t 10 || true
+  cpu_ticks "$pid"; c1=$CPU_TICKS
+  u1=$(upstream_total)
+  rss_kib "$pid"
+  R[$key.cold_s]=$(field "$out" "Run time (s):")
+  R[$key.cold_qps]=$(field "$out" "Queries per second:")
+  R[$key.cold_noerror]=$(rcode_count "$out" NOERROR)
+  R[$key.cold_lost]=$(field "$out" "Queries lost:")
+  local completed
+  completed=$(field "$out" "Queries completed:")
+  R[$key.cold_other]=$((completed - ${R[$key.cold_noerror]}))
+  R[$key.cold_upstream]=$((u1 - u0))
+  R[$key.cold_per_name]=$(awk -v u=$((u1 - u0)) -v n="$COLD_N" 'BEGIN { printf "%.2f", u / n }')
+  R[$key.cold_cpu_ms_per_name]=$(awk -v t=$((c1 - c0)) -v hz="$CLK_TCK" -v n="$COLD_N" 'BEGIN { printf "%.3f", t / hz * 1000 / n }')
+  R[$key.cold_rss_before]=$(awk -v k="$r0" 'BEGIN { printf "%.1f", k / 1024 }')
+  R[$key.cold_rss_after]=$(awk -v k="$RSS_KIB" 'BEGIN { printf "%.1f", k / 1024 }')
+  R[$key.cold_kib_per_name]=$(awk -v a="$r0" -v b="$RSS_KIB" -v n="${R[$key.cold_noerror]}" \
+    'BEGIN { if (n > 0) printf "%.2f", (b - a) / n; else print "n/a" }')
+}
+
+# dot KEY PID PORT: a DNS-over-TLS throughput run (the cache is warm from the UDP runs); each
+# dnsperf client keeps one TLS connection and pipelines its queries on it.
+dot() {
+  local key=$1 pid=$2 port=$3 c0 c1 out=$TMP/$1-dot.out rc=0
+  ((DOT_SECONDS > 0)) || return 0
+  note "$key: DNS-over-TLS throughput run, ${DOT_SECONDS}s"
   cpu_ticks "$pid"; c0=$CPU_TICKS
   run_dnsperf "$out" -m dot "${DNSPERF_COMMON[@]}" -p "$port" -d "$QFILE" -l "$DOT_SECONDS" -S 1 || rc=$?
   if ! kill -0 "$pid" 2>/dev/null || ! cpu_ticks "$pid"; then
-    R[$name.dot_status]="exited during the DoT run"
+    R[$key.dot_status]="exited during the DoT run"
     return 0
   fi
   c1=$CPU_TICKS
-  ((rc == 0)) || R[$name.dot_status]="dnsperf exit status $rc"
-  R[$name.dot_qps]=$(field "$out" "Queries per second:")
-  R[$name.dot_lost]=$(field "$out" "Queries lost:")
-  R[$name.dot_avg_us]=$(awk -v s="$(field "$out" "Average Latency (s):")" 'BEGIN { printf "%.0f", s * 1e6 }')
-  R[$name.dot_cpu_s]=$(awk -v t=$((c1 - c0)) -v hz="$CLK_TCK" 'BEGIN { printf "%.2f", t / hz }')
-  R[$name.dot_qps_per_cpu]=$(awk -v n="$(field "$out" "Queries completed:")" -v t=$((c1 - c0)) -v hz="$CLK_TCK" \
-    'BEGIN { if (t > 0) printf "%.0f", n / (t / hz); else print "n/a" }')
-  R[$name.dot_rcodes]=$(sed -n 's/^ *Response codes: *//p' "$out")
+  ((rc == 0)) || R[$key.dot_status]="dnsperf exit status $rc"
+  R[$key.dot_qps]=$(field "$out" "Queries per second:")
+  R[$key.dot_lost]=$(field "$out" "Queries lost:")
+  R[$key.dot_avg_us]=$(awk -v s="$(field "$out" "Average Latency (s):")" 'BEGIN { printf "%.0f", s * 1e6 }')
+  R[$key.dot_cpu_s]=$(awk -v t=$((c1 - c0)) -v hz="$CLK_TCK" 'BEGIN { printf "%.2f", t / hz }')
+  R[$key.dot_qps_per_cpu]=$(per_cpu "$(field "$out" "Queries completed:")" $((c1 - c0)))
+}
+
+# measure_resolver NAME THREADS: a fresh process, [cold run], warm-up, check, hits, latency, [DoT]
+measure_resolver() {
+  local name=$1 threads=$2 key=$1.$2 port tls_port log=$TMP/$1-$2.log
+  case $name in
+    ternd)
+      port=$TERN_PORT tls_port=$TERN_TLS_PORT
+      "$TERND" -d -c "$TMP/ternd.yaml" >"$log" 2>&1 &
+      ;;
+    unbound)
+      port=$UNBOUND_PORT tls_port=$UNBOUND_TLS_PORT
+      unbound -d -c "$TMP/unbound.conf" >"$log" 2>&1 &
+      ;;
+  esac
+  RUN_PID=$!
+  note "$name, $threads threads: pid $RUN_PID on 127.0.0.1@$port"
+  wait_answer "$name" "$RUN_PID" "$port" "$log"
+  if ((threads == LAST_THREADS)); then cold "$key" "$RUN_PID" "$port"; fi
+  note "$key: warming the cache (${NQUERIES} names, twice)"
+  run_dnsperf "$TMP/$key-warm.out" -s 127.0.0.1 -p "$port" -d "$QFILE" -n 2 -c 1 -q 4 -t 10 || true
+  R[$key.check]=$(check_answers "$key" "$port")
+  if throughput "$key" "$RUN_PID" "$port"; then
+    latency "$key" "$port"
+    if ((threads == LAST_THREADS)); then dot "$key" "$RUN_PID" "$tls_port"; fi
+  fi
+  kill -0 "$RUN_PID" 2>/dev/null || R[$key.status]="exited"
+  { echo "### $name log ($threads threads)"; cat "$log"; } >>"$RAW"
+  stop_pid "$RUN_PID"
+  RUN_PID=
+}
+
+measure_echo() {  # measure_echo THREADS: the ceiling
+  local key=echo.$1
+  "$ECHO" 127.0.0.1 "$ECHO_PORT" "$1" >"$TMP/echo.log" 2>&1 &
+  RUN_PID=$!
+  local i
+  for ((i = 0; i < 50; i++)); do
+    grep -q '^udp_echo:' "$TMP/echo.log" && break
+    kill -0 "$RUN_PID" 2>/dev/null || { cat "$TMP/echo.log" >&2; die "udp_echo exited"; }
+    sleep 0.1
+  done
+  throughput "$key" "$RUN_PID" "$ECHO_PORT" || true
+  latency "$key" "$ECHO_PORT"
+  stop_pid "$RUN_PID"
+  RUN_PID=
 }
 
 LOADAVG_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
-measure ternd "$TERND_PID" "$TERN_PORT" "$TMP/ternd.log"
-measure unbound "$UNBOUND_PID" "$UNBOUND_PORT" "$TMP/unbound.log"
-if ((DOT_SECONDS > 0)); then
-  measure_dot ternd "$TERND_PID" "$TERN_TLS_PORT"
-  measure_dot unbound "$UNBOUND_PID" "$UNBOUND_TLS_PORT"
-fi
+for threads in $THREAD_COUNTS; do
+  write_configs "$threads"
+  measure_echo "$threads"
+  measure_resolver ternd "$threads"
+  measure_resolver unbound "$threads"
+done
 LOADAVG_AFTER=$(cut -d' ' -f1-3 /proc/loadavg)
 
 # ---- 5. report ---------------------------------------------------------------------------
 get() { echo "${R[$1]:-n/a}"; }
-ratio() {  # ratio KEY: ternd / unbound
-  awk -v a="$(get "ternd.$1")" -v b="$(get "unbound.$1")" 'BEGIN {
+ratio() {  # ratio A B: A / B for two cells, n/a when either is missing
+  awk -v a="$(get "$1")" -v b="$(get "$2")" 'BEGIN {
     if (a !~ /^[0-9.]+$/ || b !~ /^[0-9.]+$/) print "n/a"
     else if (b + 0 == 0) print (a + 0 == 0 ? "-" : "n/a")
     else printf "%.2f", a / b }'
+}
+pct() {  # pct A B: A as a percentage of B
+  awk -v a="$(get "$1")" -v b="$(get "$2")" 'BEGIN {
+    if (a !~ /^[0-9.]+$/ || b !~ /^[0-9.]+$/ || b + 0 == 0) print "n/a"; else printf "%.0f%%", a * 100 / b }'
+}
+verdict() {  # verdict VALUE OP LIMIT: "met" / "NOT met" / "n/a"
+  awk -v v="$1" -v op="$2" -v l="$3" 'BEGIN {
+    if (v !~ /^[0-9.]+$/) { print "n/a"; exit }
+    ok = (op == ">=") ? (v + 0 >= l + 0) : (v + 0 <= l + 0); print ok ? "met" : "**NOT met**" }'
 }
 
 DATE=$(date -u +%Y-%m-%dT%H:%M:%SZ)
@@ -524,58 +615,96 @@ NSD_VERSION=$( (nsd -v 2>&1 || true) | awk '/version/ { print $NF; exit }')
 GIT_REV=$(git -C "$REPO_DIR" describe --always --dirty 2>/dev/null || echo unknown)
 EDNS_TEXT=no
 if ((EDNS)); then EDNS_TEXT=yes; fi
-QPS_TEXT=unlimited
-if ((MAX_QPS > 0)); then QPS_TEXT="at most $MAX_QPS q/s"; fi
+OTHERS=
+for other in kresd pdns_recursor; do
+  command -v "$other" >/dev/null && OTHERS+=" $other"
+done
 
 report() {
-  local n cols key
-  echo "## Cache-hit benchmark: ternd vs unbound ($DATE)"
+  local t n key cols
+  echo "## Performance report: ternd vs unbound, with the echo ceiling ($DATE)"
   echo
-  echo "| resolver | QPS | avg latency µs | stddev µs | lost | SERVFAIL+other | CPU s | QPS per CPU-s | RSS MiB | dnsperf CPU s | p50 µs @${LAT_QPS}/s | p99 µs @${LAT_QPS}/s | answers as expected |"
+  echo "### Cache hits over UDP"
+  echo
+  echo "| server | threads | QPS | % of echo QPS | CPU s | QPS per CPU-s | % of echo per CPU-s | p50 µs @${LAT_QPS}/s | p99 µs @${LAT_QPS}/s | lost | SERVFAIL+other | RSS MiB | answers as expected |"
   echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
-  for n in ternd unbound; do
-    cols="| $n"
-    [ -n "${R[$n.status]:-}" ] && cols="| $n (${R[$n.status]})"
-    for key in qps avg_us sd_us lost bad cpu_s qps_per_cpu rss_mib client_cpu_s p50_us p99_us check; do
-      cols+=" | $(get "$n.$key")"
+  for t in $THREAD_COUNTS; do
+    for n in echo ternd unbound; do
+      key=$n.$t
+      cols="| $n"
+      [ "$n" = echo ] && cols="| udp_echo (ceiling)"
+      [ -n "${R[$key.status]:-}" ] && cols+=" (${R[$key.status]})"
+      cols+=" | $t | $(get "$key.qps") | $(pct "$key.qps" "echo.$t.qps") | $(get "$key.cpu_s") | $(get "$key.qps_per_cpu")"
+      cols+=" | $(pct "$key.qps_per_cpu" "echo.$t.qps_per_cpu") | $(get "$key.p50_us") | $(get "$key.p99_us")"
+      cols+=" | $(get "$key.lost") | $(get "$key.bad") | $(get "$key.rss_mib") | $([ "$n" = echo ] && echo - || get "$key.check") |"
+      echo "$cols"
     done
-    echo "$cols |"
+    echo "| **ternd/unbound** | $t | $(ratio "ternd.$t.qps" "unbound.$t.qps") | | $(ratio "ternd.$t.cpu_s" "unbound.$t.cpu_s") | **$(ratio "ternd.$t.qps_per_cpu" "unbound.$t.qps_per_cpu")** | | $(ratio "ternd.$t.p50_us" "unbound.$t.p50_us") | $(ratio "ternd.$t.p99_us" "unbound.$t.p99_us") | | | $(ratio "ternd.$t.rss_mib" "unbound.$t.rss_mib") | |"
   done
-  cols="| ternd/unbound"
-  for key in qps avg_us sd_us lost bad cpu_s qps_per_cpu rss_mib client_cpu_s p50_us p99_us; do
-    cols+=" | $(ratio "$key")"
-  done
-  echo "$cols | |"
   echo
-  echo "- Throughput run: dnsperf ${SECONDS_RUN} s per resolver, -c $CLIENTS -T $DNSPERF_THREADS -q $OUTSTANDING, $QPS_TEXT, EDNS0 $EDNS_TEXT, over UDP to 127.0.0.1; $NQUERIES lab names (NOERROR, NODATA, NXDOMAIN; CNAME chains; glue-less), all cached by a warm-up pass just before. QPS, latency, lost from dnsperf; sent: ternd $(get ternd.sent), unbound $(get unbound.sent). SERVFAIL+other: answers neither NOERROR nor NXDOMAIN (none expected)."
-  echo "- CPU s: utime+stime of the resolver (all threads, /proc/PID/stat) during the throughput run; QPS per CPU-s = answered queries / CPU s (higher is better). RSS: VmRSS after the run. dnsperf CPU s: the client's own CPU, on the same cores."
-  if ((LAT_SECONDS == 0)); then
-    echo "- p50/p99: not measured (--latency-seconds 0)."
-  else
-    echo "- p50/p99: a separate ${LAT_SECONDS} s run at a fixed ${LAT_QPS} q/s (same for both), from dnsperf -v per-query latencies ($(get ternd.lat_n) / $(get unbound.lat_n) answers; lost $(get ternd.lat_lost) / $(get unbound.lat_lost); max $(get ternd.max_us) / $(get unbound.max_us) µs). At saturation the latency is only queueing (outstanding / QPS), hence the fixed rate."
+  echo "- dnsperf ${SECONDS_RUN} s per server, -c $CLIENTS -T $DNSPERF_THREADS -q $OUTSTANDING, unthrottled, EDNS0 $EDNS_TEXT, over UDP to 127.0.0.1; $NQUERIES lab names (NOERROR, NODATA, NXDOMAIN; CNAME chains; glue-less), cached by a warm-up pass just before. udp_echo sends each query back with QR set (tests/bench/udp_echo.cpp: one SO_REUSEPORT socket per thread, recvmmsg/sendmmsg batches of 32, no parsing): what this kernel and dnsperf allow."
+  echo "- CPU s: utime+stime of the server (all threads, /proc/PID/stat) during the run; QPS per CPU-s = answered queries / CPU s. dnsperf runs on the same $(nproc) CPUs, so QPS is bounded by the client too; QPS per CPU-s is the server's own efficiency."
+  if ((LAT_SECONDS > 0)); then
+    echo "- p50/p99: a separate ${LAT_SECONDS} s run at a fixed ${LAT_QPS} q/s (same for all), from dnsperf -v per-query latencies. At saturation latency is only queueing (outstanding / QPS), hence the fixed rate."
   fi
-  echo "- Response codes: ternd: $(get ternd.rcodes); unbound: $(get unbound.rcodes)."
-  echo "- Both resolvers: $RES_THREADS threads, 127.0.0.1 only, IPv4 upstream only, root hints of the lab ($LAB_NET.0.1/2), QNAME minimisation on, no DNSSEC, no prefetch. Cache: ternd cache-size ${CACHE_MB}m; unbound msg-cache-size ${UB_MSG_MB}m + rrset-cache-size ${UB_RRSET_MB}m (= ${CACHE_MB}m, split 1:2 as unbound recommends)."
-  echo "- Machine: $(nproc) CPUs ($CPU_MODEL), $(uname -sr); load average before $LOADAVG_BEFORE, after $LOADAVG_AFTER. dnsperf and the resolver share these CPUs."
+  if ((COLD_N > 0)); then
+    echo
+    echo "### Cold cache: $COLD_N names in $COLD_ZONES zones, each asked once ($LAST_THREADS threads)"
+    echo
+    echo "| resolver | time s | QPS | NOERROR | other rcodes | lost | upstream queries | per name | resolver CPU ms per name | RSS MiB before | RSS MiB after | KiB per cached name |"
+    echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+    for n in ternd unbound; do
+      key=$n.$LAST_THREADS
+      echo "| $n | $(get "$key.cold_s") | $(get "$key.cold_qps") | $(get "$key.cold_noerror") | $(get "$key.cold_other") | $(get "$key.cold_lost") | $(get "$key.cold_upstream") | $(get "$key.cold_per_name") | $(get "$key.cold_cpu_ms_per_name") | $(get "$key.cold_rss_before") | $(get "$key.cold_rss_after") | $(get "$key.cold_kib_per_name") |"
+    done
+    key=$LAST_THREADS
+    echo "| **ternd/unbound** | $(ratio "ternd.$key.cold_s" "unbound.$key.cold_s") | $(ratio "ternd.$key.cold_qps" "unbound.$key.cold_qps") | | | | $(ratio "ternd.$key.cold_upstream" "unbound.$key.cold_upstream") | **$(ratio "ternd.$key.cold_per_name" "unbound.$key.cold_per_name")** | $(ratio "ternd.$key.cold_cpu_ms_per_name" "unbound.$key.cold_cpu_ms_per_name") | | $(ratio "ternd.$key.cold_rss_after" "unbound.$key.cold_rss_after") | **$(ratio "ternd.$key.cold_kib_per_name" "unbound.$key.cold_kib_per_name")** |"
+    echo
+    echo "- Right after start (priming done by the start-up check), dnsperf -n 1 -q $COLD_OUTSTANDING over hostK.cN.cold.lab A in one shuffled order: cold.lab delegates $COLD_ZONES child zones, the odd ones with glue, the even ones to a/b.cold-dns.lab (no glue: their addresses are a lookup of their own). Upstream queries: the num.queries counters of every lab NSD (zones/lab.sh queries) and of the cold zones' NSDs, before and after. KiB per cached name: RSS growth over the run / names answered."
+  fi
+  if ((DOT_SECONDS > 0)); then
+    echo
+    echo "### Cache hits over DNS over TLS ($LAST_THREADS threads)"
+    echo
+    echo "| resolver | QPS | avg latency µs | lost | CPU s | QPS per CPU-s |"
+    echo "|---|---:|---:|---:|---:|---:|"
+    for n in ternd unbound; do
+      key=$n.$LAST_THREADS
+      cols="| $n"
+      [ -n "${R[$key.dot_status]:-}" ] && cols+=" (${R[$key.dot_status]})"
+      echo "$cols | $(get "$key.dot_qps") | $(get "$key.dot_avg_us") | $(get "$key.dot_lost") | $(get "$key.dot_cpu_s") | $(get "$key.dot_qps_per_cpu") |"
+    done
+    key=$LAST_THREADS
+    echo "| **ternd/unbound** | $(ratio "ternd.$key.dot_qps" "unbound.$key.dot_qps") | $(ratio "ternd.$key.dot_avg_us" "unbound.$key.dot_avg_us") | | $(ratio "ternd.$key.dot_cpu_s" "unbound.$key.dot_cpu_s") | **$(ratio "ternd.$key.dot_qps_per_cpu" "unbound.$key.dot_qps_per_cpu")** |"
+    echo
+    echo "- dnsperf -m dot ${DOT_SECONDS} s, -c $CLIENTS -T $DNSPERF_THREADS -q $OUTSTANDING (each client one TLS connection, queries pipelined), the same names, caches warm; one self-signed P-256 certificate for both."
+  fi
+  echo
+  echo "### Targets (issue 5)"
+  echo
+  echo "| target | measured | |"
+  echo "|---|---:|---|"
+  for t in $THREAD_COUNTS; do
+    local r e
+    r=$(ratio "ternd.$t.qps_per_cpu" "unbound.$t.qps_per_cpu")
+    e=$(awk -v a="$(get "ternd.$t.qps_per_cpu")" -v b="$(get "echo.$t.qps_per_cpu")" 'BEGIN {
+      if (a !~ /^[0-9.]+$/ || b !~ /^[0-9.]+$/ || b + 0 == 0) print "n/a"; else printf "%.2f", a / b }')
+    echo "| cache-hit QPS per CPU-s >= 1.5 x unbound's, $t threads | $r x | $(verdict "$r" ">=" 1.5) |"
+    echo "| cache-hit QPS per CPU-s >= 60% of the echo ceiling's, $t threads | $(awk -v e="$e" 'BEGIN { if (e ~ /^[0-9.]+$/) printf "%.0f%%", e * 100; else print "n/a" }') | $(verdict "$e" ">=" 0.6) |"
+  done
+  if ((COLD_N > 0)); then
+    local u m
+    u=$(ratio "ternd.$LAST_THREADS.cold_per_name" "unbound.$LAST_THREADS.cold_per_name")
+    m=$(ratio "ternd.$LAST_THREADS.cold_kib_per_name" "unbound.$LAST_THREADS.cold_kib_per_name")
+    echo "| upstream queries per cold name <= unbound's | $u x | $(verdict "$u" "<=" 1) |"
+    echo "| RSS per cached name <= unbound's | $m x | $(verdict "$m" "<=" 1) |"
+  fi
+  echo
+  echo "- Both resolvers: 127.0.0.1 only, IPv4 upstream only, root hints of the lab ($LAB_NET.0.1/2), QNAME minimisation on, no DNSSEC, no prefetch. Cache: ternd cache-size ${CACHE_MB}m; unbound msg-cache-size ${UB_MSG_MB}m + rrset-cache-size ${UB_RRSET_MB}m (= ${CACHE_MB}m, split 1:2 as unbound recommends)."
+  echo "- Other resolvers: ${OTHERS:-knot-resolver (kresd) and pdns-recursor are not installed here}${OTHERS:+ installed but not configured by this script yet}."
+  echo "- Machine: $(nproc) CPUs ($CPU_MODEL), $(uname -sr); load average before $LOADAVG_BEFORE, after $LOADAVG_AFTER. dnsperf and the server share these CPUs."
   echo "- Versions: $TERND_VERSION (git $GIT_REV, buildtype $BUILDTYPE); $UNBOUND_VERSION; dnsperf $DNSPERF_VERSION; NSD $NSD_VERSION."
   echo "- Reproduce (as root, from the repository): \`$INVOCATION\`"
-  ((DOT_SECONDS > 0)) || return 0
-  echo
-  echo "## DNS over TLS: ternd vs unbound"
-  echo
-  echo "| resolver | QPS | avg latency µs | lost | CPU s | QPS per CPU-s |"
-  echo "|---|---:|---:|---:|---:|---:|"
-  for n in ternd unbound; do
-    cols="| $n"
-    [ -n "${R[$n.dot_status]:-}" ] && cols="| $n (${R[$n.dot_status]})"
-    for key in dot_qps dot_avg_us dot_lost dot_cpu_s dot_qps_per_cpu; do cols+=" | $(get "$n.$key")"; done
-    echo "$cols |"
-  done
-  cols="| ternd/unbound"
-  for key in dot_qps dot_avg_us dot_lost dot_cpu_s dot_qps_per_cpu; do cols+=" | $(ratio "$key")"; done
-  echo "$cols |"
-  echo
-  echo "- dnsperf -m dot ${DOT_SECONDS} s per resolver, -c $CLIENTS -T $DNSPERF_THREADS -q $OUTSTANDING (each client one TLS connection, queries pipelined on it), the same $NQUERIES names, caches warm from the UDP runs; one self-signed P-256 certificate for both (ternd tls-listen, unbound tls-service-pem/-key, incoming-num-tcp 1024). Response codes: ternd: $(get ternd.dot_rcodes); unbound: $(get unbound.dot_rcodes)."
 }
 
 mkdir -p "$RESULTS_DIR"
@@ -587,8 +716,6 @@ report | tee "$RESULT"
   echo
   echo '```'
   cat "$RAW"
-  echo "### ternd log"; cat "$TMP/ternd.log"
-  echo "### unbound log"; cat "$TMP/unbound.log"
   echo '```'
   echo "</details>"
 } >>"$RESULT"

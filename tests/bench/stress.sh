@@ -13,6 +13,10 @@ set -euo pipefail
 
 SCRIPT_DIR=$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")" && pwd)
 REPO_DIR=$(cd -- "$SCRIPT_DIR/../.." && pwd)
+SCRIPT_NAME=stress.sh
+WAIT_SECONDS=20
+# shellcheck source=common.sh
+. "$SCRIPT_DIR/common.sh"
 
 MINUTES=10         # length of the loaded run
 MEASURE_SECONDS=10 # length of the maximum-QPS measurement
@@ -52,8 +56,6 @@ usage: tests/bench/stress.sh [options]
   -h, --help           this text
 EOF
 }
-die() { echo "stress.sh: $*" >&2; exit 2; }
-need_int() { [[ $2 =~ ^[0-9]+$ ]] || die "$1 needs a non-negative integer, got '$2'"; }
 while (($#)); do
   case $1 in
     --minutes) need_int "$1" "${2-}"; MINUTES=$2; shift 2 ;;
@@ -77,27 +79,16 @@ done
 ((MINUTES >= 1 && MEASURE_SECONDS >= 1 && SAMPLE_EVERY >= 1 && THREADS >= 1)) || die "counts must be at least 1"
 ((LOAD_PCT >= 1 && LOAD_PCT <= 100)) || die "--load-pct must be 1..100"
 [[ $LAB_NET =~ ^127\.[0-9]{1,3}$ ]] || die "--lab-net must be 127.N"
-for tool in dnsperf dig nsd ss; do
-  command -v "$tool" >/dev/null || die "$tool not found (Debian: apt-get install dnsperf bind9-dnsutils nsd iproute2)"
-done
+need_tools dnsperf dig nsd nsd-control ss
 [ "$(id -u)" -eq 0 ] || die "run as root: the lab's NSD servers bind port 53"
 
 TMP= LAB_DIR= LAB_STARTED=0 TERND_PID= DNSPERF_PID=
-stop_pid() {  # TERM, up to 5 s, then KILL; only a pid this script started
-  local pid=$1 i
-  [ -n "$pid" ] || return 0
-  kill -0 "$pid" 2>/dev/null || return 0
-  kill -TERM "$pid" 2>/dev/null || true
-  for ((i = 0; i < 50; i++)); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-  kill -0 "$pid" 2>/dev/null && kill -KILL "$pid" 2>/dev/null || true
-  wait "$pid" 2>/dev/null || true
-}
 cleanup() {
   local status=$?
   trap - EXIT INT TERM
   stop_pid "$DNSPERF_PID"
   stop_pid "$TERND_PID"
-  if ((LAB_STARTED)); then LAB_DIR=$LAB_DIR "$REPO_DIR/zones/lab.sh" stop >/dev/null 2>&1 || true; fi
+  if ((LAB_STARTED)); then stop_lab "$LAB_DIR"; fi
   if [ -n "$TMP" ] && [ -d "$TMP" ]; then
     if ((KEEP)); then echo "stress.sh: kept $TMP" >&2; else rm -rf -- "$TMP"; fi
   fi
@@ -106,7 +97,6 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
-note() { echo "== $*" >&2; }
 
 TMP=$(mktemp -d /tmp/tern-stress.XXXXXX)
 LAB_DIR=$TMP/lab
@@ -123,33 +113,15 @@ TERNCTL=$BUILD_DIR/daemon/ternctl
 
 note "starting the NSD lab on $LAB_NET.x.y"
 LAB_STARTED=1
-LAB_NET=$LAB_NET LAB_DIR=$LAB_DIR "$REPO_DIR/zones/lab.sh" start >"$TMP/lab.log" 2>&1 || { cat "$TMP/lab.log" >&2; die "lab.sh start failed"; }
+start_lab "$LAB_NET" "$LAB_DIR"
 
-PORT=
-for ((i = 0; i < 200; i++)); do
-  p=$((20000 + RANDOM % 20000))
-  [ -z "$(ss -Hlnut "sport = :$p" 2>/dev/null)" ] && { PORT=$p; break; }
-done
-[ -n "$PORT" ] || die "no free port"
+PORT=$(pick_port)
 CTL=$TMP/ternd.ctl
-cat >"$TMP/ternd.yaml" <<EOF
-listen: ["127.0.0.1@$PORT"]
-root-hints: $LAB_DIR/root.hints
-query-loopback: yes
-do-ip6: no
-threads: $THREADS
-cache-size: ${CACHE_MB}m
-verbosity: 0
-control-socket: $CTL
-username: ""
-EOF
+ternd_config "$PORT" "$THREADS" "$CACHE_MB" "$LAB_DIR/root.hints" | sed "s|^control-socket: .*|control-socket: $CTL|" \
+  >"$TMP/ternd.yaml"
 "$TERND" -d -c "$TMP/ternd.yaml" >"$TMP/ternd.log" 2>&1 &
 TERND_PID=$!
-for ((i = 0; i < 100; i++)); do
-  kill -0 "$TERND_PID" 2>/dev/null || { tail -n 20 "$TMP/ternd.log" >&2; die "ternd exited at start"; }
-  dig +tries=1 +time=1 -p "$PORT" @127.0.0.1 www.example.lab A 2>/dev/null | grep -q 'status: NOERROR' && break
-  sleep 0.2
-done
+wait_answer ternd "$TERND_PID" "$PORT" "$TMP/ternd.log"
 
 # Lab names with long TTLs (as in bench.sh): after a flush every one is resolved again.
 QFILE=$TMP/queries.txt
@@ -175,16 +147,6 @@ example.lab NS
 example.lab SOA
 ns1.example.lab A
 EOF
-
-field() {  # field OUTFILE LABEL: the first number after LABEL in dnsperf's statistics
-  awk -v label="$2" '{ i = index($0, label)
-    if (i) { s = substr($0, i + length(label)); sub(/^[^0-9]*/, "", s); print s + 0; exit } }' "$1"
-}
-rcode_count() {  # rcode_count OUTFILE RCODE: from dnsperf's "Response codes:" line
-  awk -v rc="$2" '/Response codes:/ { for (i = 1; i <= NF; i++) if ($i == rc) { print $(i + 1) + 0; found = 1 } }
-    END { if (!found) print 0 }' "$1"
-}
-rss_kib() { awk '/^VmRSS:/ { print $2 }' "/proc/$TERND_PID/status"; }
 
 note "warming the cache"
 dnsperf -s 127.0.0.1 -p "$PORT" -d "$QFILE" -n 3 -c 1 -q 4 -t 10 >"$TMP/warm.out" 2>&1 || true
@@ -217,7 +179,7 @@ while kill -0 "$DNSPERF_PID" 2>/dev/null; do
   if ((t > 0 && FLUSH_EVERY > 0 && t % FLUSH_EVERY == 0)); then
     "$TERNCTL" -s "$CTL" cache flush-all >>"$TMP/control.log" 2>&1 && FLUSHES=$((FLUSHES + 1)) || CONTROL_FAILURES=$((CONTROL_FAILURES + 1))
   fi
-  if ((t % SAMPLE_EVERY == 0)); then echo "$t $(rss_kib)" >>"$RSS_LOG"; fi
+  if ((t % SAMPLE_EVERY == 0)); then rss_kib "$TERND_PID" && echo "$t $RSS_KIB" >>"$RSS_LOG"; fi
   # sleep to the next whole second of the run
   while ((SECONDS - START == t)) && kill -0 "$DNSPERF_PID" 2>/dev/null; do sleep 0.2; done
 done
