@@ -367,6 +367,7 @@ void client_stats(std::string& out, const std::vector<const DaemonStats*>& d) {
 void resolver_stats(std::string& out, const std::vector<const resolver::ResolverStats*>& r) {
   using S = resolver::ResolverStats;
   line(out, "upstream.queries", sum(r, &S::upstream_queries));
+  line(out, "upstream.shared", sum(r, &S::upstream_shared));
   line(out, "upstream.timeouts", sum(r, &S::upstream_timeouts));
   line(out, "upstream.unreachable", sum(r, &S::upstream_unreachable));
   line(out, "upstream.tcp-fallbacks", sum(r, &S::tcp_fallbacks));

@@ -107,8 +107,11 @@ void client_metrics(Exposition& e, const std::vector<const DaemonStats*>& d) {
 /// What the resolvers sent to authorities and what came back wrong.
 void upstream_metrics(Exposition& e, const std::vector<const resolver::ResolverStats*>& r) {
   using R = resolver::ResolverStats;
-  e.family("ternd_upstream_queries_total", "counter", "Queries sent to authoritative servers.");
+  e.family("ternd_upstream_queries_total", "counter", "Queries to authoritative servers asked for by the walks (ternd_upstream_shared_total of them were not sent).");
   e.sample("ternd_upstream_queries_total", "", sum(r, &R::upstream_queries));
+  e.family("ternd_upstream_shared_total", "counter",
+           "Upstream queries not sent: an identical exchange was already in flight and answered them too.");
+  e.sample("ternd_upstream_shared_total", "", sum(r, &R::upstream_shared));
   e.family("ternd_upstream_timeouts_total", "counter", "Upstream queries that timed out.");
   e.sample("ternd_upstream_timeouts_total", "", sum(r, &R::upstream_timeouts));
   e.family("ternd_upstream_unreachable_total", "counter", "Upstream queries that could not be sent.");

@@ -15,6 +15,7 @@
 #include "daemon/tcp_listener.hpp"
 #include "daemon/tls_context.hpp"
 #include "daemon/udp_listener.hpp"
+#include "resolver/coalescing_transport.hpp"
 #include "resolver/inflight.hpp"
 #include "resolver/resolver.hpp"
 #include "resolver/tls_transport.hpp"
@@ -94,7 +95,8 @@ class Worker {
   DaemonStats stats_;
   resolver::UdpTcpTransport transport_;
   resolver::TlsTransport tls_transport_;       ///< forward zones with forward-tls
-  resolver::TlsOrPlainTransport any_transport_; ///< what the resolver uses: one of the two
+  resolver::TlsOrPlainTransport any_transport_; ///< one of the two
+  resolver::CoalescingTransport coalescing_;    ///< what the resolver uses: any_transport_, deduplicated
   resolver::Resolver resolver_;
   QueryHandler handler_;
   ActiveQueries active_;

@@ -52,6 +52,9 @@ struct ResolverOptions {
 /// Counters of one worker's resolver; atomics so that another thread may read them.
 struct ResolverStats {
   std::atomic<std::uint64_t> upstream_queries{0};
+  /// Of those, exchanges answered by an identical one already in flight: not sent again
+  /// (CoalescingTransport).
+  std::atomic<std::uint64_t> upstream_shared{0};
   std::atomic<std::uint64_t> upstream_timeouts{0};
   std::atomic<std::uint64_t> upstream_unreachable{0};
   std::atomic<std::uint64_t> tcp_fallbacks{0};

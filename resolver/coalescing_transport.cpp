@@ -1,0 +1,56 @@
+#include "resolver/coalescing_transport.hpp"
+
+#include <asio/experimental/as_tuple.hpp>
+#include <asio/this_coro.hpp>
+#include <asio/use_awaitable.hpp>
+
+namespace tern::resolver {
+
+std::string CoalescingTransport::key_of(const ExchangeRequest& r) {
+  std::string key;
+  if (r.server.is_v4()) {
+    const auto bytes = r.server.to_v4().to_bytes();
+    key.append(bytes.begin(), bytes.end());
+  } else {
+    const auto bytes = r.server.to_v6().to_bytes();
+    key.append(bytes.begin(), bytes.end());
+  }
+  const std::uint16_t numbers[] = {r.port, r.question.type, r.question.klass, r.edns_size};
+  for (std::uint16_t n : numbers) {
+    key += static_cast<char>(n >> 8);
+    key += static_cast<char>(n & 0xff);
+  }
+  key += static_cast<char>((r.randomise_case ? 1 : 0) | (r.recursion_desired ? 2 : 0) | (r.tls ? 4 : 0));
+  key += r.question.name.wire();
+  key += '\0';
+  key += r.tls_name;
+  return key;
+}
+
+asio::awaitable<ExchangeResult> CoalescingTransport::exchange(const ExchangeRequest& request) {
+  std::string key = key_of(request);
+  if (auto it = pending_.find(key); it != pending_.end()) {
+    std::shared_ptr<Pending> pending = it->second;
+    co_await pending->done.async_wait(asio::experimental::as_tuple(asio::use_awaitable));
+    shared_.fetch_add(1, std::memory_order_relaxed);
+    if (pending->result) co_return *pending->result;
+    co_return ExchangeResult{};  // the exchange was abandoned (shutdown): status error
+  }
+  auto pending = std::make_shared<Pending>(co_await asio::this_coro::executor);
+  pending_.emplace(key, pending);
+  // Whatever ends this frame (a result, or destruction at shutdown) releases the waiters.
+  struct Release {
+    CoalescingTransport& self;
+    const std::string& key;
+    Pending& pending;
+    ~Release() {
+      self.pending_.erase(key);
+      pending.done.cancel();
+    }
+  } release{*this, key, *pending};
+  ExchangeResult result = co_await inner_.exchange(request);
+  pending->result = result;
+  co_return result;
+}
+
+}  // namespace tern::resolver
