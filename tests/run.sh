@@ -7,6 +7,10 @@ cd "$(dirname "$0")/.."
 
 .ci/install-deps
 
+# ccache (installed by install-deps, picked up by meson) keeps compiled objects between runs;
+# the base dir makes its keys independent of where the clone lives.
+export CCACHE_BASEDIR=$PWD CCACHE_NOHASHDIR=1
+
 setup() {  # setup DIR [meson options]: configure once, reconfigure when meson.build changed
   local dir=$1; shift
   if [ -f "$dir/build.ninja" ]; then meson setup --reconfigure "$dir" "$@" >/dev/null
@@ -43,9 +47,11 @@ else
   failed=$((failed + 1))
 fi
 # libFuzzer targets (clang-14, ASan+UBSan): regressions and seeds replayed, then 60 s each.
-echo "== building and running build-fuzz (libFuzzer, 60 s per target)"
-for target in fuzz_wire fuzz_response fuzz_cache; do
-  if tests/fuzz/run-fuzz.sh "$target"; then passed=$((passed + 1)); else failed=$((failed + 1)); fi
-done
+echo "== building and running build-fuzz (libFuzzer, the three targets 60 s each, side by side)"
+mkdir -p build-fuzz
+FUZZ_PARALLEL=1 tests/fuzz/run-fuzz.sh fuzz_wire fuzz_response fuzz_cache | tee build-fuzz/suite.log || true
+clean=$(grep -c '^fuzz: .* clean:' build-fuzz/suite.log || true)
+passed=$((passed + clean))
+failed=$((failed + 3 - clean))
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

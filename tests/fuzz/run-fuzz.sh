@@ -5,6 +5,7 @@
 # or RSS over 2 GB fails the run; the input is left in $FUZZ_ARTIFACTS (default build-fuzz/
 # fuzz-artifacts/). Usage: tests/fuzz/run-fuzz.sh [target...]   (default: all three)
 # Longer runs by hand: FUZZ_SECONDS=3600 tests/fuzz/run-fuzz.sh fuzz_wire
+# FUZZ_PARALLEL=1 fuzzes the targets at the same time (the suite does, to keep its wall time).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
@@ -24,14 +25,14 @@ ninja -C "$build" -j"${FUZZ_JOBS:-2}"
 export ASAN_OPTIONS=${ASAN_OPTIONS:-halt_on_error=1:abort_on_error=1:detect_leaks=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-halt_on_error=1:print_stacktrace=1}
 mkdir -p "$artifacts"
-status=0
-for t in "${targets[@]}"; do
-  bin=$build/tests/fuzz/$t
+# fuzz_one TARGET: replay its regressions and seeds, then fuzz it; one summary line; 0 = clean.
+fuzz_one() {
+  local t=$1 bin=$build/tests/fuzz/$1 dir work execs per_s cov
   # Regressions and seeds first: each must run clean (-runs=0 executes only the given inputs).
   for dir in tests/fuzz/regressions/$t tests/fuzz/corpus/$t; do
     [ -d "$dir" ] || continue
     if ! "$bin" -runs=0 "$dir" >"$artifacts/$t.replay.log" 2>&1; then
-      echo "fuzz: $t fails on an input in $dir:"; tail -n 30 "$artifacts/$t.replay.log"; status=1; continue 2
+      echo "fuzz: $t fails on an input in $dir:"; tail -n 30 "$artifacts/$t.replay.log"; return 1
     fi
   done
   # The run mutates a scratch copy: the committed corpus stays small.
@@ -43,10 +44,26 @@ for t in "${targets[@]}"; do
     per_s=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$artifacts/$t.log")
     cov=$(grep -o 'cov: [0-9]* ft: [0-9]*' "$artifacts/$t.log" | tail -n 1)
     echo "fuzz: $t clean: ${seconds}s, $execs inputs ($per_s/s), $cov, corpus $(ls "$work" | wc -l)"
+    rm -rf "$work"
   else
     echo "fuzz: $t FAILED (input saved under $artifacts/):"; grep -m 3 -E 'ERROR|invariant|runtime error' "$artifacts/$t.log" || tail -n 30 "$artifacts/$t.log"
-    status=1
+    rm -rf "$work"
+    return 1
   fi
-  rm -rf "$work"
-done
+}
+
+status=0
+if [ "${FUZZ_PARALLEL:-0}" = 1 ]; then
+  pids=()
+  for t in "${targets[@]}"; do
+    fuzz_one "$t" >"$artifacts/$t.summary" 2>&1 &
+    pids+=($!)
+  done
+  for i in "${!pids[@]}"; do
+    wait "${pids[i]}" || status=1
+    cat "$artifacts/${targets[i]}.summary"
+  done
+else
+  for t in "${targets[@]}"; do fuzz_one "$t" || status=1; done
+fi
 exit $status
