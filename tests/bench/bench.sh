@@ -46,6 +46,7 @@ LAB_NET=127.57       # the lab's own prefix, apart from other labs on this machi
 WAIT_SECONDS=20      # how long to wait for each resolver to answer at start
 KEEP=0               # 1: keep the temporary directory (configs, logs, raw dnsperf output)
 RESULTS_DIR=$REPO_DIR/results
+RESOLVERS=auto       # ternd unbound, plus pdns_recursor and kresd when installed
 COLD_NAMES_PER_ZONE=30
 
 usage() {
@@ -63,6 +64,8 @@ usage: tests/bench/bench.sh [options]
                        the cold and DoT runs use the last
   --cold-zones N       child zones of the cold run, $COLD_NAMES_PER_ZONE names each (default $COLD_ZONES; 0 = skip)
   --cold-outstanding N resolutions in flight during the cold run, dnsperf -q (default $COLD_OUTSTANDING)
+  --resolvers "R.."    which to measure, of ternd unbound pdns_recursor kresd (default: ternd,
+                       unbound, and PowerDNS Recursor / Knot Resolver when installed)
   --edns               dnsperf sends EDNS0 (default: plain DNS queries)
   --dot-seconds N      length of the DNS-over-TLS run, dnsperf -m dot (default $DOT_SECONDS; 0 = skip)
   --lab-net 127.N      address prefix of the benchmark's own NSD lab (default $LAB_NET)
@@ -85,6 +88,9 @@ while (($#)); do
       THREAD_COUNTS=$2; shift 2 ;;
     --cold-zones) need_int "$1" "${2-}"; COLD_ZONES=$2; shift 2 ;;
     --cold-outstanding) need_int "$1" "${2-}"; COLD_OUTSTANDING=$2; shift 2 ;;
+    --resolvers) [[ ${2-} =~ ^(ternd|unbound|pdns_recursor|kresd)( (ternd|unbound|pdns_recursor|kresd))*$ ]] ||
+      die "--resolvers takes names of: ternd unbound pdns_recursor kresd"
+      RESOLVERS=$2; shift 2 ;;
     --edns) EDNS=1; shift ;;
     --dot-seconds) need_int "$1" "${2-}"; DOT_SECONDS=$2; shift 2 ;;
     --lab-net) LAB_NET=${2:?--lab-net needs 127.N}; shift 2 ;;
@@ -101,6 +107,11 @@ done
 for t in $THREAD_COUNTS; do ((t >= 1)) || die "--thread-counts must be at least 1 each"; done
 [[ $LAB_NET =~ ^127\.[0-9]{1,3}$ ]] || die "--lab-net must be 127.N"
 LAST_THREADS=${THREAD_COUNTS##* }
+if [ "$RESOLVERS" = auto ]; then
+  RESOLVERS="ternd unbound"
+  for other in pdns_recursor kresd; do command -v "$other" >/dev/null && RESOLVERS+=" $other"; done
+fi
+for r in $RESOLVERS; do [ "$r" = ternd ] || need_tools "$r"; done
 
 need_tools dnsperf unbound unbound-checkconf dig nsd nsd-control ss openssl
 [ "$(id -u)" -eq 0 ] || die "run as root: the lab's NSD servers bind port 53"
@@ -109,7 +120,7 @@ need_tools dnsperf unbound unbound-checkconf dig nsd nsd-control ss openssl
 TMP=
 LAB_DIR=
 LAB_STARTED=0
-RUN_PID=      # the resolver or echo server being measured
+RUN_PIDS=     # the resolver or echo server being measured (kresd: one process per thread)
 DNSPERF_PID=
 COLD_PIDS=()  # the cold zones' NSD processes
 
@@ -117,8 +128,7 @@ cleanup() {
   local status=$? pid
   trap - EXIT INT TERM
   stop_pid "$DNSPERF_PID"
-  stop_pid "$RUN_PID"
-  for pid in "${COLD_PIDS[@]}"; do stop_pid "$pid"; done
+  for pid in $RUN_PIDS "${COLD_PIDS[@]}"; do stop_pid "$pid"; done
   if ((LAB_STARTED)); then stop_lab "$LAB_DIR"; fi
   if [ -n "$TMP" ] && [ -d "$TMP" ]; then
     if ((KEEP)); then echo "bench.sh: kept $TMP" >&2; else rm -rf -- "$TMP"; fi
@@ -287,6 +297,7 @@ UNBOUND_PORT=$(pick_port "$TERN_PORT")
 ECHO_PORT=$(pick_port "$TERN_PORT" "$UNBOUND_PORT")
 TERN_TLS_PORT=$(pick_port "$TERN_PORT" "$UNBOUND_PORT" "$ECHO_PORT")
 UNBOUND_TLS_PORT=$(pick_port "$TERN_PORT" "$UNBOUND_PORT" "$ECHO_PORT" "$TERN_TLS_PORT")
+OTHER_PORT=$(pick_port "$TERN_PORT" "$UNBOUND_PORT" "$ECHO_PORT" "$TERN_TLS_PORT" "$UNBOUND_TLS_PORT")
 
 # One self-signed certificate for both resolvers' DoT listeners (dnsperf does not verify it).
 (umask 077 && openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 2 \
@@ -438,18 +449,34 @@ per_cpu() {  # per_cpu COUNT TICKS: COUNT per CPU-second
   awk -v n="$1" -v t="$2" -v hz="$CLK_TCK" 'BEGIN { if (t > 0) printf "%.0f", n / (t / hz); else print "n/a" }'
 }
 
-# throughput KEY PID PORT: the unthrottled cache-hit run against PORT, the process PID's CPU
+# The processes of one server as one: all alive, CPU and RSS summed over them.
+alive() {
+  local pid
+  for pid in $1; do kill -0 "$pid" 2>/dev/null || return 1; done
+}
+group_cpu() {  # group_cpu PIDS -> CPU_TICKS
+  local pid total=0
+  for pid in $1; do cpu_ticks "$pid" || return 1; total=$((total + CPU_TICKS)); done
+  CPU_TICKS=$total
+}
+group_rss() {  # group_rss PIDS -> RSS_KIB
+  local pid total=0
+  for pid in $1; do rss_kib "$pid"; total=$((total + RSS_KIB)); done
+  RSS_KIB=$total
+}
+
+# throughput KEY PIDS PORT: the unthrottled cache-hit run against PORT, the process PID's CPU
 throughput() {
   local key=$1 pid=$2 port=$3 c0 c1 out=$TMP/$1-run.out rc=0
   note "$key: throughput run, ${SECONDS_RUN}s"
-  cpu_ticks "$pid"; c0=$CPU_TICKS
+  group_cpu "$pid"; c0=$CPU_TICKS
   run_dnsperf "$out" "${DNSPERF_COMMON[@]}" -p "$port" -d "$QFILE" -l "$SECONDS_RUN" -S 1 || rc=$?
-  if ! kill -0 "$pid" 2>/dev/null || ! cpu_ticks "$pid"; then
+  if ! alive "$pid" || ! group_cpu "$pid"; then
     R[$key.status]="exited during the run"
     return 1
   fi
   c1=$CPU_TICKS
-  rss_kib "$pid"
+  group_rss "$pid"
   ((rc == 0)) || R[$key.status]="dnsperf exit status $rc"
   R[$key.qps]=$(field "$out" "Queries per second:")
   R[$key.completed]=$(field "$out" "Queries completed:")
@@ -488,13 +515,13 @@ cold() {
   local key=$1 pid=$2 port=$3 u0 u1 c0 c1 r0 out=$TMP/$1-cold.out
   ((COLD_N > 0)) || return 0
   note "$key: cold-cache run, $COLD_N names, $COLD_OUTSTANDING in flight"
-  rss_kib "$pid"; r0=$RSS_KIB
+  group_rss "$pid"; r0=$RSS_KIB
   u0=$(upstream_total)
-  cpu_ticks "$pid"; c0=$CPU_TICKS
+  group_cpu "$pid"; c0=$CPU_TICKS
   run_dnsperf "$out" -s 127.0.0.1 -p "$port" -d "$COLD_QFILE" -n 1 -c 1 -q "$COLD_OUTSTANDING" -t 10 || true
-  cpu_ticks "$pid"; c1=$CPU_TICKS
+  group_cpu "$pid"; c1=$CPU_TICKS
   u1=$(upstream_total)
-  rss_kib "$pid"
+  group_rss "$pid"
   R[$key.cold_s]=$(field "$out" "Run time (s):")
   R[$key.cold_qps]=$(field "$out" "Queries per second:")
   R[$key.cold_noerror]=$(rcode_count "$out" NOERROR)
@@ -517,9 +544,9 @@ dot() {
   local key=$1 pid=$2 port=$3 c0 c1 out=$TMP/$1-dot.out rc=0
   ((DOT_SECONDS > 0)) || return 0
   note "$key: DNS-over-TLS throughput run, ${DOT_SECONDS}s"
-  cpu_ticks "$pid"; c0=$CPU_TICKS
+  group_cpu "$pid"; c0=$CPU_TICKS
   run_dnsperf "$out" -m dot "${DNSPERF_COMMON[@]}" -p "$port" -d "$QFILE" -l "$DOT_SECONDS" -S 1 || rc=$?
-  if ! kill -0 "$pid" 2>/dev/null || ! cpu_ticks "$pid"; then
+  if ! alive "$pid" || ! group_cpu "$pid"; then
     R[$key.dot_status]="exited during the DoT run"
     return 0
   fi
@@ -532,58 +559,100 @@ dot() {
   R[$key.dot_qps_per_cpu]=$(per_cpu "$(field "$out" "Queries completed:")" $((c1 - c0)))
 }
 
-# measure_resolver NAME THREADS: a fresh process, [cold run], warm-up, check, hits, latency, [DoT]
-measure_resolver() {
-  local name=$1 threads=$2 key=$1.$2 port tls_port log=$TMP/$1-$2.log
+# start_server NAME THREADS PORT LOG: starts NAME on 127.0.0.1@PORT -> RUN_PIDS. The others than
+# ternd and unbound get the same conditions: lab hints, loopback upstream allowed, IPv4 only,
+# QNAME minimisation, no DNSSEC, the same cache size. kresd is single-threaded: one process
+# per thread on the same port (SO_REUSEPORT), sharing one cache, its documented way to scale.
+start_server() {
+  local name=$1 threads=$2 port=$3 log=$4 i
   case $name in
     ternd)
-      port=$TERN_PORT tls_port=$TERN_TLS_PORT
       "$TERND" -d -c "$TMP/ternd.yaml" >"$log" 2>&1 &
+      RUN_PIDS=$!
       ;;
     unbound)
-      port=$UNBOUND_PORT tls_port=$UNBOUND_TLS_PORT
       unbound -d -c "$TMP/unbound.conf" >"$log" 2>&1 &
+      RUN_PIDS=$!
+      ;;
+    pdns_recursor)
+      mkdir -p "$TMP/pdns"
+      pdns_recursor --config-dir="$TMP/pdns" --socket-dir="$TMP/pdns" --daemon=no --write-pid=no \
+        --local-address=127.0.0.1 --local-port="$port" --threads="$threads" --hint-file="$HINTS" \
+        --allow-from=127.0.0.0/8 --dont-query= --qname-minimization=yes --dnssec=off --security-poll-suffix= \
+        --disable-syslog=yes --loglevel=3 --max-cache-entries=2000000 --max-packetcache-entries=2000000 \
+        >"$log" 2>&1 &
+      RUN_PIDS=$!
+      ;;
+    kresd)
+      rm -rf "$TMP/kresd"
+      mkdir -p "$TMP/kresd/cache"
+      {
+        echo "net.listen('127.0.0.1', $port, { kind = 'dns' })"
+        echo "net.ipv6 = false"
+        echo "modules.unload('ta_update'); modules.unload('priming'); modules.unload('detect_time_skew')"
+        echo "trust_anchors.remove('.')"
+        echo "option('ALLOW_LOCAL', true)"
+        echo "cache.open($CACHE_MB * MB, 'lmdb://$TMP/kresd/cache')"
+        echo "modules.load('hints > iterate')"
+        echo "hints.root({['a.root-servers.lab.'] = '$LAB_NET.0.1', ['b.root-servers.lab.'] = '$LAB_NET.0.2'})"
+      } >"$TMP/kresd/kresd.conf"
+      RUN_PIDS=
+      for ((i = 0; i < threads; i++)); do
+        (cd "$TMP/kresd" && exec kresd -n -q -c "$TMP/kresd/kresd.conf" "$TMP/kresd") >>"$log" 2>&1 &
+        RUN_PIDS+="$! "
+      done
+      RUN_PIDS=${RUN_PIDS% }
       ;;
   esac
-  RUN_PID=$!
-  note "$name, $threads threads: pid $RUN_PID on 127.0.0.1@$port"
-  wait_answer "$name" "$RUN_PID" "$port" "$log"
-  if ((threads == LAST_THREADS)); then cold "$key" "$RUN_PID" "$port"; fi
+}
+
+# measure_resolver NAME THREADS: a fresh process, [cold run], warm-up, check, hits, latency, [DoT]
+measure_resolver() {
+  local name=$1 threads=$2 key=$1.$2 port tls_port= log=$TMP/$1-$2.log pid
+  case $name in
+    ternd) port=$TERN_PORT tls_port=$TERN_TLS_PORT ;;
+    unbound) port=$UNBOUND_PORT tls_port=$UNBOUND_TLS_PORT ;;
+    *) port=$OTHER_PORT ;;
+  esac
+  start_server "$name" "$threads" "$port" "$log"
+  note "$name, $threads threads: pid $RUN_PIDS on 127.0.0.1@$port"
+  wait_answer "$name" "${RUN_PIDS%% *}" "$port" "$log"
+  if ((threads == LAST_THREADS)); then cold "$key" "$RUN_PIDS" "$port"; fi
   note "$key: warming the cache (${NQUERIES} names, twice)"
   run_dnsperf "$TMP/$key-warm.out" -s 127.0.0.1 -p "$port" -d "$QFILE" -n 2 -c 1 -q 4 -t 10 || true
   R[$key.check]=$(check_answers "$key" "$port")
-  if throughput "$key" "$RUN_PID" "$port"; then
+  if throughput "$key" "$RUN_PIDS" "$port"; then
     latency "$key" "$port"
-    if ((threads == LAST_THREADS)); then dot "$key" "$RUN_PID" "$tls_port"; fi
+    # DoT: ternd and unbound (the others' DoT listeners are not configured here)
+    if ((threads == LAST_THREADS)) && [ -n "$tls_port" ]; then dot "$key" "$RUN_PIDS" "$tls_port"; fi
   fi
-  kill -0 "$RUN_PID" 2>/dev/null || R[$key.status]="exited"
+  alive "$RUN_PIDS" || R[$key.status]="exited"
   { echo "### $name log ($threads threads)"; cat "$log"; } >>"$RAW"
-  stop_pid "$RUN_PID"
-  RUN_PID=
+  for pid in $RUN_PIDS; do stop_pid "$pid"; done
+  RUN_PIDS=
 }
 
 measure_echo() {  # measure_echo THREADS: the ceiling
   local key=echo.$1
   "$ECHO" 127.0.0.1 "$ECHO_PORT" "$1" >"$TMP/echo.log" 2>&1 &
-  RUN_PID=$!
+  RUN_PIDS=$!
   local i
   for ((i = 0; i < 50; i++)); do
     grep -q '^udp_echo:' "$TMP/echo.log" && break
-    kill -0 "$RUN_PID" 2>/dev/null || { cat "$TMP/echo.log" >&2; die "udp_echo exited"; }
+    alive "$RUN_PIDS" || { cat "$TMP/echo.log" >&2; die "udp_echo exited"; }
     sleep 0.1
   done
-  throughput "$key" "$RUN_PID" "$ECHO_PORT" || true
+  throughput "$key" "$RUN_PIDS" "$ECHO_PORT" || true
   latency "$key" "$ECHO_PORT"
-  stop_pid "$RUN_PID"
-  RUN_PID=
+  stop_pid "$RUN_PIDS"
+  RUN_PIDS=
 }
 
 LOADAVG_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
 for threads in $THREAD_COUNTS; do
   write_configs "$threads"
   measure_echo "$threads"
-  measure_resolver ternd "$threads"
-  measure_resolver unbound "$threads"
+  for r in $RESOLVERS; do measure_resolver "$r" "$threads"; done
 done
 LOADAVG_AFTER=$(cut -d' ' -f1-3 /proc/loadavg)
 
@@ -615,10 +684,8 @@ NSD_VERSION=$( (nsd -v 2>&1 || true) | awk '/version/ { print $NF; exit }')
 GIT_REV=$(git -C "$REPO_DIR" describe --always --dirty 2>/dev/null || echo unknown)
 EDNS_TEXT=no
 if ((EDNS)); then EDNS_TEXT=yes; fi
-OTHERS=
-for other in kresd pdns_recursor; do
-  command -v "$other" >/dev/null && OTHERS+=" $other"
-done
+PDNS_VERSION=$( (pdns_recursor --version 2>&1 || true) | grep -o 'PowerDNS Recursor [0-9.]*' | head -n 1)
+KRESD_VERSION=$( (kresd --version 2>&1 || true) | head -n 1)
 
 report() {
   local t n key cols
@@ -629,7 +696,7 @@ report() {
   echo "| server | threads | QPS | % of echo QPS | CPU s | QPS per CPU-s | % of echo per CPU-s | p50 µs @${LAT_QPS}/s | p99 µs @${LAT_QPS}/s | lost | SERVFAIL+other | RSS MiB | answers as expected |"
   echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
   for t in $THREAD_COUNTS; do
-    for n in echo ternd unbound; do
+    for n in echo $RESOLVERS; do
       key=$n.$t
       cols="| $n"
       [ "$n" = echo ] && cols="| udp_echo (ceiling)"
@@ -653,7 +720,7 @@ report() {
     echo
     echo "| resolver | time s | QPS | NOERROR | other rcodes | lost | upstream queries | per name | resolver CPU ms per name | RSS MiB before | RSS MiB after | KiB per cached name |"
     echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
-    for n in ternd unbound; do
+    for n in $RESOLVERS; do
       key=$n.$LAST_THREADS
       echo "| $n | $(get "$key.cold_s") | $(get "$key.cold_qps") | $(get "$key.cold_noerror") | $(get "$key.cold_other") | $(get "$key.cold_lost") | $(get "$key.cold_upstream") | $(get "$key.cold_per_name") | $(get "$key.cold_cpu_ms_per_name") | $(get "$key.cold_rss_before") | $(get "$key.cold_rss_after") | $(get "$key.cold_kib_per_name") |"
     done
@@ -701,9 +768,9 @@ report() {
   fi
   echo
   echo "- Both resolvers: 127.0.0.1 only, IPv4 upstream only, root hints of the lab ($LAB_NET.0.1/2), QNAME minimisation on, no DNSSEC, no prefetch. Cache: ternd cache-size ${CACHE_MB}m; unbound msg-cache-size ${UB_MSG_MB}m + rrset-cache-size ${UB_RRSET_MB}m (= ${CACHE_MB}m, split 1:2 as unbound recommends)."
-  echo "- Other resolvers: ${OTHERS:-knot-resolver (kresd) and pdns-recursor are not installed here}${OTHERS:+ installed but not configured by this script yet}."
+  echo "- Measured: $RESOLVERS. PowerDNS Recursor: --threads, --max-cache-entries and --max-packetcache-entries 2000000, --dnssec=off, --dont-query= (loopback authorities). Knot Resolver: one kresd process per thread on the port (SO_REUSEPORT), one shared LMDB cache of ${CACHE_MB} MiB, its RSS summed over the processes (the shared cache pages counted once per process). Neither has a DoT listener configured here."
   echo "- Machine: $(nproc) CPUs ($CPU_MODEL), $(uname -sr); load average before $LOADAVG_BEFORE, after $LOADAVG_AFTER. dnsperf and the server share these CPUs."
-  echo "- Versions: $TERND_VERSION (git $GIT_REV, buildtype $BUILDTYPE); $UNBOUND_VERSION; dnsperf $DNSPERF_VERSION; NSD $NSD_VERSION."
+  echo "- Versions: $TERND_VERSION (git $GIT_REV, buildtype $BUILDTYPE); $UNBOUND_VERSION${PDNS_VERSION:+; $PDNS_VERSION}${KRESD_VERSION:+; $KRESD_VERSION}; dnsperf $DNSPERF_VERSION; NSD $NSD_VERSION."
   echo "- Reproduce (as root, from the repository): \`$INVOCATION\`"
 }
 
