@@ -46,7 +46,7 @@ void Resolver::report_hop(WalkObserver& observer, const Budget& budget, const dn
                           const asio::ip::address& server, const dns::Question& ask,
                           const ExchangeResult& result, ServerFeedback feedback, const Classification& cls) {
   WalkHop hop{zone, server.to_string(), ask, result.over_tcp ? "udp+tcp" : "udp", result.rtt,
-              std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - budget.started),
+              std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - budget.spend->started),
               {}, budget.depth};
   if (result.status != ExchangeStatus::ok) hop.result = std::string(to_string(result.status));
   else if (feedback != ServerFeedback::ok) hop.result = std::string(to_string(feedback));
@@ -73,12 +73,15 @@ asio::awaitable<std::optional<Resolver::Answered>> Resolver::ask_zone(ZoneCut& c
     // BADCOOKIE and 0x20 fallbacks ask the same server again, not another one.
     if (ask_again && std::find(fresh.begin(), fresh.end(), *ask_again) != fresh.end()) fresh = {*ask_again};
     ask_again.reset();
-    if (budget.upstream >= limits::max_upstream_queries) {
-      budget.limit = "max-upstream-queries";
+    // The walk that started this (glue-less NS lookup) branch has answered its client: the
+    // branch's result could only warm the cache, not worth more upstream traffic.
+    if (budget.spend->finished) co_return std::nullopt;
+    if (budget.spend->upstream >= limits::max_upstream_queries) {
+      budget.spend->limit = "max-upstream-queries";
       co_return std::nullopt;
     }
-    if (std::chrono::steady_clock::now() >= budget.deadline) {
-      budget.limit = "resolution-deadline";
+    if (std::chrono::steady_clock::now() >= budget.spend->deadline) {
+      budget.spend->limit = "resolution-deadline";
       co_return std::nullopt;
     }
     std::vector<Candidate> candidates;
@@ -95,7 +98,7 @@ asio::awaitable<std::optional<Resolver::Answered>> Resolver::ask_zone(ZoneCut& c
                             options_.cookies ? learnt.client_cookie + learnt.server_cookie : std::string(),
                             options_.use_caps_for_id && !learnt.no_caps_for_id};
     if (cut.route) configure_for_route(request, *cut.route);
-    ++budget.upstream;
+    ++budget.spend->upstream;
     ++sent;
     stats_.upstream_queries.fetch_add(1, std::memory_order_relaxed);
     ExchangeResult result = co_await transport_.exchange(request);
@@ -132,7 +135,7 @@ asio::awaitable<std::optional<Resolver::Answered>> Resolver::ask_zone(ZoneCut& c
       // RFC 6891 §7: a server that does not know EDNS says FORMERR; ask it again without.
       learnt.edns_unsupported = true;
       caches_.infra.store(address_key(server), learn(learnt, ServerFeedback::formerr, result.rtt, now));
-      if (budget.observer) report_hop(*budget.observer, budget, cut.zone, server, ask, result, ServerFeedback::formerr, cls);
+      if (budget.spend->observer) report_hop(*budget.spend->observer, budget, cut.zone, server, ask, result, ServerFeedback::formerr, cls);
       continue;
     } else {
       stats_.scrubbed_records.fetch_add(scrub(result.reply, ask, cut.zone), std::memory_order_relaxed);
@@ -145,7 +148,7 @@ asio::awaitable<std::optional<Resolver::Answered>> Resolver::ask_zone(ZoneCut& c
                server.to_string(), cut.zone.to_text(),
                feedback == ServerFeedback::ok ? to_string(cls.kind) : to_string(feedback),
                result.rtt.count(), result.over_tcp ? " over TCP" : "");
-    if (budget.observer) report_hop(*budget.observer, budget, cut.zone, server, ask, result, feedback, cls);
+    if (budget.spend->observer) report_hop(*budget.spend->observer, budget, cut.zone, server, ask, result, feedback, cls);
     if (feedback == ServerFeedback::ok)
       co_return Answered{std::move(result.reply), std::move(cls), server.to_string()};
     const bool network = result.status == ExchangeStatus::unreachable || result.status == ExchangeStatus::tcp_failed ||
