@@ -590,9 +590,11 @@ constexpr std::array table{
                "letters drawn at random (the 0x20 bit, draft-vixie-dnsext-dns0x20) and accept "
                "only a reply whose question has exactly that case, so that a forged reply must "
                "also guess the case. A reply that differs only in case is ignored and counted "
-               "as a spoofing near-miss. A server that does not echo the case (it answers in "
-               "lower case, say) is then asked again without 0x20, and is remembered in the "
-               "server cache (15 minutes) as one to ask without it.",
+               "as a spoofing near-miss. When only such replies came before the timeout, the "
+               "server is asked again over TCP (where a blind forger cannot answer), still in "
+               "random case: if that reply does not echo the case either, the server is "
+               "remembered in the server cache (15 minutes) as one to ask without 0x20; if it "
+               "does, the replies over UDP were forged and 0x20 stays on.",
         .apply = apply_bool<&Config::use_caps_for_id>, .dump = dump_bool<&Config::use_caps_for_id>},
     Setting{
         .name = "cookies", .kind = ValueKind::boolean, .default_text = "yes",

@@ -9,6 +9,7 @@
 #include "resolver/zone_routing.hpp"
 
 #include <algorithm>
+#include <utility>
 
 namespace tern::resolver {
 
@@ -46,7 +47,7 @@ void Resolver::report_hop(WalkObserver& observer, const Budget& budget, const dn
                           const asio::ip::address& server, const dns::Question& ask,
                           const ExchangeResult& result, ServerFeedback feedback, const Classification& cls) {
   WalkHop hop{zone, server.to_string(), ask, result.over_tcp ? "udp+tcp" : "udp", result.rtt,
-              std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - budget.started),
+              std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - budget.spend->started),
               {}, budget.depth};
   if (result.status != ExchangeStatus::ok) hop.result = std::string(to_string(result.status));
   else if (feedback != ServerFeedback::ok) hop.result = std::string(to_string(feedback));
@@ -62,6 +63,7 @@ asio::awaitable<std::optional<Resolver::Answered>> Resolver::ask_zone(ZoneCut& c
   unsigned sent = 0;
   bool badcookie_retried = false;
   std::optional<asio::ip::address> ask_again;
+  bool check_caps_over_tcp = false;  // the next attempt (to ask_again) is the 0x20 check
   while (sent < limits::max_attempts_per_cut) {
     std::vector<asio::ip::address> fresh;
     for (const auto& a : cut.addresses)
@@ -70,15 +72,20 @@ asio::awaitable<std::optional<Resolver::Answered>> Resolver::ask_zone(ZoneCut& c
       if (!co_await resolve_next_ns(cut, budget)) co_return std::nullopt;
       continue;
     }
-    // BADCOOKIE and 0x20 fallbacks ask the same server again, not another one.
+    // BADCOOKIE and the 0x20 check ask the same server again, not another one.
     if (ask_again && std::find(fresh.begin(), fresh.end(), *ask_again) != fresh.end()) fresh = {*ask_again};
+    else check_caps_over_tcp = false;
     ask_again.reset();
-    if (budget.upstream >= limits::max_upstream_queries) {
-      budget.limit = "max-upstream-queries";
+    const bool checking_caps = std::exchange(check_caps_over_tcp, false);
+    // The walk that started this (glue-less NS lookup) branch has answered its client: the
+    // branch's result could only warm the cache, not worth more upstream traffic.
+    if (budget.spend->finished) co_return std::nullopt;
+    if (budget.spend->upstream >= limits::max_upstream_queries) {
+      budget.spend->limit = "max-upstream-queries";
       co_return std::nullopt;
     }
-    if (std::chrono::steady_clock::now() >= budget.deadline) {
-      budget.limit = "resolution-deadline";
+    if (std::chrono::steady_clock::now() >= budget.spend->deadline) {
+      budget.spend->limit = "resolution-deadline";
       co_return std::nullopt;
     }
     std::vector<Candidate> candidates;
@@ -95,25 +102,40 @@ asio::awaitable<std::optional<Resolver::Answered>> Resolver::ask_zone(ZoneCut& c
                             options_.cookies ? learnt.client_cookie + learnt.server_cookie : std::string(),
                             options_.use_caps_for_id && !learnt.no_caps_for_id};
     if (cut.route) configure_for_route(request, *cut.route);
-    ++budget.upstream;
+    if (checking_caps) request.tcp_only = true;
+    ++budget.spend->upstream;
     ++sent;
     stats_.upstream_queries.fetch_add(1, std::memory_order_relaxed);
     ExchangeResult result = co_await transport_.exchange(request);
     stats_.mismatched_replies.fetch_add(result.mismatched, std::memory_order_relaxed);
     stats_.malformed_replies.fetch_add(result.malformed, std::memory_order_relaxed);
-    if (result.over_tcp) stats_.tcp_fallbacks.fetch_add(1, std::memory_order_relaxed);
+    if (result.over_tcp && !checking_caps) stats_.tcp_fallbacks.fetch_add(1, std::memory_order_relaxed);
 
     ServerFeedback feedback = ServerFeedback::ok;
     Classification cls;
     if (!result.server_cookie.empty()) learnt.server_cookie = result.server_cookie;
-    if (result.status == ExchangeStatus::timeout && result.case_mismatches > 0) {
-      // 0x20: it answered, but not in our case; ask it again without, and remember that.
-      stats_.caps_fallbacks.fetch_add(1, std::memory_order_relaxed);
-      learnt.no_caps_for_id = true;
-      caches_.infra.store(address_key(server), learnt);
-      log::info("{} does not echo 0x20 case: asking it without", server.to_string());
+    if (result.status == ExchangeStatus::timeout && result.case_mismatches > 0 && !checking_caps) {
+      // 0x20: replies came in another case than ours, and none in ours. Either the server does
+      // not echo case, or a forger sent them: the right port, ID and question are all a
+      // forger needs to get this far, so they prove nothing, and falling back to no 0x20 on
+      // their word would hand the forger exactly the bits 0x20 adds. Ask the server again over
+      // TCP, where an off-path forger cannot answer, in random case still: its reply is the
+      // answer, and whether it echoes our case tells which it was. (Unbound instead asks every
+      // server of the zone without 0x20 and accepts only identical replies.)
       ask_again = server;
+      check_caps_over_tcp = true;
       continue;
+    }
+    if (checking_caps && result.status == ExchangeStatus::ok) {
+      if (!result.case_echoed) {
+        // Over TCP too: the server does not echo case. Remember it: ask it without 0x20.
+        stats_.caps_fallbacks.fetch_add(1, std::memory_order_relaxed);
+        learnt.no_caps_for_id = true;
+        log::info("{} does not echo 0x20 case (checked over TCP): asking it without", server.to_string());
+      } else {
+        log::info("{} echoes 0x20 case over TCP: the replies in another case over UDP were forged",
+                  server.to_string());
+      }
     }
     if (result.status == ExchangeStatus::ok && result.reply.rcode == dns::rcode::badcookie && !badcookie_retried &&
         !result.server_cookie.empty()) {
@@ -132,7 +154,7 @@ asio::awaitable<std::optional<Resolver::Answered>> Resolver::ask_zone(ZoneCut& c
       // RFC 6891 §7: a server that does not know EDNS says FORMERR; ask it again without.
       learnt.edns_unsupported = true;
       caches_.infra.store(address_key(server), learn(learnt, ServerFeedback::formerr, result.rtt, now));
-      if (budget.observer) report_hop(*budget.observer, budget, cut.zone, server, ask, result, ServerFeedback::formerr, cls);
+      if (budget.spend->observer) report_hop(*budget.spend->observer, budget, cut.zone, server, ask, result, ServerFeedback::formerr, cls);
       continue;
     } else {
       stats_.scrubbed_records.fetch_add(scrub(result.reply, ask, cut.zone), std::memory_order_relaxed);
@@ -145,7 +167,7 @@ asio::awaitable<std::optional<Resolver::Answered>> Resolver::ask_zone(ZoneCut& c
                server.to_string(), cut.zone.to_text(),
                feedback == ServerFeedback::ok ? to_string(cls.kind) : to_string(feedback),
                result.rtt.count(), result.over_tcp ? " over TCP" : "");
-    if (budget.observer) report_hop(*budget.observer, budget, cut.zone, server, ask, result, feedback, cls);
+    if (budget.spend->observer) report_hop(*budget.spend->observer, budget, cut.zone, server, ask, result, feedback, cls);
     if (feedback == ServerFeedback::ok)
       co_return Answered{std::move(result.reply), std::move(cls), server.to_string()};
     const bool network = result.status == ExchangeStatus::unreachable || result.status == ExchangeStatus::tcp_failed ||

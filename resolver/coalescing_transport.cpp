@@ -20,7 +20,8 @@ std::string CoalescingTransport::key_of(const ExchangeRequest& r) {
     key += static_cast<char>(n >> 8);
     key += static_cast<char>(n & 0xff);
   }
-  key += static_cast<char>((r.randomise_case ? 1 : 0) | (r.recursion_desired ? 2 : 0) | (r.tls ? 4 : 0));
+  key += static_cast<char>((r.randomise_case ? 1 : 0) | (r.recursion_desired ? 2 : 0) | (r.tls ? 4 : 0) |
+                           (r.tcp_only ? 8 : 0));
   key += r.question.name.wire();
   key += '\0';
   key += r.tls_name;

@@ -37,7 +37,7 @@ class CoalescingTransport final : public UpstreamTransport {
     std::optional<ExchangeResult> result;
   };
   /// What makes two exchanges the same: server, port, question, and every option that changes
-  /// what is sent or how (EDNS size, 0x20, RD, TLS and its name). The cookie is the server's
+  /// what is sent or how (EDNS size, 0x20, TCP only, RD, TLS and its name). The cookie is the server's
   /// own and the timeout only bounds the wait: neither is part of it.
   static std::string key_of(const ExchangeRequest& request);
 

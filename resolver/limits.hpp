@@ -24,6 +24,12 @@ inline constexpr unsigned max_ns_lookups_per_cut = 3;
 /// NS-name resolutions per client query, over all cuts. Bounds fan-out across the walk.
 inline constexpr unsigned max_ns_lookups = 6;
 
+/// Glue-less NS lookups of one cut running at the same time. The walk goes on with the first
+/// address found instead of waiting out a dead name's timeouts before trying the next one
+/// (Unbound: target queries in parallel, bounded by its outstanding-target limit); two keep
+/// the fan-out small, and max_ns_lookups_per_cut still bounds how many are started in all.
+inline constexpr unsigned max_parallel_ns_lookups = 2;
+
 /// Nesting of sub-resolutions (resolving an NS name that needs an NS name resolved ...).
 /// Stops TsuNAME-style cyclic dependencies from recursing without end.
 inline constexpr unsigned max_subresolution_depth = 4;

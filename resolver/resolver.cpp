@@ -48,9 +48,9 @@ struct HopRecorder final : WalkObserver {
 asio::awaitable<TraceResult> Resolver::trace(dns::Question question) {
   HopRecorder recorder;
   Budget budget;
-  budget.started = std::chrono::steady_clock::now();
-  budget.deadline = budget.started + limits::resolution_deadline;
-  budget.observer = &recorder;
+  budget.spend->started = std::chrono::steady_clock::now();
+  budget.spend->deadline = budget.spend->started + limits::resolution_deadline;
+  budget.spend->observer = &recorder;
   budget.isolated = true;
   TraceResult result;
   try {
@@ -58,11 +58,14 @@ asio::awaitable<TraceResult> Resolver::trace(dns::Question question) {
   } catch (const std::exception& e) {
     result.outcome = Outcome::servfail(ede::other, std::string("internal error: ") + e.what());
   }
-  result.outcome.upstream_queries = budget.upstream;
+  // NS lookups still running must neither send more nor report to the recorder, which dies here.
+  budget.spend->finished = true;
+  budget.spend->observer = nullptr;
+  result.outcome.upstream_queries = budget.spend->upstream;
   result.total = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() -
-                                                                       budget.started);
+                                                                       budget.spend->started);
   result.hops = std::move(recorder.hops);
-  result.limit = budget.limit;
+  result.limit = budget.spend->limit;
   co_return result;
 }
 
@@ -84,7 +87,7 @@ asio::awaitable<Outcome> Resolver::run(dns::Question question, bool refresh) {
     co_return shared;
   }
   Budget budget;
-  budget.deadline = std::chrono::steady_clock::now() + limits::resolution_deadline;
+  budget.spend->deadline = std::chrono::steady_clock::now() + limits::resolution_deadline;
   if (refresh) budget.bypass = question;
   budget.routes = options_.routes;
   Outcome out;
@@ -94,10 +97,11 @@ asio::awaitable<Outcome> Resolver::run(dns::Question question, bool refresh) {
     log::error("resolving {} {}: {}", question.name.to_text(), dns::type_to_text(question.type), e.what());
     out = Outcome::servfail(ede::other, "internal error");
   }
-  out.upstream_queries = budget.upstream;
-  if (!budget.limit.empty()) {
+  budget.spend->finished = true;  // NS lookups still running send nothing more
+  out.upstream_queries = budget.spend->upstream;
+  if (!budget.spend->limit.empty()) {
     stats_.limit_hits.fetch_add(1, std::memory_order_relaxed);
-    log::info("{} {}: limit {} reached", question.name.to_text(), dns::type_to_text(question.type), budget.limit);
+    log::info("{} {}: limit {} reached", question.name.to_text(), dns::type_to_text(question.type), budget.spend->limit);
   }
   if (out.rcode == dns::rcode::noerror || out.rcode == dns::rcode::nxdomain) {
     // Clients get the TTLs the cache keeps (clamped by cache-min/max-ttl), on a miss as on a hit.
@@ -122,7 +126,7 @@ asio::awaitable<Outcome> Resolver::walk(const dns::Question& question, Budget& b
     const auto links = std::count_if(out.answer.begin(), out.answer.end(),
                                      [](const dns::Record& rr) { return rr.type == dns::rrtype::CNAME; });
     if (step.kind != StepKind::failed && links > static_cast<std::ptrdiff_t>(limits::max_cname_hops)) {
-      budget.limit = "max-cname-hops";
+      budget.spend->limit = "max-cname-hops";
       co_return Outcome::servfail(ede::other, "CNAME chain too long");
     }
     switch (step.kind) {
@@ -186,10 +190,10 @@ asio::awaitable<Resolver::Step> Resolver::resolve_name(const dns::Question& q, B
       route && route->kind == ZoneRoute::Kind::forward) {
     if (auto forwarded = co_await forward(q, *route, budget)) co_return std::move(*forwarded);
     // forward-first: the forwarders failed, so walk from the root as if there were none.
-    if (!route->forward_first || !budget.limit.empty())
-      co_return Step{StepKind::failed, {}, q.name, {}, budget.limit.empty() ? ede::no_reachable_authority : ede::other,
-                     budget.limit.empty() ? "no forwarder of " + route->zone.to_text() + " answered"
-                                          : "limit " + budget.limit + " reached"};
+    if (!route->forward_first || !budget.spend->limit.empty())
+      co_return Step{StepKind::failed, {}, q.name, {}, budget.spend->limit.empty() ? ede::no_reachable_authority : ede::other,
+                     budget.spend->limit.empty() ? "no forwarder of " + route->zone.to_text() + " answered"
+                                          : "limit " + budget.spend->limit + " reached"};
   }
   ZoneCut cut = co_await closest_cut(start, budget);
   bool minimise = options_.qname_minimisation != QnameMinimisation::off && q.type != dns::rrtype::DS;
@@ -200,21 +204,21 @@ asio::awaitable<Resolver::Step> Resolver::resolve_name(const dns::Question& q, B
     bool minimised = false;
     const std::size_t next =
         minimised_label_count(std::max(revealed, cut.zone.label_count()), q.name.label_count(), minimise_steps);
-    if (minimise && next < q.name.label_count() && budget.minimised < limits::max_minimised_queries) {
+    if (minimise && next < q.name.label_count() && budget.spend->minimised < limits::max_minimised_queries) {
       // RFC 9156 §3: one more label than the cut, type A (NS draws odd answers from some).
       ask = dns::Question{q.name.suffix(next), dns::rrtype::A, q.klass};
       minimised = true;
       ++minimise_steps;
-      ++budget.minimised;
+      ++budget.spend->minimised;
     }
     auto got = co_await ask_zone(cut, ask, budget);
     if (!got) {
-      if (minimised && budget.limit.empty() && options_.qname_minimisation == QnameMinimisation::relaxed) {
+      if (minimised && budget.spend->limit.empty() && options_.qname_minimisation == QnameMinimisation::relaxed) {
         minimise = false;  // relaxed: a server that fails on the short name may take the full one
         continue;
       }
-      if (!budget.limit.empty())
-        co_return Step{StepKind::failed, {}, q.name, {}, ede::other, "limit " + budget.limit + " reached"};
+      if (!budget.spend->limit.empty())
+        co_return Step{StepKind::failed, {}, q.name, {}, ede::other, "limit " + budget.spend->limit + " reached"};
       // RFC 8914: 23 when every attempt failed in the network itself (ICMP unreachable, TCP
       // refused, no route), 22 when servers stayed silent, refused or answered errors.
       if (cut.network_failures > 0 && cut.other_failures == 0)
@@ -226,7 +230,7 @@ asio::awaitable<Resolver::Step> Resolver::resolve_name(const dns::Question& q, B
     Classification& cls = got->cls;
     if (cls.kind == ResponseKind::referral) {
       if (++referrals > limits::max_referrals) {
-        budget.limit = "max-referrals";
+        budget.spend->limit = "max-referrals";
         co_return Step{StepKind::failed, {}, q.name, {}, ede::other, "too many referrals"};
       }
       store_rrsets(cls.ns, cache::Trust::referral, got->server, budget);

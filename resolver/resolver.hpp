@@ -95,30 +95,48 @@ class Resolver {
   const asio::any_io_executor& executor() const noexcept { return executor_; }
 
  private:
-  /// Everything one client question may still spend (limits.hpp), shared by sub-resolutions.
-  struct Budget {
+  /// What one client question has spent (limits.hpp), shared by every branch of its walk:
+  /// glue-less NS lookups run concurrently (resolve_next_ns) and all draw on the same budget.
+  /// Held by shared_ptr because a lookup still in flight may outlive the walk that started it.
+  struct Spending {
     unsigned upstream = 0;                    ///< queries sent so far
     unsigned ns_lookups = 0;                  ///< glue-less NS names resolved so far
     unsigned minimised = 0;                   ///< QNAME-minimised queries sent so far
-    unsigned depth = 0;                       ///< current sub-resolution nesting
-    std::vector<dns::Name> resolving;         ///< NS names being resolved up the stack
     std::chrono::steady_clock::time_point deadline;
     std::string limit;                        ///< the limit that ended the walk, if one did
-    std::optional<dns::Question> bypass;      ///< refresh: never answer this one from cache
     WalkObserver* observer = nullptr;         ///< trace: told every hop; null for client walks
-    bool isolated = false;                    ///< trace: no RRset/answer cache read or write
     std::chrono::steady_clock::time_point started;  ///< for WalkHop::at
+    bool finished = false;  ///< the walk has returned: lookups still running send nothing more
+  };
+  /// One branch of a walk: the shared spending plus what is particular to this chain of
+  /// sub-resolutions (copied into each concurrent NS lookup).
+  struct Budget {
+    std::shared_ptr<Spending> spend = std::make_shared<Spending>();
+    unsigned depth = 0;                       ///< current sub-resolution nesting
+    std::vector<dns::Name> resolving;         ///< NS names being resolved up the stack
+    std::optional<dns::Question> bypass;      ///< refresh: never answer this one from cache
+    bool isolated = false;                    ///< trace: no RRset/answer cache read or write
     std::shared_ptr<const ZoneRoutes> routes; ///< as when the walk began (a reload may swap them)
+  };
+  /// The glue-less NS lookups of one zone cut, running concurrently: they add the addresses
+  /// they find here and wake the walk waiting on the cut (Unbound's "target queries").
+  struct NsLookups {
+    explicit NsLookups(const asio::any_io_executor& executor)
+        : wake(executor, asio::steady_timer::time_point::max()) {}
+    std::vector<asio::ip::address> found;  ///< usable addresses, in the order they came
+    unsigned started = 0;                  ///< lookups started for this cut
+    unsigned running = 0;                  ///< of which not finished yet
+    asio::steady_timer wake;               ///< cancelled when a lookup finishes
   };
   /// A zone and the servers that may be asked about it.
   struct ZoneCut {
     dns::Name zone;
     std::vector<asio::ip::address> addresses;  ///< usable addresses, no duplicates
-    std::vector<dns::Name> unresolved;         ///< NS names with no usable address yet
-    unsigned lookups = 0;                      ///< glue-less NS names resolved for this cut
+    std::vector<dns::Name> unresolved;         ///< NS names with no usable address, no lookup yet
     unsigned network_failures = 0;  ///< attempts that ended in ICMP errors, TCP or local failures
     unsigned other_failures = 0;    ///< timeouts, error rcodes, lame replies
     const ZoneRoute* route = nullptr;          ///< a forward or stub zone's configured servers
+    std::shared_ptr<NsLookups> lookups;        ///< created by the first glue-less lookup
   };
   /// A usable reply from one of a cut's servers.
   struct Answered {
@@ -143,7 +161,12 @@ class Resolver {
   std::optional<Step> step_from_cache(const dns::Question& question);
   asio::awaitable<std::optional<Answered>> ask_zone(ZoneCut& cut, const dns::Question& ask,
                                                    Budget& budget);
+  /// Makes progress towards an address for a cut whose known addresses are all tried: starts
+  /// glue-less NS lookups (up to limits::max_parallel_ns_lookups at once) and returns as soon
+  /// as one of them adds an address to the cut (true), or when none can (false).
   asio::awaitable<bool> resolve_next_ns(ZoneCut& cut, Budget& budget);
+  /// One glue-less NS lookup (its A, then AAAA if need be), run as its own coroutine.
+  asio::awaitable<void> look_up_ns(std::shared_ptr<NsLookups> lookups, dns::Name ns, Budget branch);
   asio::awaitable<ZoneCut> closest_cut(const dns::Name& name, Budget& budget);
   /// Asks a forward zone's servers (forwarding.cpp); nullopt when none gave a usable answer.
   asio::awaitable<std::optional<Step>> forward(const dns::Question& question, const ZoneRoute& route,

@@ -133,6 +133,7 @@ bool is_unreachable(const asio::error_code& ec) {
 }  // namespace
 
 asio::awaitable<ExchangeResult> UdpTcpTransport::exchange(const ExchangeRequest& request) {
+  if (request.tcp_only) co_return co_await exchange_tcp(request);
   ExchangeResult result;
   const std::uint16_t id = new_query_id(rng_);
   const std::string cookie = cookie_option_for(request);
@@ -219,6 +220,10 @@ asio::awaitable<ExchangeResult> UdpTcpTransport::exchange_tcp(const ExchangeRequ
   const std::string cookie = cookie_option_for(request);
   std::vector<std::uint8_t> query = dns::build_query(request.question, id, request.edns_size, cookie);
   if (request.recursion_desired) query[2] |= 0x01;
+  // 0x20 over TCP only to find out whether the server echoes case (see ExchangeRequest).
+  const bool check_case = request.tcp_only && request.randomise_case;
+  if (check_case) randomise_case(query, rng_);
+  const std::size_t qname_end = dns::header_size + request.question.name.wire().size();
   std::array<std::uint8_t, 2> prefix{static_cast<std::uint8_t>(query.size() >> 8),
                                      static_cast<std::uint8_t>(query.size())};
   const tcp::endpoint server(request.server, request.port);
@@ -227,7 +232,8 @@ asio::awaitable<ExchangeResult> UdpTcpTransport::exchange_tcp(const ExchangeRequ
   sock.open(server.protocol(), ec);
   if (auto source = source_for(request.server); !ec && source) sock.bind(tcp::endpoint(*source, 0), ec);
   if (ec) co_return result;
-  asio::steady_timer deadline(executor_, Clock::now() + limits::tcp_upstream_timeout);
+  const auto start = Clock::now();
+  asio::steady_timer deadline(executor_, start + limits::tcp_upstream_timeout);
 
   auto connected = co_await (sock.async_connect(server, use_tuple) || deadline.async_wait(use_tuple));
   if (connected.index() == 1 || std::get<0>(std::get<0>(connected))) co_return result;
@@ -253,6 +259,10 @@ asio::awaitable<ExchangeResult> UdpTcpTransport::exchange_tcp(const ExchangeRequ
     }
     result.status = ExchangeStatus::ok;
     result.reply = std::move(reply);
+    result.rtt = std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - start);
+    result.case_echoed = check_case && body.size() >= qname_end &&
+                         std::equal(query.begin() + dns::header_size, query.begin() + qname_end,
+                                    body.begin() + dns::header_size);
     co_return result;
   }
 }

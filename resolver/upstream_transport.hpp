@@ -26,6 +26,10 @@ struct ExchangeRequest {
   /// (none or 8..32 octets); empty: no COOKIE option. Sent only with EDNS.
   std::string cookie;
   bool randomise_case = false;              ///< 0x20 over UDP: random case, exact echo required
+  /// Over TCP straight away, no UDP first: a reply an off-path forger cannot inject. With
+  /// randomise_case the question goes out in random case here too, and case_echoed says
+  /// whether the reply repeated it (a mismatch is reported, not rejected).
+  bool tcp_only = false;
   bool recursion_desired = false;           ///< RD=1: to a forward zone's recursive servers
   bool tls = false;                         ///< DNS over TLS (RFC 7858) instead of UDP/TCP
   std::string tls_name = {};                ///< tls: SNI and the certificate's expected host name
@@ -50,6 +54,8 @@ struct ExchangeResult {
   unsigned malformed = 0;             ///< replies ignored for failing the wire check
   unsigned case_mismatches = 0;       ///< 0x20: replies ignored for not echoing the case exactly
   std::string server_cookie;          ///< the server cookie of the accepted reply, if it had one
+  bool case_echoed = false;           ///< tcp_only + randomise_case: the reply's question
+                                      ///< name came back in our case, octet for octet
 };
 
 class UpstreamTransport {

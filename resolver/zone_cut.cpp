@@ -1,5 +1,6 @@
 // Zone cuts: where the walk starts (closest enclosing NS set in the cache, else the primed
-// root), what servers a cut has, and resolving the names of servers that came without glue.
+// root) and what servers a cut has. Resolving the names of servers that came without glue is
+// ns_lookups.cpp.
 #include "resolver/limits.hpp"
 #include "resolver/log.hpp"
 #include "resolver/resolver.hpp"
@@ -52,7 +53,7 @@ void Resolver::store_rrsets(const std::vector<dns::Record>& records, cache::Trus
 
 Resolver::ZoneCut Resolver::make_cut(const dns::Name& zone, const std::vector<dns::Record>& ns,
                                      const std::vector<dns::Record>& glue, bool cached_addresses) {
-  ZoneCut cut{zone, {}, {}, 0};
+  ZoneCut cut{zone, {}, {}, 0, 0, nullptr, nullptr};
   auto add = [&](const asio::ip::address& a) {
     if (usable(a) && std::find(cut.addresses.begin(), cut.addresses.end(), a) == cut.addresses.end())
       cut.addresses.push_back(a);
@@ -115,45 +116,6 @@ asio::awaitable<Resolver::ZoneCut> Resolver::prime(Budget& budget) {
   }
   log::warning("root priming failed; walking from the hints");
   co_return make_cut(dns::Name(), hints_.ns, hints_.addresses);
-}
-
-asio::awaitable<bool> Resolver::resolve_next_ns(ZoneCut& cut, Budget& budget) {
-  while (!cut.unresolved.empty()) {
-    if (cut.lookups >= limits::max_ns_lookups_per_cut || budget.ns_lookups >= limits::max_ns_lookups) {
-      budget.limit = "max-ns-lookups";
-      co_return false;
-    }
-    if (budget.depth >= limits::max_subresolution_depth) {
-      budget.limit = "max-subresolution-depth";
-      co_return false;
-    }
-    dns::Name ns = cut.unresolved.front();
-    cut.unresolved.erase(cut.unresolved.begin());
-    // A name inside the zone it serves needs glue: without it, it is unreachable by design.
-    // A name already being resolved further up is a cyclic dependency (TsuNAME).
-    if (ns.is_subdomain_of(cut.zone) ||
-        std::find(budget.resolving.begin(), budget.resolving.end(), ns) != budget.resolving.end())
-      continue;
-    ++cut.lookups;
-    ++budget.ns_lookups;
-    ++budget.depth;
-    budget.resolving.push_back(ns);
-    for (bool v4 : {true, false}) {
-      if (v4 ? !options_.do_ip4 : !options_.do_ip6) continue;
-      std::uint16_t type = v4 ? dns::rrtype::A : dns::rrtype::AAAA;
-      const dns::Question address_question{ns, type, dns::class_in};
-      Outcome found = co_await walk(address_question, budget);
-      for (const auto& rr : found.answer)
-        if (auto a = rr.type == type ? record_address(rr) : std::nullopt; a && usable(*a) &&
-            std::find(cut.addresses.begin(), cut.addresses.end(), *a) == cut.addresses.end())
-          cut.addresses.push_back(*a);
-      if (!cut.addresses.empty() || !budget.limit.empty()) break;  // one family is enough
-    }
-    budget.resolving.pop_back();
-    --budget.depth;
-    co_return true;
-  }
-  co_return false;
 }
 
 }  // namespace tern::resolver

@@ -171,7 +171,7 @@ TEST_CASE("0x20: random case upstream, exact echo required, fallback for servers
     CHECK(lab.resolve("www.example.test.").rcode == dns::rcode::noerror);
     for (const auto& r : lab.server(srv::example1).received()) CHECK_FALSE(any_upper(r.qname_wire));
   }
-  SECTION("a server that answers in lower case is asked again without 0x20, and remembered") {
+  SECTION("a server that answers in lower case is checked over TCP, then asked without 0x20") {
     Lab lab(68);
     lab.options.use_caps_for_id = true;
     lab.standard(1);
@@ -189,14 +189,55 @@ TEST_CASE("0x20: random case upstream, exact echo required, fallback for servers
     auto learnt = lab.infra.find(resolver::address_key(server.address()));
     REQUIRE(learnt);
     CHECK(learnt->no_caps_for_id);
+    // The UDP query in random case got a lower-case reply only; the same over TCP (no forger
+    // there) got one too: the server does not echo case, and its TCP reply is the answer.
     REQUIRE(server.queries() == 2);
+    CHECK(server.received()[0].transport == Transport::udp);
     CHECK(any_upper(server.received()[0].qname_wire));
-    CHECK_FALSE(any_upper(server.received()[1].qname_wire));
+    CHECK(server.received()[1].transport == Transport::tcp);
+    CHECK(any_upper(server.received()[1].qname_wire));
     // The next name goes to it without 0x20 straight away.
     server.reset_counts();
     CHECK(lab.resolve("mail.example.test.").rcode == dns::rcode::noerror);
-    CHECK(server.queries() == 1);
+    REQUIRE(server.queries() == 1);
+    CHECK(server.received()[0].transport == Transport::udp);
+    CHECK_FALSE(any_upper(server.received()[0].qname_wire));
     CHECK(lab.stats.caps_fallbacks == 1);
+  }
+  SECTION("forged replies in the wrong case and a genuine answer too late for the timeout do not "
+          "turn 0x20 off") {
+    // A forger that got port, ID and question right (here: the server itself sends the
+    // forgery) but not the case, while the genuine answer is slower than the UDP timeout.
+    Lab lab(70);
+    lab.options.use_caps_for_id = true;
+    lab.standard(1);
+    const FakeZone& zone = lab.zone("example.test.");
+    FakeAuthority& server = lab.server(srv::example1);
+    server.set_handler([&zone](const dns::Message& q, Transport t) {
+      if (t == Transport::tcp) return zone.respond(q);  // an off-path forger cannot answer over TCP
+      // Over UDP only the forgery arrives (the genuine answer is lost or late): the query's ID
+      // and question, the name in lower case, not in the query's random case.
+      Action forged = Action::answer(forged_answer(q.questions.front().name.to_text()));
+      forged.lowercase_question = true;
+      return forged;
+    });
+    Outcome out = lab.resolve("www.example.test.");
+    CHECK(out.rcode == dns::rcode::noerror);
+    CHECK(addresses(out.answer) == Strings{"192.0.2.1"});
+    CHECK(lab.stats.mismatched_replies >= 1);
+    CHECK(lab.stats.caps_fallbacks == 0);
+    auto learnt = lab.infra.find(resolver::address_key(server.address()));
+    REQUIRE(learnt);
+    CHECK_FALSE(learnt->no_caps_for_id);
+    // The check over TCP went in random case, and the next question over UDP does too.
+    REQUIRE(server.queries() == 2);
+    CHECK(server.received()[1].transport == Transport::tcp);
+    server.reset_counts();
+    server.set_handler(zone.handler());
+    CHECK(lab.resolve("mail.example.test.").rcode == dns::rcode::noerror);
+    REQUIRE(server.queries() == 1);
+    CHECK(server.received()[0].transport == Transport::udp);
+    CHECK(any_upper(server.received()[0].qname_wire));
   }
   SECTION("a forged reply with the right ID and question but the wrong case is ignored") {
     Lab lab(69);

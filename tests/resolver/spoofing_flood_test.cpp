@@ -58,8 +58,8 @@ FloodResult flooded_resolution(Lab& lab, bool caps_for_id, std::chrono::millisec
   });
   // Sending the flood takes a while on a busy machine: the resolver knows the server as slow
   // (a long timeout), so that the genuine answer, sent after the flood, still comes in time.
-  // (A late genuine answer after forged replies in the wrong 0x20 case would make the resolver
-  // ask again without 0x20: see the caps-fallback test below.)
+  // (A late genuine answer after forged replies in the wrong 0x20 case makes the resolver check
+  // the server over TCP: see the last test below.)
   cache::ServerStats slow;  // timeout 2 * 1 s + 4 * 0.25 s = 3 s
   slow.srtt_us = 1'000'000;
   slow.rttvar_us = 250'000;
@@ -129,19 +129,25 @@ TEST_CASE("WEAKENED transport (fixed port and ID): 0x20 alone still rejects the 
   CHECK(lab.stats.mismatched_replies > 0);
 }
 
-// KNOWN WEAKNESS (reported): forged replies with the right ID and port but the wrong 0x20 case,
-// followed by a genuine answer that comes too late, make the resolver conclude that the server
-// does not echo case: it asks again without 0x20 and remembers that for the server, and the
-// flood then poisons it. Off the weakened build a forger must first guess port and ID (the
-// 2^32 that 0x20 multiplies), but the fallback turns 0x20's extra bits off for that server.
-TEST_CASE("WEAKENED transport: forged wrong-case replies and a late genuine answer turn 0x20 off",
-          "[resolver][spoofing][flood][weak][caps][!mayfail]") {
+// Forged replies with the right ID and port but the wrong 0x20 case, followed by a genuine
+// answer that comes too late, once made the resolver conclude that the server does not echo
+// case: it asked again without 0x20, remembered that for the server, and the flood then
+// poisoned it. Now such replies only make it ask the server over TCP (in random case, where a
+// blind forger cannot answer) and fall back only if the TCP reply does not echo the case:
+// this test fails if the weakness comes back.
+TEST_CASE("WEAKENED transport: forged wrong-case replies and a late genuine answer do not turn 0x20 off",
+          "[resolver][spoofing][flood][weak][caps]") {
   Lab lab(116);
   FloodResult r = flooded_resolution(lab, true, 4000ms);  // later than the 3 s timeout
   INFO(show(r.out.answer));
   CHECK(lab.stats.caps_fallbacks == 0);
   CHECK_FALSE(holds_forged(r.out.answer));
   CHECK_FALSE(r.cached_forged);
+  CHECK(addresses(r.out.answer) == Strings{"192.0.2.1"});
+  CHECK(lab.server(srv::example1).queries(Transport::tcp) == 1);  // the check over TCP
+  auto learnt = lab.infra.find(resolver::address_key(lab.server(srv::example1).address()));
+  REQUIRE(learnt);
+  CHECK_FALSE(learnt->no_caps_for_id);
 }
 
 #endif

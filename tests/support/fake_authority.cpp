@@ -66,6 +66,17 @@ Action Action::records(const std::vector<std::string>& answer_text) {
   return answer(std::move(m));
 }
 
+Gate::Gate(asio::io_context& io) : timer_(io, asio::steady_timer::time_point::max()) {}
+
+void Gate::open() {
+  open_ = true;
+  timer_.cancel();
+}
+
+asio::awaitable<void> Gate::passed() {
+  while (!open_) co_await timer_.async_wait(use_tuple);
+}
+
 Handler formerr_on_edns(Handler inner) {
   return [inner = std::move(inner)](const dns::Message& query, Transport transport) {
     if (query.edns) return Action::rcode(dns::rcode::formerr);
@@ -290,6 +301,7 @@ asio::awaitable<void> answer_udp(StatePtr s, dns::Message query, std::string qna
                                  Action action) {
   if (action.flood) co_await send_flood(s, query, peer, *action.flood);
   co_await wait(action.delay);
+  if (action.hold) co_await action.hold->passed();
   if (s->closed) co_return;
   for (const Forgery& forgery : action.before) {
     std::vector<std::uint8_t> bytes = forged_bytes(query, forgery, qname);
@@ -351,6 +363,7 @@ asio::awaitable<void> serve_tcp_session(StatePtr s, std::shared_ptr<tcp::socket>
     record_query(*s, query, Transport::tcp, qname);
     Action action = call_handler(*s, query, Transport::tcp);
     co_await wait(action.delay);
+    if (action.hold) co_await action.hold->passed();
     if (s->closed) co_return;
     std::optional<std::vector<std::uint8_t>> wire;
     if (action.raw_reply) {

@@ -9,8 +9,10 @@
 
 #include "resolver/dns/message.hpp"
 
+#include <asio/awaitable.hpp>
 #include <asio/io_context.hpp>
 #include <asio/ip/address.hpp>
+#include <asio/steady_timer.hpp>
 
 #include <chrono>
 #include <cstdint>
@@ -51,6 +53,23 @@ struct Flood {
                                        ///< with an ID that is not the query's (near-misses)
 };
 
+/// A barrier that replies can be held behind (Action::hold) until the test opens it: e.g. two
+/// servers that each answer only once both have a query in hand, which only a resolver that
+/// asks them at the same time ever sees answered. Lives on the test's io_context.
+class Gate {
+ public:
+  explicit Gate(asio::io_context& io);
+  /// Releases every reply held here, and every later one at once.
+  void open();
+  bool is_open() const noexcept { return open_; }
+  /// Returns once the gate is open.
+  asio::awaitable<void> passed();
+
+ private:
+  asio::steady_timer timer_;
+  bool open_ = false;
+};
+
 /// What a server does with one query. Build with the static helpers, adjust the fields.
 struct Action {
   std::optional<dns::Message> reply;       ///< nullopt: stay silent (the resolver times out)
@@ -63,6 +82,7 @@ struct Action {
   bool lowercase_question = false;         ///< answer with the question name lower-cased, not
                                            ///< in the query's case (servers that break 0x20)
   std::optional<Flood> flood;              ///< sent (UDP only) before the delay
+  std::shared_ptr<Gate> hold;              ///< after the delay, wait for this gate to open
   /// When set, its octets are sent instead of `reply` (UDP and TCP), made from the query's ID
   /// and its question name as it came (wire form, case kept): a broken reply built by hand.
   std::function<std::vector<std::uint8_t>(std::uint16_t id, const std::string& qname_wire)> raw_reply;

@@ -82,11 +82,14 @@ TEST_CASE("exchanges that differ in server, question or options are each sent", 
   auto caps = request_for("127.0.0.1", "c1.cold.lab");
   caps.randomise_case = true;
   f.ask(caps);
+  auto tcp = request_for("127.0.0.1", "c1.cold.lab");
+  tcp.tcp_only = true;
+  f.ask(tcp);
   auto other_cookie = request_for("127.0.0.1", "C1.Cold.Lab");  // same name, other case and cookie
   other_cookie.cookie = "12345678";
   f.ask(other_cookie);
   f.io.run();
-  CHECK(f.inner.sent == 6);
+  CHECK(f.inner.sent == 7);
   CHECK(f.shared == 1);
 }
 
