@@ -4,6 +4,10 @@
 
 namespace tern::cache {
 
+std::size_t AnswerKey::Hash::heap_bytes(const AnswerKey& k) noexcept {
+  return cache::heap_bytes(k.question.name.wire());
+}
+
 std::uint64_t AnswerKey::Hash::hash(const HashKey& key, const AnswerKey& k) noexcept {
   return siphash13(key, k.question.name.wire()) ^
          (std::uint64_t{k.question.type} << 16 | k.question.klass) * 0x9E3779B97F4A7C15ULL;
@@ -69,10 +73,11 @@ std::shared_ptr<const CachedAnswer> AnswerCache::insert(const dns::Question& q, 
   entry->inserted = clock_.now();
   entry->inserted_wall = std::chrono::system_clock::now();
   if (!render(q, *entry)) return nullptr;
-  std::size_t bytes = sizeof(CachedAnswer) + 96 + q.name.wire().size() + entry->wire.capacity() +
-                      entry->ttl_offsets.capacity() * 2;
-  for (const auto& rr : entry->answer) bytes += approximate_bytes(rr);
-  for (const auto& rr : entry->authority) bytes += approximate_bytes(rr);
+  // What the entry owns on the heap; the cache adds the entry's own block, key and nodes.
+  std::size_t bytes = heap_bytes(entry->wire) + heap_bytes(entry->ttl_offsets) + heap_bytes(entry->answer) +
+                      heap_bytes(entry->authority);
+  for (const auto& rr : entry->answer) bytes += record_heap_bytes(rr);
+  for (const auto& rr : entry->authority) bytes += record_heap_bytes(rr);
   dns::Question key = q;
   // RFC 2308 §5: an NXDOMAIN says the name has no data of any type.
   if (rcode == dns::rcode::nxdomain && entry->answer.empty()) key.type = nxdomain_key_type;

@@ -29,6 +29,7 @@ struct AnswerKey {
   friend bool operator==(const AnswerKey&, const AnswerKey&) = default;
   struct Hash {
     static std::uint64_t hash(const HashKey& key, const AnswerKey& k) noexcept;
+    static std::size_t heap_bytes(const AnswerKey& k) noexcept;
   };
 };
 

@@ -22,6 +22,7 @@ struct InfraKey {
     static std::uint64_t hash(const HashKey& key, const InfraKey& k) noexcept {
       return siphash13(key, k.address);
     }
+    static std::size_t heap_bytes(const InfraKey& k) noexcept { return cache::heap_bytes(k.address); }
   };
 };
 
@@ -52,10 +53,9 @@ class InfraCache {
     return *item.value;
   }
   void store(const std::string& address, const ServerStats& stats) {
-    cache_.insert(InfraKey{address}, std::make_shared<ServerStats>(stats),
-                  sizeof(ServerStats) + 96 + address.size() + stats.client_cookie.size() +
-                      stats.server_cookie.size(),
-                  clock_.now() + infra_ttl);
+    auto value = std::make_shared<ServerStats>(stats);
+    const std::size_t owned = heap_bytes(value->client_cookie) + heap_bytes(value->server_cookie);
+    cache_.insert(InfraKey{address}, std::move(value), owned, clock_.now() + infra_ttl);
   }
   const Clock& clock() const noexcept { return clock_; }
   ShardedCache<InfraKey, ServerStats, InfraKey::Hash>& entries() noexcept { return cache_; }

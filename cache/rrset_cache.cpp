@@ -20,8 +20,10 @@ std::uint64_t RRsetKey::Hash::hash(const HashKey& key, const RRsetKey& k) noexce
   return siphash13(key, k.owner.wire()) ^ (std::uint64_t{k.type} << 16 | k.klass) * 0x9E3779B97F4A7C15ULL;
 }
 
-std::size_t approximate_bytes(const dns::Record& rr) noexcept {
-  return sizeof(dns::Record) + rr.owner.wire().capacity() + rr.rdata.capacity();
+std::size_t RRsetKey::Hash::heap_bytes(const RRsetKey& k) noexcept { return cache::heap_bytes(k.owner.wire()); }
+
+std::size_t record_heap_bytes(const dns::Record& rr) noexcept {
+  return heap_bytes(rr.owner.wire()) + heap_bytes(rr.rdata);
 }
 
 RRsetCache::RRsetCache(std::size_t byte_budget, HashKey key, const Clock& clock, TtlBounds bounds)
@@ -31,11 +33,12 @@ bool RRsetCache::insert(std::vector<dns::Record> records, Trust trust, std::stri
   if (records.empty()) return false;
   auto set = std::make_shared<RRset>();
   std::uint32_t ttl = UINT32_MAX;
-  std::size_t bytes = sizeof(RRset) + 64;  // node, map slot and key, roughly
+  // What the set owns on the heap; the cache adds the set's own block, key and nodes.
+  std::size_t bytes = heap_bytes(records) + heap_bytes(source);
   for (auto& rr : records) {
     rr.ttl = bounds_.clamp(rr.ttl);
     ttl = std::min(ttl, rr.ttl);
-    bytes += approximate_bytes(rr);
+    bytes += record_heap_bytes(rr);
   }
   // RFC 2181 §5.2: the TTLs of an RRset's records are one value; take the smallest.
   for (auto& rr : records) rr.ttl = ttl;

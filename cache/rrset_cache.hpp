@@ -33,6 +33,7 @@ struct RRsetKey {
   friend bool operator==(const RRsetKey&, const RRsetKey&) = default;
   struct Hash {
     static std::uint64_t hash(const HashKey& key, const RRsetKey& k) noexcept;
+    static std::size_t heap_bytes(const RRsetKey& k) noexcept;
   };
 };
 
@@ -78,7 +79,8 @@ class RRsetCache {
   TtlBounds bounds_;
 };
 
-/// Approximate heap bytes of one record, for the byte budget.
-std::size_t approximate_bytes(const dns::Record& rr) noexcept;
+/// The heap blocks one record owns (its owner name and RDATA), for the byte budgets; the
+/// record's own octets are in its vector's block.
+std::size_t record_heap_bytes(const dns::Record& rr) noexcept;
 
 }  // namespace tern::cache

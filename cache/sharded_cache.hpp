@@ -3,12 +3,15 @@
 // Layout: 2^shard_bits shards; a key's shard is chosen by the HIGH bits of its keyed SipHash,
 // the shard's hash map uses the full hash (so shard choice and bucket choice do not correlate).
 // Each shard owns a mutex, a hash map from key to its node in an LRU list, and a byte budget of
-// total/shards. Values are immutable and shared (std::shared_ptr<const V>): a reader keeps its
+// total/shards. An entry is charged what it holds on the heap: the octets its value owns (given
+// by the caller), the value's own block, its key's blocks, and its nodes in the three containers
+// (entry_overhead), so that the budget bounds the heap the cache holds, not a part of it. Values are immutable and shared (std::shared_ptr<const V>): a reader keeps its
 // value alive after the lock is released, an update replaces the pointer. Locking order: one
 // shard lock at a time, never nested, never held across a co_await or a callback into a caller.
 #pragma once
 
 #include "cache/clock.hpp"
+#include "cache/heap_bytes.hpp"
 #include "cache/keyed_hash.hpp"
 
 #include <atomic>
@@ -32,7 +35,8 @@ struct CacheStats {
   std::uint64_t contention = 0;  ///< lock acquisitions that had to wait
 };
 
-/// KeyHash must provide: static std::uint64_t hash(const HashKey&, const K&) noexcept.
+/// KeyHash must provide: static std::uint64_t hash(const HashKey&, const K&) noexcept, and
+/// static std::size_t heap_bytes(const K&) noexcept (the heap blocks a key owns).
 template <class K, class V, class KeyHash>
 class ShardedCache {
  public:
@@ -65,10 +69,22 @@ class ShardedCache {
     return {it->second->value, it->second->expiry};
   }
 
-  /// Inserts or replaces. `may_replace(old_item)` decides for a present entry (trust ranks);
-  /// returns whether the value was stored. Evicts from the LRU tail until within budget.
+  /// What the cache itself spends on an entry beyond its value's heap: the value's make_shared
+  /// block, the key's blocks twice (the map's node and the LRU node each hold a copy), the
+  /// three nodes and about two bucket pointers (the map's load factor stays <= 1 and its bucket
+  /// array doubles; it never shrinks, but its size is bounded by the entries the budget allows).
+  static std::size_t entry_overhead(const K& k) noexcept {
+    return shared_block<V>() + 2 * KeyHash::heap_bytes(k) + heap_block(2 * sizeof(void*) + sizeof(Node)) +
+           heap_block(sizeof(void*) + sizeof(std::pair<const K, NodeIt>) + sizeof(std::size_t)) +
+           heap_block(4 * sizeof(void*) + sizeof(std::pair<const TimePoint, NodeIt>)) + 2 * sizeof(void*);
+  }
+
+  /// Inserts or replaces. `value_bytes` is the heap the value owns beyond its own object
+  /// (strings, vectors); the entry is charged that plus entry_overhead. `may_replace(old_item)`
+  /// decides for a present entry (trust ranks); returns whether the value was stored. Evicts
+  /// from the LRU tail until within budget.
   template <class MayReplace>
-  bool insert(const K& k, ValuePtr v, std::size_t bytes, TimePoint expiry, MayReplace may_replace) {
+  bool insert(const K& k, ValuePtr v, std::size_t value_bytes, TimePoint expiry, MayReplace may_replace) {
     Shard& s = shard_for(k);
     auto lock = s.lock();
     auto it = s.map.find(k);
@@ -76,6 +92,7 @@ class ShardedCache {
       if (!may_replace(Item{it->second->value, it->second->expiry})) return false;
       s.remove(it->second);
     }
+    const std::size_t bytes = value_bytes + entry_overhead(k);
     s.lru.push_front(Node{k, std::move(v), bytes, expiry, {}});
     s.lru.front().by_expiry = s.by_expiry.emplace(expiry, s.lru.begin());
     s.map.emplace(k, s.lru.begin());
@@ -87,8 +104,8 @@ class ShardedCache {
     return true;
   }
 
-  bool insert(const K& k, ValuePtr v, std::size_t bytes, TimePoint expiry) {
-    return insert(k, std::move(v), bytes, expiry, [](const Item&) { return true; });
+  bool insert(const K& k, ValuePtr v, std::size_t value_bytes, TimePoint expiry) {
+    return insert(k, std::move(v), value_bytes, expiry, [](const Item&) { return true; });
   }
 
   bool erase(const K& k) {

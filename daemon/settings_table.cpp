@@ -680,8 +680,10 @@ constexpr std::array table{
         .help = "Memory for all caches together: bytes, or with a k, m or g suffix (1024-based).",
         .doc = "The memory budget of all caches together (records, negative answers and "
                "messages), in bytes, with an optional suffix k, m, g or t, 1024-based as in "
-               "Unbound: 64m is 67108864 bytes. When the budget is spent, the least recently "
-               "used entries make room.",
+               "Unbound: 64m is 67108864 bytes. Each entry is charged the heap it really holds "
+               "(its allocations as the allocator rounds them, its key and its index nodes), so "
+               "the budget bounds the caches' memory. When the budget is spent, the least "
+               "recently used entries make room.",
         .apply = apply_cache_size, .dump = dump_cache_size},
     Setting{
         .name = "cache-min-ttl", .kind = ValueKind::integer, .default_text = "0",

@@ -16,6 +16,7 @@
 #include "resolver/root_hints.hpp"
 
 #include <fcntl.h>
+#include <malloc.h>
 #include <signal.h>
 #include <unistd.h>
 
@@ -244,13 +245,20 @@ int main(int argc, char** argv) {
                config.listen.size(), ::geteuid());
   daemon::notify_ready("answering queries");
 
-  // The main thread waits for signals and, once a second, reclaims expired cache entries and
-  // reports log lines the rate limit suppressed.
+  // The main thread waits for signals and, once a second, reclaims expired cache entries,
+  // returns freed heap pages to the kernel and reports log lines the rate limit suppressed.
   const timespec sweep_interval{1, 0};
   while (true) {
     int sig = sigtimedwait(&signals, nullptr, &sweep_interval);
     if (sig < 0) {
       shared.sweep();
+#ifdef __GLIBC__
+      // Hand the pages freed since the last second back to the kernel. glibc only returns the
+      // top of a heap by itself; a burst of resolutions in flight (a flood of uncached names)
+      // leaves free pages between live cache entries that RSS would keep for ever, growing at
+      // each new peak (issue 8). Measured: 17-131 us a call with the caches of cache-size 1m.
+      ::malloc_trim(0);
+#endif
       log::report_suppressed();
       continue;
     }

@@ -161,15 +161,26 @@ asio::awaitable<ExchangeResult> UdpTcpTransport::exchange(const ExchangeRequest&
     co_return result;
   }
   asio::steady_timer deadline(executor_, start + request.timeout);
-  std::vector<std::uint8_t> buffer(65535);
+  // The reply is read into the transport's one receive buffer, not into a 64 KiB buffer of this
+  // exchange: hundreds of exchanges wait at once under a flood of uncached names, and their
+  // buffers (64 KiB each, 25 MB at the peak of issue 8's cache flood) stayed in the allocator's
+  // high-water mark long after. So: wait until a datagram is there, then take it without
+  // blocking and parse it before the next co_await (no other exchange runs in between).
+  sock.non_blocking(true, ec);
+  if (ec) co_return result;  // status error
+  std::vector<std::uint8_t>& buffer = receive_buffer_;
   while (true) {
-    auto event = co_await (sock.async_receive(asio::buffer(buffer), use_tuple) ||
+    auto event = co_await (sock.async_wait(udp::socket::wait_read, use_tuple) ||
                            deadline.async_wait(use_tuple));
     if (event.index() == 1) {
       result.status = ExchangeStatus::timeout;
       co_return result;
     }
-    auto [recv_ec, n] = std::get<0>(event);
+    auto [wait_ec] = std::get<0>(event);
+    asio::error_code recv_ec = wait_ec;
+    std::size_t n = 0;
+    if (!recv_ec) n = sock.receive(asio::buffer(buffer), 0, recv_ec);
+    if (recv_ec == asio::error::would_block || recv_ec == asio::error::try_again) continue;
     if (recv_ec) {
       result.status = is_unreachable(recv_ec) ? ExchangeStatus::unreachable : ExchangeStatus::error;
       co_return result;

@@ -11,6 +11,7 @@
 #include <asio/any_io_executor.hpp>
 
 #include <optional>
+#include <vector>
 
 namespace tern::resolver {
 
@@ -34,6 +35,9 @@ class UdpTcpTransport final : public UpstreamTransport {
   asio::any_io_executor executor_;
   OutgoingAddresses outgoing_;
   SecureRandom& rng_;
+  /// Where every UDP reply is read and parsed, without a co_await in between: one transport
+  /// serves one thread's exchanges, so one buffer of the largest datagram serves them all.
+  std::vector<std::uint8_t> receive_buffer_ = std::vector<std::uint8_t>(65535);
 };
 
 /// True when `reply` answers the query with this ID and question (RFC 5452 §4.3).

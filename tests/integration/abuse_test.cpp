@@ -1,6 +1,7 @@
 // Abuse limits seen from the client side: ip-ratelimit (a flood from one client address is
-// limited while another address keeps its answers; slip replies carry TC=1) and a kill -9
-// under load followed by a restart that answers within a second, 20 times out of 20.
+// limited while another address keeps its answers; slip replies carry TC=1), a kill -9
+// under load followed by a restart that answers within a second, 20 times out of 20, and a
+// flood of unique names that leaves ternd's memory bounded by cache-size.
 #include <catch2/catch.hpp>
 
 #include "support/dns_wire.hpp"
@@ -221,10 +222,19 @@ TEST_CASE("a cache flood of unique names keeps the caches under cache-size", "[a
   CHECK(evictions > 0);           // the flood did fill it ...
   CHECK(bytes <= cache_size);     // ... and no further
   CHECK(entries < static_cast<std::uint64_t>(names));
-  // RSS should be about flat across the second flood (an unbounded structure or a per-name
-  // leak grows with the new names). OPEN (README, "Abuse limits, measured"): it is not;
-  // RSS grows far beyond cache-size (+28..50 MiB over the first flood, +0.2..16.6 MiB over the
-  // second) while the caches' bytes stay bounded. Reported without failing the suite until the
-  // cause is found; turn this back into CHECK then.
-  CHECK_NOFAIL(rss_after <= rss_before + 2 * cache_size / 1024);
+  // The memory of issue 8: the whole growth is the caches' heap (bounded by cache-size, twice
+  // for the allocator's slack) plus a fixed allowance for the resolutions in flight, and the
+  // second flood adds at most a few MiB. Before the fix (a 64 KiB receive buffer per upstream
+  // exchange, caches charging half their real heap, freed pages kept by glibc) RSS grew 25-50
+  // MiB over the first flood and 0.2-16.6 MiB over the second; after it, 4-7 MiB in all for
+  // 2 x 5000 names, 9 MiB for 2 x 20000, and 0.1-2.7 MiB over the second flood.
+#if defined(__SANITIZE_ADDRESS__)
+  // The build-asan ternd: ASan's allocator keeps freed blocks in quarantine (up to 256 MiB) and
+  // adds redzones, so its RSS measures the sanitizer, not ternd.
+  WARN("RSS bounds not checked with AddressSanitizer");
+#else
+  constexpr std::uint64_t in_flight_kib = 12 * 1024;
+  CHECK(rss_after <= rss_start + 2 * cache_size / 1024 + in_flight_kib);
+  CHECK(rss_after <= rss_before + 4 * cache_size / 1024);
+#endif
 }

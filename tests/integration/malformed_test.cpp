@@ -134,90 +134,86 @@ void check_canary_udp(std::uint16_t port, std::uint16_t id) {
   CHECK(r->answer[0].data == "127.0.0.80");
 }
 
+/// How long to wait for a reply: a verdict that answers gets 3 s, a dropped one 400 ms (the
+/// reply that must not come).
+std::chrono::milliseconds reply_wait(Verdict v) { return v == Verdict::drop ? 400ms : 3000ms; }
+
+/// The skeleton every transport shares: for each category the transport carries (`verdict_of`
+/// says which verdict, if any), send it with `exchange(category, verdict, id)` (which checks
+/// the reply or the closed stream), then check its counter rose, ternd still runs, and a UDP
+/// canary is answered. A canary also answers before the first category.
+template <class Exchange>
+void run_catalogue(Target& t, std::optional<Verdict> Category::*verdict_of, std::uint16_t first_id,
+                   std::uint16_t canary_id, Exchange exchange) {
+  const std::uint16_t port = t.ternd->port();
+  check_canary_udp(port, canary_id);
+  int sent = 0;
+  std::uint16_t id = first_id;
+  for (const Category& c : tern::malformed::categories()) {
+    const std::optional<Verdict>& verdict = c.*verdict_of;
+    if (!verdict) continue;
+    INFO("category: " << c.name);
+    ++sent;
+    ++id;
+    const std::uint64_t before = sum(t.stats(), counters_for(*verdict));
+    exchange(c, *verdict, id);
+    check_counted(t, *verdict, before);
+    REQUIRE(t.ternd->running());
+    check_canary_udp(port, static_cast<std::uint16_t>(canary_id + sent));
+  }
+  CHECK(sent >= 25);
+}
+
 }  // namespace
 
 TEST_CASE("every malformed category as a UDP query: its verdict, counted; a canary between",
           "[malformed][udp]") {
   Target t(false);
   const std::uint16_t port = t.ternd->port();
-  check_canary_udp(port, 0x6000);
-  int sent = 0;
-  std::uint16_t id = 0xA000;
-  for (const Category& c : tern::malformed::categories()) {
-    if (!c.udp) continue;
-    INFO("category: " << c.name);
-    ++sent;
-    ++id;
-    const std::uint64_t before = sum(t.stats(), counters_for(*c.udp));
-    const bool answered = *c.udp != Verdict::drop;
-    check_reply(*c.udp, id, udp_exchange(port, packet(c, id), answered ? 3000ms : 400ms));
-    check_counted(t, *c.udp, before);
-    REQUIRE(t.ternd->running());
-    check_canary_udp(port, static_cast<std::uint16_t>(0x6000 + sent));
-  }
-  CHECK(sent >= 25);
+  run_catalogue(t, &Category::udp, 0xA000, 0x6000, [&](const Category& c, Verdict v, std::uint16_t id) {
+    check_reply(v, id, udp_exchange(port, packet(c, id), reply_wait(v)));
+  });
 }
 
 TEST_CASE("every malformed category as a TCP query: its verdict, counted; a canary between",
           "[malformed][tcp]") {
   Target t(false);
   const std::uint16_t port = t.ternd->port();
-  int sent = 0;
-  std::uint16_t id = 0xA100;
-  // One connection carries every category that leaves it open, as a client would.
+  // One connection carries every category that leaves it open, as a client would; a category
+  // that must close its stream gets a connection of its own.
   TcpClient shared(port);
   REQUIRE(shared.connected());
-  for (const Category& c : tern::malformed::categories()) {
-    if (!c.tcp) continue;
-    INFO("category: " << c.name);
-    ++sent;
-    ++id;
-    const std::uint64_t before = sum(t.stats(), counters_for(*c.tcp));
-    if (*c.tcp == Verdict::close) {
+  run_catalogue(t, &Category::tcp, 0xA100, 0x6100, [&](const Category& c, Verdict v, std::uint16_t id) {
+    if (v == Verdict::close) {
       TcpClient own(port);
       REQUIRE(own.connected());
       REQUIRE(own.send_frame(packet(c, id)));
       CHECK(own.wait_closed(3s));
-    } else {
-      REQUIRE(shared.send_frame(packet(c, id)));
-      check_reply(*c.tcp, id, shared.read_frame(*c.tcp == Verdict::drop ? 400ms : 3000ms));
-      REQUIRE_FALSE(shared.eof());
+      return;
     }
-    check_counted(t, *c.tcp, before);
-    REQUIRE(t.ternd->running());
-    check_canary_udp(port, static_cast<std::uint16_t>(0x6100 + sent));
-  }
-  CHECK(sent >= 25);
+    REQUIRE(shared.send_frame(packet(c, id)));
+    check_reply(v, id, shared.read_frame(reply_wait(v)));
+    REQUIRE_FALSE(shared.eof());
+  });
 }
 
 TEST_CASE("every malformed category as a DoT query: its verdict, counted; a canary between",
           "[malformed][dot]") {
   Target t(true);
-  const std::uint16_t port = t.ternd->port();
-  int sent = 0;
-  std::uint16_t id = 0xA200;
-  auto shared = std::make_unique<TlsClient>(t.tls_port);
-  REQUIRE(shared->connected());
-  for (const Category& c : tern::malformed::categories()) {
-    if (!c.tcp) continue;
-    INFO("category: " << c.name);
-    ++sent;
-    ++id;
-    const std::uint64_t before = sum(t.stats(), counters_for(*c.tcp));
-    if (*c.tcp == Verdict::close) {
+  // As over TCP: one TLS connection for the categories that leave it open.
+  TlsClient shared(t.tls_port);
+  REQUIRE(shared.connected());
+  run_catalogue(t, &Category::tcp, 0xA200, 0x6200, [&](const Category& c, Verdict v, std::uint16_t id) {
+    if (v == Verdict::close) {
       TlsClient own(t.tls_port);
       REQUIRE(own.connected());
       REQUIRE(own.send_frames({packet(c, id)}));
       CHECK_FALSE(own.read_frame(3s));
       CHECK(own.closed());
-    } else {
-      REQUIRE(shared->send_frames({packet(c, id)}));
-      check_reply(*c.tcp, id, shared->read_frame(*c.tcp == Verdict::drop ? 400ms : 3000ms));
-      REQUIRE_FALSE(shared->closed());
+      return;
     }
-    check_counted(t, *c.tcp, before);
-    REQUIRE(t.ternd->running());
-    check_canary_udp(port, static_cast<std::uint16_t>(0x6200 + sent));
-  }
-  CHECK(sent >= 25);
+    REQUIRE(shared.send_frames({packet(c, id)}));
+    check_reply(v, id, shared.read_frame(reply_wait(v)));
+    REQUIRE_FALSE(shared.closed());
+  });
 }
