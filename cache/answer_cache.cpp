@@ -14,8 +14,9 @@ std::uint64_t AnswerKey::Hash::hash(const HashKey& key, const AnswerKey& k) noex
 }
 
 AnswerCache::AnswerCache(std::size_t byte_budget, HashKey key, const Clock& clock,
-                         TtlBounds positive, TtlBounds negative)
-    : cache_(byte_budget, key), clock_(clock), positive_(positive), negative_(negative) {}
+                         TtlBounds positive, TtlBounds negative, FailureBounds failure)
+    : cache_(byte_budget - byte_budget / 32, key), failures_(byte_budget / 32, key, clock, failure), clock_(clock),
+      positive_(positive), negative_(negative) {}
 
 namespace {
 

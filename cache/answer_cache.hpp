@@ -7,9 +7,14 @@
 // Key layout (the one place it is written down): (canonical owner wire, type, class). An
 // NXDOMAIN is stored once per name under type 0 (a type no question can carry, RFC 6895),
 // and a lookup for (name, T) that misses tries (name, 0) next.
+//
+// The answer path also remembers failures (failure_cache.hpp, RFC 9520): a question's
+// outcome is data, a negative answer, or a recent failure. They share this cache's byte budget
+// (1/32 of it goes to failures), its flushes and its sweep.
 #pragma once
 
 #include "cache/clock.hpp"
+#include "cache/failure_cache.hpp"
 #include "cache/rrset_cache.hpp"
 #include "cache/sharded_cache.hpp"
 #include "resolver/dns/message.hpp"
@@ -67,7 +72,7 @@ struct AnswerHit {
 class AnswerCache {
  public:
   AnswerCache(std::size_t byte_budget, HashKey key, const Clock& clock, TtlBounds positive,
-              TtlBounds negative);
+              TtlBounds negative, FailureBounds failure = {});
 
   /// Stores an answer (NOERROR with records, NXDOMAIN, or NODATA) unless its TTL is 0 or a
   /// negative answer has no SOA (RFC 2308 §5: then it is not cached). Returns the entry as
@@ -89,9 +94,12 @@ class AnswerCache {
   }
   const Clock& clock() const noexcept { return clock_; }
   ShardedCache<AnswerKey, CachedAnswer, AnswerKey::Hash>& entries() noexcept { return cache_; }
+  /// Remembered resolution failures (RFC 9520).
+  FailureCache& failures() noexcept { return failures_; }
 
  private:
   ShardedCache<AnswerKey, CachedAnswer, AnswerKey::Hash> cache_;
+  FailureCache failures_;
   const Clock& clock_;
   TtlBounds positive_;
   TtlBounds negative_;

@@ -85,6 +85,8 @@ struct Config {
   std::uint32_t cache_max_ttl = 86400;           ///< seconds; TTLs above are lowered
   std::uint32_t cache_min_negative_ttl = 0;      ///< seconds, for NXDOMAIN/NODATA (<= max)
   std::uint32_t cache_max_negative_ttl = 3600;   ///< seconds, RFC 2308 §5 recommends <= 3 h
+  std::uint32_t cache_min_failure_ttl = 1;       ///< RFC 9520: first time a failure is remembered
+  std::uint32_t cache_max_failure_ttl = 60;      ///< backoff cap; 0 = no failure cache
   bool serve_stale = false;                      ///< RFC 8767: answer expired data when refresh fails
   std::uint32_t serve_stale_max = 86400;         ///< seconds past expiry stale data may be served
   unsigned serve_stale_client_timeout_ms = 1800; ///< RFC 8767 §5 client response timer

@@ -206,6 +206,9 @@ void check_consistency(const Config& config, const Origins& origins) {
                config.cache_max_ttl);
   check_bounds(origins, "cache-min-negative-ttl", config.cache_min_negative_ttl,
                "cache-max-negative-ttl", config.cache_max_negative_ttl);
+  if (config.cache_max_failure_ttl != 0)  // 0: no failure cache, whatever the minimum
+    check_bounds(origins, "cache-min-failure-ttl", config.cache_min_failure_ttl,
+                 "cache-max-failure-ttl", config.cache_max_failure_ttl);
 }
 
 }  // namespace

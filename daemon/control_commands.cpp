@@ -231,8 +231,17 @@ ControlReply cache_show(ControlContext& context, const Selector& selector,
   return {ControlStatus::ok, std::move(out)};
 }
 
-/// Removes what `selector` matches from the RRset and answer caches (never the infra cache:
-/// what was learnt about servers is not data about names).
+/// Whether a remembered failure goes with a flush: a question's like an answer; a zone's
+/// when the flushed name is in that zone (flushing a name makes it resolve afresh) or, for
+/// flush-zone, when the zone is at or below the flushed one.
+bool failure_matches(const Selector& selector, const cache::FailureKey& key) {
+  if (!key.zone) return selector.matches(key.name, key.type);
+  if (selector.all) return true;
+  return selector.name.is_subdomain_of(key.name) || (selector.below && key.name.is_subdomain_of(selector.name));
+}
+
+/// Removes what `selector` matches from the RRset and answer caches and the remembered
+/// failures (never the infra cache: what was learnt about servers is not data about names).
 ControlReply cache_flush(ControlContext& context, const Selector& selector,
                          const std::string& where) {
   std::size_t rrsets = context.rrsets.entries().erase_if(
@@ -243,8 +252,10 @@ ControlReply cache_flush(ControlContext& context, const Selector& selector,
       [&](const cache::AnswerKey& key, const auto&) {
         return selector.matches(key.question.name, key.question.type);
       });
-  return {ControlStatus::ok, "flushed " + plural(rrsets, "rrset") + " and " +
-                                 plural(answers, "answer") + where + "\n"};
+  std::size_t failures = context.answers.failures().entries().erase_if(
+      [&](const cache::FailureKey& key, const auto&) { return failure_matches(selector, key); });
+  return {ControlStatus::ok, "flushed " + plural(rrsets, "rrset") + ", " + plural(answers, "answer") + " and " +
+                                 plural(failures, "failure") + where + "\n"};
 }
 
 /// The live entries of one cache, zone-file style; answers as a comment line each (the
@@ -407,8 +418,10 @@ ControlReply stats(ControlContext& context) {
   auto [rrset_shards, rrset_contention] = cache_stats(out, "rrset", context.rrsets.entries());
   auto [answer_shards, answer_contention] = cache_stats(out, "answer", context.answers.entries());
   auto [infra_shards, infra_contention] = cache_stats(out, "infra", context.infra.entries());
-  line(out, "cache.shards", rrset_shards + answer_shards + infra_shards);
-  line(out, "cache.contention", rrset_contention + answer_contention + infra_contention);
+  auto [failure_shards, failure_contention] = cache_stats(out, "failure", context.answers.failures().entries());
+  line(out, "cache.failure.hits", context.answers.failures().hits());
+  line(out, "cache.shards", rrset_shards + answer_shards + infra_shards + failure_shards);
+  line(out, "cache.contention", rrset_contention + answer_contention + infra_contention + failure_contention);
   return {ControlStatus::ok, std::move(out)};
 }
 

@@ -125,12 +125,13 @@ void upstream_metrics(Exposition& e, const std::vector<const resolver::ResolverS
   e.sample("ternd_upstream_malformed_total", "", sum(r, &R::malformed_replies));
 }
 
-/// Sizes (gauges) and removals (counters) of the three shared caches.
+/// Sizes (gauges) and removals (counters) of the shared caches (failures included).
 void cache_metrics(Exposition& e, const ControlContext& context) {
-  const std::array<std::pair<std::string_view, cache::CacheStats>, 3> caches{{
+  const std::array<std::pair<std::string_view, cache::CacheStats>, 4> caches{{
       {"rrset", context.rrsets.entries().stats()},
       {"answer", context.answers.entries().stats()},
       {"infra", context.infra.entries().stats()},
+      {"failure", context.answers.failures().entries().stats()},
   }};
   auto label = [](std::string_view name) { return "cache=\"" + std::string(name) + "\""; };
   e.family("ternd_cache_entries", "gauge", "Entries in each cache.");
@@ -141,6 +142,9 @@ void cache_metrics(Exposition& e, const ControlContext& context) {
   for (const auto& [name, s] : caches) e.sample("ternd_cache_evictions_total", label(name), s.evictions);
   e.family("ternd_cache_expired_total", "counter", "Entries reclaimed because their TTL ran out.");
   for (const auto& [name, s] : caches) e.sample("ternd_cache_expired_total", label(name), s.expired);
+  e.family("ternd_cache_failure_hits_total", "counter",
+           "Questions answered SERVFAIL from a remembered resolution failure (RFC 9520).");
+  e.sample("ternd_cache_failure_hits_total", "", context.answers.failures().hits());
 }
 
 /// The latency histogram (cumulative buckets, +Inf equal to _count) and per-worker queries.

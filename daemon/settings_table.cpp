@@ -729,6 +729,35 @@ constexpr std::array table{
         .apply = apply_integer<&Config::cache_max_negative_ttl>,
         .dump = dump_integer<&Config::cache_max_negative_ttl>},
     Setting{
+        .name = "cache-min-failure-ttl", .kind = ValueKind::integer, .default_text = "1",
+        .min = 1, .max = 3600,
+        .help = "Seconds a resolution failure is first remembered (RFC 9520).",
+        .doc = "How long, in seconds, ternd remembers a resolution failure the first time it "
+               "happens (RFC 9520; BIND's servfail-ttl): a question whose resolution ended in "
+               "SERVFAIL (servers unreachable or silent, lame or cyclic delegations, a budget "
+               "exhausted), and a zone whose servers all failed zone-wide (unreachable, REFUSED, "
+               "lame, a cyclic delegation; see ternd(8)), are answered SERVFAIL from "
+               "memory, with Extended DNS Error 13 (Cached Error) and no upstream query, for "
+               "that long. Each further failure of the same question or zone doubles the time, "
+               "up to cache-max-failure-ttl; a success forgets it. RFC 9520 asks for at least "
+               "1 second. It must not be above cache-max-failure-ttl.",
+        .apply = apply_integer<&Config::cache_min_failure_ttl>,
+        .dump = dump_integer<&Config::cache_min_failure_ttl>},
+    Setting{
+        .name = "cache-max-failure-ttl", .kind = ValueKind::integer, .default_text = "60",
+        .min = 0, .max = 3600,
+        .help = "Seconds: the longest a resolution failure is remembered; 0 = never.",
+        .doc = "The longest time, in seconds, that ternd remembers a resolution failure after "
+               "repeated failures have doubled it from cache-min-failure-ttl (RFC 9520 section "
+               "3.2 suggests at most 5 minutes). The default, 60, is lower on purpose: network "
+               "errors mark a whole zone, and after an outage of the resolver's own uplink a "
+               "zone stays failed for up to this long once the network is back (BIND caps its "
+               "servfail-ttl at 30 s). 0 turns the failure cache off, which RFC 9520 "
+               "does not allow: every client query for a broken name then walks to its "
+               "servers again. `ternctl cache flush` forgets failures like other entries.",
+        .apply = apply_integer<&Config::cache_max_failure_ttl>,
+        .dump = dump_integer<&Config::cache_max_failure_ttl>},
+    Setting{
         .name = "serve-stale", .kind = ValueKind::boolean, .default_text = "no",
         .help = "Answer with expired data when it cannot be refreshed (RFC 8767).",
         .doc = "Whether ternd may answer with expired cached data when refreshing it fails or "

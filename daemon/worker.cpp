@@ -56,11 +56,15 @@ cache::TtlBounds negative_bounds(const Config& config) {
   return cache::TtlBounds{config.cache_min_negative_ttl, config.cache_max_negative_ttl};
 }
 
+cache::FailureBounds failure_bounds(const Config& config) {
+  return cache::FailureBounds{config.cache_min_failure_ttl, config.cache_max_failure_ttl};
+}
+
 SharedState::SharedState(const Config& config, resolver::RootHints h)
     : hash_key(cache::random_hash_key()),
       rrsets(config.cache_size / 100 * rrset_share_pct, hash_key, clock, positive_bounds(config)),
       answers(config.cache_size / 100 * answer_share_pct, hash_key, clock, positive_bounds(config),
-              negative_bounds(config)),
+              negative_bounds(config), failure_bounds(config)),
       infra(config.cache_size / 100 * infra_share_pct, hash_key, clock),
       hints(std::move(h)),
       tls(config.tls_listen.empty() ? nullptr : std::make_unique<TlsContextStore>(config)),
@@ -72,6 +76,7 @@ SharedState::SharedState(const Config& config, resolver::RootHints h)
 void SharedState::reconfigure(const Config& config) {
   rrsets.set_bounds(positive_bounds(config));
   answers.set_bounds(positive_bounds(config), negative_bounds(config));
+  answers.failures().set_bounds(failure_bounds(config));
   stale_grace_seconds = config.serve_stale ? config.serve_stale_max : 0;
   // A reload also replaces the cookie secret (the previous one stays valid until the next).
   cookie_secrets.set_rotation(std::chrono::seconds(config.cookie_secret_rotation));
@@ -84,7 +89,8 @@ std::size_t SharedState::sweep() {
   if (tls) tls->rotate_ticket_keys_if_due();  // the same once-a-second timer rotates ticket keys
   const cache::TimePoint now = clock.now();
   return rrsets.entries().sweep_expired(now) + infra.entries().sweep_expired(now) +
-         answers.entries().sweep_expired(now, std::chrono::seconds(stale_grace_seconds.load()));
+         answers.entries().sweep_expired(now, std::chrono::seconds(stale_grace_seconds.load())) +
+         answers.failures().entries().sweep_expired(now);
 }
 
 std::shared_ptr<const resolver::ZoneRoutes> zone_routes(const Config& config) {

@@ -173,6 +173,9 @@ asio::awaitable<std::optional<Resolver::Answered>> Resolver::ask_zone(ZoneCut& c
     const bool network = result.status == ExchangeStatus::unreachable || result.status == ExchangeStatus::tcp_failed ||
                          result.status == ExchangeStatus::error;
     ++(network ? cut.network_failures : cut.other_failures);
+    if (feedback == ServerFeedback::timeout || feedback == ServerFeedback::servfail ||
+        feedback == ServerFeedback::formerr || feedback == ServerFeedback::notimp)
+      ++cut.name_failures;
     tried.push_back(server);
   }
   co_return std::nullopt;

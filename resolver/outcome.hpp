@@ -14,6 +14,7 @@ namespace tern::resolver {
 namespace ede {
 inline constexpr std::uint16_t other = 0;
 inline constexpr std::uint16_t stale_answer = 3;
+inline constexpr std::uint16_t cached_error = 13;            ///< a SERVFAIL from the failure cache (RFC 9520)
 inline constexpr std::uint16_t prohibited = 18;              ///< the client is refused by access control
 inline constexpr std::uint16_t stale_nxdomain_answer = 19;   ///< serve-stale of a cached NXDOMAIN
 inline constexpr std::uint16_t not_authoritative = 20;       ///< RD=0 to a recursive-only service

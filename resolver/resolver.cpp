@@ -78,6 +78,14 @@ asio::awaitable<Outcome> Resolver::run(dns::Question question, bool refresh) {
     out.from_cache = true;
     co_return out;
   }
+  // RFC 9520: a question that failed moments ago fails again without asking anyone. A refresh
+  // (prefetch) is asked for explicitly and walks anyway.
+  if (!refresh)
+    if (auto failed = caches_.answers.failures().find(cache::FailureKey::question(question))) {
+      Outcome out = Outcome::servfail(ede::cached_error, "cached failure: " + failed->why);
+      out.from_cache = true;
+      co_return out;
+    }
   // RFC 5452 §5 (birthday attacks) and plain thrift: one walk per question in flight.
   Outcome shared;
   auto flight = co_await inflight_.join(question, executor_, shared);
@@ -103,6 +111,7 @@ asio::awaitable<Outcome> Resolver::run(dns::Question question, bool refresh) {
     stats_.limit_hits.fetch_add(1, std::memory_order_relaxed);
     log::info("{} {}: limit {} reached", question.name.to_text(), dns::type_to_text(question.type), budget.spend->limit);
   }
+  remember_outcome(question, out);
   if (out.rcode == dns::rcode::noerror || out.rcode == dns::rcode::nxdomain) {
     // Clients get the TTLs the cache keeps (clamped by cache-min/max-ttl), on a miss as on a hit.
     if (auto stored = caches_.answers.insert(question, out.rcode, out.answer, out.authority)) {
@@ -112,6 +121,38 @@ asio::awaitable<Outcome> Resolver::run(dns::Question question, bool refresh) {
   }
   flight->finish(out);
   co_return out;
+}
+
+void Resolver::remember_outcome(const dns::Question& question, const Outcome& out) {
+  cache::FailureCache& failures = caches_.answers.failures();
+  if (!failures.bounds().enabled()) return;
+  const cache::FailureKey key = cache::FailureKey::question(question);
+  if (out.rcode != dns::rcode::servfail) {
+    failures.erase(key);  // it works again: a later failure starts the backoff afresh
+    return;
+  }
+  // A failure that came from a remembered zone failure is that entry's to expire; an internal
+  // error is tern's, not the authorities'.
+  if (out.ede == ede::cached_error || out.ede_text == "internal error") return;
+  const std::uint32_t ttl = failures.record(key, out.ede.value_or(ede::other), out.ede_text);
+  log::info("{} {}: failure remembered for {} s ({})", question.name.to_text(), dns::type_to_text(question.type),
+            ttl, out.ede_text);
+}
+
+std::optional<Resolver::Step> Resolver::remembered_zone_failure(const ZoneCut& cut, const Budget& budget) {
+  if (budget.isolated || cut.zone.is_root()) return std::nullopt;
+  auto failed = caches_.answers.failures().find(cache::FailureKey::zone_of(cut.zone));
+  if (!failed) return std::nullopt;
+  return Step{StepKind::failed, {}, cut.zone, {}, ede::cached_error, "cached failure: " + failed->why};
+}
+
+void Resolver::remember_zone_failure(const ZoneCut& cut, const Budget& budget, const Step& failed) {
+  // The root is never remembered as failed: when it is unreachable, our own network is the
+  // likelier cause, and question failures already bound the retries.
+  if (budget.isolated || cut.zone.is_root() || cut.name_failures > 0) return;
+  const std::uint32_t ttl =
+      caches_.answers.failures().record(cache::FailureKey::zone_of(cut.zone), failed.ede, failed.why);
+  if (ttl > 0) log::info("zone {}: failure of its servers remembered for {} s ({})", cut.zone.to_text(), ttl, failed.why);
 }
 
 asio::awaitable<Outcome> Resolver::walk(const dns::Question& question, Budget& budget) {
@@ -200,6 +241,7 @@ asio::awaitable<Resolver::Step> Resolver::resolve_name(const dns::Question& q, B
   std::size_t revealed = cut.zone.label_count();  // RFC 9156: labels of q.name shown so far
   unsigned minimise_steps = 0, referrals = 0;
   while (true) {
+    if (auto failed = remembered_zone_failure(cut, budget)) co_return std::move(*failed);
     dns::Question ask = q;
     bool minimised = false;
     const std::size_t next =
@@ -221,11 +263,13 @@ asio::awaitable<Resolver::Step> Resolver::resolve_name(const dns::Question& q, B
         co_return Step{StepKind::failed, {}, q.name, {}, ede::other, "limit " + budget.spend->limit + " reached"};
       // RFC 8914: 23 when every attempt failed in the network itself (ICMP unreachable, TCP
       // refused, no route), 22 when servers stayed silent, refused or answered errors.
-      if (cut.network_failures > 0 && cut.other_failures == 0)
-        co_return Step{StepKind::failed, {}, q.name, {}, ede::network_error,
-                       "network error reaching the servers of " + cut.zone.to_text()};
-      co_return Step{StepKind::failed, {}, q.name, {}, ede::no_reachable_authority,
-                     "no reachable authority for " + cut.zone.to_text()};
+      Step failed = cut.network_failures > 0 && cut.other_failures == 0
+                        ? Step{StepKind::failed, {}, q.name, {}, ede::network_error,
+                               "network error reaching the servers of " + cut.zone.to_text()}
+                        : Step{StepKind::failed, {}, q.name, {}, ede::no_reachable_authority,
+                               "no reachable authority for " + cut.zone.to_text()};
+      remember_zone_failure(cut, budget, failed);
+      co_return failed;
     }
     Classification& cls = got->cls;
     if (cls.kind == ResponseKind::referral) {

@@ -137,6 +137,11 @@ class Resolver {
     unsigned other_failures = 0;    ///< timeouts, error rcodes, lame replies
     const ZoneRoute* route = nullptr;          ///< a forward or stub zone's configured servers
     std::shared_ptr<NsLookups> lookups;        ///< created by the first glue-less lookup
+    /// Timeouts and SERVFAIL, FORMERR or NOTIMP replies: they may concern the one name asked
+    /// (a server that drops or fails some questions, rate limiting at the authority), so the
+    /// zone as a whole is then not remembered as failed. No address at all (a cyclic or
+    /// unresolvable delegation), network errors, REFUSED and lame replies are zone-wide.
+    unsigned name_failures = 0;
   };
   /// A usable reply from one of a cut's servers.
   struct Answered {
@@ -159,6 +164,13 @@ class Resolver {
   asio::awaitable<Outcome> walk(const dns::Question& question, Budget& budget);
   asio::awaitable<Step> resolve_name(const dns::Question& question, Budget& budget);
   std::optional<Step> step_from_cache(const dns::Question& question);
+  /// RFC 9520: the failed step of a cut whose servers all failed moments ago; nullopt when
+  /// they did not (or a trace is walking: it never reads the failure cache).
+  std::optional<Step> remembered_zone_failure(const ZoneCut& cut, const Budget& budget);
+  /// Remembers that every server of `cut` failed, when that says something about the zone.
+  void remember_zone_failure(const ZoneCut& cut, const Budget& budget, const Step& failed);
+  /// Remembers a question's failed outcome, or forgets its failure after a success.
+  void remember_outcome(const dns::Question& question, const Outcome& out);
   asio::awaitable<std::optional<Answered>> ask_zone(ZoneCut& cut, const dns::Question& ask,
                                                    Budget& budget);
   /// Makes progress towards an address for a cut whose known addresses are all tried: starts

@@ -90,6 +90,12 @@ asio::awaitable<Resolver::ZoneCut> Resolver::closest_cut(const dns::Name& name, 
     // below it that its servers referred to are in the cache and were found first.
     if (const ZoneRoute* stub = budget.routes ? budget.routes->stub_at(zone) : nullptr)
       co_return configured_cut(*stub);
+    // RFC 9520 §3.3 (updating RFC 4697): a zone whose servers failed moments ago is not asked
+    // about again, not even at its parent once its delegation has expired. The empty cut
+    // stops the walk at remembered_zone_failure(). This is what keeps a TsuNAME cycle's
+    // upstream cost bounded by the failure's memory rather than by the delegations' TTLs.
+    if (!zone.is_root() && caches_.answers.failures().remembered(cache::FailureKey::zone_of(zone)))
+      co_return ZoneCut{zone, {}, {}, 0};
     if (auto cut = cut_from_cache(zone)) co_return std::move(*cut);
     if (zone.is_root()) break;
   }

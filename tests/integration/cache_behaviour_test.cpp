@@ -2,6 +2,7 @@
 // TTL bounds, flushes through ternctl, expiry with the authority down (never served stale
 // unless serve-stale is on), serve-stale's EDE, prefetch, and the memory bound under a flood.
 #include "support/dig.hpp"
+#include "support/eventually.hpp"
 #include "support/lab.hpp"
 #include "support/paths.hpp"
 #include "support/process.hpp"
@@ -151,6 +152,21 @@ TEST_CASE("an expired entry is never served unless serve-stale is on", "[cache][
       CHECK(r.answers("A").front().ttl == 30);
       CHECK(r.output.find("EDE: 3") != std::string::npos);
     }
+  }
+  SECTION("serve-stale on: stale data wins over a remembered resolution failure (RFC 9520)") {
+    ControlledTernd c("cache-max-ttl: 2\nserve-stale: yes\nserve-stale-client-timeout: 400\n"
+                      "cache-min-failure-ttl: 60\n");
+    CHECK(a_ttl(c.ternd.port(), "db.shop.lab") == 2);
+    AuthorityDown down("shop-lab", lab.address("11.1"));
+    std::this_thread::sleep_for(2500ms);
+    CHECK(dig(c.ternd.port(), "db.shop.lab", "A", {}, 8).output.find("EDE: 3") != std::string::npos);
+    // The background refresh fails and is remembered; the stale answer is still what clients get.
+    REQUIRE(eventually([&] { return c.stat("cache.failure.entries") >= 1; }, 20s));
+    DigResult r = dig(c.ternd.port(), "db.shop.lab", "A", {}, 8);
+    INFO(r.output);
+    CHECK(r.status == "NOERROR");
+    CHECK(r.output.find("EDE: 3") != std::string::npos);
+    CHECK(r.output.find("EDE: 13") == std::string::npos);
   }
   SECTION("serve-stale on: a stale NXDOMAIN carries EDE 19, not 3") {
     Ternd t(TerndOptions{"cache-max-ttl: 2\ncache-max-negative-ttl: 2\nserve-stale: yes\n"

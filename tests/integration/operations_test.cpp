@@ -612,6 +612,53 @@ TEST_CASE("SIGTERM: queries waiting on a silent authority still get SERVFAIL, th
   CHECK(t.log().find("unanswered at shutdown") == std::string::npos);
 }
 
+TEST_CASE("failure cache: a stub zone on a silent server is asked once; repeats are SERVFAIL EDE 13 from memory; "
+          "flush asks again", "[ops][failure-cache]") {
+  const std::string silent_address = lab_net() + ".99.3";
+  SilentServer silent(silent_address);
+  REQUIRE(silent.udp >= 0);
+  TempDir dir("failcache");
+  const std::string socket = dir.path + "/ternd.ctl";
+  TerndOptions o;
+  // 60 s: the repeats below must fall inside the first failure's memory on a loaded machine.
+  o.extra_config = "control-socket: " + socket + "\ncache-min-failure-ttl: 60\n"
+                   "stub-zone:\n  - name: silent.lab\n    servers: [\"" + silent_address + "\"]\n";
+  Ternd t(o);
+
+  const DigResult first = dig(t.port(), "www.silent.lab", "A", {}, 15);
+  REQUIRE(first.answered);
+  CHECK(first.status == "SERVFAIL");
+  CHECK(first.output.find("EDE: 22") != std::string::npos);
+  const std::size_t asked = silent.udp_received();
+  CHECK(asked >= 1);
+
+  const std::string before = ternctl(dir, socket, {"stats"}).out;
+  // The same question, from memory. (Silence may concern one name only, e.g. an authority's
+  // rate limiting: the zone itself is not remembered as failed, see ternd(8).)
+  for (const char* name : {"www.silent.lab", "www.silent.lab", "www.silent.lab"}) {
+    INFO(name);
+    const DigResult again = dig(t.port(), name, "A");
+    CHECK(again.status == "SERVFAIL");
+    CHECK(again.output.find("EDE: 13") != std::string::npos);
+  }
+  const std::string after = ternctl(dir, socket, {"stats"}).out;
+  CHECK(stats_value(after, "upstream.queries") == stats_value(before, "upstream.queries"));
+  CHECK(stats_value(after, "cache.failure.hits") == stats_value(before, "cache.failure.hits") + 3);
+  CHECK(stats_value(after, "cache.failure.entries") >= 1);
+  CHECK(silent.udp_received() == asked);
+
+  // Flushing the name forgets its failure: the next question walks again.
+  const CtlReply flushed = ternctl(dir, socket, {"cache", "flush", "www.silent.lab"});
+  CHECK(flushed.code == 0);
+  CHECK(flushed.out.find("and 1 failure at www.silent.lab.") != std::string::npos);
+  const DigResult walked = dig(t.port(), "www.silent.lab", "A", {}, 15);
+  CHECK(walked.status == "SERVFAIL");
+  CHECK(walked.output.find("EDE: 13") == std::string::npos);
+  CHECK(stats_value(ternctl(dir, socket, {"stats"}).out, "upstream.queries") >
+        stats_value(after, "upstream.queries"));
+  CHECK(silent.udp_received() > asked);
+}
+
 TEST_CASE("chroot: ternd runs inside the directory, as the user, and still resolves", "[ops][privileges]") {
   if (geteuid() != 0) {
     WARN("not root: chroot cannot be tested");

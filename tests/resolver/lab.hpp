@@ -4,7 +4,7 @@
 // cases never share a server (and may run in parallel processes). Case ids in use:
 // walk_test 1-9, parallel_ns_test 10-12, failure_test 20-31, spoofing_test 40-43, transport_test 50-53,
 // protocol_test 60-79, trace_test 80, routing_test 90-96, malformed_reply_test 110-111,
-// spoofing_flood_test 112-116, abuse_test 120-126.
+// spoofing_flood_test 112-116, abuse_test 120-126, failure_cache_test 127-128.
 //
 // The standard hierarchy (standard()):
 //   .            a.root.test.      127.77.C.1   delegates test. and net.

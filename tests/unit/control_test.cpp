@@ -227,26 +227,26 @@ TEST_CASE("control: cache show of nothing, and bad arguments", "[control]") {
 TEST_CASE("control: cache flush of one name", "[control]") {
   Fixture f;
   CHECK(f.run({"cache", "flush", "www.example.lab", "A"}).text ==
-        "flushed 1 rrset and 1 answer at www.example.lab. A\n");
+        "flushed 1 rrset, 1 answer and 0 failures at www.example.lab. A\n");
   std::string t = f.run({"cache", "show", "www.example.lab"}).text;
   CHECK_FALSE(has(t, " A rrset"));
   CHECK(has(t, " AAAA rrset"));
   CHECK(has(t, " MX NODATA"));
   CHECK(f.run({"cache", "flush", "www.example.lab"}).text ==
-        "flushed 1 rrset and 1 answer at www.example.lab.\n");
+        "flushed 1 rrset, 1 answer and 0 failures at www.example.lab.\n");
   CHECK(f.run({"cache", "show", "www.example.lab"}).text ==
         "no cached entries at www.example.lab.\n");
   CHECK(f.run({"cache", "flush", "www.example.lab"}).text ==
-        "flushed 0 rrsets and 0 answers at www.example.lab.\n");
+        "flushed 0 rrsets, 0 answers and 0 failures at www.example.lab.\n");
   CHECK(has(f.run({"cache", "show", "example.lab"}).text, "NS rrset"));  // the parent stays
 }
 
 TEST_CASE("control: cache flush-zone takes the names below, not the infra cache", "[control]") {
   Fixture f;
   CHECK(f.run({"cache", "flush-zone", "sub.example.lab"}).text ==
-        "flushed 1 rrset and 0 answers at or below sub.example.lab.\n");
+        "flushed 1 rrset, 0 answers and 0 failures at or below sub.example.lab.\n");
   CHECK(f.run({"cache", "flush-zone", "example.lab"}).text ==
-        "flushed 3 rrsets and 3 answers at or below example.lab.\n");
+        "flushed 3 rrsets, 3 answers and 0 failures at or below example.lab.\n");
   for (const char* n : {"example.lab", "www.example.lab", "nope.example.lab"}) {
     CHECK(has(f.run({"cache", "show", n}).text, "no cached entries"));
   }
@@ -255,9 +255,30 @@ TEST_CASE("control: cache flush-zone takes the names below, not the infra cache"
   CHECK(stat(f.run({"stats"}).text, "cache.infra.entries") == 1);
 }
 
+TEST_CASE("control: remembered failures: counted in stats, forgotten by flush of a name in their zone",
+          "[control][failure-cache]") {
+  Fixture f;
+  cache::FailureCache& failures = f.answers.failures();
+  auto name = [](const char* text) { return *dns::Name::from_text(text); };
+  failures.record(cache::FailureKey::question(question("www.broken.lab")), 22, "no reachable authority");
+  failures.record(cache::FailureKey::zone_of(name("broken.lab")), 22, "no reachable authority");
+  failures.record(cache::FailureKey::zone_of(name("other.lab")), 22, "no reachable authority");
+  CHECK(failures.find(cache::FailureKey::question(question("www.broken.lab"))));
+  std::string s = f.run({"stats"}).text;
+  CHECK(stat(s, "cache.failure.entries") == 3);
+  CHECK(stat(s, "cache.failure.hits") == 1);
+  // The name's own failure and its zone's go; another zone's stays.
+  CHECK(f.run({"cache", "flush", "www.broken.lab"}).text ==
+        "flushed 0 rrsets, 0 answers and 2 failures at www.broken.lab.\n");
+  CHECK_FALSE(failures.find(cache::FailureKey::zone_of(name("broken.lab"))));
+  CHECK(failures.find(cache::FailureKey::zone_of(name("other.lab"))));
+  CHECK(f.run({"cache", "flush-all"}).text == "flushed 5 rrsets, 3 answers and 1 failure\n");
+  CHECK(stat(f.run({"stats"}).text, "cache.failure.entries") == 0);
+}
+
 TEST_CASE("control: cache flush-all", "[control]") {
   Fixture f;
-  CHECK(f.run({"cache", "flush-all"}).text == "flushed 5 rrsets and 3 answers\n");
+  CHECK(f.run({"cache", "flush-all"}).text == "flushed 5 rrsets, 3 answers and 0 failures\n");
   std::string s = f.run({"stats"}).text;
   CHECK(stat(s, "cache.rrset.entries") == 0);
   CHECK(stat(s, "cache.answer.entries") == 0);
@@ -332,7 +353,8 @@ TEST_CASE("control: stats sum the workers", "[control]") {
   CHECK(stat(t, "cache.rrset.bytes") > 0);
   CHECK(stat(t, "cache.shards") == stat(t, "cache.rrset.shards") +
                                        stat(t, "cache.answer.shards") +
-                                       stat(t, "cache.infra.shards"));
+                                       stat(t, "cache.infra.shards") +
+                                       stat(t, "cache.failure.shards"));
   for (const char* key : {"acl.refused", "acl.dropped", "tcp.accepted", "tcp.rejected",
                           "upstream.timeouts", "upstream.unreachable", "upstream.mismatched",
                           "upstream.malformed", "upstream.scrubbed", "upstream.caps-fallbacks",
@@ -443,8 +465,8 @@ TEST_CASE("control: man/ternctl.8 documents every stats key", "[control]") {
     INFO(key);
     std::string documented = key;
     // Families are documented once: cache.NAME.entries, responses.RCODE, malformed.REASON.
-    for (std::string family : {"cache.rrset.", "cache.answer.", "cache.infra."}) {
-      if (key.rfind(family, 0) == 0) documented = " ." + key.substr(family.size());
+    for (std::string family : {"cache.rrset.", "cache.answer.", "cache.infra.", "cache.failure."}) {
+      if (key.rfind(family, 0) == 0 && key != "cache.failure.hits") documented = " ." + key.substr(family.size());
     }
     for (std::string family : {"responses.", "malformed."}) {
       if (key.rfind(family, 0) == 0) documented = key.substr(family.size());

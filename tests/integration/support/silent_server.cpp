@@ -25,6 +25,12 @@ SilentServer::SilentServer(const std::string& address) {
   }
 }
 
+std::size_t SilentServer::udp_received() {
+  char buffer[4096];
+  while (udp >= 0 && recv(udp, buffer, sizeof buffer, MSG_DONTWAIT) >= 0) ++received;
+  return received;
+}
+
 SilentServer::~SilentServer() {
   if (udp >= 0) close(udp);
   if (tcp >= 0) close(tcp);
