@@ -21,14 +21,15 @@ AnswerCache::AnswerCache(std::size_t byte_budget, HashKey key, const Clock& cloc
 namespace {
 
 /// Fills the entry's wire form and the TTL offsets in it.
-bool render(const dns::Question& q, CachedAnswer& entry) {
+bool render(const dns::Question& q, std::vector<dns::Record> answer, std::vector<dns::Record> authority,
+            CachedAnswer& entry) {
   dns::Message m;
   m.qr = true;
   m.ra = true;
   m.rcode = entry.rcode;
   m.questions = {q};
-  m.answer = entry.answer;
-  m.authority = entry.authority;
+  m.answer = std::move(answer);
+  m.authority = std::move(authority);
   auto wire = dns::build_message(m);
   if (!wire || wire->size() > 65535) return false;
   std::vector<dns::RecordRef> refs;
@@ -40,6 +41,14 @@ bool render(const dns::Question& q, CachedAnswer& entry) {
 }
 
 }  // namespace
+
+AnswerSections CachedAnswer::records() const {
+  dns::Message m;
+  // The wire form was built and checked at insert: it parses (an empty result would only mean
+  // a broken invariant, and then nothing is served rather than garbage).
+  if (dns::parse_message(wire, m) != dns::WireError::none) return {};
+  return AnswerSections{std::move(m.answer), std::move(m.authority)};
+}
 
 std::shared_ptr<const CachedAnswer> AnswerCache::insert(const dns::Question& q, std::uint16_t rcode,
                          std::vector<dns::Record> answer, std::vector<dns::Record> authority) {
@@ -68,20 +77,18 @@ std::shared_ptr<const CachedAnswer> AnswerCache::insert(const dns::Question& q, 
   }
   if (ttl == 0 || ttl == UINT32_MAX) return nullptr;
   entry->rcode = rcode;
-  entry->answer = std::move(answer);
-  entry->authority = std::move(authority);
   entry->ttl = ttl;
   entry->inserted = clock_.now();
   entry->inserted_wall = std::chrono::system_clock::now();
-  if (!render(q, *entry)) return nullptr;
+  const bool no_answer_records = answer.empty();
+  if (!render(q, std::move(answer), std::move(authority), *entry)) return nullptr;
+  entry->wire.shrink_to_fit();
+  entry->ttl_offsets.shrink_to_fit();
   // What the entry owns on the heap; the cache adds the entry's own block, key and nodes.
-  std::size_t bytes = heap_bytes(entry->wire) + heap_bytes(entry->ttl_offsets) + heap_bytes(entry->answer) +
-                      heap_bytes(entry->authority);
-  for (const auto& rr : entry->answer) bytes += record_heap_bytes(rr);
-  for (const auto& rr : entry->authority) bytes += record_heap_bytes(rr);
+  const std::size_t bytes = heap_bytes(entry->wire) + heap_bytes(entry->ttl_offsets);
   dns::Question key = q;
   // RFC 2308 §5: an NXDOMAIN says the name has no data of any type.
-  if (rcode == dns::rcode::nxdomain && entry->answer.empty()) key.type = nxdomain_key_type;
+  if (rcode == dns::rcode::nxdomain && no_answer_records) key.type = nxdomain_key_type;
   std::shared_ptr<const CachedAnswer> stored = entry;
   cache_.insert(AnswerKey{std::move(key)}, std::move(entry), bytes,
                 clock_.now() + std::chrono::seconds(ttl));

@@ -41,11 +41,17 @@ struct AnswerKey {
 /// The type under which a name's NXDOMAIN is kept.
 inline constexpr std::uint16_t nxdomain_key_type = 0;
 
-/// One cached answer. Immutable once stored, except the refresh flag.
-struct CachedAnswer {
-  std::uint16_t rcode = dns::rcode::noerror;
+/// The records of a cached answer, decoded from its wire form.
+struct AnswerSections {
   std::vector<dns::Record> answer;     ///< CNAME chain, then the final RRset; clamped TTLs
   std::vector<dns::Record> authority;  ///< the SOA of a negative answer
+};
+
+/// One cached answer. Immutable once stored, except the refresh flag. The records are kept
+/// once, in wire form: hits copy the octets, and the few readers that want records (a CNAME
+/// step of a walk, `cache show`, a query the hot path left to handle()) decode them.
+struct CachedAnswer {
+  std::uint16_t rcode = dns::rcode::noerror;
   std::uint32_t ttl = 0;               ///< lifetime of the entry in seconds
   TimePoint inserted;                  ///< on the cache's clock
   std::chrono::system_clock::time_point inserted_wall;  ///< for people reading `cache show`
@@ -59,6 +65,11 @@ struct CachedAnswer {
   /// When a refresh of this expired entry was last tried (clock ticks; 0 = never): RFC 8767
   /// §5's failure recheck timer keeps a dead authority from being asked on every query.
   mutable std::atomic<std::int64_t> stale_refresh_at{0};
+
+  /// The answer and authority sections with the TTLs as stored.
+  AnswerSections records() const;
+  /// Whether the answer section holds any record (ANCOUNT, read off the header).
+  bool has_answer_records() const noexcept { return wire.size() >= 8 && (wire[6] | wire[7]) != 0; }
 };
 
 /// A lookup result: the entry, its age, and whether it has expired (serve-stale only).

@@ -2,7 +2,8 @@
 //
 // Layout: 2^shard_bits shards; a key's shard is chosen by the HIGH bits of its keyed SipHash,
 // the shard's hash map uses the full hash (so shard choice and bucket choice do not correlate).
-// Each shard owns a mutex, a hash map from key to its node in an LRU list, and a byte budget of
+// Each shard owns a mutex, a hash set of its nodes in an LRU list (looked up by key: the key is
+// stored once, in the node), and a byte budget of
 // total/shards. An entry is charged what it holds on the heap: the octets its value owns (given
 // by the caller), the value's own block, its key's blocks, and its nodes in the three containers
 // (entry_overhead), so that the budget bounds the heap the cache holds, not a part of it. Values are immutable and shared (std::shared_ptr<const V>): a reader keeps its
@@ -21,7 +22,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
-#include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 namespace tern::cache {
@@ -54,7 +55,7 @@ class ShardedCache {
         shard_bits_(shard_bits < 1 ? 1 : shard_bits > 12 ? 12 : shard_bits),
         shards_(std::size_t{1} << shard_bits_) {
     for (auto& s : shards_) {
-      s = std::make_unique<Shard>(MapHash{key});
+      s = std::make_unique<Shard>(NodeHash{key});
       s->budget = byte_budget >> shard_bits_;
     }
   }
@@ -65,17 +66,17 @@ class ShardedCache {
     auto lock = s.lock();
     auto it = s.map.find(k);
     if (it == s.map.end()) return {};
-    s.lru.splice(s.lru.begin(), s.lru, it->second);
-    return {it->second->value, it->second->expiry};
+    s.lru.splice(s.lru.begin(), s.lru, *it);
+    return {(*it)->value, (*it)->expiry};
   }
 
   /// What the cache itself spends on an entry beyond its value's heap: the value's make_shared
-  /// block, the key's blocks twice (the map's node and the LRU node each hold a copy), the
+  /// block, the key's blocks (once: the LRU node holds the key, the set finds nodes by it), the
   /// three nodes and about two bucket pointers (the map's load factor stays <= 1 and its bucket
   /// array doubles; it never shrinks, but its size is bounded by the entries the budget allows).
   static std::size_t entry_overhead(const K& k) noexcept {
-    return shared_block<V>() + 2 * KeyHash::heap_bytes(k) + heap_block(2 * sizeof(void*) + sizeof(Node)) +
-           heap_block(sizeof(void*) + sizeof(std::pair<const K, NodeIt>) + sizeof(std::size_t)) +
+    return shared_block<V>() + KeyHash::heap_bytes(k) + heap_block(2 * sizeof(void*) + sizeof(Node)) +
+           heap_block(sizeof(void*) + sizeof(NodeIt)) +
            heap_block(4 * sizeof(void*) + sizeof(std::pair<const TimePoint, NodeIt>)) + 2 * sizeof(void*);
   }
 
@@ -89,13 +90,13 @@ class ShardedCache {
     auto lock = s.lock();
     auto it = s.map.find(k);
     if (it != s.map.end()) {
-      if (!may_replace(Item{it->second->value, it->second->expiry})) return false;
-      s.remove(it->second);
+      if (!may_replace(Item{(*it)->value, (*it)->expiry})) return false;
+      s.remove(*it);
     }
     const std::size_t bytes = value_bytes + entry_overhead(k);
     s.lru.push_front(Node{k, std::move(v), bytes, expiry, {}});
     s.lru.front().by_expiry = s.by_expiry.emplace(expiry, s.lru.begin());
-    s.map.emplace(k, s.lru.begin());
+    s.map.insert(s.lru.begin());
     s.bytes += bytes;
     while (s.bytes > s.budget && s.lru.size() > 1) {
       s.remove(std::prev(s.lru.end()));
@@ -113,7 +114,7 @@ class ShardedCache {
     auto lock = s.lock();
     auto it = s.map.find(k);
     if (it == s.map.end()) return false;
-    s.remove(it->second);
+    s.remove(*it);
     return true;
   }
 
@@ -198,15 +199,25 @@ class ShardedCache {
     TimePoint expiry;
     typename std::multimap<TimePoint, NodeIt>::iterator by_expiry;  ///< its place in the index
   };
-  struct MapHash {
+  /// The set holds list iterators and finds them by key (C++20 heterogeneous lookup): the key
+  /// lives in the node only, not a second time in the set.
+  struct NodeHash {
+    using is_transparent = void;
     HashKey key;
     std::size_t operator()(const K& k) const noexcept { return KeyHash::hash(key, k); }
+    std::size_t operator()(const NodeIt& n) const noexcept { return KeyHash::hash(key, n->key); }
+  };
+  struct NodeKeyEqual {
+    using is_transparent = void;
+    bool operator()(const NodeIt& a, const NodeIt& b) const noexcept { return a->key == b->key; }
+    bool operator()(const K& a, const NodeIt& b) const noexcept { return a == b->key; }
+    bool operator()(const NodeIt& a, const K& b) const noexcept { return a->key == b; }
   };
   /// Invariant: map, lru and by_expiry hold the same entries; bytes is the sum of the nodes'.
   struct Shard {
-    explicit Shard(MapHash h) : map(16, h) {}
+    explicit Shard(NodeHash h) : map(16, h) {}
     mutable std::mutex mutex;
-    std::unordered_map<K, NodeIt, MapHash> map;
+    std::unordered_set<NodeIt, NodeHash, NodeKeyEqual> map;  ///< the nodes of lru, by key
     std::list<Node> lru;  ///< most recently used first
     std::multimap<TimePoint, NodeIt> by_expiry;  ///< soonest expiry first, for the sweep
 
@@ -214,7 +225,7 @@ class ShardedCache {
     void remove(NodeIt node) {
       bytes -= node->bytes;
       by_expiry.erase(node->by_expiry);
-      map.erase(node->key);
+      map.erase(node);  // before the node goes: the set hashes and compares through it
       lru.erase(node);
     }
     std::size_t bytes = 0;

@@ -63,7 +63,8 @@ struct Selector {
 
 EntryKind answer_kind(std::uint16_t question_type, const cache::CachedAnswer& a) {
   if (a.rcode == dns::rcode::nxdomain) return EntryKind::nxdomain;
-  if (a.answer.empty() || a.answer.back().type != question_type) return EntryKind::nodata;
+  const cache::AnswerSections sections = a.records();
+  if (sections.answer.empty() || sections.answer.back().type != question_type) return EntryKind::nodata;
   return EntryKind::answer;
 }
 
@@ -156,8 +157,9 @@ std::vector<std::string> record_lines(const Entry& e, std::uint32_t age) {
   if (e.rrset) {
     add(e.rrset->records);
   } else {
-    add(e.answer->answer);
-    add(e.answer->authority);
+    const cache::AnswerSections sections = e.answer->records();
+    add(sections.answer);
+    add(sections.authority);
   }
   return lines;
 }

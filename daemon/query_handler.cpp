@@ -299,7 +299,7 @@ asio::awaitable<std::optional<std::vector<std::uint8_t>>> QueryHandler::handle(
       const dns::Question cached_question{question.name, type, question.klass};
       std::optional<cache::AnswerHit> cached = answers_.lookup(cached_question);
       if (!cached || cached->expired ||
-          (cached->entry->rcode == dns::rcode::noerror && cached->entry->answer.empty()))
+          (cached->entry->rcode == dns::rcode::noerror && !cached->entry->has_answer_records()))
         continue;
       DaemonStats::bump(stats_.cache_hits);
       std::vector<std::uint8_t> out;

@@ -73,8 +73,9 @@ asio::awaitable<Outcome> Resolver::run(dns::Question question, bool refresh) {
   if (auto hit = refresh ? std::nullopt : caches_.answers.find(question)) {
     Outcome out;
     out.rcode = hit->entry->rcode;
-    out.answer = aged(hit->entry->answer, hit->age);
-    out.authority = aged(hit->entry->authority, hit->age);
+    const cache::AnswerSections sections = hit->entry->records();
+    out.answer = aged(sections.answer, hit->age);
+    out.authority = aged(sections.authority, hit->age);
     out.from_cache = true;
     co_return out;
   }
@@ -115,8 +116,9 @@ asio::awaitable<Outcome> Resolver::run(dns::Question question, bool refresh) {
   if (out.rcode == dns::rcode::noerror || out.rcode == dns::rcode::nxdomain) {
     // Clients get the TTLs the cache keeps (clamped by cache-min/max-ttl), on a miss as on a hit.
     if (auto stored = caches_.answers.insert(question, out.rcode, out.answer, out.authority)) {
-      out.answer = stored->answer;
-      out.authority = stored->authority;
+      cache::AnswerSections sections = stored->records();  // the TTLs as clamped by the cache
+      out.answer = std::move(sections.answer);
+      out.authority = std::move(sections.authority);
     }
   }
   flight->finish(out);
@@ -194,8 +196,9 @@ asio::awaitable<Outcome> Resolver::walk(const dns::Question& question, Budget& b
 std::optional<Resolver::Step> Resolver::step_from_cache(const dns::Question& q) {
   if (auto hit = caches_.answers.find(q)) {
     Step step;
-    step.records = aged(hit->entry->answer, hit->age);
-    step.soa = aged(hit->entry->authority, hit->age);
+    const cache::AnswerSections sections = hit->entry->records();
+    step.records = aged(sections.answer, hit->age);
+    step.soa = aged(sections.authority, hit->age);
     step.kind = hit->entry->rcode == dns::rcode::nxdomain ? StepKind::nxdomain
                 : (!step.records.empty() && step.records.back().type == q.type) ? StepKind::answer
                                                                                 : StepKind::nodata;

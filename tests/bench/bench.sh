@@ -521,6 +521,10 @@ cold() {
   run_dnsperf "$out" -s 127.0.0.1 -p "$port" -d "$COLD_QFILE" -n 1 -c 1 -q "$COLD_OUTSTANDING" -t 10 || true
   group_cpu "$pid"; c1=$CPU_TICKS
   u1=$(upstream_total)
+  # RSS once the run has settled (2 s, the same for every server): the memory the cached names
+  # hold, not the transient heap of the resolutions that just finished (ternd hands freed
+  # pages back once a second; the others keep what they have).
+  sleep 2
   group_rss "$pid"
   R[$key.cold_s]=$(field "$out" "Run time (s):")
   R[$key.cold_qps]=$(field "$out" "Queries per second:")
@@ -727,7 +731,7 @@ report() {
     key=$LAST_THREADS
     echo "| **ternd/unbound** | $(ratio "ternd.$key.cold_s" "unbound.$key.cold_s") | $(ratio "ternd.$key.cold_qps" "unbound.$key.cold_qps") | | | | $(ratio "ternd.$key.cold_upstream" "unbound.$key.cold_upstream") | **$(ratio "ternd.$key.cold_per_name" "unbound.$key.cold_per_name")** | $(ratio "ternd.$key.cold_cpu_ms_per_name" "unbound.$key.cold_cpu_ms_per_name") | | $(ratio "ternd.$key.cold_rss_after" "unbound.$key.cold_rss_after") | **$(ratio "ternd.$key.cold_kib_per_name" "unbound.$key.cold_kib_per_name")** |"
     echo
-    echo "- Right after start (priming done by the start-up check), dnsperf -n 1 -q $COLD_OUTSTANDING over hostK.cN.cold.lab A in one shuffled order: cold.lab delegates $COLD_ZONES child zones, the odd ones with glue, the even ones to a/b.cold-dns.lab (no glue: their addresses are a lookup of their own). Upstream queries: the num.queries counters of every lab NSD (zones/lab.sh queries) and of the cold zones' NSDs, before and after. KiB per cached name: RSS growth over the run / names answered."
+    echo "- Right after start (priming done by the start-up check), dnsperf -n 1 -q $COLD_OUTSTANDING over hostK.cN.cold.lab A in one shuffled order: cold.lab delegates $COLD_ZONES child zones, the odd ones with glue, the even ones to a/b.cold-dns.lab (no glue: their addresses are a lookup of their own). Upstream queries: the num.queries counters of every lab NSD (zones/lab.sh queries) and of the cold zones' NSDs, before and after. KiB per cached name: RSS growth from before the run to 2 s after it / names answered."
   fi
   if ((DOT_SECONDS > 0)); then
     echo

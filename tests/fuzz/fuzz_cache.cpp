@@ -32,19 +32,20 @@ std::size_t wire_record_count(const std::vector<std::uint8_t>& wire) {
 
 void check_entry(const cache::CachedAnswer& e) {
   FUZZ_CHECK(e.ttl > 0);
-  const std::size_t records = e.answer.size() + e.authority.size();
+  const cache::AnswerSections stored = e.records();
+  const std::size_t records = stored.answer.size() + stored.authority.size();
   // Every record is in the wire form and has its TTL offset (a hit patches each one).
   FUZZ_CHECK(wire_record_count(e.wire) == records);
   FUZZ_CHECK(e.ttl_offsets.size() == records);
   std::size_t i = 0;
-  for (const auto* section : {&e.answer, &e.authority})
+  for (const auto* section : {&stored.answer, &stored.authority})
     for (const dns::Record& r : *section) {
       FUZZ_CHECK(std::size_t{e.ttl_offsets[i]} + 4 <= e.wire.size());
       FUZZ_CHECK(dns::read_u32(e.wire, e.ttl_offsets[i]) == r.ttl);
       FUZZ_CHECK(r.ttl <= std::max(positive.max_ttl, negative.max_ttl));
       ++i;
     }
-  for (const dns::Record& r : e.answer) FUZZ_CHECK(r.ttl <= positive.max_ttl && r.ttl >= e.ttl);
+  for (const dns::Record& r : stored.answer) FUZZ_CHECK(r.ttl <= positive.max_ttl && r.ttl >= e.ttl);
 }
 
 void check_served(const cache::CachedAnswer& e, const daemon::HitRequest& request, std::uint32_t age,
@@ -59,15 +60,16 @@ void check_served(const cache::CachedAnswer& e, const daemon::HitRequest& reques
     return;
   }
   FUZZ_CHECK(out.size() <= request.max_size);  // what does not fit is truncated instead
-  FUZZ_CHECK(served.answer.size() == e.answer.size() && served.authority.size() == e.authority.size());
+  const cache::AnswerSections stored = e.records();
+  FUZZ_CHECK(served.answer.size() == stored.answer.size() && served.authority.size() == stored.authority.size());
   std::size_t i = 0;
   for (const dns::Record& r : served.answer) {
-    FUZZ_CHECK(r.ttl <= e.answer[i].ttl);
-    FUZZ_CHECK(r.ttl == e.answer[i].ttl - std::min(age, e.answer[i].ttl));
+    FUZZ_CHECK(r.ttl <= stored.answer[i].ttl);
+    FUZZ_CHECK(r.ttl == stored.answer[i].ttl - std::min(age, stored.answer[i].ttl));
     ++i;
   }
   i = 0;
-  for (const dns::Record& r : served.authority) FUZZ_CHECK(r.ttl <= e.authority[i++].ttl);
+  for (const dns::Record& r : served.authority) FUZZ_CHECK(r.ttl <= stored.authority[i++].ttl);
 }
 
 // The RRset cache: each (owner, type, class) group of the answer section, inserted and found.

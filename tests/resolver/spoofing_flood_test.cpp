@@ -87,7 +87,7 @@ TEST_CASE("a blind flood of forged answers during a slow resolution: none accept
   CHECK(addresses(r.out.answer) == Strings{"192.0.2.1"});
   CHECK_FALSE(r.cached_forged);
   CHECK(r.cached_genuine);
-  if (auto hit = lab.answers.find(question("www.example.test."))) CHECK_FALSE(holds_forged(hit->entry->answer));
+  if (auto hit = lab.answers.find(question("www.example.test."))) CHECK_FALSE(holds_forged(hit->entry->records().answer));
   // The wrong-ID datagrams to the real port are read and counted (some may be lost to the
   // socket's receive buffer); those to other ports never reach the resolver's socket.
   CHECK(lab.stats.mismatched_replies > 0);

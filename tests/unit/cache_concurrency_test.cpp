@@ -25,7 +25,7 @@ TEST_CASE("concurrent readers, writers, flushes and sweeps", "[concurrency]") {
                        {*dns::record_from_text(owner + " " + std::to_string(1 + i % 50) + " IN A 127.0.0.1")}, {});
         rrsets.insert({*dns::record_from_text(owner + " 30 IN A 127.0.0.2")}, cache::Trust::answer_auth, "t");
       } else if (auto hit = answers.find(q)) {
-        hits += hit->entry->answer.size();
+        hits += hit->entry->records().answer.size();
         hit->entry->prefetching.exchange(true);
       }
       if (i % 97 == 0) answers.erase(q);

@@ -91,7 +91,7 @@ TEST_CASE("answer cache: positive and RFC 2308 negative lifetimes", "[cache]") {
   auto nx = c.find(question("nosuch.example.lab"));
   REQUIRE(nx);
   CHECK(nx->entry->ttl == 60);  // min(SOA TTL 3600, MINIMUM 60)
-  CHECK(nx->entry->authority[0].ttl == 60);
+  CHECK(nx->entry->records().authority[0].ttl == 60);
   clock.advance(30s);
   auto hit = c.find(question("www.example.lab"));
   REQUIRE(hit);
@@ -112,13 +112,13 @@ TEST_CASE("answer cache: every authority record's TTL is clamped, not only the f
   auto positive = c.insert(question("www.example.lab"), dns::rcode::noerror, rrs({"www.example.lab. 300 IN A 127.0.0.80"}),
                            rrs({"example.lab. 2000000000 IN NS ns1.example.lab."}));
   REQUIRE(positive);
-  CHECK(positive->authority[0].ttl == 86400);
+  CHECK(positive->records().authority[0].ttl == 86400);
   auto negative = c.insert(question("nosuch.example.lab"), dns::rcode::nxdomain, {},
                            rrs({"example.lab. 3600 IN SOA ns1.example.lab. h.example.lab. 1 2 3 4 60",
                                 "example.lab. 2000000000 IN SOA ns1.example.lab. h.example.lab. 1 2 3 4 100000"}));
   REQUIRE(negative);
-  CHECK(negative->authority[0].ttl == 60);
-  CHECK(negative->authority[1].ttl == 3600);
+  CHECK(negative->records().authority[0].ttl == 60);
+  CHECK(negative->records().authority[1].ttl == 3600);
 }
 
 // Issue 8: cache-size bounds the heap a full cache holds, not only the octets it counts. Before

@@ -121,7 +121,7 @@ TEST_CASE("cache-max-ttl and the negative bounds clamp what is stored", "[hit]")
   auto stored = answers.insert(question("db.shop.lab"), dns::rcode::noerror, rrs({"db.shop.lab. 300 IN A 127.0.10.1"}), {});
   REQUIRE(stored);
   CHECK(stored->ttl == 60);
-  CHECK(stored->answer[0].ttl == 60);
+  CHECK(stored->records().answer[0].ttl == 60);
   stored = answers.insert(question("x.shop.lab"), dns::rcode::nxdomain, {},
                           rrs({"shop.lab. 45 IN SOA ns1.shop.lab. h.shop.lab. 1 2 3 4 120"}));
   REQUIRE(stored);
