@@ -11,23 +11,6 @@ namespace tern::testing {
 
 using dns::rrtype::A;
 
-namespace {
-
-/// The outcome of a resolver coroutine, run on the lab's io_context.
-template <class T>
-T run_on(Lab& lab, asio::awaitable<T> work) {
-  std::optional<T> result;
-  asio::co_spawn(lab.io, std::move(work), [&](std::exception_ptr, T r) { result = std::move(r); });
-  for (int i = 0; i < 1000 && !result; ++i) {  // bounded: a hang fails the test, not the suite
-    if (lab.io.stopped()) lab.io.restart();
-    lab.io.run_one_for(std::chrono::milliseconds(20));
-  }
-  REQUIRE(result);
-  return std::move(*result);
-}
-
-}  // namespace
-
 TEST_CASE("failure cache: a REFUSING zone is asked once per failure TTL, with backoff up to the cap",
           "[resolver][failure-cache]") {
   Lab lab(127);
@@ -108,7 +91,9 @@ TEST_CASE("failure cache: a silent server times out once; trace and refresh stil
   CHECK(silent.queries() == asked);
 
   // ternctl trace reads no cache, the failure cache included: it walks and meets the silence.
-  resolver::TraceResult traced = run_on(lab, lab.resolver().trace(question("www.silent.test.")));
+  std::optional<resolver::TraceResult> run = lab.run(lab.resolver().trace(question("www.silent.test.")));
+  REQUIRE(run);
+  const resolver::TraceResult& traced = *run;
   CHECK(traced.outcome.rcode == dns::rcode::servfail);
   CHECK(traced.outcome.ede != resolver::ede::cached_error);
   CHECK(silent.queries() > asked);

@@ -21,6 +21,7 @@
 #include "resolver/udp_tcp_transport.hpp"
 #include "tests/support/fake_authority.hpp"
 
+#include <asio/co_spawn.hpp>
 #include <asio/io_context.hpp>
 
 #include <chrono>
@@ -74,6 +75,19 @@ class Lab {
                                    std::chrono::milliseconds bound = 15s);
   /// Runs the io_context for `how_long` (lets late datagrams arrive).
   void pump(std::chrono::milliseconds how_long);
+  /// Runs one resolver coroutine (a trace, say) to completion on the io_context; nullopt when
+  /// it has not finished within 20 s (the caller REQUIREs it: a hang fails the test, not the
+  /// suite).
+  template <class T>
+  std::optional<T> run(asio::awaitable<T> work) {
+    std::optional<T> result;
+    asio::co_spawn(io, std::move(work), [&](std::exception_ptr, T r) { result = std::move(r); });
+    for (int i = 0; i < 1000 && !result; ++i) {
+      if (io.stopped()) io.restart();
+      io.run_one_for(std::chrono::milliseconds(20));
+    }
+    return result;
+  }
 
   /// Queries received by every server of this lab.
   std::size_t total_queries() const;
