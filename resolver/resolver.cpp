@@ -98,6 +98,7 @@ asio::awaitable<Outcome> Resolver::run(dns::Question question, bool refresh) {
   Budget budget;
   budget.spend->deadline = std::chrono::steady_clock::now() + limits::resolution_deadline;
   if (refresh) budget.bypass = question;
+  budget.client_question = question;
   budget.routes = options_.routes;
   Outcome out;
   try {
@@ -305,7 +306,14 @@ asio::awaitable<Resolver::Step> Resolver::resolve_name(const dns::Question& q, B
 Resolver::Step Resolver::final_step(const Answered& got, Budget& budget) {
   const Classification& cls = got.cls;
   auto trust = got.reply.aa ? cache::Trust::answer_auth : cache::Trust::answer_nonauth;
-  store_rrsets(cls.chain, trust, got.server, budget);
+  // The client's own question answered directly (no CNAME): its answer-cache entry holds it.
+  const bool answer_cache_only = cls.kind == ResponseKind::answer && budget.client_question &&
+                                 !cls.chain.empty() && cls.chain.front().owner == budget.client_question->name &&
+                                 std::all_of(cls.chain.begin(), cls.chain.end(), [&](const dns::Record& rr) {
+                                   return rr.owner == budget.client_question->name &&
+                                          rr.type == budget.client_question->type;
+                                 });
+  if (!answer_cache_only) store_rrsets(cls.chain, trust, got.server, budget);
   switch (cls.kind) {
     case ResponseKind::answer: return Step{StepKind::answer, cls.chain, cls.target, {}, 0, {}};
     case ResponseKind::cname: return Step{StepKind::cname, cls.chain, cls.target, {}, 0, {}};

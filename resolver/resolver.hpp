@@ -115,6 +115,12 @@ class Resolver {
     unsigned depth = 0;                       ///< current sub-resolution nesting
     std::vector<dns::Name> resolving;         ///< NS names being resolved up the stack
     std::optional<dns::Question> bypass;      ///< refresh: never answer this one from cache
+    /// The client question whose outcome goes into the answer cache (Resolver::run). Its own
+    /// direct answer is kept there only, not a second time in the RRset cache: the answer
+    /// entry serves it, also to walks that meet the name again (step_from_cache reads the
+    /// answer cache first). Answers reached through a CNAME, referrals, glue and every other
+    /// walk's data still go to the RRset cache.
+    std::optional<dns::Question> client_question;
     bool isolated = false;                    ///< trace: no RRset/answer cache read or write
     std::shared_ptr<const ZoneRoutes> routes; ///< as when the walk began (a reload may swap them)
   };
