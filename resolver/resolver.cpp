@@ -308,7 +308,7 @@ Resolver::Step Resolver::final_step(const Answered& got, Budget& budget) {
   auto trust = got.reply.aa ? cache::Trust::answer_auth : cache::Trust::answer_nonauth;
   // The client's own question answered directly (no CNAME): its answer-cache entry holds it.
   const bool answer_cache_only = cls.kind == ResponseKind::answer && budget.client_question &&
-                                 !cls.chain.empty() && cls.chain.front().owner == budget.client_question->name &&
+                                 !cls.chain.empty() &&
                                  std::all_of(cls.chain.begin(), cls.chain.end(), [&](const dns::Record& rr) {
                                    return rr.owner == budget.client_question->name &&
                                           rr.type == budget.client_question->type;
