@@ -2,16 +2,16 @@
 // per thread, then signals: SIGHUP reloads, SIGTERM/SIGINT stop after draining. Everything
 // that needs root (ports, control socket, metrics port, query log, pid file) is opened before
 // ternd changes root and user; the threads start after.
-#include "daemon/command_line.hpp"
-#include "daemon/config_loader.hpp"
-#include "daemon/config_values.hpp"
-#include "daemon/control_commands.hpp"  // control socket
-#include "daemon/control_server.hpp"    // control socket
-#include "daemon/metrics.hpp"
-#include "daemon/metrics_server.hpp"
-#include "daemon/privileges.hpp"
-#include "daemon/service_notify.hpp"
-#include "daemon/worker.hpp"
+#include "daemon/config/command_line.hpp"
+#include "daemon/config/config_loader.hpp"
+#include "daemon/config/config_values.hpp"
+#include "daemon/control/control_commands.hpp"  // control socket
+#include "daemon/control/control_server.hpp"    // control socket
+#include "daemon/control/metrics.hpp"
+#include "daemon/control/metrics_server.hpp"
+#include "daemon/process/privileges.hpp"
+#include "daemon/process/service_notify.hpp"
+#include "daemon/process/worker.hpp"
 #include "resolver/log.hpp"
 #include "resolver/root_hints.hpp"
 

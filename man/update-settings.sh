@@ -1,18 +1,18 @@
 #!/bin/sh
 # Regenerates the SETTINGS section of man/ternd.yaml.5 from the settings table, in place.
 # Usage: man/update-settings.sh [BUILD_DIR]   (BUILD_DIR defaults to ./build; the
-# gen_settings_doc target must be built there: ninja -C BUILD_DIR daemon/gen_settings_doc)
+# gen_settings_doc target must be built there: ninja -C BUILD_DIR daemon/config/gen_settings_doc)
 set -eu
 
 here=$(cd "$(dirname "$0")" && pwd)
 build=${1:-build}
-gen="$build/daemon/gen_settings_doc"
+gen="$build/daemon/config/gen_settings_doc"
 page="$here/ternd.yaml.5"
 begin='.\" BEGIN GENERATED SETTINGS'
 end='.\" END GENERATED SETTINGS'
 
 if [ ! -x "$gen" ]; then
-  echo "update-settings.sh: $gen not found; build it with: ninja -C $build daemon/gen_settings_doc" >&2
+  echo "update-settings.sh: $gen not found; build it with: ninja -C $build daemon/config/gen_settings_doc" >&2
   exit 1
 fi
 if ! grep -qxF "$begin" "$page" || ! grep -qxF "$end" "$page"; then

@@ -5,7 +5,7 @@
 // Input: [request flags][age][rcode selector][reply packet...].
 #include "cache/answer_cache.hpp"
 #include "cache/rrset_cache.hpp"
-#include "daemon/hit_response.hpp"
+#include "daemon/answering/hit_response.hpp"
 #include "resolver/dns/message.hpp"
 #include "tests/fuzz/fuzz_check.hpp"
 

@@ -1,4 +1,4 @@
-#include "daemon/access_control.hpp"
+#include "daemon/config/access_control.hpp"
 
 #include <catch2/catch.hpp>
 

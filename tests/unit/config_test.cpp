@@ -1,7 +1,7 @@
-#include "daemon/access_control.hpp"
-#include "daemon/command_line.hpp"
-#include "daemon/config_loader.hpp"
-#include "daemon/settings_table.hpp"
+#include "daemon/config/access_control.hpp"
+#include "daemon/config/command_line.hpp"
+#include "daemon/config/config_loader.hpp"
+#include "daemon/config/settings_table.hpp"
 
 #include <catch2/catch.hpp>
 

@@ -1,7 +1,7 @@
 // The bound on open client connections, in all and per client address.
 #include <catch2/catch.hpp>
 
-#include "daemon/connection_limits.hpp"
+#include "daemon/listeners/connection_limits.hpp"
 
 #include <vector>
 

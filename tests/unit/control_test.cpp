@@ -2,9 +2,9 @@
 // on a FakeClock (so that remaining TTLs are exact).
 #include "helpers.hpp"
 
-#include "daemon/control_commands.hpp"
-#include "daemon/control_protocol.hpp"
-#include "daemon/control_server.hpp"
+#include "daemon/control/control_commands.hpp"
+#include "daemon/control/control_protocol.hpp"
+#include "daemon/control/control_server.hpp"
 
 #include <signal.h>
 #include <sys/socket.h>

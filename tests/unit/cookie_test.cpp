@@ -6,8 +6,8 @@
 #include "cache/answer_cache.hpp"
 #include "cache/clock.hpp"
 #include "cache/keyed_hash.hpp"
-#include "daemon/hit_response.hpp"
-#include "daemon/server_cookies.hpp"
+#include "daemon/answering/hit_response.hpp"
+#include "daemon/answering/server_cookies.hpp"
 #include "resolver/dns/cookie.hpp"
 
 #include <catch2/catch.hpp>

@@ -1,7 +1,7 @@
 // EDNS padding of DoT responses (RFC 7830, RFC 8467 block policy).
 #include <catch2/catch.hpp>
 
-#include "daemon/edns_padding.hpp"
+#include "daemon/answering/edns_padding.hpp"
 
 #include <cstdint>
 #include <vector>

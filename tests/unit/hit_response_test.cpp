@@ -2,7 +2,7 @@
 // correct response: ID and flags from the client, TTLs counted down, EDNS, truncation.
 #include "helpers.hpp"
 
-#include "daemon/hit_response.hpp"
+#include "daemon/answering/hit_response.hpp"
 
 using namespace tern;
 using namespace tern::test;

@@ -2,7 +2,7 @@
 // slip, reconfiguration, and the bound on the table under a spray of addresses.
 #include <catch2/catch.hpp>
 
-#include "daemon/ip_ratelimit.hpp"
+#include "daemon/answering/ip_ratelimit.hpp"
 
 using tern::daemon::IpRateLimiter;
 using namespace std::chrono_literals;

@@ -1,6 +1,6 @@
 // Local zones: the built-in special-use and private zones and the operator's local-zone /
 // local-data, as LocalZones answers them (no network).
-#include "daemon/local_zones.hpp"
+#include "daemon/answering/local_zones.hpp"
 
 #include <catch2/catch.hpp>
 

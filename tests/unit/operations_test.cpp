@@ -1,7 +1,7 @@
 // Operations without a process: the log's rate limit, the metrics endpoint's HTTP handling,
 // chroot path mapping and the user lookup that decides whether ternd may start.
-#include "daemon/metrics_server.hpp"
-#include "daemon/privileges.hpp"
+#include "daemon/control/metrics_server.hpp"
+#include "daemon/process/privileges.hpp"
 #include "resolver/log.hpp"
 
 #include <catch2/catch.hpp>

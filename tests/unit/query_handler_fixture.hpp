@@ -5,8 +5,8 @@
 
 #include "helpers.hpp"
 
-#include "daemon/access_control.hpp"
-#include "daemon/query_handler.hpp"
+#include "daemon/config/access_control.hpp"
+#include "daemon/answering/query_handler.hpp"
 
 #include <asio/co_spawn.hpp>
 #include <asio/io_context.hpp>

@@ -2,11 +2,11 @@
 // scripted stand-in (no sockets), so every drop, error and counter can be asserted exactly.
 #include "query_handler_fixture.hpp"
 
-#include "daemon/access_control.hpp"
-#include "daemon/minimal_any.hpp"
+#include "daemon/config/access_control.hpp"
+#include "daemon/answering/minimal_any.hpp"
 #include "resolver/dns/cookie.hpp"
-#include "daemon/query_handler.hpp"
-#include "daemon/responder.hpp"
+#include "daemon/answering/query_handler.hpp"
+#include "daemon/answering/responder.hpp"
 
 #include <asio/co_spawn.hpp>
 #include <asio/io_context.hpp>

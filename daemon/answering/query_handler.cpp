@@ -1,0 +1,354 @@
+#include "daemon/answering/query_handler.hpp"
+
+#include "daemon/config/access_control.hpp"
+#include "daemon/answering/hit_response.hpp"
+#include "daemon/answering/minimal_any.hpp"
+#include "daemon/answering/responder.hpp"
+
+#include <asio/co_spawn.hpp>
+#include <asio/detached.hpp>
+#include <asio/experimental/as_tuple.hpp>
+#include <asio/steady_timer.hpp>
+#include <asio/use_awaitable.hpp>
+
+namespace tern::daemon {
+
+void QueryHandler::count_response(std::span<const std::uint8_t> response) {
+  if (response.size() >= dns::header_size) {
+    DaemonStats::bump(stats_.responses_by_rcode[response[3] & 0xF]);
+    if (response[2] & 0x02) DaemonStats::bump(stats_.truncated_udp);
+  }
+}
+
+std::vector<std::uint8_t> QueryHandler::counted(std::vector<std::uint8_t> response) {
+  count_response(response);
+  return response;
+}
+
+namespace {
+
+/// The client's question name as written in its packet, when it is written in place and is
+/// `name_length` octets long; empty when the client wrote it as a compression pointer (into the
+/// header): copying `name_length` octets from there would read past the datagram (found by
+/// tests/fuzz/fuzz_wire). Responses then carry the canonical name.
+std::span<const std::uint8_t> client_qname(std::span<const std::uint8_t> query, std::size_t name_length) {
+  std::size_t end = 0;
+  if (dns::read_name(query, dns::header_size, end, nullptr) != dns::WireError::none ||
+      end - dns::header_size != name_length)
+    return {};
+  return query.subspan(dns::header_size, name_length);
+}
+
+/// Puts the client's own spelling of the question name back into a response built from the
+/// canonical (lower-cased) name: 0x20-randomising clients compare it octet for octet. The
+/// question is the first name of both messages and of the same length (see client_qname).
+std::vector<std::uint8_t> with_client_case(std::vector<std::uint8_t> response,
+                                           std::span<const std::uint8_t> query, std::size_t name_length) {
+  const std::span<const std::uint8_t> name = client_qname(query, name_length);
+  if (response.size() >= dns::header_size + name_length && name.size() == name_length &&
+      dns::read_u16(response, 4) == 1)
+    std::copy_n(name.begin(), name_length, response.begin() + dns::header_size);
+  return response;
+}
+
+/// The remaining TTL of a resolved answer as served: its smallest record TTL (the SOA's for a
+/// negative answer), 0 when there is none (SERVFAIL).
+std::uint32_t answer_ttl(const resolver::Outcome& outcome) {
+  const auto& records = outcome.answer.empty() ? outcome.authority : outcome.answer;
+  std::optional<std::uint32_t> smallest;
+  for (const dns::Record& r : records) smallest = std::min(smallest.value_or(r.ttl), r.ttl);
+  return smallest.value_or(0);
+}
+
+}  // namespace
+
+void QueryHandler::record_answer(std::chrono::steady_clock::time_point started, const asio::ip::address& client,
+                                 const dns::Question& question, std::span<const std::uint8_t> response,
+                                 CacheResult cache, std::uint32_t ttl, unsigned upstream) {
+  const auto latency =
+      std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - started);
+  stats_.observe_latency(latency);
+  if (!query_log_.enabled()) return;
+  const std::string name = question.name.to_text();
+  const std::uint8_t rcode = response.size() >= dns::header_size ? response[3] & 0xF : dns::rcode::servfail;
+  query_log_.write(QueryLogEntry{client, name, question.type, rcode, cache, ttl, upstream, latency});
+}
+
+bool QueryHandler::answer_from_cache(std::span<const std::uint8_t> packet, const asio::ip::address& client,
+                                     ClientTransport transport, std::vector<std::uint8_t>& out) {
+  using dns::read_u16;
+  const ClientPolicy& policy = *policy_;
+  // The query log's one cost on the hot path when off: this load and the tests of it.
+  const bool logging = query_log_.enabled();
+  std::chrono::steady_clock::time_point hit_started{};
+  if (logging) hit_started = std::chrono::steady_clock::now();
+  // QR=0, opcode QUERY, RD=1; one question, no answer or authority, at most the OPT.
+  if (packet.size() < dns::header_size || (packet[2] & 0xF9) != 0x01 || read_u16(packet, 4) != 1 ||
+      read_u16(packet, 6) != 0 || read_u16(packet, 8) != 0 || read_u16(packet, 10) > 1)
+    return false;
+  if (decide_access(policy.access_control, client) != AclAction::allow) return false;
+  records_scratch_.clear();
+  if (dns::check_message(packet, &records_scratch_) != dns::WireError::none) return false;
+  name_scratch_.clear();
+  std::size_t end = 0;
+  dns::read_name(packet, dns::header_size, end, &name_scratch_);
+  // The response copies the client's question name from the packet, as long as the expanded
+  // name: a question written as a pointer (into the header) is left to handle() (client_qname).
+  if (end - dns::header_size != name_scratch_.size()) return false;
+  const std::uint16_t qtype = read_u16(packet, end), qclass = read_u16(packet, end + 2);
+  if (qclass != dns::class_in || qtype == dns::rrtype::OPT || qtype == dns::rrtype::AXFR || qtype == 251)
+    return false;
+  bool edns = false, dnssec_ok = false;
+  std::uint16_t client_size = 0;
+  if (!records_scratch_.empty()) {
+    const dns::RecordRef& opt = records_scratch_.front();
+    if (opt.type != dns::rrtype::OPT || ((opt.ttl >> 16) & 0xFF) != 0) return false;
+    edns = true;
+    dnssec_ok = opt.ttl & 0x8000u;
+    client_size = opt.klass;
+  }
+  // Local zones win over the cache (a reload may have made a cached name local): leave
+  // their names to handle(). One hash probe for names outside every local zone's ancestry.
+  if (policy.local_zones && policy.local_zones->covers(name_scratch_)) return false;
+  dns::CookieOption cookie;
+  bool has_cookie = false;
+  if (edns && policy.cookies) {
+    const dns::RecordRef& opt = records_scratch_.front();
+    const std::string_view options(reinterpret_cast<const char*>(packet.data()) + opt.rdata_offset, opt.rdlength);
+    const dns::CookieParse found = dns::find_cookie(options, cookie);
+    if (found == dns::CookieParse::malformed) return false;  // handle() answers FORMERR
+    has_cookie = found == dns::CookieParse::ok;
+  }
+  probe_.question.name.assign_checked_wire(name_scratch_);
+  probe_.question.type = qtype;
+  probe_.question.klass = qclass;
+  std::optional<cache::AnswerHit> hit = answers_.lookup(probe_);
+  if (!hit || hit->expired) return false;
+  DaemonStats::bump(transport == ClientTransport::udp ? stats_.queries_udp : stats_.queries_tcp);
+  DaemonStats::bump(stats_.cache_hits);
+  const bool prefetching = maybe_prefetch(*hit, probe_.question, policy);
+  HitRequest request{read_u16(packet, 0), true, (packet[3] & 0x10) != 0, qtype,
+                     packet.subspan(dns::header_size, name_scratch_.size()), edns, dnssec_ok,
+                     max_response_size(edns, client_size, transport == ClientTransport::tcp,
+                                       policy.edns_buffer_size)};
+  // A client cookie gets its server cookie here too: the cached wire form never holds one.
+  if (has_cookie) answer_cookie(*policy.cookies, cookie, client, unix_now(), cookie_scratch_);
+  make_hit_response(*hit->entry, request,
+                    HitServing{hit->age, std::nullopt, std::nullopt, policy.edns_buffer_size,
+                               has_cookie ? std::string_view(cookie_scratch_) : std::string_view()},
+                    out);
+  count_response(out);
+  if (logging) {
+    // Only with the query log on does a hit read the clock (twice: its latency is the time
+    // spent here, the datagram's wait in the socket buffer is not seen).
+    record_answer(hit_started, client, probe_.question, out,
+                  prefetching ? CacheResult::prefetch : CacheResult::hit, hit->remaining, 0);
+  } else {
+    // A hit answered inline takes microseconds: counted in the first latency bucket without a
+    // clock reading, so the hot path stays as it was (man ternd(8), METRICS).
+    DaemonStats::bump(stats_.latency_buckets[0]);
+  }
+  return true;
+}
+
+bool QueryHandler::maybe_prefetch(const cache::AnswerHit& hit, const dns::Question& question,
+                                  const ClientPolicy& policy) {
+  // Unbound's rule: a hit in the last tenth of the original TTL refreshes the entry once, so
+  // popular names never expire in front of a client.
+  if (!policy.prefetch || hit.remaining * 10 > hit.entry->ttl) return false;
+  if (hit.entry->prefetching.exchange(true)) return false;
+  DaemonStats::bump(stats_.prefetches);
+  asio::co_spawn(resolver_.executor(), resolver_.refresh(question), asio::detached);
+  return true;
+}
+
+asio::awaitable<std::optional<resolver::Outcome>> QueryHandler::resolve_or_stale(
+    const dns::Question& question, const cache::AnswerHit& stale, const ClientPolicy& policy) {
+  const std::int64_t now = answers_.clock().now().time_since_epoch().count();
+  const std::int64_t last = stale.entry->stale_refresh_at.load(std::memory_order_relaxed);
+  if (last != 0 && now - last < std::chrono::duration_cast<cache::Duration>(stale_recheck_interval).count())
+    co_return std::nullopt;  // refreshed in vain moments ago: do not hammer a dead authority
+  stale.entry->stale_refresh_at.store(now, std::memory_order_relaxed);
+  // Resolve in the background; answer with whatever is there when the client timer fires.
+  struct Race {
+    explicit Race(const asio::any_io_executor& ex, std::chrono::milliseconds t)
+        : timer(ex, std::chrono::steady_clock::now() + t) {}
+    asio::steady_timer timer;
+    std::optional<resolver::Outcome> outcome;
+  };
+  auto race = std::make_shared<Race>(resolver_.executor(), policy.stale_client_timeout);
+  asio::co_spawn(resolver_.executor(), resolver_.resolve(question),
+                 [race](std::exception_ptr, resolver::Outcome outcome) {
+                   race->outcome = std::move(outcome);
+                   race->timer.cancel();
+                 });
+  co_await race->timer.async_wait(asio::experimental::as_tuple(asio::use_awaitable));
+  if (race->outcome && race->outcome->rcode != dns::rcode::servfail) co_return race->outcome;
+  co_return std::nullopt;
+}
+
+asio::awaitable<resolver::Outcome> QueryHandler::resolve_unless_abandoned(const dns::Question& question) {
+  struct Wait {
+    explicit Wait(const asio::any_io_executor& ex) : timer(ex, asio::steady_timer::time_point::max()) {}
+    asio::steady_timer timer;
+    std::optional<resolver::Outcome> outcome;
+  };
+  auto wait = std::make_shared<Wait>(resolver_.executor());
+  asio::co_spawn(resolver_.executor(), resolver_.resolve(question),
+                 [wait](std::exception_ptr, resolver::Outcome outcome) {
+                   wait->outcome = std::move(outcome);
+                   wait->timer.cancel();
+                 });
+  waiting_.insert(&wait->timer);
+  co_await wait->timer.async_wait(asio::experimental::as_tuple(asio::use_awaitable));
+  waiting_.erase(&wait->timer);
+  if (wait->outcome) co_return std::move(*wait->outcome);
+  co_return resolver::Outcome::servfail(resolver::ede::other, "resolver shutting down");
+}
+
+void QueryHandler::abandon_resolutions() {
+  for (asio::steady_timer* timer : waiting_) timer->cancel();
+}
+
+asio::awaitable<std::optional<std::vector<std::uint8_t>>> QueryHandler::handle(
+    std::vector<std::uint8_t> packet, asio::ip::address client, ClientTransport transport) {
+  // Keep the policy alive for this query even if a reload replaces it meanwhile.
+  std::shared_ptr<const ClientPolicy> policy = policy_;
+  const auto started = std::chrono::steady_clock::now();
+  const std::uint16_t edns = policy->edns_buffer_size;
+  DaemonStats::bump(transport == ClientTransport::udp ? stats_.queries_udp : stats_.queries_tcp);
+  if (packet.size() < dns::header_size) {
+    DaemonStats::bump(stats_.dropped_unreadable);
+    co_return std::nullopt;
+  }
+  const AclAction access = decide_access(policy->access_control, client);
+  if (access == AclAction::deny) {
+    DaemonStats::bump(stats_.acl_dropped);
+    co_return std::nullopt;
+  }
+  if (packet[2] & 0x80) {
+    // A response sent to a resolver's service port is reflection or spoofing: never answer.
+    DaemonStats::bump(stats_.dropped_responses);
+    co_return std::nullopt;
+  }
+  dns::Message query;
+  if (auto error = dns::parse_message(packet, query); error != dns::WireError::none) {
+    DaemonStats::bump(stats_.malformed[static_cast<std::size_t>(error)]);
+    co_return counted(*make_header_formerr(packet));
+  }
+  // RFC 7873 §5.2: a client cookie is answered with our server cookie in every response;
+  // a COOKIE option of the wrong length is FORMERR.
+  std::string cookie_reply;
+  if (query.edns && policy->cookies) {
+    dns::CookieOption cookie;
+    const dns::CookieParse found = dns::find_cookie(query.edns->options, cookie);
+    if (found == dns::CookieParse::malformed) co_return counted(make_error(query, dns::rcode::formerr, edns));
+    if (found == dns::CookieParse::ok) answer_cookie(*policy->cookies, cookie, client, unix_now(), cookie_reply);
+  }
+  auto error = [&](std::uint16_t rcode, std::optional<std::uint16_t> ede = std::nullopt) {
+    return make_error(query, rcode, edns, ede, cookie_reply);
+  };
+  if (access == AclAction::refuse) {
+    DaemonStats::bump(stats_.acl_refused);
+    co_return counted(error(dns::rcode::refused, resolver::ede::prohibited));
+  }
+  if (query.opcode != dns::opcode_query)
+    co_return counted(error(dns::rcode::notimp, resolver::ede::not_supported));
+  if (query.questions.size() != 1) co_return counted(error(dns::rcode::formerr));
+  // RFC 6891 §6.1.3: only EDNS version 0 exists.
+  if (query.edns && query.edns->version > 0) {
+    DaemonStats::bump(stats_.responses_by_rcode[dns::rcode::badvers]);
+    co_return error(dns::rcode::badvers);
+  }
+  const dns::Question question = query.questions.front();
+  if (question.type == dns::rrtype::OPT) co_return counted(error(dns::rcode::formerr));
+  // Zone transfers are for authorities; other classes than IN have no authorities to walk to.
+  const std::size_t name_length = question.name.wire().size();
+  if (question.klass != dns::class_in || question.type == dns::rrtype::AXFR || question.type == 251)
+    co_return counted(with_client_case(error(dns::rcode::refused, resolver::ede::not_supported),
+                                       packet, name_length));
+  const std::size_t max_size = max_response_size(query, transport == ClientTransport::tcp, edns);
+  // Names ternd answers itself, whatever RD says (as Unbound): never sent upstream, never cached.
+  if (policy->local_zones) {
+    if (std::optional<LocalAnswer> local = policy->local_zones->answer(question)) {
+      if (local->drop) {
+        DaemonStats::bump(stats_.local_dropped);
+        co_return std::nullopt;
+      }
+      DaemonStats::bump(stats_.local_answers);
+      // RFC 8914: a local-zone refusal says it is policy (18, prohibited).
+      if (local->outcome.rcode == dns::rcode::refused) local->outcome.ede = resolver::ede::prohibited;
+      std::vector<std::uint8_t> response = make_response(query, local->outcome, max_size, edns, cookie_reply);
+      // AA, as Unbound: ternd is the authority for its local zones (not for a refusal).
+      if (local->outcome.rcode != dns::rcode::refused && response.size() > 2) response[2] |= 0x04;
+      record_answer(started, client, question, response, CacheResult::local, answer_ttl(local->outcome), 0);
+      co_return counted(with_client_case(std::move(response), packet, name_length));
+    }
+  }
+  // Like Unbound's "allow": this is a recursive service; non-recursive queries are refused.
+  if (!query.rd)
+    co_return counted(with_client_case(error(dns::rcode::refused, resolver::ede::not_authoritative),
+                                       packet, name_length));
+
+  HitRequest request{query.id, query.rd, query.cd, question.type,
+                     client_qname(packet, question.name.wire().size()),
+                     query.edns.has_value(), query.edns && query.edns->dnssec_ok, max_size};
+  if (question.type == dns::rrtype::ANY) {
+    // RFC 8482: one RRset, from the cache when one is there, else one walk; never a fan-out.
+    for (std::uint16_t type : minimal_any_cached_types) {
+      const dns::Question cached_question{question.name, type, question.klass};
+      std::optional<cache::AnswerHit> cached = answers_.lookup(cached_question);
+      if (!cached || cached->expired ||
+          (cached->entry->rcode == dns::rcode::noerror && !cached->entry->has_answer_records()))
+        continue;
+      DaemonStats::bump(stats_.cache_hits);
+      std::vector<std::uint8_t> out;
+      make_hit_response(*cached->entry, request, HitServing{cached->age, std::nullopt, std::nullopt, edns, cookie_reply}, out);
+      record_answer(started, client, question, out, CacheResult::hit, cached->remaining, 0);
+      co_return counted(std::move(out));
+    }
+    DaemonStats::bump(stats_.cache_misses);
+    const dns::Question resolved_question{question.name, minimal_any_resolved_type, question.klass};
+    resolver::Outcome resolved = co_await resolve_unless_abandoned(resolved_question);
+    resolver::Outcome any = minimal_any_outcome(std::move(resolved), question.name);
+    std::vector<std::uint8_t> response =
+        with_client_case(make_response(query, any, max_size, edns, cookie_reply), packet, name_length);
+    record_answer(started, client, question, response, CacheResult::miss, answer_ttl(any), any.upstream_queries);
+    co_return counted(std::move(response));
+  }
+  std::optional<cache::AnswerHit> hit = answers_.lookup(question);
+  if (hit && !hit->expired) {
+    DaemonStats::bump(stats_.cache_hits);
+    const bool prefetching = maybe_prefetch(*hit, question, *policy);
+    std::vector<std::uint8_t> out;
+    make_hit_response(*hit->entry, request,
+                      HitServing{hit->age, std::nullopt, std::nullopt, edns, cookie_reply}, out);
+    record_answer(started, client, question, out, prefetching ? CacheResult::prefetch : CacheResult::hit,
+                  hit->remaining, 0);
+    co_return counted(std::move(out));
+  }
+  DaemonStats::bump(stats_.cache_misses);
+  std::optional<resolver::Outcome> outcome;
+  if (hit && policy->serve_stale && hit->age - hit->entry->ttl <= policy->serve_stale_max) {
+    outcome = co_await resolve_or_stale(question, *hit, *policy);
+    if (!outcome) {
+      DaemonStats::bump(stats_.stale_answers);
+      std::vector<std::uint8_t> out;
+      // RFC 8914: a stale NXDOMAIN has its own code (19), every other stale answer 3.
+      const std::uint16_t ede = hit->entry->rcode == dns::rcode::nxdomain ? resolver::ede::stale_nxdomain_answer
+                                                                         : resolver::ede::stale_answer;
+      make_hit_response(*hit->entry, request, HitServing{hit->age, stale_answer_ttl, ede, edns, cookie_reply}, out);
+      record_answer(started, client, question, out, CacheResult::stale, stale_answer_ttl, 0);
+      co_return counted(std::move(out));
+    }
+  } else {
+    outcome = co_await resolve_unless_abandoned(question);
+  }
+  std::vector<std::uint8_t> response = with_client_case(
+      make_response(query, *outcome, max_size, edns, cookie_reply), packet, question.name.wire().size());
+  record_answer(started, client, question, response, CacheResult::miss, answer_ttl(*outcome),
+                outcome->upstream_queries);
+  co_return counted(std::move(response));
+}
+
+}  // namespace tern::daemon

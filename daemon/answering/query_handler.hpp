@@ -1,0 +1,110 @@
+// The client-side policy for one query: access control, the checks a query must pass (wire
+// check, QR, opcode, question count, EDNS version, COOKIE option, class, RD), then the answer:
+// from the answer cache in wire form, or resolved, or stale (RFC 8767); ANY gets one RRset
+// (RFC 8482); a client cookie gets our server cookie (RFC 7873, RFC 9018) on every path. Every path ends in a counted
+// response or a counted drop; nothing here throws.
+#pragma once
+
+#include "cache/answer_cache.hpp"
+#include "daemon/config/config.hpp"
+#include "daemon/observe/daemon_stats.hpp"
+#include "daemon/observe/query_log.hpp"
+#include "daemon/answering/server_cookies.hpp"
+#include "daemon/answering/local_zones.hpp"
+#include "resolver/resolver.hpp"
+
+#include <asio/awaitable.hpp>
+#include <asio/ip/address.hpp>
+#include <asio/steady_timer.hpp>
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <set>
+#include <span>
+#include <string>
+#include <vector>
+
+namespace tern::daemon {
+
+enum class ClientTransport { udp, tcp };
+
+/// The reloadable part of the client side; replaced whole on reload, never modified.
+struct ClientPolicy {
+  std::vector<AclRule> access_control;
+  std::uint16_t edns_buffer_size = 1232;
+  bool serve_stale = false;
+  std::uint32_t serve_stale_max = 86400;                 ///< seconds past expiry
+  std::chrono::milliseconds stale_client_timeout{1800};  ///< RFC 8767 §5 client response timer
+  bool prefetch = false;
+  /// Server cookies for clients (RFC 7873, RFC 9018): the secrets shared by every worker;
+  /// nullptr when `cookies` is off (the COOKIE option is then ignored like any unknown one).
+  CookieSecrets* cookies = nullptr;
+  std::shared_ptr<const LocalZones> local_zones;  ///< answered before the cache; null = none
+};
+
+/// RFC 8767 §4: the TTL of stale data as served.
+inline constexpr std::uint32_t stale_answer_ttl = 30;
+/// RFC 8767 §5 failure recheck timer: after a failed refresh, serve stale without asking again.
+inline constexpr std::chrono::seconds stale_recheck_interval{30};
+
+class QueryHandler {
+ public:
+  QueryHandler(resolver::Resolver& resolver, cache::AnswerCache& answers, DaemonStats& stats,
+               std::shared_ptr<const ClientPolicy> policy, QueryLog& query_log)
+      : resolver_(resolver), answers_(answers), stats_(stats), policy_(std::move(policy)),
+        query_log_(query_log) {}
+
+  /// The hot path, without suspending: when `packet` is a plain recursive query (one
+  /// question, at most an OPT, RD set, allowed client) whose answer is live in the cache,
+  /// writes the response into `out` (its storage reused) and returns true. Otherwise returns
+  /// false having counted nothing: the caller then hands the packet to handle().
+  bool answer_from_cache(std::span<const std::uint8_t> packet, const asio::ip::address& client,
+                         ClientTransport transport, std::vector<std::uint8_t>& out);
+
+  /// The response to send, or nullopt to send nothing.
+  asio::awaitable<std::optional<std::vector<std::uint8_t>>> handle(std::vector<std::uint8_t> packet,
+                                                                   asio::ip::address client,
+                                                                   ClientTransport transport);
+
+  /// Called on the worker's own thread (posted there on reload).
+  void set_policy(std::shared_ptr<const ClientPolicy> policy) { policy_ = std::move(policy); }
+
+  /// At the shutdown drain's deadline, on the worker's thread: every query still waiting for
+  /// a resolution is answered SERVFAIL now instead of being dropped unanswered.
+  void abandon_resolutions();
+
+ private:
+  std::vector<std::uint8_t> counted(std::vector<std::uint8_t> response);
+  /// True when this hit started a refresh.
+  bool maybe_prefetch(const cache::AnswerHit& hit, const dns::Question& question, const ClientPolicy& policy);
+  /// An answered question: its latency into the histogram and, when on, its query-log line.
+  void record_answer(std::chrono::steady_clock::time_point started, const asio::ip::address& client,
+                     const dns::Question& question, std::span<const std::uint8_t> response,
+                     CacheResult cache, std::uint32_t ttl, unsigned upstream);
+  /// A fresh outcome, or nullopt when stale data should be served instead.
+  asio::awaitable<std::optional<resolver::Outcome>> resolve_or_stale(const dns::Question& question,
+                                                                     const cache::AnswerHit& stale,
+                                                                     const ClientPolicy& policy);
+
+  void count_response(std::span<const std::uint8_t> response);
+  /// resolver_.resolve(question), unless abandon_resolutions() comes first: then SERVFAIL.
+  asio::awaitable<resolver::Outcome> resolve_unless_abandoned(const dns::Question& question);
+
+  resolver::Resolver& resolver_;
+  cache::AnswerCache& answers_;
+  DaemonStats& stats_;
+  std::shared_ptr<const ClientPolicy> policy_;
+  QueryLog& query_log_;  // shared by the workers; enabled() is the hot path's only cost when off
+  /// The timers of resolutions in progress, cancelled by abandon_resolutions().
+  std::set<asio::steady_timer*> waiting_;
+  // Scratch of the hot path, reused so that a hit allocates nothing once warm (one worker
+  // thread owns this handler: no sharing).
+  std::vector<dns::RecordRef> records_scratch_;
+  std::string name_scratch_;
+  std::string cookie_scratch_;  ///< the COOKIE option of a hit response
+  cache::AnswerKey probe_;
+};
+
+}  // namespace tern::daemon

@@ -1,0 +1,121 @@
+#include "daemon/config/config_values.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <charconv>
+#include <numeric>
+#include <vector>
+
+namespace tern::daemon {
+namespace {
+
+std::string lower(std::string_view text) {
+  std::string out(text);
+  std::transform(out.begin(), out.end(), out.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return out;
+}
+
+}  // namespace
+
+std::optional<bool> parse_bool(std::string_view text) {
+  std::string word = lower(text);
+  if (word == "yes" || word == "true" || word == "on") return true;
+  if (word == "no" || word == "false" || word == "off") return false;
+  return std::nullopt;
+}
+
+std::optional<std::uint64_t> parse_unsigned(std::string_view text) {
+  if (text.empty() || !std::all_of(text.begin(), text.end(),
+                                   [](unsigned char c) { return std::isdigit(c) != 0; })) {
+    return std::nullopt;
+  }
+  std::uint64_t value = 0;
+  auto [end, rc] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (rc != std::errc() || end != text.data() + text.size()) return std::nullopt;
+  return value;
+}
+
+std::optional<std::uint64_t> parse_size(std::string_view text) {
+  std::string word = lower(text);
+  if (word.size() > 1 && word.back() == 'b' && std::isalpha(static_cast<unsigned char>(
+                                                   word[word.size() - 2])) != 0) {
+    word.pop_back();  // "64mb" is Unbound's spelling too
+  }
+  unsigned shift = 0;
+  if (!word.empty()) {
+    switch (word.back()) {
+      case 'k': shift = 10; break;
+      case 'm': shift = 20; break;
+      case 'g': shift = 30; break;
+      case 't': shift = 40; break;
+      default: break;
+    }
+  }
+  if (shift != 0) word.pop_back();
+  auto number = parse_unsigned(word);
+  if (!number || (shift != 0 && *number > (UINT64_MAX >> shift))) return std::nullopt;
+  return *number << shift;
+}
+
+std::string format_size(std::uint64_t bytes) {
+  static constexpr std::pair<unsigned, char> units[] = {{40, 't'}, {30, 'g'}, {20, 'm'}, {10, 'k'}};
+  for (auto [shift, suffix] : units) {
+    std::uint64_t unit = std::uint64_t{1} << shift;
+    if (bytes != 0 && bytes % unit == 0) return std::to_string(bytes / unit) + suffix;
+  }
+  return std::to_string(bytes);
+}
+
+std::optional<asio::ip::address> parse_address(std::string_view text) {
+  std::error_code ec;
+  auto address = asio::ip::make_address(std::string(text), ec);
+  if (ec) return std::nullopt;
+  return address;
+}
+
+std::optional<ListenEndpoint> parse_listen_endpoint(std::string_view text, std::string& error,
+                                                    std::uint16_t default_port) {
+  auto at = text.rfind('@');
+  std::string_view host = text.substr(0, at);
+  auto address = parse_address(host);
+  if (!address) {
+    error = "'" + std::string(host) + "' is not an IP address (expected ADDRESS[@PORT])";
+    return std::nullopt;
+  }
+  if (address->is_multicast()) {
+    error = "'" + std::string(host) + "' is a multicast address";
+    return std::nullopt;
+  }
+  ListenEndpoint endpoint{*address, default_port};
+  if (at != std::string_view::npos) {
+    auto port = parse_unsigned(text.substr(at + 1));
+    if (!port || *port < 1 || *port > 65535) {
+      error = "bad port '" + std::string(text.substr(at + 1)) + "' (1..65535)";
+      return std::nullopt;
+    }
+    endpoint.port = static_cast<std::uint16_t>(*port);
+  }
+  return endpoint;
+}
+
+std::string format_listen_endpoint(const ListenEndpoint& endpoint) {
+  return endpoint.address.to_string() + "@" + std::to_string(endpoint.port);
+}
+
+std::size_t edit_distance(std::string_view a, std::string_view b) {
+  std::vector<std::size_t> row(b.size() + 1);
+  std::iota(row.begin(), row.end(), std::size_t{0});
+  for (std::size_t i = 1; i <= a.size(); ++i) {
+    std::size_t diagonal = row[0];
+    row[0] = i;
+    for (std::size_t j = 1; j <= b.size(); ++j) {
+      std::size_t above = row[j];
+      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] == b[j - 1] ? 0 : 1)});
+      diagonal = above;
+    }
+  }
+  return row[b.size()];
+}
+
+}  // namespace tern::daemon

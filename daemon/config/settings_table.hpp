@@ -1,0 +1,80 @@
+// The one table of ternd.yaml settings. The parser (config_loader), the defaults
+// (default_config), `--dump-config` and the SETTINGS section of ternd.yaml(5) all read it, so
+// a setting cannot exist in one of them and not in the others.
+#pragma once
+
+#include "daemon/config/config.hpp"
+
+#include <cstdint>
+#include <span>
+#include <string>
+#include <string_view>
+
+namespace YAML {
+class Node;
+}
+
+namespace tern::daemon {
+
+/// The syntax of a setting's value; names it in the man page and in type errors.
+enum class ValueKind {
+  boolean, integer, size, path, choice, address_list, endpoint_list, acl_list,
+  local_zone_list, record_list, zone_list
+};
+
+/// Where a value being applied came from, so that its errors point there.
+struct SettingSource {
+  std::string file;           ///< the config file's path, or "--set"
+  int key_line = 0;           ///< 1-based line of the key; 0 for --set and built-in defaults
+  std::string override_text;  ///< "key=value" when from --set, else empty
+  std::string base_dir;       ///< directory that relative paths are resolved against
+};
+
+struct Setting;
+
+/// Validates a YAML value and stores it into the config; throws ConfigError (never partial:
+/// the config is only written once the whole value is valid).
+using ApplyFunction = void (*)(const Setting& self, const YAML::Node& value,
+                               const SettingSource& source, Config& config);
+/// The config's value as YAML text that the setting's apply() reads back to an equal value;
+/// a block sequence starts with '\n'.
+using DumpFunction = std::string (*)(const Config& config);
+
+/// One row of the settings table.
+struct Setting {
+  std::string_view name;          ///< the YAML key; stable, labs script it
+  ValueKind kind;                 ///< the value's syntax
+  std::string_view default_text;  ///< YAML text of the default; default_config() parses it
+  std::uint64_t min = 0;          ///< numeric kinds: smallest accepted value
+  std::uint64_t max = 0;          ///< numeric kinds: largest accepted value; 0 for others
+  std::string_view values = {};   ///< accepted words ("auto", "off, relaxed, strict"), or ""
+  std::string_view help;          ///< one line, the `# comment` of --dump-config
+  std::string_view doc;           ///< man-page text; "\n" separates paragraphs
+  ApplyFunction apply;            ///< parses and stores the value; never null
+  DumpFunction dump;              ///< prints the value back; never null
+};
+
+/// Every setting, in documentation order.
+std::span<const Setting> settings_table();
+
+/// The row named `name`, or nullptr.
+const Setting* find_setting(std::string_view name);
+
+/// What the value of a setting looks like, for docs and errors: "boolean", "size in bytes".
+std::string_view kind_name(ValueKind kind);
+
+/// Allowed values in words: "0..256, or auto", "1m..1t", "off, relaxed, strict".
+std::string allowed_values(const Setting& setting);
+
+/// Every setting at its default (the table's default_text), access control included.
+Config default_config();
+
+/// The SETTINGS section of ternd.yaml(5) in roff, as kept between the marker comments.
+std::string settings_man_section();
+
+/// Throws the ConfigError for a bad value of `setting` at node `at` ("name: message" at the
+/// node's line in a file, or "--set key=value: message").
+[[noreturn]] void throw_setting_error(const Setting& setting, const SettingSource& source,
+                                      const YAML::Node& at, const std::string& message);
+
+}  // namespace tern::daemon

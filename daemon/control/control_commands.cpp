@@ -1,0 +1,477 @@
+#include "daemon/control/control_commands.hpp"
+
+#include "daemon/control/control_trace.hpp"
+#include "daemon/process/worker.hpp"
+#include "resolver/dns/message.hpp"
+
+#include <signal.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <array>
+#include <functional>
+#include <chrono>
+#include <ctime>
+#include <optional>
+#include <tuple>
+
+namespace tern::daemon {
+
+namespace {
+
+using std::chrono::seconds;
+
+// ---- snapshots: taken under a shard lock (a shared_ptr copy), formatted after ----
+
+/// What a cached entry is, as `cache show` names it.
+enum class EntryKind { rrset, answer, nxdomain, nodata };
+
+std::string_view kind_name(EntryKind kind) {
+  switch (kind) {
+    case EntryKind::rrset: return "rrset";
+    case EntryKind::answer: return "answer";
+    case EntryKind::nxdomain: return "NXDOMAIN";
+    case EntryKind::nodata: return "NODATA";
+  }
+  return "?";
+}
+
+/// One entry of either cache, with what the formatters need; holds the immutable value alive.
+struct Entry {
+  dns::Name owner;
+  std::uint16_t type = 0;  ///< 0: an NXDOMAIN that covers every type of the name
+  EntryKind kind = EntryKind::rrset;
+  std::shared_ptr<const cache::RRset> rrset;         ///< set for kind rrset
+  std::shared_ptr<const cache::CachedAnswer> answer;  ///< set for the other kinds
+  cache::TimePoint expiry;
+};
+
+/// Which entries a command is about.
+struct Selector {
+  dns::Name name;
+  std::optional<std::uint16_t> type;  ///< nullopt: every type
+  bool below = false;                 ///< also every name below `name` (flush-zone)
+  bool all = false;                   ///< everything (flush-all, dump)
+
+  bool matches(const dns::Name& owner, std::uint16_t entry_type) const {
+    if (all) return true;
+    if (below ? !owner.is_subdomain_of(name) : owner != name) return false;
+    // Type 0 is a name's NXDOMAIN (the answer cache's key layout): it answers every type.
+    return !type || entry_type == *type || entry_type == 0;
+  }
+};
+
+EntryKind answer_kind(std::uint16_t question_type, const cache::CachedAnswer& a) {
+  if (a.rcode == dns::rcode::nxdomain) return EntryKind::nxdomain;
+  const cache::AnswerSections sections = a.records();
+  if (sections.answer.empty() || sections.answer.back().type != question_type) return EntryKind::nodata;
+  return EntryKind::answer;
+}
+
+/// A sort key in DNS canonical order (RFC 4034 §6.1): labels compared from the right.
+std::string canonical_key(const dns::Name& name) {
+  std::vector<std::string_view> labels;
+  const std::string& wire = name.wire();
+  for (std::size_t pos = 0; wire[pos] != 0; pos += 1 + static_cast<unsigned char>(wire[pos])) {
+    labels.emplace_back(wire.data() + pos + 1, static_cast<unsigned char>(wire[pos]));
+  }
+  std::string key;
+  for (auto it = labels.rbegin(); it != labels.rend(); ++it) {
+    key.append(*it);
+    key += '\0';
+  }
+  return key;
+}
+
+std::vector<Entry> collect(ControlContext& context, const Selector& selector) {
+  std::vector<Entry> out;
+  context.rrsets.entries().for_each([&](const cache::RRsetKey& key, const auto& item) {
+    if (selector.matches(key.owner, key.type)) {
+      out.push_back({key.owner, key.type, EntryKind::rrset, item.value, nullptr, item.expiry});
+    }
+  });
+  context.answers.entries().for_each([&](const cache::AnswerKey& key, const auto& item) {
+    const dns::Question& q = key.question;
+    if (selector.matches(q.name, q.type)) {
+      out.push_back({q.name, q.type, EntryKind::answer, nullptr, item.value, item.expiry});
+    }
+  });
+  for (Entry& e : out) {
+    if (e.answer) e.kind = answer_kind(e.type, *e.answer);
+  }
+  std::vector<std::tuple<std::string, bool, std::uint16_t, std::size_t>> order;
+  for (std::size_t i = 0; i < out.size(); ++i) {
+    order.emplace_back(canonical_key(out[i].owner), out[i].answer != nullptr, out[i].type, i);
+  }
+  std::sort(order.begin(), order.end());
+  std::vector<Entry> sorted;
+  sorted.reserve(out.size());
+  for (const auto& o : order) sorted.push_back(std::move(out[std::get<3>(o)]));
+  return sorted;
+}
+
+// ---- time ----
+
+std::uint32_t original_ttl(const Entry& e) { return e.rrset ? e.rrset->ttl : e.answer->ttl; }
+
+cache::TimePoint inserted(const Entry& e) {
+  return e.rrset ? e.rrset->inserted : e.answer->inserted;
+}
+
+/// Whole seconds since the entry was stored, on the caches' clock.
+std::uint32_t age_of(const Entry& e, cache::TimePoint now) {
+  auto age = std::chrono::duration_cast<seconds>(now - inserted(e)).count();
+  return age <= 0 ? 0 : static_cast<std::uint32_t>(std::min<decltype(age)>(age, UINT32_MAX));
+}
+
+std::uint32_t remaining(std::uint32_t ttl, std::uint32_t age) { return age >= ttl ? 0 : ttl - age; }
+
+std::string iso_utc(std::chrono::system_clock::time_point t) {
+  std::time_t seconds_since_epoch = std::chrono::system_clock::to_time_t(t);
+  std::tm tm{};
+  gmtime_r(&seconds_since_epoch, &tm);
+  char text[32];
+  std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return text;
+}
+
+/// When the entry was stored, by the wall clock: recorded for RRsets; for answers, the wall
+/// clock now minus the entry's age on the caches' clock.
+std::string inserted_wall(const Entry& e, cache::TimePoint now) {
+  if (e.rrset) return iso_utc(e.rrset->inserted_wall);
+  auto age = std::chrono::duration_cast<std::chrono::system_clock::duration>(now - inserted(e));
+  return iso_utc(std::chrono::system_clock::now() - age);
+}
+
+std::string type_text(std::uint16_t type) { return type == 0 ? "*" : dns::type_to_text(type); }
+
+/// The entry's records with their remaining TTLs: an answer's records keep their own TTLs
+/// (a CNAME chain's links may differ), an RRset's share one.
+std::vector<std::string> record_lines(const Entry& e, std::uint32_t age) {
+  std::vector<std::string> lines;
+  auto add = [&](const std::vector<dns::Record>& records) {
+    for (const dns::Record& rr : records) {
+      lines.push_back(dns::record_to_text(rr, remaining(rr.ttl, age)));
+    }
+  };
+  if (e.rrset) {
+    add(e.rrset->records);
+  } else {
+    const cache::AnswerSections sections = e.answer->records();
+    add(sections.answer);
+    add(sections.authority);
+  }
+  return lines;
+}
+
+// ---- arguments ----
+
+ControlReply usage(const std::string& message) {
+  return {ControlStatus::usage, message + "\n" + std::string(control_commands_help())};
+}
+
+std::optional<dns::Name> parse_name(const std::string& text, std::string& error) {
+  auto name = dns::Name::from_text(text);
+  if (!name) error = "'" + text + "' is not a valid domain name";
+  return name;
+}
+
+std::optional<std::uint16_t> parse_type(const std::string& text, std::string& error) {
+  auto type = dns::type_from_text(text);
+  if (!type) error = "'" + text + "' is not a record type (A, AAAA, NS, TYPE65 ...)";
+  return type;
+}
+
+/// The selector of "NAME [TYPE]" at words[2..]; nullopt with `error` set when one is bad.
+std::optional<Selector> name_selector(const std::vector<std::string>& words, std::string& error) {
+  auto name = parse_name(words[2], error);
+  if (!name) return std::nullopt;
+  Selector selector{*name, std::nullopt};
+  if (words.size() > 3) {
+    selector.type = parse_type(words[3], error);
+    if (!selector.type) return std::nullopt;
+  }
+  return selector;
+}
+
+std::string plural(std::size_t n, std::string_view word) {
+  return std::to_string(n) + " " + std::string(word) + (n == 1 ? "" : "s");
+}
+
+// ---- cache commands ----
+
+/// One `cache show` block: the header line, the key: value lines, the records.
+std::string show_entry(const Entry& e, cache::TimePoint now) {
+  std::uint32_t age = age_of(e, now);
+  bool expired = e.expiry <= now;
+  std::string out = e.owner.to_text() + " " + type_text(e.type) + " " +
+                    std::string(kind_name(e.kind)) + "\n";
+  out += "  rank: " + (e.rrset ? std::string(cache::to_string(e.rrset->trust)) : "-") + "\n";
+  out += "  original-ttl: " + std::to_string(original_ttl(e)) + "\n";
+  out += "  remaining-ttl: " + std::to_string(expired ? 0 : remaining(original_ttl(e), age));
+  if (expired) {
+    auto ago = std::chrono::duration_cast<seconds>(now - e.expiry).count();
+    out += " (expired " + std::to_string(ago) + " s ago)";
+  }
+  out += "\n";
+  out += "  source: " + (e.rrset && !e.rrset->source.empty() ? e.rrset->source : "-") + "\n";
+  out += "  inserted: " + inserted_wall(e, now) + "\n";
+  for (const std::string& line : record_lines(e, age)) out += "  " + line + "\n";
+  return out;
+}
+
+ControlReply cache_show(ControlContext& context, const Selector& selector,
+                        const std::string& what) {
+  std::vector<Entry> entries = collect(context, selector);
+  if (entries.empty()) return {ControlStatus::ok, "no cached entries at " + what + "\n"};
+  cache::TimePoint now = context.clock.now();
+  std::string out;
+  for (const Entry& e : entries) {
+    if (!out.empty()) out += "\n";
+    out += show_entry(e, now);
+  }
+  return {ControlStatus::ok, std::move(out)};
+}
+
+/// Whether a remembered failure goes with a flush: a question's like an answer; a zone's
+/// when the flushed name is in that zone (flushing a name makes it resolve afresh) or, for
+/// flush-zone, when the zone is at or below the flushed one.
+bool failure_matches(const Selector& selector, const cache::FailureKey& key) {
+  if (!key.zone) return selector.matches(key.name, key.type);
+  if (selector.all) return true;
+  return selector.name.is_subdomain_of(key.name) || (selector.below && key.name.is_subdomain_of(selector.name));
+}
+
+/// Removes what `selector` matches from the RRset and answer caches and the remembered
+/// failures (never the infra cache: what was learnt about servers is not data about names).
+ControlReply cache_flush(ControlContext& context, const Selector& selector,
+                         const std::string& where) {
+  std::size_t rrsets = context.rrsets.entries().erase_if(
+      [&](const cache::RRsetKey& key, const auto&) {
+        return selector.matches(key.owner, key.type);
+      });
+  std::size_t answers = context.answers.entries().erase_if(
+      [&](const cache::AnswerKey& key, const auto&) {
+        return selector.matches(key.question.name, key.question.type);
+      });
+  std::size_t failures = context.answers.failures().entries().erase_if(
+      [&](const cache::FailureKey& key, const auto&) { return failure_matches(selector, key); });
+  return {ControlStatus::ok, "flushed " + plural(rrsets, "rrset") + ", " + plural(answers, "answer") + " and " +
+                                 plural(failures, "failure") + where + "\n"};
+}
+
+/// The live entries of one cache, zone-file style; answers as a comment line each (the
+/// records of a positive one follow it). Returns how many entries were written.
+std::size_t dump_entries(const std::vector<Entry>& entries, bool answers, cache::TimePoint now,
+                         std::string& out) {
+  std::size_t written = 0;
+  for (const Entry& e : entries) {
+    if ((e.answer != nullptr) != answers) continue;
+    std::uint32_t age = age_of(e, now);
+    std::uint32_t left = remaining(original_ttl(e), age);
+    if (e.expiry <= now || left == 0) continue;  // expired: only serve-stale may still use it
+    ++written;
+    if (answers) {
+      std::string kind = e.kind == EntryKind::answer ? "ANSWER" : std::string(kind_name(e.kind));
+      out += "; " + kind + " " + e.owner.to_text() + " " + type_text(e.type) +
+             " remaining=" + std::to_string(left) + "\n";
+      if (e.kind != EntryKind::answer) continue;  // a negative answer is its comment line
+    }
+    for (const std::string& line : record_lines(e, age)) out += line + "\n";
+  }
+  return written;
+}
+
+ControlReply cache_dump(ControlContext& context) {
+  Selector everything{dns::Name(), std::nullopt, false, true};
+  std::vector<Entry> entries = collect(context, everything);
+  cache::TimePoint now = context.clock.now();
+  std::string out = "; tern cache dump at " + iso_utc(std::chrono::system_clock::now()) +
+                    "; TTLs are the remaining ones\n; rrset cache\n";
+  std::size_t rrsets = dump_entries(entries, false, now, out);
+  out += "; answer cache\n";
+  std::size_t answers = dump_entries(entries, true, now, out);
+  out += "; end of dump: " + plural(rrsets, "rrset") + ", " + plural(answers, "answer") + "\n";
+  return {ControlStatus::ok, std::move(out)};
+}
+
+ControlReply cache_command(const std::vector<std::string>& words, ControlContext& context) {
+  const std::string& sub = words[1];
+  if (sub == "flush-all") {
+    return cache_flush(context, Selector{dns::Name(), std::nullopt, false, true}, "");
+  }
+  if (sub == "dump") return cache_dump(context);
+  std::string error;
+  auto selector = name_selector(words, error);
+  if (!selector) return usage(error);
+  std::string what = selector->name.to_text();
+  if (sub == "flush-zone") {
+    selector->below = true;
+    return cache_flush(context, *selector, " at or below " + what);
+  }
+  if (selector->type) what += " " + dns::type_to_text(*selector->type);
+  if (sub == "show") return cache_show(context, *selector, what);
+  return cache_flush(context, *selector, " at " + what);  // "flush": check_command vetted it
+}
+
+// ---- stats ----
+
+std::uint64_t load(const std::atomic<std::uint64_t>& counter) {
+  return counter.load(std::memory_order_relaxed);
+}
+
+/// Sums one counter over the workers.
+template <class Stats, class Member>
+std::uint64_t sum(const std::vector<const Stats*>& all, Member member) {
+  std::uint64_t total = 0;
+  for (const Stats* s : all) total += load(std::invoke(member, *s));
+  return total;
+}
+
+void line(std::string& out, std::string_view key, std::uint64_t value) {
+  out += key;
+  out += '=';
+  out += std::to_string(value);
+  out += '\n';
+}
+
+
+void client_stats(std::string& out, const std::vector<const DaemonStats*>& d) {
+  std::uint64_t udp = sum(d, &DaemonStats::queries_udp), tcp = sum(d, &DaemonStats::queries_tcp);
+  line(out, "queries.udp", udp);
+  line(out, "queries.tcp", tcp);
+  line(out, "queries.total", udp + tcp);
+  for (std::size_t rcode = 0; rcode < std::tuple_size_v<decltype(DaemonStats::responses_by_rcode)>; ++rcode) {
+    std::uint64_t n = 0;
+    for (const DaemonStats* s : d) n += load(s->responses_by_rcode[rcode]);
+    line(out, "responses." + rcode_stat_name(rcode), n);
+  }
+  line(out, "cache.hits", sum(d, &DaemonStats::cache_hits));
+  line(out, "cache.misses", sum(d, &DaemonStats::cache_misses));
+  for (std::size_t e = 1; e < dns::wire_error_count; ++e) {
+    std::uint64_t n = 0;
+    for (const DaemonStats* s : d) n += load(s->malformed[e]);
+    line(out, "malformed." + std::string(dns::to_string(static_cast<dns::WireError>(e))), n);
+  }
+  line(out, "dropped.unreadable", sum(d, &DaemonStats::dropped_unreadable));
+  line(out, "dropped.responses", sum(d, &DaemonStats::dropped_responses));
+  line(out, "acl.refused", sum(d, &DaemonStats::acl_refused));
+  line(out, "acl.dropped", sum(d, &DaemonStats::acl_dropped));
+  line(out, "ratelimit.dropped", sum(d, &DaemonStats::ratelimit_dropped));
+  line(out, "ratelimit.slipped", sum(d, &DaemonStats::ratelimit_slipped));
+  line(out, "local.answers", sum(d, &DaemonStats::local_answers));
+  line(out, "local.dropped", sum(d, &DaemonStats::local_dropped));
+  line(out, "udp.truncated", sum(d, &DaemonStats::truncated_udp));
+  line(out, "udp.receive-calls", sum(d, &DaemonStats::udp_receive_calls));
+  line(out, "answers.stale", sum(d, &DaemonStats::stale_answers));
+  line(out, "prefetch.started", sum(d, &DaemonStats::prefetches));
+  line(out, "tcp.accepted", sum(d, &DaemonStats::tcp_accepted));
+  line(out, "tcp.rejected", sum(d, &DaemonStats::tcp_rejected));
+  line(out, "tcp.idle-closed", sum(d, &DaemonStats::tcp_idle_closed));
+  line(out, "tcp.bad-frames", sum(d, &DaemonStats::tcp_bad_frames));
+  line(out, "tls.accepted", sum(d, &DaemonStats::tls_accepted));
+  line(out, "tls.rejected", sum(d, &DaemonStats::tls_rejected));
+  line(out, "tls.handshake-failures", sum(d, &DaemonStats::tls_handshake_failures));
+  line(out, "tls.handshake-timeouts", sum(d, &DaemonStats::tls_handshake_timeouts));
+  line(out, "tls.resumed", sum(d, &DaemonStats::tls_resumed));
+  line(out, "tls.early-data-accepted", sum(d, &DaemonStats::tls_early_data_accepted));
+}
+
+void resolver_stats(std::string& out, const std::vector<const resolver::ResolverStats*>& r) {
+  using S = resolver::ResolverStats;
+  line(out, "upstream.queries", sum(r, &S::upstream_queries));
+  line(out, "upstream.shared", sum(r, &S::upstream_shared));
+  line(out, "upstream.timeouts", sum(r, &S::upstream_timeouts));
+  line(out, "upstream.unreachable", sum(r, &S::upstream_unreachable));
+  line(out, "upstream.tcp-fallbacks", sum(r, &S::tcp_fallbacks));
+  line(out, "upstream.mismatched", sum(r, &S::mismatched_replies));
+  line(out, "upstream.malformed", sum(r, &S::malformed_replies));
+  line(out, "upstream.scrubbed", sum(r, &S::scrubbed_records));
+  line(out, "upstream.caps-fallbacks", sum(r, &S::caps_fallbacks));
+  line(out, "upstream.badcookie-retries", sum(r, &S::badcookie_retries));
+  line(out, "resolver.coalesced", sum(r, &S::coalesced));
+  line(out, "resolver.limit-hits", sum(r, &S::limit_hits));
+}
+
+/// One cache's counters; returns its shard count and contention for the totals.
+template <class Cache>
+std::pair<std::size_t, std::uint64_t> cache_stats(std::string& out, std::string_view name,
+                                                  Cache& cache) {
+  cache::CacheStats s = cache.stats();
+  std::string prefix = "cache." + std::string(name) + ".";
+  line(out, prefix + "entries", s.entries);
+  line(out, prefix + "bytes", s.bytes);
+  line(out, prefix + "evictions", s.evictions);
+  line(out, prefix + "expired", s.expired);
+  line(out, prefix + "contention", s.contention);
+  line(out, prefix + "shards", cache.shard_count());
+  // One line for all shards (comma-separated, shard 0 first): a hot shard stands out.
+  std::string per_shard;
+  for (std::uint64_t c : cache.shard_contention()) per_shard += (per_shard.empty() ? "" : ",") + std::to_string(c);
+  out += prefix + "contention-by-shard=" + per_shard + "\n";
+  return {cache.shard_count(), s.contention};
+}
+
+ControlReply stats(ControlContext& context) {
+  std::string out;
+  line(out, "workers", context.daemon_stats.size());
+  client_stats(out, context.daemon_stats);
+  resolver_stats(out, context.resolver_stats);
+  auto [rrset_shards, rrset_contention] = cache_stats(out, "rrset", context.rrsets.entries());
+  auto [answer_shards, answer_contention] = cache_stats(out, "answer", context.answers.entries());
+  auto [infra_shards, infra_contention] = cache_stats(out, "infra", context.infra.entries());
+  auto [failure_shards, failure_contention] = cache_stats(out, "failure", context.answers.failures().entries());
+  line(out, "cache.failure.hits", context.answers.failures().hits());
+  line(out, "cache.shards", rrset_shards + answer_shards + infra_shards + failure_shards);
+  line(out, "cache.contention", rrset_contention + answer_contention + infra_contention + failure_contention);
+  return {ControlStatus::ok, std::move(out)};
+}
+
+ControlReply signal_command(ControlContext& context, int signal, std::string_view what) {
+  if (!context.raise_signal) return {ControlStatus::failed, "not supported here\n"};
+  context.raise_signal(signal);
+  return {ControlStatus::ok, std::string(what) + "\n"};
+}
+
+ControlReply reopen_logs(ControlContext& context) {
+  if (!context.reopen_logs) return {ControlStatus::failed, "not supported here\n"};
+  std::string error = context.reopen_logs();
+  if (!error.empty()) return {ControlStatus::failed, error + "\n"};
+  return {ControlStatus::ok, "logs reopened\n"};
+}
+
+}  // namespace
+
+ControlContext make_control_context(SharedState& shared,
+                                    const std::vector<std::unique_ptr<Worker>>& workers) {
+  ControlContext context{shared.rrsets, shared.answers, shared.infra, shared.clock, {}, {}, {}, {}, {}};
+  for (const auto& w : workers) {
+    context.daemon_stats.push_back(&w->stats());
+    context.resolver_stats.push_back(&w->resolver_stats());
+  }
+  context.raise_signal = [](int signal) { ::kill(::getpid(), signal); };
+  if (!workers.empty()) {
+    Worker* first = workers.front().get();
+    context.trace = [first](const dns::Question& q) { return first->trace(q); };
+  }
+  return context;
+}
+
+ControlReply execute_control(const std::vector<std::string>& words, ControlContext& context) {
+  if (auto error = check_command(words)) return usage(*error);
+  if (words[0] == "cache") return cache_command(words, context);
+  if (words[0] == "stats") return stats(context);
+  if (words[0] == "trace") {
+    std::string error;
+    auto name = parse_name(words[1], error);
+    std::optional<std::uint16_t> type = dns::rrtype::A;
+    if (name && words.size() > 2) type = parse_type(words[2], error);
+    if (!name || !type) return usage(error);
+    return trace_command(dns::Question{*name, *type, dns::class_in}, context);
+  }
+  if (words[0] == "reload") return signal_command(context, SIGHUP, "reloading");
+  if (words[0] == "log-reopen") return reopen_logs(context);
+  return signal_command(context, SIGTERM, "stopping");  // "stop": check_command vetted it
+}
+
+}  // namespace tern::daemon

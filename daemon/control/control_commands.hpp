@@ -1,0 +1,49 @@
+// What the control commands do (control_protocol.hpp has the wire format, man/ternctl.8 the
+// output formats and the stats keys, which are stable: monitoring scripts parse them).
+#pragma once
+
+#include "cache/answer_cache.hpp"
+#include "cache/clock.hpp"
+#include "cache/infra_cache.hpp"
+#include "cache/rrset_cache.hpp"
+#include "daemon/control/control_protocol.hpp"
+#include "daemon/observe/daemon_stats.hpp"
+#include "resolver/resolver.hpp"
+
+#include <functional>
+#include <future>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace tern::daemon {
+
+struct SharedState;
+class Worker;
+
+/// Everything a command may touch; every member is safe to use from the control thread while
+/// the workers run (sharded caches, atomic counters). Refers to, never owns.
+struct ControlContext {
+  cache::RRsetCache& rrsets;
+  cache::AnswerCache& answers;
+  cache::InfraCache& infra;
+  const cache::Clock& clock;  ///< the caches' clock: remaining TTLs are computed on it
+  std::vector<const DaemonStats*> daemon_stats;             ///< one per worker, summed
+  std::vector<const resolver::ResolverStats*> resolver_stats;  ///< one per worker, summed
+  std::function<void(int signal)> raise_signal;  ///< delivers SIGHUP/SIGTERM to the daemon
+  /// Reopens the query log at its path (log-reopen); returns "" or why it failed.
+  std::function<std::string()> reopen_logs;
+  /// Starts a traced walk on a worker (ternctl trace); empty when there is none.
+  std::function<std::future<resolver::TraceResult>(const dns::Question&)> trace;
+};
+
+/// The context of the running daemon: its shared caches, its workers' counters, and kill(2)
+/// on its own pid (main takes the signal with sigwait, as if sent from outside).
+ControlContext make_control_context(SharedState& shared,
+                                    const std::vector<std::unique_ptr<Worker>>& workers);
+
+/// Runs one command (the words of a request line) and returns the reply: status 0 with the
+/// command's output, 2 with a message and the command list for a bad command or argument.
+ControlReply execute_control(const std::vector<std::string>& words, ControlContext& context);
+
+}  // namespace tern::daemon

@@ -1,0 +1,142 @@
+#include "daemon/control/control_protocol.hpp"
+
+#include <algorithm>
+#include <array>
+
+namespace tern::daemon {
+
+namespace {
+
+/// One command: its words, its arguments' synopsis, and how many arguments it takes.
+struct CommandShape {
+  std::string_view first;
+  std::string_view second;  ///< "" for a one-word command
+  std::string_view arguments;
+  std::size_t min_arguments;
+  std::size_t max_arguments;
+};
+
+constexpr std::array<CommandShape, 10> commands{{
+    {"cache", "show", "NAME [TYPE]", 1, 2},
+    {"cache", "flush", "NAME [TYPE]", 1, 2},
+    {"cache", "flush-zone", "NAME", 1, 1},
+    {"cache", "flush-all", "", 0, 0},
+    {"cache", "dump", "", 0, 0},
+    {"stats", "", "", 0, 0},
+    {"trace", "", "NAME [TYPE]", 1, 2},
+    {"reload", "", "", 0, 0},
+    {"stop", "", "", 0, 0},
+    {"log-reopen", "", "", 0, 0},
+}};
+
+std::string synopsis(const CommandShape& c) {
+  std::string out(c.first);
+  if (!c.second.empty()) out += " " + std::string(c.second);
+  if (!c.arguments.empty()) out += " " + std::string(c.arguments);
+  return out;
+}
+
+}  // namespace
+
+std::string_view control_commands_help() {
+  return "commands:\n"
+         "  cache show NAME [TYPE]   the cached entries at NAME, with TTLs, rank and source\n"
+         "  cache flush NAME [TYPE]  remove the entries at NAME (of TYPE only)\n"
+         "  cache flush-zone NAME    remove every entry at or below NAME\n"
+         "  cache flush-all          empty the record and answer caches\n"
+         "  cache dump               every live entry, one record per line\n"
+         "  stats                    counters as key=value lines\n"
+         "  trace NAME [TYPE]        resolve afresh (no cache), print every upstream hop\n"
+         "  reload                   reload the configuration (as SIGHUP)\n"
+         "  stop                     stop the daemon (as SIGTERM)\n"
+         "  log-reopen               reopen the query log (after it was rotated)\n";
+}
+
+std::optional<std::string> check_command(const std::vector<std::string>& words) {
+  if (words.empty()) return "no command";
+  bool has_second = words[0] == "cache";
+  if (has_second && words.size() < 2) return "usage: cache show|flush|flush-zone|flush-all|dump";
+  auto shape = std::find_if(commands.begin(), commands.end(), [&](const CommandShape& c) {
+    return c.first == words[0] && (!has_second || c.second == words[1]);
+  });
+  if (shape == commands.end()) {
+    std::string command = has_second ? words[0] + " " + words[1] : words[0];
+    return "unknown command '" + command + "'";
+  }
+  std::size_t arguments = words.size() - (has_second ? 2 : 1);
+  if (arguments < shape->min_arguments || arguments > shape->max_arguments) {
+    return "usage: " + synopsis(*shape);
+  }
+  return std::nullopt;
+}
+
+bool valid_word(std::string_view word) noexcept {
+  if (word.empty()) return false;
+  for (char c : word) {
+    auto octet = static_cast<unsigned char>(c);
+    if (octet < 0x21 || octet > 0x7e) return false;
+  }
+  return true;
+}
+
+std::optional<std::string> join_request(const std::vector<std::string>& words) {
+  if (words.empty()) return std::nullopt;
+  std::string line;
+  for (const std::string& word : words) {
+    if (!valid_word(word)) return std::nullopt;
+    if (!line.empty()) line += ' ';
+    line += word;
+  }
+  if (line.size() > max_request_line) return std::nullopt;
+  return line + '\n';
+}
+
+std::optional<std::vector<std::string>> split_request(std::string_view line, std::string& error) {
+  if (line.size() > max_request_line) {
+    error = "line too long (more than " + std::to_string(max_request_line) + " octets)";
+    return std::nullopt;
+  }
+  if (line.empty()) {
+    error = "empty line: no command";
+    return std::nullopt;
+  }
+  std::vector<std::string> words;
+  std::size_t start = 0;
+  while (true) {
+    std::size_t end = line.find(' ', start);
+    std::string_view word = line.substr(start, end == std::string_view::npos ? end : end - start);
+    if (word.empty()) {
+      error = "words must be separated by single spaces";
+      return std::nullopt;
+    }
+    if (!valid_word(word)) {
+      error = "the line holds a control or non-ASCII octet";
+      return std::nullopt;
+    }
+    words.emplace_back(word);
+    if (end == std::string_view::npos) break;
+    start = end + 1;
+  }
+  return words;
+}
+
+std::string format_reply(const ControlReply& reply) {
+  std::string out = "status " + std::to_string(static_cast<int>(reply.status)) + "\n";
+  out += reply.text;
+  if (!reply.text.empty() && reply.text.back() != '\n') out += '\n';
+  return out;
+}
+
+std::optional<ControlReply> parse_reply(std::string_view stream) {
+  constexpr std::string_view prefix = "status ";
+  if (!stream.starts_with(prefix) || stream.size() < prefix.size() + 2 ||
+      stream[prefix.size() + 1] != '\n') {
+    return std::nullopt;
+  }
+  char digit = stream[prefix.size()];
+  if (digit < '0' || digit > '2') return std::nullopt;
+  return ControlReply{static_cast<ControlStatus>(digit - '0'),
+                      std::string(stream.substr(prefix.size() + 2))};
+}
+
+}  // namespace tern::daemon

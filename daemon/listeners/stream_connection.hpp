@@ -1,0 +1,199 @@
+// One client connection of a stream transport, DNS over TCP (RFC 7766) or over TLS (RFC 7858):
+// 2-octet length framing, many queries in flight answered as each finishes (out of order), an
+// idle timeout. Generic over the stream (a TCP socket or a TlsStream over one), so TCP and DoT
+// share every line of framing and pipelining.
+#pragma once
+
+#include "daemon/listeners/connection_limits.hpp"
+#include "daemon/observe/daemon_stats.hpp"
+#include "daemon/answering/edns_padding.hpp"
+#include "daemon/answering/query_handler.hpp"
+#include "daemon/listeners/udp_listener.hpp"
+
+#include <asio/co_spawn.hpp>
+#include <asio/detached.hpp>
+#include <asio/experimental/as_tuple.hpp>
+#include <asio/ip/tcp.hpp>
+#include <asio/read.hpp>
+#include <asio/steady_timer.hpp>
+#include <asio/use_awaitable.hpp>
+#include <asio/write.hpp>
+
+#include <array>
+#include <chrono>
+#include <deque>
+#include <memory>
+#include <optional>
+#include <vector>
+
+namespace tern::daemon {
+
+/// Queries in flight on one connection before tern stops reading more from it.
+inline constexpr unsigned max_pipelined_per_connection = 64;
+
+/// Reads `buffer` whole from a plain TCP stream (TlsStream has its own, in tls_stream.hpp).
+inline asio::awaitable<asio::error_code> read_exactly(asio::ip::tcp::socket& socket, asio::mutable_buffer buffer) {
+  auto [ec, n] = co_await asio::async_read(socket, buffer, asio::experimental::as_tuple(asio::use_awaitable));
+  co_return ec;
+}
+
+/// Writes `buffer` whole to a plain TCP stream.
+inline asio::awaitable<asio::error_code> write_all(asio::ip::tcp::socket& socket, asio::const_buffer buffer) {
+  auto [ec, n] = co_await asio::async_write(socket, buffer, asio::experimental::as_tuple(asio::use_awaitable));
+  co_return ec;
+}
+
+/// Whether a plain TCP stream is still setting up (never: TlsStream's says so while its
+/// handshake runs, which tls-handshake-timeout bounds, not the idle timeout).
+inline bool still_connecting(const asio::ip::tcp::socket&) { return false; }
+
+/// Limits of one stream transport, read by its connections on every check (reload changes them).
+struct StreamLimits {
+  std::chrono::milliseconds idle_timeout{10000};
+  unsigned max_connections = 1024;
+  unsigned max_connections_per_client = 64;
+  ConnectionCounter* open_connections = nullptr;  ///< shared by all workers; outlives them
+};
+
+/// What a connection answers with; all owned by the worker, which outlives its connections.
+struct StreamServices {
+  QueryHandler& handler;
+  ActiveQueries& active;
+  const StreamLimits& limits;
+  DaemonStats& stats;
+};
+
+/// Invariant: at most one write in progress (writing_); responses queue in outbox_ in completion
+/// order; the connection lives while any coroutine holds it, and holds its connection slot.
+template <typename Stream>
+class StreamConnection : public std::enable_shared_from_this<StreamConnection<Stream>> {
+ public:
+  /// `pad_responses`: RFC 8467 padding of answers to padded queries (encrypted transports only:
+  /// padding in clear text hides nothing).
+  StreamConnection(Stream stream, const asio::ip::address& client, ConnectionCounter::Slot slot,
+                   StreamServices services, bool pad_responses)
+      : stream_(std::move(stream)), client_(client), slot_(std::move(slot)), services_(services),
+        pad_responses_(pad_responses), idle_timer_(stream_.get_executor()),
+        slot_timer_(stream_.get_executor()) {}
+
+  Stream& stream() noexcept { return stream_; }
+  /// Starts the idle timeout again (a TLS handshake just finished: idleness counts from there).
+  void mark_active() { last_activity_ = std::chrono::steady_clock::now(); }
+  bool is_open() const { return stream_.lowest_layer().is_open(); }
+
+  /// Reads and answers queries until EOF, an error, a bad frame or the idle timeout.
+  asio::awaitable<void> run() {
+    auto self = this->shared_from_this();
+    last_activity_ = std::chrono::steady_clock::now();
+    asio::co_spawn(stream_.get_executor(), watch_idle(self), asio::detached);
+    while (is_open()) {
+      while (pending_ >= max_pipelined_per_connection && is_open()) {
+        slot_timer_.expires_at(asio::steady_timer::time_point::max());
+        co_await slot_timer_.async_wait(use_tuple());  // cancelled when a query completes
+      }
+      std::array<std::uint8_t, 2> prefix;
+      if (auto ec = co_await read_exactly(stream_, asio::buffer(prefix))) break;
+      std::size_t length = static_cast<std::size_t>(prefix[0] << 8 | prefix[1]);
+      if (length == 0) {
+        DaemonStats::bump(services_.stats.tcp_bad_frames);  // nothing to answer: the stream is broken
+        break;
+      }
+      std::vector<std::uint8_t> packet(length);
+      if (auto ec = co_await read_exactly(stream_, asio::buffer(packet))) break;
+      last_activity_ = std::chrono::steady_clock::now();
+      ++pending_;
+      asio::co_spawn(stream_.get_executor(), answer(self, std::move(packet)), asio::detached);
+    }
+    // Reading is over (EOF, error, idle); answers already being worked on still go out.
+    reading_done_ = true;
+    close_if_finished();
+  }
+
+  void close() {
+    if (!is_open()) return;
+    asio::error_code ignored;
+    stream_.lowest_layer().shutdown(asio::socket_base::shutdown_both, ignored);
+    stream_.lowest_layer().close(ignored);
+    idle_timer_.cancel();
+    slot_timer_.cancel();
+  }
+
+ private:
+  static constexpr auto use_tuple() { return asio::experimental::as_tuple(asio::use_awaitable); }
+
+  static asio::awaitable<void> answer(std::shared_ptr<StreamConnection> self, std::vector<std::uint8_t> packet) {
+    ActiveQueries::Guard guard(self->services_.active);
+    const bool pad = self->pad_responses_ && query_asks_for_padding(packet);
+    auto response = co_await self->services_.handler.handle(std::move(packet), self->client_, ClientTransport::tcp);
+    --self->pending_;
+    self->slot_timer_.cancel();
+    self->last_activity_ = std::chrono::steady_clock::now();
+    if (response && pad) pad_response(*response, padding_block_size);
+    if (response && response->size() <= 65535) {
+      std::vector<std::uint8_t> frame(2 + response->size());
+      frame[0] = static_cast<std::uint8_t>(response->size() >> 8);
+      frame[1] = static_cast<std::uint8_t>(response->size() & 0xff);
+      std::copy(response->begin(), response->end(), frame.begin() + 2);
+      self->outbox_.push_back(std::move(frame));
+      if (!self->writing_) co_await self->drain_outbox();
+    }
+    self->close_if_finished();
+  }
+
+  asio::awaitable<void> drain_outbox() {
+    writing_ = true;
+    while (!outbox_.empty() && is_open()) {
+      std::vector<std::uint8_t> frame = std::move(outbox_.front());
+      outbox_.pop_front();
+      if (auto ec = co_await write_all(stream_, asio::buffer(frame))) close();
+    }
+    writing_ = false;
+  }
+
+  /// RFC 7766 §6.2.3: close a connection that has been idle (nothing pending, nothing read).
+  static asio::awaitable<void> watch_idle(std::shared_ptr<StreamConnection> self) {
+    auto next_check = self->last_activity_ + self->services_.limits.idle_timeout;
+    while (self->is_open()) {
+      self->idle_timer_.expires_at(next_check);
+      co_await self->idle_timer_.async_wait(use_tuple());
+      if (!self->is_open()) break;
+      const auto now = std::chrono::steady_clock::now();
+      const auto idle_deadline = self->last_activity_ + self->services_.limits.idle_timeout;
+      if (now < idle_deadline) {
+        next_check = idle_deadline;
+      } else if (self->pending_ == 0 && !still_connecting(self->stream_)) {
+        DaemonStats::bump(self->services_.stats.tcp_idle_closed);
+        self->close();
+      } else {
+        // Not idle: queries (or the TLS handshake) are in progress. Re-arming at the expired deadline would complete
+        // at once and spin this loop until they finish; the answer moves last_activity_ on.
+        next_check = now + self->services_.limits.idle_timeout;
+      }
+    }
+  }
+
+  void close_if_finished() {
+    if (reading_done_ && pending_ == 0 && !writing_) close();
+  }
+
+  Stream stream_;
+  asio::ip::address client_;
+  ConnectionCounter::Slot slot_;
+  StreamServices services_;
+  bool pad_responses_;
+  asio::steady_timer idle_timer_;
+  asio::steady_timer slot_timer_;
+  std::chrono::steady_clock::time_point last_activity_ = std::chrono::steady_clock::now();
+  unsigned pending_ = 0;  ///< queries read and not yet answered
+  bool writing_ = false;
+  bool reading_done_ = false;
+  std::deque<std::vector<std::uint8_t>> outbox_;
+};
+
+/// Runs `connection` holding it, so it lives until its reading loop ends (co_spawn this).
+template <typename Stream>
+asio::awaitable<void> run_connection(std::shared_ptr<StreamConnection<Stream>> connection) {
+  co_await connection->run();
+}
+
+}  // namespace tern::daemon

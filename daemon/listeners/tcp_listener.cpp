@@ -1,0 +1,71 @@
+#include "daemon/listeners/tcp_listener.hpp"
+
+#include "resolver/log.hpp"
+
+#include <asio/co_spawn.hpp>
+#include <asio/detached.hpp>
+#include <asio/experimental/as_tuple.hpp>
+#include <asio/ip/v6_only.hpp>
+#include <asio/use_awaitable.hpp>
+
+#include <memory>
+
+namespace tern::daemon {
+
+using asio::ip::tcp;
+constexpr auto use_tuple = asio::experimental::as_tuple(asio::use_awaitable);
+
+tcp::acceptor open_tcp_acceptor(const asio::any_io_executor& executor, const tcp::endpoint& endpoint) {
+  tcp::acceptor acceptor(executor);
+  acceptor.open(endpoint.protocol());
+  acceptor.set_option(asio::socket_base::reuse_address(true));
+  acceptor.set_option(asio::detail::socket_option::boolean<SOL_SOCKET, SO_REUSEPORT>(true));
+  if (endpoint.address().is_v6()) acceptor.set_option(asio::ip::v6_only(true));
+  acceptor.bind(endpoint);
+  acceptor.listen(asio::socket_base::max_listen_connections);
+  return acceptor;
+}
+
+asio::ip::address peer_address(const tcp::socket& socket) {
+  asio::error_code ec;
+  auto peer = socket.remote_endpoint(ec);
+  return ec ? asio::ip::address() : peer.address();
+}
+
+std::optional<ConnectionCounter::Slot> admit(const StreamLimits& limits, const asio::ip::address& client,
+                                             std::atomic<std::uint64_t>& rejected) {
+  std::optional<ConnectionCounter::Slot> slot;
+  auto verdict = limits.open_connections->try_admit(client, limits.max_connections,
+                                                    limits.max_connections_per_client, slot);
+  if (verdict != ConnectionCounter::Verdict::admitted) {
+    DaemonStats::bump(rejected);
+    log::debug("connection from {} refused: {}", client.to_string(),
+               verdict == ConnectionCounter::Verdict::over_total ? "too many connections"
+                                                                 : "too many connections from this address");
+  }
+  return slot;
+}
+
+asio::awaitable<void> serve_tcp(tcp::acceptor& acceptor, StreamServices services) {
+  while (true) {
+    auto [ec, socket] = co_await acceptor.async_accept(use_tuple);
+    if (ec == asio::error::operation_aborted || ec == asio::error::bad_descriptor) co_return;
+    if (ec) {
+      log::debug("tcp accept: {}", ec.message());
+      continue;
+    }
+    const asio::ip::address client = peer_address(socket);
+    auto slot = admit(services.limits, client, services.stats.tcp_rejected);
+    if (!slot) {
+      asio::error_code ignored;
+      socket.close(ignored);
+      continue;
+    }
+    DaemonStats::bump(services.stats.tcp_accepted);
+    auto connection = std::make_shared<StreamConnection<tcp::socket>>(std::move(socket), client, std::move(*slot),
+                                                                      services, false);
+    asio::co_spawn(acceptor.get_executor(), run_connection(std::move(connection)), asio::detached);
+  }
+}
+
+}  // namespace tern::daemon

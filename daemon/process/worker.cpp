@@ -1,0 +1,255 @@
+#include "daemon/process/worker.hpp"
+
+#include "daemon/listeners/tls_listener.hpp"
+#include "resolver/log.hpp"
+
+#include <asio/co_spawn.hpp>
+#include <asio/detached.hpp>
+#include <asio/post.hpp>
+#include <asio/steady_timer.hpp>
+#include <asio/use_awaitable.hpp>
+
+namespace tern::daemon {
+
+namespace {
+
+// How cache-size is divided: answers are what clients hit, RRsets make walks short, the
+// infra cache only needs a few entries per server ever asked.
+constexpr unsigned answer_share_pct = 50, rrset_share_pct = 45, infra_share_pct = 5;
+
+resolver::OutgoingAddresses outgoing_from(const Config& config) {
+  resolver::OutgoingAddresses out;
+  for (const auto& a : config.outgoing_address) {
+    if (a.is_v4() && !out.v4) out.v4 = a;
+    if (a.is_v6() && !out.v6) out.v6 = a;
+  }
+  return out;
+}
+
+/// The body of Worker::trace, a free coroutine so that it owns its arguments.
+asio::awaitable<void> trace_into(resolver::Resolver& resolver, dns::Question question,
+                                 std::shared_ptr<std::promise<resolver::TraceResult>> promise) {
+  resolver::TraceResult result = co_await resolver.trace(std::move(question));
+  promise->set_value(std::move(result));
+}
+
+/// The TLS client context for tls-ca-file. The loader has checked the file; should it have
+/// changed since, DNS over TLS fails (and says so) instead of the daemon.
+std::shared_ptr<asio::ssl::context> tls_context(const Config& config) {
+  try {
+    return resolver::make_tls_client_context(config.tls_ca_file);
+  } catch (const std::exception& e) {
+    log::error("{}; DNS over TLS to forwarders will fail", e.what());
+    auto context = std::make_shared<asio::ssl::context>(asio::ssl::context::tls_client);
+    context->set_verify_mode(asio::ssl::verify_peer);
+    return context;
+  }
+}
+
+}  // namespace
+
+cache::TtlBounds positive_bounds(const Config& config) {
+  return cache::TtlBounds{config.cache_min_ttl, config.cache_max_ttl};
+}
+
+cache::TtlBounds negative_bounds(const Config& config) {
+  return cache::TtlBounds{config.cache_min_negative_ttl, config.cache_max_negative_ttl};
+}
+
+cache::FailureBounds failure_bounds(const Config& config) {
+  return cache::FailureBounds{config.cache_min_failure_ttl, config.cache_max_failure_ttl};
+}
+
+SharedState::SharedState(const Config& config, resolver::RootHints h)
+    : hash_key(cache::random_hash_key()),
+      rrsets(config.cache_size / 100 * rrset_share_pct, hash_key, clock, positive_bounds(config)),
+      answers(config.cache_size / 100 * answer_share_pct, hash_key, clock, positive_bounds(config),
+              negative_bounds(config), failure_bounds(config)),
+      infra(config.cache_size / 100 * infra_share_pct, hash_key, clock),
+      hints(std::move(h)),
+      tls(config.tls_listen.empty() ? nullptr : std::make_unique<TlsContextStore>(config)),
+      cookie_secrets(std::chrono::seconds(config.cookie_secret_rotation), unix_now()),
+      ip_ratelimit(hash_key) {
+  ip_ratelimit.configure(config.ip_ratelimit, config.ip_ratelimit_slip);
+}
+
+void SharedState::reconfigure(const Config& config) {
+  rrsets.set_bounds(positive_bounds(config));
+  answers.set_bounds(positive_bounds(config), negative_bounds(config));
+  answers.failures().set_bounds(failure_bounds(config));
+  stale_grace_seconds = config.serve_stale ? config.serve_stale_max : 0;
+  // A reload also replaces the cookie secret (the previous one stays valid until the next).
+  cookie_secrets.set_rotation(std::chrono::seconds(config.cookie_secret_rotation));
+  cookie_secrets.rotate(unix_now());
+  if (tls) tls->reload(config);
+  ip_ratelimit.configure(config.ip_ratelimit, config.ip_ratelimit_slip);
+}
+
+std::size_t SharedState::sweep() {
+  if (tls) tls->rotate_ticket_keys_if_due();  // the same once-a-second timer rotates ticket keys
+  const cache::TimePoint now = clock.now();
+  return rrsets.entries().sweep_expired(now) + infra.entries().sweep_expired(now) +
+         answers.entries().sweep_expired(now, std::chrono::seconds(stale_grace_seconds.load())) +
+         answers.failures().entries().sweep_expired(now);
+}
+
+std::shared_ptr<const resolver::ZoneRoutes> zone_routes(const Config& config) {
+  std::vector<resolver::ZoneRoute> routes;
+  auto add = [&](const ZoneRouteConfig& zone, resolver::ZoneRoute::Kind kind) {
+    resolver::ZoneRoute route{*dns::Name::from_text(zone.name), kind, {}, zone.first, zone.tls, zone.tls_name};
+    for (const ZoneServer& server : zone.servers) route.servers.push_back({server.address, server.port});
+    routes.push_back(std::move(route));
+  };
+  for (const auto& zone : config.forward_zone) add(zone, resolver::ZoneRoute::Kind::forward);
+  for (const auto& zone : config.stub_zone) add(zone, resolver::ZoneRoute::Kind::stub);
+  return std::make_shared<const resolver::ZoneRoutes>(std::move(routes));
+}
+
+resolver::ResolverOptions resolver_options(const Config& config) {
+  resolver::ResolverOptions o;
+  o.query_loopback = config.query_loopback;
+  o.do_ip4 = config.do_ip4;
+  o.do_ip6 = config.do_ip6;
+  o.edns_buffer_size = config.edns_buffer_size;
+  o.use_caps_for_id = config.use_caps_for_id;
+  o.cookies = config.cookies;
+  o.qname_minimisation = config.qname_minimisation == QnameMinimisation::off ? resolver::QnameMinimisation::off
+                         : config.qname_minimisation == QnameMinimisation::strict
+                             ? resolver::QnameMinimisation::strict
+                             : resolver::QnameMinimisation::relaxed;
+  o.routes = zone_routes(config);
+  return o;
+}
+
+std::shared_ptr<const ClientPolicy> client_policy(const Config& config, CookieSecrets* cookies) {
+  auto policy = std::make_shared<ClientPolicy>();
+  policy->access_control = config.access_control;
+  policy->edns_buffer_size = config.edns_buffer_size;
+  policy->serve_stale = config.serve_stale;
+  policy->serve_stale_max = config.serve_stale_max;
+  policy->stale_client_timeout = std::chrono::milliseconds(config.serve_stale_client_timeout_ms);
+  policy->prefetch = config.prefetch;
+  policy->cookies = config.cookies ? cookies : nullptr;
+  policy->local_zones = std::make_shared<const LocalZones>(config.local_zone, config.local_data);
+  return policy;
+}
+
+Worker::Worker(unsigned index, SharedState& shared, const Config& config)
+    : index_(index),
+      shared_(shared),
+      transport_(io_.get_executor(), outgoing_from(config), rng_),
+      tls_transport_(io_.get_executor(), tls_context(config), rng_),
+      any_transport_(transport_, tls_transport_),
+      coalescing_(any_transport_, resolver_stats_.upstream_shared),
+      resolver_(io_.get_executor(), coalescing_,
+                resolver::ResolverCaches{shared.rrsets, shared.answers, shared.infra}, shared.inflight,
+                shared.hints, resolver_options(config), rng_, resolver_stats_),
+      handler_(resolver_, shared.answers, stats_, client_policy(config, &shared.cookie_secrets),
+               shared.query_log),
+      tcp_limits_{std::chrono::milliseconds(config.tcp_idle_timeout_ms), config.tcp_max_connections,
+                  config.tcp_max_connections_per_client, &shared.tcp_connections},
+      tls_limits_{std::chrono::milliseconds(config.tcp_idle_timeout_ms), config.tls_max_connections,
+                  config.tls_max_connections_per_client, &shared.tls_connections},
+      tls_handshake_timeout_(config.tls_handshake_timeout_ms),
+      tls_contexts_(shared.tls.get()),
+      udp_batch_size_(config.udp_batch_size) {
+  std::vector<std::string> warnings;
+  for (const auto& l : config.listen) {
+    udp_sockets_.push_back(open_udp_socket(io_.get_executor(), {l.address, l.port},
+                                           {config.so_rcvbuf, config.so_sndbuf}, &warnings));
+    tcp_acceptors_.push_back(open_tcp_acceptor(io_.get_executor(), {l.address, l.port}));
+  }
+  if (tls_contexts_)
+    for (const auto& l : config.tls_listen)
+      tls_acceptors_.push_back(open_tcp_acceptor(io_.get_executor(), {l.address, l.port}));
+  // Every worker gets the same buffers: the first one speaks for all.
+  if (index_ == 0)
+    for (const std::string& w : warnings) log::warning("{}", w);
+}
+
+Worker::~Worker() {
+  if (thread_.joinable()) {
+    io_.stop();
+    thread_.join();
+  }
+}
+
+void Worker::start() {
+  for (auto& s : udp_sockets_) asio::co_spawn(io_, serve_udp(s, handler_, active_, stats_, shared_.ip_ratelimit, udp_batch_size_), asio::detached);
+  for (auto& a : tcp_acceptors_)
+    asio::co_spawn(io_, serve_tcp(a, {handler_, active_, tcp_limits_, stats_}), asio::detached);
+  for (auto& a : tls_acceptors_)
+    asio::co_spawn(io_, serve_tls(a, *tls_contexts_, {handler_, active_, tls_limits_, stats_}, tls_handshake_timeout_),
+                   asio::detached);
+  thread_ = std::thread([this] {
+    try {
+      io_.run();
+    } catch (const std::exception& e) {
+      log::error("worker {}: {}", index_, e.what());
+    }
+  });
+}
+
+void Worker::stop(std::chrono::milliseconds drain) {
+  asio::co_spawn(io_, drain_then_stop(drain), asio::detached);
+}
+
+asio::awaitable<void> Worker::drain_then_stop(std::chrono::milliseconds drain) {
+  asio::error_code ignored;
+  for (auto& a : tcp_acceptors_) a.close(ignored);
+  for (auto& a : tls_acceptors_) a.close(ignored);
+  for (auto& s : udp_sockets_) s.cancel(ignored);  // stop receiving; answers still go out
+  asio::steady_timer tick(io_);
+  auto deadline = std::chrono::steady_clock::now() + drain;
+  while (active_.count > 0 && std::chrono::steady_clock::now() < deadline) {
+    tick.expires_after(std::chrono::milliseconds(20));
+    co_await tick.async_wait(asio::use_awaitable);
+  }
+  if (active_.count > 0) {
+    // Resolutions still waiting on slow or dead authorities: their clients get SERVFAIL now
+    // rather than silence; a moment for those answers to go out.
+    handler_.abandon_resolutions();
+    const auto flush_deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(500);
+    while (active_.count > 0 && std::chrono::steady_clock::now() < flush_deadline) {
+      tick.expires_after(std::chrono::milliseconds(10));
+      co_await tick.async_wait(asio::use_awaitable);
+    }
+  }
+  if (active_.count > 0) log::warning("worker {}: {} queries unanswered at shutdown", index_, active_.count);
+  io_.stop();
+}
+
+std::future<resolver::TraceResult> Worker::trace(const dns::Question& question) {
+  auto promise = std::make_shared<std::promise<resolver::TraceResult>>();
+  auto future = promise->get_future();
+  asio::co_spawn(io_, trace_into(resolver_, question, std::move(promise)), asio::detached);
+  return future;
+}
+
+void Worker::join() {
+  if (thread_.joinable()) thread_.join();
+}
+
+void Worker::reconfigure(const Config& config) {
+  auto policy = client_policy(config, &shared_.cookie_secrets);
+  auto options = resolver_options(config);
+  auto tls = tls_context(config);
+  const std::chrono::milliseconds idle(config.tcp_idle_timeout_ms);
+  const unsigned tcp_max = config.tcp_max_connections, tcp_per_client = config.tcp_max_connections_per_client;
+  const unsigned tls_max = config.tls_max_connections, tls_per_client = config.tls_max_connections_per_client;
+  const std::chrono::milliseconds handshake(config.tls_handshake_timeout_ms);
+  asio::post(io_, [=, this] {
+    handler_.set_policy(policy);
+    tls_transport_.set_context(tls);
+    resolver_.set_options(options);
+    // Connections read their limits on every check, so open ones follow the new values too.
+    tcp_limits_.idle_timeout = tls_limits_.idle_timeout = idle;
+    tcp_limits_.max_connections = tcp_max;
+    tcp_limits_.max_connections_per_client = tcp_per_client;
+    tls_limits_.max_connections = tls_max;
+    tls_limits_.max_connections_per_client = tls_per_client;
+    tls_handshake_timeout_ = handshake;
+  });
+}
+
+}  // namespace tern::daemon

@@ -1,0 +1,114 @@
+// One worker thread: its own io_context, its own SO_REUSEPORT UDP sockets and TCP acceptors on
+// every listen address, its own upstream transport and CSPRNG. What workers share (caches,
+// in-flight table, hints, the TCP connection count) lives in SharedState, owned by main.
+#pragma once
+
+#include "cache/answer_cache.hpp"
+#include "cache/infra_cache.hpp"
+#include "cache/rrset_cache.hpp"
+#include "daemon/config/config.hpp"
+#include "daemon/observe/daemon_stats.hpp"
+#include "daemon/answering/ip_ratelimit.hpp"
+#include "daemon/answering/query_handler.hpp"
+#include "daemon/observe/query_log.hpp"
+#include "daemon/listeners/connection_limits.hpp"
+#include "daemon/listeners/tcp_listener.hpp"
+#include "daemon/listeners/tls_context.hpp"
+#include "daemon/listeners/udp_listener.hpp"
+#include "resolver/coalescing_transport.hpp"
+#include "resolver/inflight.hpp"
+#include "resolver/resolver.hpp"
+#include "resolver/tls_transport.hpp"
+#include "resolver/udp_tcp_transport.hpp"
+
+#include <asio/io_context.hpp>
+
+#include <atomic>
+#include <chrono>
+#include <future>
+#include <memory>
+#include <thread>
+#include <vector>
+
+namespace tern::daemon {
+
+/// State every worker uses; created once by main before the workers, destroyed after them.
+struct SharedState {
+  SharedState(const Config& config, resolver::RootHints hints);
+  /// Applies the reloadable cache settings (TTL bounds, serve-stale window) and reloads the
+  /// DoT certificate and key.
+  void reconfigure(const Config& config);
+  /// Reclaims expired entries from every cache (answers only after the serve-stale window);
+  /// rotates the DoT session-ticket key when due.
+  std::size_t sweep();
+  cache::SteadyClock clock;
+  cache::HashKey hash_key;
+  cache::RRsetCache rrsets;
+  cache::AnswerCache answers;
+  cache::InfraCache infra;
+  resolver::InflightTable inflight;
+  resolver::RootHints hints;
+  ConnectionCounter tcp_connections;
+  ConnectionCounter tls_connections;
+  std::unique_ptr<TlsContextStore> tls;  ///< DoT certificate and key; null when tls-listen is empty
+  std::atomic<std::uint32_t> stale_grace_seconds{0};  ///< serve-stale-max when serve-stale is on
+  QueryLog query_log;  ///< configured by main (start, reload), reopened by log-reopen
+  CookieSecrets cookie_secrets;  ///< server cookies: rotated on a timer and by reconfigure()
+  IpRateLimiter ip_ratelimit;    ///< shared: a client's datagrams reach several workers
+};
+
+/// The forward and stub zones a Config asks for.
+std::shared_ptr<const resolver::ZoneRoutes> zone_routes(const Config& config);
+/// The resolver options a Config asks for.
+resolver::ResolverOptions resolver_options(const Config& config);
+/// The client policy a Config asks for; `cookies` are the secrets used when cookies are on.
+std::shared_ptr<const ClientPolicy> client_policy(const Config& config, CookieSecrets* cookies);
+
+class Worker {
+ public:
+  /// Binds every listen endpoint (throws asio::system_error naming none: the caller says which).
+  Worker(unsigned index, SharedState& shared, const Config& config);
+  ~Worker();
+
+  void start();
+  /// Stops accepting, lets queries in flight finish for up to `drain`, then ends the thread.
+  void stop(std::chrono::milliseconds drain);
+  void join();
+  /// Applies a reloaded configuration's reloadable parts, on the worker's own thread.
+  void reconfigure(const Config& config);
+
+  /// Runs Resolver::trace on this worker's thread (ternctl trace); callable from any thread.
+  std::future<resolver::TraceResult> trace(const dns::Question& question);
+
+  const DaemonStats& stats() const noexcept { return stats_; }
+  const resolver::ResolverStats& resolver_stats() const noexcept { return resolver_stats_; }
+  unsigned index() const noexcept { return index_; }
+
+ private:
+  asio::awaitable<void> drain_then_stop(std::chrono::milliseconds drain);
+
+  unsigned index_;
+  SharedState& shared_;
+  asio::io_context io_{1};
+  resolver::SecureRandom rng_;
+  resolver::ResolverStats resolver_stats_;
+  DaemonStats stats_;
+  resolver::UdpTcpTransport transport_;
+  resolver::TlsTransport tls_transport_;       ///< forward zones with forward-tls
+  resolver::TlsOrPlainTransport any_transport_; ///< one of the two
+  resolver::CoalescingTransport coalescing_;    ///< what the resolver uses: any_transport_, deduplicated
+  resolver::Resolver resolver_;
+  QueryHandler handler_;
+  ActiveQueries active_;
+  StreamLimits tcp_limits_;
+  StreamLimits tls_limits_;
+  std::chrono::milliseconds tls_handshake_timeout_;
+  const TlsContextStore* tls_contexts_;  ///< SharedState's; null without tls-listen
+  unsigned udp_batch_size_;              ///< udp-batch-size
+  std::vector<asio::ip::udp::socket> udp_sockets_;
+  std::vector<asio::ip::tcp::acceptor> tcp_acceptors_;
+  std::vector<asio::ip::tcp::acceptor> tls_acceptors_;
+  std::thread thread_;
+};
+
+}  // namespace tern::daemon
