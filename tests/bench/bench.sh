@@ -47,6 +47,7 @@ WAIT_SECONDS=20      # how long to wait for each resolver to answer at start
 KEEP=0               # 1: keep the temporary directory (configs, logs, raw dnsperf output)
 RESULTS_DIR=$REPO_DIR/results
 RESOLVERS=auto       # ternd unbound, plus pdns_recursor and kresd when installed
+BASELINE_DIR=        # --baseline: another build's ternd, measured as ternd_base in the same run
 COLD_NAMES_PER_ZONE=30
 
 usage() {
@@ -64,8 +65,12 @@ usage: tests/bench/bench.sh [options]
                        the cold and DoT runs use the last
   --cold-zones N       child zones of the cold run, $COLD_NAMES_PER_ZONE names each (default $COLD_ZONES; 0 = skip)
   --cold-outstanding N resolutions in flight during the cold run, dnsperf -q (default $COLD_OUTSTANDING)
-  --resolvers "R.."    which to measure, of ternd unbound pdns_recursor kresd (default: ternd,
-                       unbound, and PowerDNS Recursor / Knot Resolver when installed)
+  --resolvers "R.."    which to measure, of ternd ternd_base unbound pdns_recursor kresd (default:
+                       ternd, ternd_base with --baseline, unbound, and PowerDNS Recursor / Knot
+                       Resolver when installed)
+  --baseline DIR       also measure DIR/daemon/ternd (an existing build of another commit, e.g.
+                       the one before a change) as "ternd_base", with ternd's configuration, and
+                       report ternd/ternd_base: a change's cost on the hit path, in one run
   --edns               dnsperf sends EDNS0 (default: plain DNS queries)
   --dot-seconds N      length of the DNS-over-TLS run, dnsperf -m dot (default $DOT_SECONDS; 0 = skip)
   --lab-net 127.N      address prefix of the benchmark's own NSD lab (default $LAB_NET)
@@ -88,9 +93,10 @@ while (($#)); do
       THREAD_COUNTS=$2; shift 2 ;;
     --cold-zones) need_int "$1" "${2-}"; COLD_ZONES=$2; shift 2 ;;
     --cold-outstanding) need_int "$1" "${2-}"; COLD_OUTSTANDING=$2; shift 2 ;;
-    --resolvers) [[ ${2-} =~ ^(ternd|unbound|pdns_recursor|kresd)( (ternd|unbound|pdns_recursor|kresd))*$ ]] ||
-      die "--resolvers takes names of: ternd unbound pdns_recursor kresd"
+    --resolvers) [[ ${2-} =~ ^(ternd|ternd_base|unbound|pdns_recursor|kresd)( (ternd|ternd_base|unbound|pdns_recursor|kresd))*$ ]] ||
+      die "--resolvers takes names of: ternd ternd_base unbound pdns_recursor kresd"
       RESOLVERS=$2; shift 2 ;;
+    --baseline) BASELINE_DIR=${2:?--baseline needs a build directory}; shift 2 ;;
     --edns) EDNS=1; shift ;;
     --dot-seconds) need_int "$1" "${2-}"; DOT_SECONDS=$2; shift 2 ;;
     --lab-net) LAB_NET=${2:?--lab-net needs 127.N}; shift 2 ;;
@@ -109,9 +115,16 @@ for t in $THREAD_COUNTS; do ((t >= 1)) || die "--thread-counts must be at least 
 LAST_THREADS=${THREAD_COUNTS##* }
 if [ "$RESOLVERS" = auto ]; then
   RESOLVERS="ternd unbound"
+  if [ -n "$BASELINE_DIR" ]; then RESOLVERS="ternd ternd_base unbound"; fi
   for other in pdns_recursor kresd; do command -v "$other" >/dev/null && RESOLVERS+=" $other"; done
 fi
-for r in $RESOLVERS; do [ "$r" = ternd ] || need_tools "$r"; done
+for r in $RESOLVERS; do
+  case $r in
+    ternd) ;;
+    ternd_base) [ -n "$BASELINE_DIR" ] || die "ternd_base needs --baseline DIR" ;;
+    *) need_tools "$r" ;;
+  esac
+done
 
 need_tools dnsperf unbound unbound-checkconf dig nsd nsd-control ss openssl
 [ "$(id -u)" -eq 0 ] || die "run as root: the lab's NSD servers bind port 53"
@@ -159,6 +172,11 @@ TERND=$BUILD_DIR/daemon/ternd
 ECHO=$BUILD_DIR/tests/bench/udp_echo
 [ -x "$TERND" ] || die "$TERND not found (build it, or drop --build-dir)"
 [ -x "$ECHO" ] || die "$ECHO not found (ninja -C $BUILD_DIR tests/bench/udp_echo)"
+TERND_BASE=
+if [ -n "$BASELINE_DIR" ]; then
+  TERND_BASE=$(cd -- "$BASELINE_DIR" && pwd)/daemon/ternd
+  [ -x "$TERND_BASE" ] || die "$TERND_BASE not found (build the baseline first)"
+fi
 BUILDTYPE=$(python3 -c 'import json,sys
 for o in json.load(open(sys.argv[1])):
     if o["name"] == "buildtype": print(o["value"])' "$BUILD_DIR/meson-info/intro-buildoptions.json" \
@@ -570,8 +588,10 @@ dot() {
 start_server() {
   local name=$1 threads=$2 port=$3 log=$4 i
   case $name in
-    ternd)
-      "$TERND" -d -c "$TMP/ternd.yaml" >"$log" 2>&1 &
+    ternd | ternd_base)
+      local binary=$TERND
+      [ "$name" = ternd_base ] && binary=$TERND_BASE
+      "$binary" -d -c "$TMP/ternd.yaml" >"$log" 2>&1 &
       RUN_PIDS=$!
       ;;
     unbound)
@@ -614,7 +634,7 @@ start_server() {
 measure_resolver() {
   local name=$1 threads=$2 key=$1.$2 port tls_port= log=$TMP/$1-$2.log pid
   case $name in
-    ternd) port=$TERN_PORT tls_port=$TERN_TLS_PORT ;;
+    ternd | ternd_base) port=$TERN_PORT tls_port=$TERN_TLS_PORT ;;
     unbound) port=$UNBOUND_PORT tls_port=$UNBOUND_TLS_PORT ;;
     *) port=$OTHER_PORT ;;
   esac
@@ -710,6 +730,9 @@ report() {
       cols+=" | $(get "$key.lost") | $(get "$key.bad") | $(get "$key.rss_mib") | $([ "$n" = echo ] && echo - || get "$key.check") |"
       echo "$cols"
     done
+    if [ -n "$TERND_BASE" ]; then
+      echo "| **ternd/ternd_base** | $t | $(ratio "ternd.$t.qps" "ternd_base.$t.qps") | | $(ratio "ternd.$t.cpu_s" "ternd_base.$t.cpu_s") | **$(ratio "ternd.$t.qps_per_cpu" "ternd_base.$t.qps_per_cpu")** | | $(ratio "ternd.$t.p50_us" "ternd_base.$t.p50_us") | $(ratio "ternd.$t.p99_us" "ternd_base.$t.p99_us") | | | $(ratio "ternd.$t.rss_mib" "ternd_base.$t.rss_mib") | |"
+    fi
     echo "| **ternd/unbound** | $t | $(ratio "ternd.$t.qps" "unbound.$t.qps") | | $(ratio "ternd.$t.cpu_s" "unbound.$t.cpu_s") | **$(ratio "ternd.$t.qps_per_cpu" "unbound.$t.qps_per_cpu")** | | $(ratio "ternd.$t.p50_us" "unbound.$t.p50_us") | $(ratio "ternd.$t.p99_us" "unbound.$t.p99_us") | | | $(ratio "ternd.$t.rss_mib" "unbound.$t.rss_mib") | |"
   done
   echo
@@ -739,7 +762,7 @@ report() {
     echo
     echo "| resolver | QPS | avg latency µs | lost | CPU s | QPS per CPU-s |"
     echo "|---|---:|---:|---:|---:|---:|"
-    for n in ternd unbound; do
+    for n in ternd $([ -n "$TERND_BASE" ] && echo ternd_base) unbound; do
       key=$n.$LAST_THREADS
       cols="| $n"
       [ -n "${R[$key.dot_status]:-}" ] && cols+=" (${R[$key.dot_status]})"
@@ -774,6 +797,9 @@ report() {
   echo "- Both resolvers: 127.0.0.1 only, IPv4 upstream only, root hints of the lab ($LAB_NET.0.1/2), QNAME minimisation on, no DNSSEC, no prefetch. Cache: ternd cache-size ${CACHE_MB}m; unbound msg-cache-size ${UB_MSG_MB}m + rrset-cache-size ${UB_RRSET_MB}m (= ${CACHE_MB}m, split 1:2 as unbound recommends)."
   echo "- Measured: $RESOLVERS. PowerDNS Recursor: --threads, --max-cache-entries and --max-packetcache-entries 2000000, --dnssec=off, --dont-query= (loopback authorities). Knot Resolver: one kresd process per thread on the port (SO_REUSEPORT), one shared LMDB cache of ${CACHE_MB} MiB, its RSS summed over the processes (the shared cache pages counted once per process). Neither has a DoT listener configured here."
   echo "- Machine: $(nproc) CPUs ($CPU_MODEL), $(uname -sr); load average before $LOADAVG_BEFORE, after $LOADAVG_AFTER. dnsperf and the server share these CPUs."
+  if [ -n "$TERND_BASE" ]; then
+    echo "- ternd_base: $TERND_BASE ($("$TERND_BASE" --version 2>&1 | head -n 1)), the same configuration as ternd; ternd/ternd_base is the cost of what changed between the two builds."
+  fi
   echo "- Versions: $TERND_VERSION (git $GIT_REV, buildtype $BUILDTYPE); $UNBOUND_VERSION${PDNS_VERSION:+; $PDNS_VERSION}${KRESD_VERSION:+; $KRESD_VERSION}; dnsperf $DNSPERF_VERSION; NSD $NSD_VERSION."
   echo "- Reproduce (as root, from the repository): \`$INVOCATION\`"
 }
