@@ -1,7 +1,16 @@
 #!/usr/bin/env bash
-# The whole test suite, as CI runs it: installs what is missing, builds tern twice (plain, and
-# with ASan+UBSan that halt on the first error), runs every suite in both builds, and ends with
-# one line "N passed, N failed". Needs root: the lab's NSD servers bind port 53 on 127.54/16.
+# The whole test suite, as CI runs it: installs what is missing, builds tern, runs every suite,
+# and ends with one line "N passed, N failed". Needs root: the labs' NSD servers bind port 53 on
+# 127.54/16 and 127.55/16, the socket-level resolver tests 127.77/16.
+#
+# Four build trees, each for what needs it (a fresh 2-core machine has to finish in 25 minutes):
+#   build       plain (-O2): every suite, the integration suite in two shards side by side;
+#   build-asan  ASan+UBSan, halting on the first error: the unit and resolver suites compiled
+#               with it, and ternd itself, which the plain integration binary then drives (the
+#               integration suite is ternd's input from outside: the test binary need not be
+#               sanitized, the daemon must; a sanitized tree does not build it);
+#   build-tsan  ThreadSanitizer: the cache concurrency suite only;
+#   build-fuzz  clang libFuzzer targets, regressions and seeds replayed, then 60 s each.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -24,34 +33,72 @@ export ASAN_OPTIONS=halt_on_error=1:abort_on_error=1:detect_leaks=1
 export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
 
 passed=0 failed=0
-for dir in build build-asan; do
-  echo "== building $dir"
-  ninja -C "$dir"
-  echo "== testing $dir"
-  if meson test -C "$dir" --print-errorlogs --num-processes 2; then
-    result=$(grep -c '"result": "OK"' "$dir/meson-logs/testlog.json" || true)
-  else
-    result=$(grep -c '"result": "OK"' "$dir/meson-logs/testlog.json" || true)
-  fi
-  bad=$(grep -c '"result": "\(FAIL\|TIMEOUT\|ERROR\)"' "$dir/meson-logs/testlog.json" || true)
-  passed=$((passed + result))
+count() {  # count DIR: add the results of DIR's last meson test run
+  local ok bad
+  ok=$(grep -c '"result": "OK"' "$1/meson-logs/testlog.json" || true)
+  bad=$(grep -c '"result": "\(FAIL\|TIMEOUT\|ERROR\)"' "$1/meson-logs/testlog.json" || true)
+  passed=$((passed + ok))
   failed=$((failed + bad))
+}
+tally() {  # tally NAME COMMAND...: one pass or fail for a command
+  if "${@:2}"; then passed=$((passed + 1)); else echo "== $1 FAILED"; failed=$((failed + 1)); fi
+}
+
+echo "== building build"
+ninja -C build
+echo "== testing build"
+meson test -C build --no-rebuild --print-errorlogs --num-processes 2 || true
+count build
+
+echo "== building and testing build-asan (everything but the integration binary and the tools)"
+ninja -C build-asan
+meson test -C build-asan --no-rebuild --print-errorlogs --num-processes 2 || true
+count build-asan
+
+# The integration suite against the build-asan ternd, both shards at once (as in build's
+# meson test; tests/integration/meson.build names the shards' files).
+echo "== testing build-asan: the integration suite driving the sanitized ternd"
+shard_a=$(python3 - <<'EOF'
+import re
+text = open("tests/integration/meson.build").read()
+block = re.search(r"integration_shard_a = \[(.*?)\]", text, re.S).group(1)
+names = re.findall(r"'([^']+)'", block)
+print(",".join("[#%s]" % n for n in names), "".join("~[#%s]" % n for n in names))
+EOF
+)
+read -r spec_a spec_b <<<"$shard_a"
+asan_env=(TERN_ITEST_TERND="$PWD/build-asan/daemon/ternd" TERN_ITEST_TERNCTL="$PWD/build-asan/daemon/ternctl"
+  TERN_ITEST_TERND_SANITIZED=1 TERN_ITEST_SOURCE_ROOT="$PWD")
+mkdir -p build-asan/integration
+env "${asan_env[@]}" TERN_ITEST_LAB_NET=127.54 TERN_ITEST_PORT_BASE=15000 \
+  build/tests/integration/integration_tests -# "$spec_a" >build-asan/integration/a.log 2>&1 &
+pid_a=$!
+env "${asan_env[@]}" TERN_ITEST_LAB_NET=127.55 TERN_ITEST_PORT_BASE=20000 \
+  build/tests/integration/integration_tests -# "$spec_b" >build-asan/integration/b.log 2>&1 &
+pid_b=$!
+for shard in a b; do
+  pid_var=pid_$shard
+  if wait "${!pid_var}"; then
+    passed=$((passed + 1)); tail -n 2 "build-asan/integration/$shard.log"
+  else
+    failed=$((failed + 1)); echo "== integration-asan-$shard FAILED:"; tail -n 80 "build-asan/integration/$shard.log"
+  fi
 done
+
 # ThreadSanitizer watches the shared cache under many threads (the concurrency suite only:
 # asio's own internals are not TSan-instrumented in Debian's build).
 echo "== building and testing build-tsan (cache concurrency)"
 ninja -C build-tsan tests/unit/cache_concurrency_tests
-if TSAN_OPTIONS=halt_on_error=1 build-tsan/tests/unit/cache_concurrency_tests; then
-  passed=$((passed + 1))
-else
-  failed=$((failed + 1))
-fi
+tally cache-concurrency-tsan env TSAN_OPTIONS=halt_on_error=1 build-tsan/tests/unit/cache_concurrency_tests
+
 # libFuzzer targets (clang-14, ASan+UBSan): regressions and seeds replayed, then 60 s each.
-echo "== building and running build-fuzz (libFuzzer, the three targets 60 s each, side by side)"
+fuzz_targets=(fuzz_wire fuzz_response fuzz_cache)
+[ -f tests/fuzz/fuzz_dnssec.cpp ] && fuzz_targets+=(fuzz_dnssec)
+echo "== building and running build-fuzz (libFuzzer: ${fuzz_targets[*]}, 60 s each, side by side)"
 mkdir -p build-fuzz
-FUZZ_PARALLEL=1 tests/fuzz/run-fuzz.sh fuzz_wire fuzz_response fuzz_cache | tee build-fuzz/suite.log || true
+FUZZ_PARALLEL=1 tests/fuzz/run-fuzz.sh "${fuzz_targets[@]}" | tee build-fuzz/suite.log || true
 clean=$(grep -c '^fuzz: .* clean:' build-fuzz/suite.log || true)
 passed=$((passed + clean))
-failed=$((failed + 3 - clean))
+failed=$((failed + ${#fuzz_targets[@]} - clean))
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -1,5 +1,7 @@
-// Catch2 events the fixtures need: which test failed (keep logs), the end of the run (stop the
-// lab) and fatal signals inside a test (kill ternd, stop the lab before Catch2 re-raises).
+// Catch2 events the fixtures need: the start of the run (emergency handlers, so that a meson
+// timeout or Ctrl-C still stops ternd and the lab), which test failed (keep logs), the end of the
+// run (stop the lab) and fatal signals inside a test (kill ternd, stop the lab before Catch2
+// re-raises). The binary uses the shared Catch2 main (tests/support/catch_main.cpp).
 #define CATCH_CONFIG_EXTERNAL_INTERFACES
 #include <catch2/catch.hpp>
 
@@ -30,6 +32,10 @@ void start_test_case(bool ok_to_fail) {
 struct IntegrationListener : Catch::TestEventListenerBase {
   using TestEventListenerBase::TestEventListenerBase;
 
+  void testRunStarting(const Catch::TestRunInfo& info) override {
+    TestEventListenerBase::testRunStarting(info);
+    install_emergency_handlers();
+  }
   void testCaseStarting(const Catch::TestCaseInfo& info) override {
     TestEventListenerBase::testCaseStarting(info);
     start_test_case(info.okToFail());

@@ -35,6 +35,14 @@ std::string ternd_path() { return from_env("TERN_ITEST_TERND", TERN_ITEST_TERND_
 
 std::string ternctl_path() { return from_env("TERN_ITEST_TERNCTL", TERN_ITEST_TERNCTL_PATH); }
 
+bool ternd_is_sanitized() {
+#if defined(__SANITIZE_ADDRESS__)
+  return true;
+#else
+  return from_env("TERN_ITEST_TERND_SANITIZED", "0") == std::string("1");
+#endif
+}
+
 std::string source_root() { return from_env("TERN_ITEST_SOURCE_ROOT", TERN_ITEST_SOURCE_ROOT); }
 
 std::string make_temp_dir(const std::string& tag) {

@@ -9,6 +9,10 @@ namespace tern::itest {
 std::string ternd_path();
 /// ternctl: $TERN_ITEST_TERNCTL, else the build's daemon/ternctl (TERN_ITEST_TERNCTL_PATH).
 std::string ternctl_path();
+/// Whether the ternd under test is built with AddressSanitizer: this binary is
+/// (__SANITIZE_ADDRESS__), or $TERN_ITEST_TERND_SANITIZED is 1 (tests/run.sh points the plain
+/// binary at the build-asan ternd). Its RSS then measures the sanitizer, not ternd.
+bool ternd_is_sanitized();
 /// The source tree (for zones/lab.sh and zone files): $TERN_ITEST_SOURCE_ROOT, else the build's.
 std::string source_root();
 /// A fresh directory under /tmp (mkdtemp), named after `tag`.

@@ -5,6 +5,7 @@
 #include "support/lab.hpp"
 #include "support/paths.hpp"
 
+#include <cstdlib>
 #include <unistd.h>
 
 #include <catch2/catch.hpp>
@@ -30,14 +31,20 @@ void write_text(const std::string& path, const std::string& text) {
 }  // namespace
 
 std::uint16_t allocate_port() {
-  // Start somewhere that depends on the pid, so that two test binaries (plain and ASan) running
-  // at once rarely probe the same ports; stay below the ephemeral range (32768+).
-  static unsigned next = static_cast<unsigned>(getpid() % 500) * 20;
+  // Stay below the ephemeral range (32768+). $TERN_ITEST_PORT_BASE gives each shard of the suite
+  // running at the same time (tests/integration/meson.build) 5000 ports of its own; without it,
+  // start somewhere that depends on the pid, so that two binaries started by hand rarely probe
+  // the same ports.
+  static const char* const shard_base = std::getenv("TERN_ITEST_PORT_BASE");
+  static const bool sharded = shard_base != nullptr && *shard_base != '\0';
+  static const unsigned base = sharded ? static_cast<unsigned>(std::strtoul(shard_base, nullptr, 10)) : 15000;
+  static const unsigned span = sharded ? 5000 : 15000;
+  static unsigned next = sharded ? 0 : static_cast<unsigned>(getpid() % 500) * 20;
   for (unsigned tries = 0; tries < 2000; ++tries) {
-    auto port = static_cast<std::uint16_t>(15000 + next++ % 15000);
+    auto port = static_cast<std::uint16_t>(base + next++ % span);
     if (port_is_free(port)) return port;
   }
-  throw std::runtime_error("no free port found in 15000..29999");
+  throw std::runtime_error("no free port found from " + std::to_string(base));
 }
 
 std::string Ternd::base_config(std::uint16_t port, bool use_lab, const std::string& username) {
