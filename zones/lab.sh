@@ -15,8 +15,13 @@
 #                    the failover scenario end to end (see usage_failover and zones/README.md)
 #   lab.sh restart   stop, then start
 #   lab.sh status    one line per instance; exit 0 if all run, 3 otherwise
-#   lab.sh render    only render $LAB_DIR (zones, nsd.conf files, root.hints)
+#   lab.sh render    only render $LAB_DIR (zones, nsd.conf files, root.hints); the zones of
+#                    lab/signing.conf are signed (zones/sign_lab.py, ldns-signzone) and the root's
+#                    DS, the lab's trust anchor, is written to $LAB_DIR/root.key
 #   lab.sh check     ask the authorities (+norec) every case of zones/README.md; exit 1 on a miss
+#   lab.sh check-dnssec
+#                    ask a validating unbound with the lab's trust anchor every DNSSEC case of
+#                    lab/dnssec-cases.conf (zones/check-dnssec.sh); exit 1 on a miss
 #   lab.sh queries   the queries each running instance has received since it started, and the
 #                    total (nsd-control stats_noreset over the instance's unix control socket):
 #                    what resolving costs the authorities
@@ -81,7 +86,7 @@ die() {
 }
 
 usage() {
-  echo "usage: ${0##*/} start|stop [INSTANCE...] | restart|status|render|check|queries|up [--delay]|down" >&2
+  echo "usage: ${0##*/} start|stop [INSTANCE...] | restart|status|render|check|check-dnssec|queries|up [--delay]|down" >&2
   echo "       ${0##*/} switch old|new [ZONE] | failover [OPTIONS] (failover --help)" >&2
   echo "       env: LAB_DIR (default /run/tern-lab), LAB_NET (default: saved in LAB_DIR, else 127.53)," >&2
   echo "            LAB_WAIT, TERN_LISTEN (default 127.0.0.1@53), TERN_WAIT" >&2
@@ -207,25 +212,44 @@ zone_version() {
 # Renders source zone file $1 into $LAB_DIR/zones: the lab prefix, and on the lines marked
 # "; failover-new: ADDRESS" the version's address and the TTL times LAB_TTL_SCALE (at least 1).
 render_zone() {
-  local file=${1##*/}
+  local file=${1##*/} dir=$LAB_DIR/zones
+  # A zone of lab/signing.conf is rendered unsigned into $LAB_DIR/unsigned; sign_zones signs it.
+  if signed_zone "$file"; then dir=$LAB_DIR/unsigned; fi
   rewrite_net <"$1" | awk -v new="$([ "$(zone_version "$file")" = new ] && echo 1 || echo 0)" \
     -v scale="$LAB_TTL_SCALE" '
     /^[^;].*; failover-new: / {
       if (new) $5 = $NF
       ttl = int($2 * scale + 0.5); if (ttl < 1) ttl = 1; $2 = ttl
     }
-    { print }' | install_content "$LAB_DIR/zones/$file"
+    { print }' | install_content "$dir/$file"
+}
+
+# True when zone file $1 (e.g. lab.zone) belongs to a zone listed in lab/signing.conf.
+signed_zone() {
+  local zone=${1%.zone}
+  [ "$zone" != root ] || zone=.
+  awk -v z="$zone" '$1 == z { found = 1 } END { exit !found }' "$SRC_DIR/signing.conf"
+}
+
+# Signs the zones of lab/signing.conf (zones/sign_lab.py with ldns-signzone and the keys in
+# lab/keys: signatures are valid relative to now) and writes the root's DS, the lab's trust
+# anchor, to $LAB_DIR/root.key.
+sign_zones() {
+  command -v ldns-signzone >/dev/null || die "ldns-signzone is missing: .ci/install-deps installs ldnsutils"
+  python3 "$ZONES_DIR/sign_lab.py" --table "$SRC_DIR/signing.conf" --keys "$SRC_DIR/keys" \
+    --unsigned "$LAB_DIR/unsigned" --out "$LAB_DIR/zones" --anchor "$LAB_DIR/root.key" >/dev/null
 }
 
 cmd_render() {
   local f i
   check_net_change
-  mkdir -p -- "$LAB_DIR/zones"
-  chmod 755 "$LAB_DIR" "$LAB_DIR/zones"
+  mkdir -p -- "$LAB_DIR/zones" "$LAB_DIR/unsigned"
+  chmod 755 "$LAB_DIR" "$LAB_DIR/zones" "$LAB_DIR/unsigned"
   echo "$LAB_NET" | install_content "$LAB_DIR/lab.net"
   echo "$LAB_DELAY" | install_content "$LAB_DIR/lab.delay"
   echo "$LAB_TTL_SCALE" | install_content "$LAB_DIR/ttl.scale"
   for f in "$SRC_DIR"/*.zone; do render_zone "$f"; done
+  sign_zones
   rewrite_net <"$SRC_DIR/root.hints" | install_content "$LAB_DIR/root.hints"
   for i in "${!INST_NAMES[@]}"; do
     mkdir -p -- "$LAB_DIR/${INST_NAMES[i]}"
@@ -411,7 +435,7 @@ cmd_start() {
     fi
     sleep 0.1
   done
-  echo "lab ready: ${#INST_NAMES[@]} instances, LAB_NET=$LAB_NET, root hints $LAB_DIR/root.hints"
+  echo "lab ready: ${#INST_NAMES[@]} instances, LAB_NET=$LAB_NET, root hints $LAB_DIR/root.hints, trust anchor $LAB_DIR/root.key"
 }
 
 cmd_stop() {
@@ -499,6 +523,8 @@ tls-listen: ["$TERN_ADDR@$TERN_TLS_PORT"]
 tls-certificate: $LAB_DIR/tls/cert.pem
 tls-private-key: $LAB_DIR/tls/key.pem
 root-hints: $LAB_DIR/root.hints
+# The lab's DNSSEC trust anchor is $LAB_DIR/root.key (zones/README.md, "DNSSEC"); this file
+# will name it once ternd validates.
 query-loopback: yes
 do-ip6: no
 control-socket: $LAB_DIR/ternd.ctl
@@ -959,7 +985,7 @@ main() {
   local cmd=${1:-}
   case $cmd in
   start | stop | switch | failover) ;;
-  restart | status | render | check | queries | up | down)
+  restart | status | render | check | check-dnssec | queries | up | down)
     if [[ $cmd == up && ${2:-} == --delay ]]; then
       LAB_DELAY=1
       set -- "$1"
@@ -979,6 +1005,7 @@ main() {
   load_instances
   case $cmd in
   status | check | queries) "cmd_$cmd" ;;
+  check-dnssec) LAB_DIR=$LAB_DIR LAB_NET=$LAB_NET "$ZONES_DIR/check-dnssec.sh" ;;
   stop | down)
     [ -d "$LAB_DIR" ] || exit 0
     take_lock
