@@ -285,8 +285,11 @@ def input_digest(entry: Entry, text: str, keys_dir: Path) -> str:
 
 
 def install(path: Path, lines: list[str]) -> None:
+    text = "\n".join(lines) + "\n"
+    if path.exists() and path.read_text() == text:
+        return
     tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text("\n".join(lines) + "\n")
+    tmp.write_text(text)
     tmp.chmod(0o644)
     tmp.replace(path)
 
