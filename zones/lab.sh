@@ -161,12 +161,15 @@ zone_file() {
 }
 
 # Writes stdin to $1 only when the content changed (no churn for running instances).
+# Shell builtins only (read, printf): every render calls it for each instance's nsd.conf.
 install_content() {
-  local dst=$1 tmp
-  tmp=$(mktemp "$dst.XXXXXX")
-  cat >"$tmp"
-  chmod 644 "$tmp"
-  if cmp -s "$tmp" "$dst"; then rm -f "$tmp"; else mv -f "$tmp" "$dst"; fi
+  local dst=$1 content='' old=''
+  IFS= read -r -d '' content || true
+  if [ -f "$dst" ]; then IFS= read -r -d '' old <"$dst" || true; fi
+  [[ -f $dst && $old == "$content" ]] && return 0
+  printf '%s' "$content" >"$dst.new"
+  chmod 644 "$dst.new"
+  mv -f "$dst.new" "$dst"
 }
 
 nsd_conf() {
@@ -297,13 +300,15 @@ cmd_render() {
 # Prints the pid from pidfile $1 if that process is alive and its argv[0] is $2 (and, when $3 is
 # given, its command line contains $3). Never trusts a stale or recycled pid.
 live_pid() {
-  local pidfile=$1 prog=$2 must=${3:-} pid argv0 cmdline
+  local pidfile=$1 prog=$2 must=${3:-} pid argv0 cmdline args=()
   [ -s "$pidfile" ] || return 1
   read -r pid <"$pidfile" || true
   [[ $pid =~ ^[0-9]+$ ]] || return 1
   [ -r "/proc/$pid/cmdline" ] || return 1
-  cmdline=$(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null) || return 1
-  argv0=${cmdline%% *}
+  mapfile -d '' -t args <"/proc/$pid/cmdline" 2>/dev/null || return 1 # no fork: called often
+  ((${#args[@]})) || return 1
+  cmdline="${args[*]}"
+  argv0=${args[0]}
   [ "${argv0##*/}" = "$prog" ] || return 1
   [[ -z $must || $cmdline == *"$must"* ]] || return 1
   echo "$pid"
@@ -401,6 +406,20 @@ inst_pid() {
   live_pid "$LAB_DIR/$1/nsd.pid" nsd "$LAB_DIR/$1/nsd.conf"
 }
 
+# True when every address of the instances "$@" answers the SOA of every zone of its instance:
+# one dig for the whole lab (dig takes a server per query), the common case of "start".
+instances_answer() {
+  local i addr zone queries=() out answered
+  for i in "$@"; do
+    for addr in ${INST_ADDRS[i]//,/ }; do
+      for zone in ${INST_ZONES[i]//,/ }; do queries+=("$zone" SOA "@$addr"); done
+    done
+  done
+  out=$(dig -p 53 +norec +time=1 +tries=1 +short "${queries[@]}" 2>/dev/null) || return 1
+  answered=$(grep -c '^[^;]' <<<"$out") || return 1
+  ((answered == ${#queries[@]} / 3))
+}
+
 # True when every address of instance $1 answers the SOA of every zone of the instance.
 inst_answers() {
   local i=$1 addr zone out queries=() answered
@@ -456,6 +475,11 @@ cmd_start() {
   deadline=$((SECONDS + LAB_WAIT))
   read -r -a pending <<<"${chosen//$'\n'/ }"
   while :; do
+    if instances_answer "${pending[@]}"; then
+      left=()
+      for i in "${pending[@]}"; do inst_pid "${INST_NAMES[i]}" >/dev/null || left+=("$i"); done
+      ((${#left[@]})) || break
+    fi
     left=()
     for i in "${pending[@]}"; do
       if ! inst_pid "${INST_NAMES[i]}" >/dev/null || ! inst_answers "$i"; then left+=("$i"); fi
