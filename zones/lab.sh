@@ -144,12 +144,19 @@ rewrite_net() {
 }
 
 load_instances() {
-  local name addrs zones extra
+  local name addrs zones extra addr rendered
   while read -r name addrs zones extra; do
     [[ -z $name || $name == \#* ]] && continue
     [[ -n $zones && -z $extra ]] || die "instances.conf: bad line for '$name'"
+    # The lab prefix of each address rewritten in the shell (as rewrite_net, without a sed per
+    # instance: every lab.sh command, "status" too, loads the table).
+    rendered=
+    for addr in ${addrs//,/ }; do
+      [[ $addr == "$SRC_NET."* ]] && addr=$LAB_NET.${addr#"$SRC_NET."}
+      rendered+=${rendered:+,}$addr
+    done
     INST_NAMES+=("$name")
-    INST_ADDRS+=("$(rewrite_net <<<"$addrs")")
+    INST_ADDRS+=("$rendered")
     INST_ZONES+=("$zones")
   done <"$SRC_DIR/instances.conf"
   ((${#INST_NAMES[@]})) || die "no instances in $SRC_DIR/instances.conf"
