@@ -67,6 +67,10 @@ stop_unbound() {
 trap stop_unbound EXIT
 
 start_unbound() {
+  # Something already answering there (a leftover unbound) would be asked instead of ours.
+  if dig @"$ADDR" +time=1 +tries=1 . SOA >/dev/null 2>&1; then
+    die "$ADDR port 53 already answers: set CHECK_DNSSEC_ADDR to a free loopback address"
+  fi
   mkdir -p -- "$WORK"
   unbound_conf >"$WORK/unbound.conf"
   : >"$WORK/unbound.log"
@@ -74,8 +78,8 @@ start_unbound() {
   UNBOUND_PID=$!
   local n
   for ((n = 0; n < 50; n++)); do
+    kill -0 "$UNBOUND_PID" 2>/dev/null || break # it could not bind, or its config is wrong
     if dig @"$ADDR" +time=1 +tries=1 . SOA >/dev/null 2>&1; then return 0; fi
-    kill -0 "$UNBOUND_PID" 2>/dev/null || break
     sleep 0.2
   done
   tail -n 20 "$WORK/unbound.log" >&2 || true
