@@ -15,8 +15,13 @@
 #                    the failover scenario end to end (see usage_failover and zones/README.md)
 #   lab.sh restart   stop, then start
 #   lab.sh status    one line per instance; exit 0 if all run, 3 otherwise
-#   lab.sh render    only render $LAB_DIR (zones, nsd.conf files, root.hints)
+#   lab.sh render    only render $LAB_DIR (zones, nsd.conf files, root.hints); the zones of
+#                    lab/signing.conf are signed (zones/sign_lab.py, ldns-signzone) and the root's
+#                    DS, the lab's trust anchor, is written to $LAB_DIR/root.key
 #   lab.sh check     ask the authorities (+norec) every case of zones/README.md; exit 1 on a miss
+#   lab.sh check-dnssec
+#                    ask a validating unbound with the lab's trust anchor every DNSSEC case of
+#                    lab/dnssec-cases.conf (zones/check-dnssec.sh); exit 1 on a miss
 #   lab.sh queries   the queries each running instance has received since it started, and the
 #                    total (nsd-control stats_noreset over the instance's unix control socket):
 #                    what resolving costs the authorities
@@ -81,7 +86,7 @@ die() {
 }
 
 usage() {
-  echo "usage: ${0##*/} start|stop [INSTANCE...] | restart|status|render|check|queries|up [--delay]|down" >&2
+  echo "usage: ${0##*/} start|stop [INSTANCE...] | restart|status|render|check|check-dnssec|queries|up [--delay]|down" >&2
   echo "       ${0##*/} switch old|new [ZONE] | failover [OPTIONS] (failover --help)" >&2
   echo "       env: LAB_DIR (default /run/tern-lab), LAB_NET (default: saved in LAB_DIR, else 127.53)," >&2
   echo "            LAB_WAIT, TERN_LISTEN (default 127.0.0.1@53), TERN_WAIT" >&2
@@ -139,12 +144,19 @@ rewrite_net() {
 }
 
 load_instances() {
-  local name addrs zones extra
+  local name addrs zones extra addr rendered
   while read -r name addrs zones extra; do
     [[ -z $name || $name == \#* ]] && continue
     [[ -n $zones && -z $extra ]] || die "instances.conf: bad line for '$name'"
+    # The lab prefix of each address rewritten in the shell (as rewrite_net, without a sed per
+    # instance: every lab.sh command, "status" too, loads the table).
+    rendered=
+    for addr in ${addrs//,/ }; do
+      [[ $addr == "$SRC_NET."* ]] && addr=$LAB_NET.${addr#"$SRC_NET."}
+      rendered+=${rendered:+,}$addr
+    done
     INST_NAMES+=("$name")
-    INST_ADDRS+=("$(rewrite_net <<<"$addrs")")
+    INST_ADDRS+=("$rendered")
     INST_ZONES+=("$zones")
   done <"$SRC_DIR/instances.conf"
   ((${#INST_NAMES[@]})) || die "no instances in $SRC_DIR/instances.conf"
@@ -156,12 +168,15 @@ zone_file() {
 }
 
 # Writes stdin to $1 only when the content changed (no churn for running instances).
+# Shell builtins only (read, printf): every render calls it for each instance's nsd.conf.
 install_content() {
-  local dst=$1 tmp
-  tmp=$(mktemp "$dst.XXXXXX")
-  cat >"$tmp"
-  chmod 644 "$tmp"
-  if cmp -s "$tmp" "$dst"; then rm -f "$tmp"; else mv -f "$tmp" "$dst"; fi
+  local dst=$1 content='' old=''
+  IFS= read -r -d '' content || true
+  if [ -f "$dst" ]; then IFS= read -r -d '' old <"$dst" || true; fi
+  [[ -f $dst && $old == "$content" ]] && return 0
+  printf '%s' "$content" >"$dst.new"
+  chmod 644 "$dst.new"
+  mv -f "$dst.new" "$dst"
 }
 
 nsd_conf() {
@@ -197,35 +212,90 @@ EOF
   done
 }
 
-# The version ("old" or "new") of the failover records of zone file $1 (e.g. shop.lab.zone).
-zone_version() {
-  local version=old
-  if [ -s "$LAB_DIR/zones/$1.version" ]; then read -r version <"$LAB_DIR/zones/$1.version" || true; fi
-  echo "$version"
+# Renders source zone files "$@" into $LAB_DIR/zones (a zone of lab/signing.conf into
+# $LAB_DIR/unsigned, for sign_zones): the lab prefix (as rewrite_net), and on the lines marked
+# "; failover-new: ADDRESS" the version's address and the TTL times LAB_TTL_SCALE (at least 1).
+# One awk for all the files, writing only those whose content changed: with ~40 zone files a
+# render that changes nothing stays cheap (the tests restart instances with "start" under load).
+render_zones() {
+  signed_zone root.zone || true # fills SIGNED_ZONES
+  awk -v src="$SRC_NET." -v net="$LAB_NET." -v scale="$LAB_TTL_SCALE" -v signed="$SIGNED_ZONES" \
+    -v zones="$LAB_DIR/zones" -v unsigned="$LAB_DIR/unsigned" '
+    function rewrite(line,   out, i, before) {
+      out = ""
+      while ((i = index(line, src)) > 0) {
+        before = i > 1 ? substr(line, i - 1, 1) : ""
+        out = out substr(line, 1, i - 1) (before ~ /[0-9A-Za-z_]/ ? src : net)
+        line = substr(line, i + length(src))
+      }
+      return out line
+    }
+    function quote(path) { gsub(/\x27/, "\x27\\\x27\x27", path); return "\x27" path "\x27" }
+    function flush(   old, l, tmp) {
+      if (dst == "") return
+      old = ""
+      while ((getline l < dst) > 0) old = old l "\n"
+      close(dst)
+      if (old != buf) {
+        tmp = dst ".new"
+        printf "%s", buf > tmp
+        close(tmp)
+        system("chmod 644 " quote(tmp) " && mv -f " quote(tmp) " " quote(dst))
+      }
+      buf = ""
+    }
+    FNR == 1 {
+      flush()
+      base = FILENAME; sub(/.*\//, "", base)
+      zone = base == "root.zone" ? "." : substr(base, 1, length(base) - 5)
+      dst = (index(signed, " " zone " ") ? unsigned : zones) "/" base
+      version = "old"
+      if ((getline version < (zones "/" base ".version")) > 0) close(zones "/" base ".version")
+      new = version == "new"
+    }
+    {
+      $0 = rewrite($0)
+      if ($0 ~ /^[^;].*; failover-new: /) {
+        if (new) $5 = $NF
+        ttl = int($2 * scale + 0.5); if (ttl < 1) ttl = 1; $2 = ttl
+      }
+      buf = buf $0 "\n"
+    }
+    END { flush() }' "$@"
 }
 
-# Renders source zone file $1 into $LAB_DIR/zones: the lab prefix, and on the lines marked
-# "; failover-new: ADDRESS" the version's address and the TTL times LAB_TTL_SCALE (at least 1).
-render_zone() {
-  local file=${1##*/}
-  rewrite_net <"$1" | awk -v new="$([ "$(zone_version "$file")" = new ] && echo 1 || echo 0)" \
-    -v scale="$LAB_TTL_SCALE" '
-    /^[^;].*; failover-new: / {
-      if (new) $5 = $NF
-      ttl = int($2 * scale + 0.5); if (ttl < 1) ttl = 1; $2 = ttl
-    }
-    { print }' | install_content "$LAB_DIR/zones/$file"
+# The zones of lab/signing.conf, read once: " . lab sec alg8.sec ... ".
+SIGNED_ZONES=
+
+# True when zone file $1 (e.g. lab.zone) belongs to a zone listed in lab/signing.conf.
+signed_zone() {
+  local zone=${1%.zone}
+  [ "$zone" != root ] || zone=.
+  if [ -z "$SIGNED_ZONES" ]; then
+    SIGNED_ZONES=" $(awk '$1 !~ /^#/ && NF { printf "%s ", $1 }' "$SRC_DIR/signing.conf")"
+  fi
+  [[ $SIGNED_ZONES == *" $zone "* ]]
+}
+
+# Signs the zones of lab/signing.conf (zones/sign_lab.py with ldns-signzone and the keys in
+# lab/keys: signatures are valid relative to now) and writes the root's DS, the lab's trust
+# anchor, to $LAB_DIR/root.key.
+sign_zones() {
+  command -v ldns-signzone >/dev/null || die "ldns-signzone is missing: .ci/install-deps installs ldnsutils"
+  python3 "$ZONES_DIR/sign_lab.py" --table "$SRC_DIR/signing.conf" --keys "$SRC_DIR/keys" \
+    --unsigned "$LAB_DIR/unsigned" --out "$LAB_DIR/zones" --anchor "$LAB_DIR/root.key" >/dev/null
 }
 
 cmd_render() {
-  local f i
+  local i
   check_net_change
-  mkdir -p -- "$LAB_DIR/zones"
-  chmod 755 "$LAB_DIR" "$LAB_DIR/zones"
+  mkdir -p -- "$LAB_DIR/zones" "$LAB_DIR/unsigned"
+  chmod 755 "$LAB_DIR" "$LAB_DIR/zones" "$LAB_DIR/unsigned"
   echo "$LAB_NET" | install_content "$LAB_DIR/lab.net"
   echo "$LAB_DELAY" | install_content "$LAB_DIR/lab.delay"
   echo "$LAB_TTL_SCALE" | install_content "$LAB_DIR/ttl.scale"
-  for f in "$SRC_DIR"/*.zone; do render_zone "$f"; done
+  render_zones "$SRC_DIR"/*.zone
+  sign_zones
   rewrite_net <"$SRC_DIR/root.hints" | install_content "$LAB_DIR/root.hints"
   for i in "${!INST_NAMES[@]}"; do
     mkdir -p -- "$LAB_DIR/${INST_NAMES[i]}"
@@ -237,13 +307,15 @@ cmd_render() {
 # Prints the pid from pidfile $1 if that process is alive and its argv[0] is $2 (and, when $3 is
 # given, its command line contains $3). Never trusts a stale or recycled pid.
 live_pid() {
-  local pidfile=$1 prog=$2 must=${3:-} pid argv0 cmdline
+  local pidfile=$1 prog=$2 must=${3:-} pid argv0 cmdline args=()
   [ -s "$pidfile" ] || return 1
   read -r pid <"$pidfile" || true
   [[ $pid =~ ^[0-9]+$ ]] || return 1
   [ -r "/proc/$pid/cmdline" ] || return 1
-  cmdline=$(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null) || return 1
-  argv0=${cmdline%% *}
+  mapfile -d '' -t args <"/proc/$pid/cmdline" 2>/dev/null || return 1 # no fork: called often
+  ((${#args[@]})) || return 1
+  cmdline="${args[*]}"
+  argv0=${args[0]}
   [ "${argv0##*/}" = "$prog" ] || return 1
   [[ -z $must || $cmdline == *"$must"* ]] || return 1
   echo "$pid"
@@ -341,14 +413,29 @@ inst_pid() {
   live_pid "$LAB_DIR/$1/nsd.pid" nsd "$LAB_DIR/$1/nsd.conf"
 }
 
+# True when every address of the instances "$@" answers the SOA of every zone of its instance:
+# one dig for the whole lab (dig takes a server per query), the common case of "start".
+instances_answer() {
+  local i addr zone queries=() out answered
+  for i in "$@"; do
+    for addr in ${INST_ADDRS[i]//,/ }; do
+      for zone in ${INST_ZONES[i]//,/ }; do queries+=("$zone" SOA "@$addr"); done
+    done
+  done
+  out=$(dig -p 53 +norec +time=1 +tries=1 +short "${queries[@]}" 2>/dev/null) || return 1
+  answered=$(grep -c '^[^;]' <<<"$out") || return 1
+  ((answered == ${#queries[@]} / 3))
+}
+
 # True when every address of instance $1 answers the SOA of every zone of the instance.
 inst_answers() {
-  local i=$1 addr zone out
+  local i=$1 addr zone out queries=() answered
+  for zone in ${INST_ZONES[i]//,/ }; do queries+=("$zone" SOA); done
   for addr in ${INST_ADDRS[i]//,/ }; do
-    for zone in ${INST_ZONES[i]//,/ }; do
-      out=$(dig @"$addr" -p 53 "$zone" SOA +norec +time=1 +tries=1 +short 2>/dev/null) || return 1
-      grep -q '^[^;]' <<<"$out" || return 1
-    done
+    # One dig for all the zones of the address (the signed instance has 19): one SOA line each.
+    out=$(dig @"$addr" -p 53 +norec +time=1 +tries=1 +short "${queries[@]}" 2>/dev/null) || return 1
+    answered=$(grep -c '^[^;]' <<<"$out") || return 1
+    ((answered == ${#queries[@]} / 2)) || return 1
   done
 }
 
@@ -395,6 +482,11 @@ cmd_start() {
   deadline=$((SECONDS + LAB_WAIT))
   read -r -a pending <<<"${chosen//$'\n'/ }"
   while :; do
+    if instances_answer "${pending[@]}"; then
+      left=()
+      for i in "${pending[@]}"; do inst_pid "${INST_NAMES[i]}" >/dev/null || left+=("$i"); done
+      ((${#left[@]})) || break
+    fi
     left=()
     for i in "${pending[@]}"; do
       if ! inst_pid "${INST_NAMES[i]}" >/dev/null || ! inst_answers "$i"; then left+=("$i"); fi
@@ -411,7 +503,7 @@ cmd_start() {
     fi
     sleep 0.1
   done
-  echo "lab ready: ${#INST_NAMES[@]} instances, LAB_NET=$LAB_NET, root hints $LAB_DIR/root.hints"
+  echo "lab ready: ${#INST_NAMES[@]} instances, LAB_NET=$LAB_NET, root hints $LAB_DIR/root.hints, trust anchor $LAB_DIR/root.key"
 }
 
 cmd_stop() {
@@ -499,6 +591,8 @@ tls-listen: ["$TERN_ADDR@$TERN_TLS_PORT"]
 tls-certificate: $LAB_DIR/tls/cert.pem
 tls-private-key: $LAB_DIR/tls/key.pem
 root-hints: $LAB_DIR/root.hints
+# The lab's DNSSEC trust anchor is $LAB_DIR/root.key (zones/README.md, "DNSSEC"); this file
+# will name it once ternd validates.
 query-loopback: yes
 do-ip6: no
 control-socket: $LAB_DIR/ternd.ctl
@@ -613,7 +707,7 @@ cmd_switch() {
   local saved_scale=''
   if [ -s "$LAB_DIR/ttl.scale" ]; then read -r saved_scale <"$LAB_DIR/ttl.scale" || true; fi
   if [ "$saved_scale" = "$LAB_TTL_SCALE" ]; then
-    render_zone "$SRC_DIR/$zone.zone" # quick: the failover run's timeline starts after it
+    render_zones "$SRC_DIR/$zone.zone" # quick: the failover run's timeline starts after it
   else
     cmd_render # every zone, so that the recorded LAB_TTL_SCALE is what is rendered
   fi
@@ -944,6 +1038,12 @@ cmd_check() {
   chk "chain link 3" 11.1 "hop.shop.lab A" "$aa" "ANSWER: 1," "^hop\.shop\.lab\.\s+400\s+IN\s+CNAME\s+www\.example\.lab\.$"
   chk "loop link 1" 15.1 "loop.chain.lab A" "ANSWER: 1," "CNAME\s+loop\.shop\.lab\.$"
   chk "loop link 2" 11.1 "loop.shop.lab A" "ANSWER: 1," "CNAME\s+loop\.chain\.lab\.$"
+  # DNSSEC (the verdicts: lab.sh check-dnssec): the root's key signs its DNSKEY RRset, the TLDs
+  # have DS, a delegation to an unsigned zone has an NSEC without DS.
+  chk "root: DNSKEY signed by the anchor's key 19474" 0.1 ". DNSKEY +dnssec" "$aa" "RRSIG\s+DNSKEY 8 0 [0-9]+ [0-9]+ [0-9]+ 19474 \. "
+  chk "root: DS for sec." 0.2 "sec. DS +dnssec" "$aa" "^sec\.\s+3600\s+IN\s+DS\s+39692 13 2 " "RRSIG\s+DS 8 1 "
+  chk "lab: example.lab has no DS (NSEC)" 1.1 "example.lab DS +dnssec" "$aa" "ANSWER: 0," \
+    "^example\.lab\.\s+60\s+IN\s+NSEC\s+\S+ NS RRSIG NSEC$"
   if ((CHECK_FAILS)); then die "$CHECK_FAILS check(s) failed (LAB_NET=$LAB_NET)"; fi
   echo "all checks passed (LAB_NET=$LAB_NET)"
 }
@@ -959,7 +1059,7 @@ main() {
   local cmd=${1:-}
   case $cmd in
   start | stop | switch | failover) ;;
-  restart | status | render | check | queries | up | down)
+  restart | status | render | check | check-dnssec | queries | up | down)
     if [[ $cmd == up && ${2:-} == --delay ]]; then
       LAB_DELAY=1
       set -- "$1"
@@ -979,6 +1079,7 @@ main() {
   load_instances
   case $cmd in
   status | check | queries) "cmd_$cmd" ;;
+  check-dnssec) LAB_DIR=$LAB_DIR LAB_NET=$LAB_NET "$ZONES_DIR/check-dnssec.sh" ;;
   stop | down)
     [ -d "$LAB_DIR" ] || exit 0
     take_lock
