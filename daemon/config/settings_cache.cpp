@@ -29,6 +29,7 @@ constexpr std::array rows{
                "(its allocations as the allocator rounds them, its key and its index nodes), so "
                "the budget bounds the caches' memory. When the budget is spent, the least "
                "recently used entries make room.",
+        .reload = Reload::restart,
         .apply = apply_cache_size, .dump = dump_cache_size},
     Setting{
         .name = "cache-min-ttl", .kind = ValueKind::integer, .default_text = "0",
@@ -40,6 +41,7 @@ constexpr std::array rows{
                "lowers the load on the authorities at the price of serving changed data for "
                "longer than their owners asked; it must not be above cache-max-ttl. The largest "
                "value is 2147483647, the largest TTL (RFC 2181, section 8).",
+        .reload = Reload::applies,
         .apply = apply_integer<&Config::cache_min_ttl>,
         .dump = dump_integer<&Config::cache_min_ttl>},
     Setting{
@@ -51,6 +53,7 @@ constexpr std::array rows{
                "TTL instead, so that a change at the authority reaches clients within a day by "
                "default even when the record's own TTL is weeks. It must not be below "
                "cache-min-ttl.",
+        .reload = Reload::applies,
         .apply = apply_integer<&Config::cache_max_ttl>,
         .dump = dump_integer<&Config::cache_max_ttl>},
     Setting{
@@ -61,6 +64,7 @@ constexpr std::array rows{
                "NODATA), whose lifetime is otherwise the smaller of the SOA record's TTL and "
                "its MINIMUM field (RFC 2308, section 5). 0 keeps the zone's value. It must not "
                "be above cache-max-negative-ttl.",
+        .reload = Reload::applies,
         .apply = apply_integer<&Config::cache_min_negative_ttl>,
         .dump = dump_integer<&Config::cache_min_negative_ttl>},
     Setting{
@@ -71,6 +75,7 @@ constexpr std::array rows{
                "NODATA; Unbound's cache-max-negative-ttl). RFC 2308, section 5 suggests at "
                "most one to three hours, so that a name created after a failed lookup becomes "
                "visible soon. It must not be below cache-min-negative-ttl.",
+        .reload = Reload::applies,
         .apply = apply_integer<&Config::cache_max_negative_ttl>,
         .dump = dump_integer<&Config::cache_max_negative_ttl>},
     Setting{
@@ -86,6 +91,7 @@ constexpr std::array rows{
                "that long. Each further failure of the same question or zone doubles the time, "
                "up to cache-max-failure-ttl; a success forgets it. RFC 9520 asks for at least "
                "1 second. It must not be above cache-max-failure-ttl.",
+        .reload = Reload::applies,
         .apply = apply_integer<&Config::cache_min_failure_ttl>,
         .dump = dump_integer<&Config::cache_min_failure_ttl>},
     Setting{
@@ -100,6 +106,7 @@ constexpr std::array rows{
                "servfail-ttl at 30 s). 0 turns the failure cache off, which RFC 9520 "
                "does not allow: every client query for a broken name then walks to its "
                "servers again. `ternctl cache flush` forgets failures like other entries.",
+        .reload = Reload::applies,
         .apply = apply_integer<&Config::cache_max_failure_ttl>,
         .dump = dump_integer<&Config::cache_max_failure_ttl>},
     Setting{
@@ -109,6 +116,7 @@ constexpr std::array rows{
                "takes too long (RFC 8767; Unbound's serve-expired). This keeps names working "
                "while their authoritative servers are unreachable, at the price of answers "
                "that may be out of date; see serve-stale-max and serve-stale-client-timeout.",
+        .reload = Reload::applies,
         .apply = apply_bool<&Config::serve_stale>, .dump = dump_bool<&Config::serve_stale>},
     Setting{
         .name = "serve-stale-max", .kind = ValueKind::integer, .default_text = "86400",
@@ -117,6 +125,7 @@ constexpr std::array rows{
         .doc = "How long, in seconds, after its TTL ran out a cached answer may still be "
                "served stale (Unbound's serve-expired-ttl); it is reclaimed after that. RFC "
                "8767, section 5 suggests one to three days. Only used with serve-stale.",
+        .reload = Reload::applies,
         .apply = apply_integer<&Config::serve_stale_max>,
         .dump = dump_integer<&Config::serve_stale_max>},
     Setting{
@@ -128,6 +137,7 @@ constexpr std::array rows{
                "of RFC 8767, section 5, which suggests 1.8 seconds; Unbound's "
                "serve-expired-client-timeout). 0 answers stale at once and refreshes in the "
                "background. Only used with serve-stale.",
+        .reload = Reload::applies,
         .apply = apply_integer<&Config::serve_stale_client_timeout_ms>,
         .dump = dump_integer<&Config::serve_stale_client_timeout_ms>},
     Setting{
@@ -137,6 +147,7 @@ constexpr std::array rows{
                "of the entry in the background (Unbound's prefetch), so that names asked for "
                "often do not drop out of the cache. It costs about 10% more queries to "
                "authoritative servers.",
+        .reload = Reload::applies,
         .apply = apply_bool<&Config::prefetch>, .dump = dump_bool<&Config::prefetch>},
 };
 

@@ -46,7 +46,8 @@ constexpr std::array rows{
                "bounded table (65536 addresses; idle ones are forgotten first). Limited queries "
                "are counted (ratelimit.dropped and ratelimit.slipped in ternctl stats, "
                "ternd_dropped_total{reason=\"ratelimit\"} and ternd_ratelimit_slipped_total in "
-               "the metrics). A reload applies a new value at once.",
+               "the metrics).",
+        .reload = Reload::applies,
         .apply = apply_integer<&Config::ip_ratelimit>,
         .dump = dump_integer<&Config::ip_ratelimit>},
     Setting{
@@ -59,6 +60,7 @@ constexpr std::array rows{
                "TCP, while a reflection attack gains nothing: the slip reply is no larger than "
                "the query. 0 drops every limited query; 1 slips them all. The default, 2, "
                "answers half (like the slip of response rate limiting in Knot and BIND).",
+        .reload = Reload::applies,
         .apply = apply_integer<&Config::ip_ratelimit_slip>,
         .dump = dump_integer<&Config::ip_ratelimit_slip>},
     Setting{
@@ -76,6 +78,7 @@ constexpr std::array rows{
                "unless told to be. A rule with the same prefix as a built-in one replaces it: "
                "\"0.0.0.0/0 allow\" answers all of IPv4. --dump-config shows the effective "
                "list, built-in rules included.",
+        .reload = Reload::applies,
         .apply = apply_access_control, .dump = dump_access_control},
 };
 

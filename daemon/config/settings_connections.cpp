@@ -78,6 +78,7 @@ constexpr std::array rows{
                "removes a leftover socket that no daemon answers on. Empty means no control "
                "socket. A relative path is relative to the directory of the configuration file "
                "(to the working directory in --set); the path may be at most 107 octets long.",
+        .reload = Reload::restart,
         .apply = apply_control_socket, .dump = dump_control_socket},
     Setting{
         .name = "tcp-idle-timeout", .kind = ValueKind::integer, .default_text = "10000",
@@ -86,6 +87,7 @@ constexpr std::array rows{
         .doc = "How long, in milliseconds, a client TCP or DNS-over-TLS connection may stay "
                "idle, with no query in progress, before ternd closes it (RFC 7766, section "
                "6.2.3; RFC 7858, section 3.4).",
+        .reload = Reload::applies,
         .apply = apply_integer<&Config::tcp_idle_timeout_ms>,
         .dump = dump_integer<&Config::tcp_idle_timeout_ms>},
     Setting{
@@ -94,6 +96,7 @@ constexpr std::array rows{
         .help = "Client TCP connections open at once, all threads together.",
         .doc = "The largest number of client TCP connections ternd keeps open at once, all "
                "threads together; it bounds the memory and descriptors that clients can hold.",
+        .reload = Reload::applies,
         .apply = apply_integer<&Config::tcp_max_connections>,
         .dump = dump_integer<&Config::tcp_max_connections>},
     Setting{
@@ -103,6 +106,7 @@ constexpr std::array rows{
         .doc = "The largest number of client TCP connections ternd keeps open at once from one "
                "client address, all threads together, so that one client cannot take all of "
                "tcp-max-connections. A connection over the bound is closed at once.",
+        .reload = Reload::applies,
         .apply = apply_integer<&Config::tcp_max_connections_per_client>,
         .dump = dump_integer<&Config::tcp_max_connections_per_client>},
     Setting{
@@ -118,6 +122,7 @@ constexpr std::array rows{
                "TLS 1.3 early data (0-RTT) is refused unless tls-early-data is on. Responses to "
                "queries that carry an EDNS padding option are padded to a multiple of 468 "
                "octets (RFC 7830, RFC 8467).",
+        .reload = Reload::restart,
         .apply = apply_tls_listen, .dump = dump_tls_listen},
     Setting{
         .name = "tls-certificate", .kind = ValueKind::path, .default_text = R"("")",
@@ -128,6 +133,7 @@ constexpr std::array rows{
                "while open connections go on; a certificate or key that cannot be used keeps "
                "the old pair and the reason is logged. A relative path is relative to the "
                "directory of the configuration file.",
+        .reload = Reload::applies,
         .apply = apply_tls_file<&Config::tls_certificate>,
         .dump = dump_tls_file<&Config::tls_certificate>},
     Setting{
@@ -137,6 +143,7 @@ constexpr std::array rows{
                "to start (and a reload keeps the old key) when the file is readable by others "
                "than its owner and group (mode o+r), saying so. A relative path is relative "
                "to the directory of the configuration file.",
+        .reload = Reload::applies,
         .apply = apply_tls_file<&Config::tls_private_key>,
         .dump = dump_tls_file<&Config::tls_private_key>},
     Setting{
@@ -146,6 +153,7 @@ constexpr std::array rows{
         .doc = "How long, in milliseconds, a DNS-over-TLS client has from the accepted "
                "connection to the end of the TLS handshake; a client that stalls is "
                "disconnected, so that slow handshakes cannot hold connection slots.",
+        .reload = Reload::applies,
         .apply = apply_integer<&Config::tls_handshake_timeout_ms>,
         .dump = dump_integer<&Config::tls_handshake_timeout_ms>},
     Setting{
@@ -154,6 +162,7 @@ constexpr std::array rows{
         .help = "DNS-over-TLS connections open at once, all threads together.",
         .doc = "The largest number of DNS-over-TLS connections ternd keeps open at once, all "
                "threads together, handshakes included. Counted apart from tcp-max-connections.",
+        .reload = Reload::applies,
         .apply = apply_integer<&Config::tls_max_connections>,
         .dump = dump_integer<&Config::tls_max_connections>},
     Setting{
@@ -162,6 +171,7 @@ constexpr std::array rows{
         .help = "DNS-over-TLS connections open at once from one client address.",
         .doc = "The largest number of DNS-over-TLS connections ternd keeps open at once from "
                "one client address; a connection over the bound is closed before the handshake.",
+        .reload = Reload::applies,
         .apply = apply_integer<&Config::tls_max_connections_per_client>,
         .dump = dump_integer<&Config::tls_max_connections_per_client>},
     Setting{
@@ -175,6 +185,7 @@ constexpr std::array rows{
                "tickets made with the previous key are still accepted (and replaced), so a "
                "ticket lives at most twice this long and a stolen key opens little. Keys are "
                "never written to disk and a restart forgets them.",
+        .reload = Reload::applies,
         .apply = apply_integer<&Config::tls_ticket_key_rotation>,
         .dump = dump_integer<&Config::tls_ticket_key_rotation>},
     Setting{
@@ -199,6 +210,7 @@ constexpr std::array rows{
                "certificate still resume them. Only tickets issued while this is on allow early "
                "data. Off (the default): early data is refused and the client sends its "
                "queries after the handshake.",
+        .reload = Reload::applies,
         .apply = apply_bool<&Config::tls_early_data>, .dump = dump_bool<&Config::tls_early_data>},
 };
 

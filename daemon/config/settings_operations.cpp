@@ -106,6 +106,7 @@ constexpr std::array rows{
         .doc = "How much ternd logs: 0 errors only; 1 also warnings and operational events "
                "(start, reload, stop); 2 also informational messages; 3 to 5 ever more "
                "detailed debugging. Each -v on the command line adds one.",
+        .reload = Reload::applies,
         .apply = apply_integer<&Config::verbosity>, .dump = dump_integer<&Config::verbosity>},
     Setting{
         .name = "username", .kind = ValueKind::choice, .default_text = R"("tern")",
@@ -119,8 +120,8 @@ constexpr std::array rows{
                "handed to the user so that it can remove them at exit where their directory lets "
                "it (systemd's RuntimeDirectory does; a socket left behind is removed at the next "
                "start); root reaches the socket regardless of its owner. Started by another user, ternd cannot change user and "
-               "runs on as the one it is (a warning says so when that is not this user). Not "
-               "changed by a reload.",
+               "runs on as the one it is (a warning says so when that is not this user).",
+        .reload = Reload::restart,
         .apply = apply_username, .dump = dump_username},
     Setting{
         .name = "chroot", .kind = ValueKind::path, .default_text = R"("")",
@@ -129,15 +130,16 @@ constexpr std::array rows{
                "and before it changes user. A reload then reads the configuration file (and "
                "root-hints) at the same path inside the chroot, with the chroot prefix removed "
                "when the path starts with it; the query log is reopened inside it too. Empty "
-               "means no chroot. Not changed by a reload.",
+               "means no chroot.",
+        .reload = Reload::restart,
         .apply = apply_chroot, .dump = dump_optional_path<&Config::chroot>},
     Setting{
         .name = "pidfile", .kind = ValueKind::path, .default_text = R"("")",
         .help = "File to write the daemon's pid to; \"\" = none.",
         .doc = "A file ternd writes its process id to, once detached, before it changes user; "
                "it is handed to username and removed at exit when the directory allows it. "
-               "Empty means no pid file (systemd tracks the process itself). Not changed by a "
-               "reload.",
+               "Empty means no pid file (systemd tracks the process itself).",
+        .reload = Reload::restart,
         .apply = apply_optional_path<&Config::pidfile>,
         .dump = dump_optional_path<&Config::pidfile>},
     Setting{
@@ -148,7 +150,8 @@ constexpr std::array rows{
                "first. syslog: facility daemon, the level as priority. auto: stderr when ternd "
                "runs in the foreground (-d, as under systemd, whose journal reads stderr), "
                "syslog when it detaches (stderr is then /dev/null, so stderr there loses the "
-               "lines). Changed by a reload.",
+               "lines).",
+        .reload = Reload::applies,
         .apply = apply_log_destination, .dump = dump_log_destination},
     Setting{
         .name = "log-rate-limit", .kind = ValueKind::integer, .default_text = "20",
@@ -158,7 +161,8 @@ constexpr std::array rows{
                "per second, with bursts of as many again; lines beyond are counted, not written, "
                "and a line says how many were suppressed once the kind may log again (or within "
                "a second). This keeps an attack that triggers a message per packet from flooding "
-               "the log. 0 means no limit. Changed by a reload.",
+               "the log. 0 means no limit.",
+        .reload = Reload::applies,
         .apply = apply_integer<&Config::log_rate_limit>,
         .dump = dump_integer<&Config::log_rate_limit>},
     Setting{
@@ -168,7 +172,8 @@ constexpr std::array rows{
                "over HTTP/1.1 (GET /metrics), each written ADDRESS@PORT, e.g. 127.0.0.1@9153. "
                "Empty (the default) means no metrics endpoint. The endpoint has no access "
                "control of its own: keep it on a loopback address unless a firewall guards it. "
-               "The counters are the ones ternctl stats prints. Not changed by a reload.",
+               "The counters are the ones ternctl stats prints.",
+        .reload = Reload::restart,
         .apply = apply_metrics_listen, .dump = dump_metrics_listen},
     Setting{
         .name = "query-log", .kind = ValueKind::path, .default_text = R"("")",
@@ -181,7 +186,8 @@ constexpr std::array rows{
                "changes user; \"stderr\" writes to the error stream. The file is reopened on "
                "SIGHUP and on ternctl log-reopen, for rotation: the directory must then be "
                "writable by username for a new file to be created. Empty (the default) means "
-               "no query log, at the cost of one test per query. Changed by a reload.",
+               "no query log, at the cost of one test per query.",
+        .reload = Reload::applies,
         .apply = apply_query_log, .dump = dump_optional_path<&Config::query_log>},
 };
 

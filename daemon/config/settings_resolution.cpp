@@ -63,6 +63,7 @@ constexpr std::array rows{
         .help = "Source addresses of queries to authoritative servers; empty = any.",
         .doc = "The local addresses that queries to authoritative servers are sent from. "
                "Empty means any: the kernel picks the source address from its routes.",
+        .reload = Reload::restart,
         .apply = apply_outgoing_address, .dump = dump_outgoing_address},
     Setting{
         .name = "query-loopback", .kind = ValueKind::boolean, .default_text = "no",
@@ -71,18 +72,21 @@ constexpr std::array rows{
                "(127.0.0.0/8 and ::1). Off by default, because a delegation to a loopback "
                "address would make the resolver query itself or a local service; turn it on "
                "for a lab whose authoritative servers listen on loopback.",
+        .reload = Reload::applies,
         .apply = apply_bool<&Config::query_loopback>, .dump = dump_bool<&Config::query_loopback>},
     Setting{
         .name = "do-ip4", .kind = ValueKind::boolean, .default_text = "yes",
         .help = "Use IPv4 to reach authoritative servers.",
         .doc = "Whether ternd uses IPv4 to reach authoritative servers. At least one of do-ip4 "
                "and do-ip6 must be on.",
+        .reload = Reload::applies,
         .apply = apply_bool<&Config::do_ip4>, .dump = dump_bool<&Config::do_ip4>},
     Setting{
         .name = "do-ip6", .kind = ValueKind::boolean, .default_text = "yes",
         .help = "Use IPv6 to reach authoritative servers.",
         .doc = "Whether ternd uses IPv6 to reach authoritative servers. Turn it off on a host "
                "without IPv6 connectivity, where every IPv6 attempt would only time out.",
+        .reload = Reload::applies,
         .apply = apply_bool<&Config::do_ip6>, .dump = dump_bool<&Config::do_ip6>},
     Setting{
         .name = "qname-minimisation", .kind = ValueKind::choice, .default_text = "relaxed",
@@ -98,6 +102,7 @@ constexpr std::array rows{
                "final (RFC 8020). A name costs at most 10 minimised queries: the first 4 each "
                "show one more label, later ones several (RFC 9156 section 2.3); a client "
                "query at most 20 over its whole CNAME chain, names past that are asked in full.",
+        .reload = Reload::applies,
         .apply = apply_qname_minimisation, .dump = dump_qname_minimisation},
     Setting{
         .name = "use-caps-for-id", .kind = ValueKind::boolean, .default_text = "no",
@@ -111,6 +116,7 @@ constexpr std::array rows{
                "random case: if that reply does not echo the case either, the server is "
                "remembered in the server cache (15 minutes) as one to ask without 0x20; if it "
                "does, the replies over UDP were forged and 0x20 stays on.",
+        .reload = Reload::applies,
         .apply = apply_bool<&Config::use_caps_for_id>, .dump = dump_bool<&Config::use_caps_for_id>},
     Setting{
         .name = "cookies", .kind = ValueKind::boolean, .default_text = "yes",
@@ -124,6 +130,7 @@ constexpr std::array rows{
                "SipHash-2-4 over the client cookie and address with a secret); a valid server "
                "cookie younger than 30 minutes is echoed as it came, any other gets a new one; "
                "a COOKIE option of a wrong length is answered FORMERR.",
+        .reload = Reload::applies,
         .apply = apply_bool<&Config::cookies>, .dump = dump_bool<&Config::cookies>},
     Setting{
         .name = "cookie-secret-rotation", .kind = ValueKind::integer, .default_text = "86400",
@@ -133,6 +140,7 @@ constexpr std::array rows{
                "is replaced by a new random one; a reload (SIGHUP, ternctl reload) replaces it "
                "too. Cookies made with the previous secret stay valid until the next rotation, "
                "so at least one hour (the RFC 9018 validity of a cookie) is required.",
+        .reload = Reload::applies,
         .apply = apply_integer<&Config::cookie_secret_rotation>,
         .dump = dump_integer<&Config::cookie_secret_rotation>},
     Setting{
@@ -143,6 +151,7 @@ constexpr std::array rows{
                "servers and allows in UDP answers to its clients. The default, 1232, is the "
                "DNS Flag Day 2020 value, which avoids IP fragmentation on nearly every path; "
                "larger answers are truncated and retried over TCP.",
+        .reload = Reload::applies,
         .apply = apply_integer<&Config::edns_buffer_size>,
         .dump = dump_integer<&Config::edns_buffer_size>},
 };

@@ -71,6 +71,7 @@ constexpr std::array rows{
                "address is written without brackets (::1@5353). A single address may be given "
                "without a list. Listening on a public address does not open the resolver: "
                "access-control decides who gets answers.",
+        .reload = Reload::restart,
         .apply = apply_listen, .dump = dump_listen},
     Setting{
         .name = "root-hints", .kind = ValueKind::path, .default_text = R"("")",
@@ -80,6 +81,7 @@ constexpr std::array rows{
                "root hints built into ternd. A relative path is relative to the directory of "
                "the configuration file (to the working directory in --set). The file must be "
                "readable when the configuration is loaded.",
+        .reload = Reload::restart,
         .apply = apply_root_hints, .dump = dump_root_hints},
     Setting{
         .name = "threads", .kind = ValueKind::integer, .default_text = "auto",
@@ -88,6 +90,7 @@ constexpr std::array rows{
         .doc = "The number of worker threads, each with its own event loop and sockets; the "
                "caches are shared by all. auto, the same as 0, starts one per CPU core "
                "available to the process.",
+        .reload = Reload::restart,
         .apply = apply_threads, .dump = dump_threads},
     Setting{
         .name = "udp-batch-size", .kind = ValueKind::integer, .default_text = "32",
@@ -97,7 +100,8 @@ constexpr std::array rows{
                "(recvmmsg) and how many cache-hit answers go back in one (sendmmsg), per "
                "worker and socket. Larger batches save system calls under load; 1 reads one "
                "datagram at a time. Each worker keeps 4 KiB of receive buffer per batch slot "
-               "and socket. Takes effect at restart.",
+               "and socket.",
+        .reload = Reload::restart,
         .apply = apply_integer<&Config::udp_batch_size>,
         .dump = dump_integer<&Config::udp_batch_size>},
     Setting{
@@ -110,7 +114,8 @@ constexpr std::array rows{
                "dropped by the kernel. ternd asks with SO_RCVBUFFORCE while it still runs as "
                "root, else with SO_RCVBUF, which the kernel caps at net.core.rmem_max: when the "
                "buffer obtained is smaller than asked, ternd logs a warning naming the sysctl "
-               "and carries on. 0 leaves the kernel's default. Takes effect at restart.",
+               "and carries on. 0 leaves the kernel's default.",
+        .reload = Reload::restart,
         .apply = apply_size<&Config::so_rcvbuf>, .dump = dump_size<&Config::so_rcvbuf>},
     Setting{
         .name = "so-sndbuf", .kind = ValueKind::size, .default_text = "0",
@@ -118,8 +123,8 @@ constexpr std::array rows{
         .help = "Send buffer of each UDP listening socket (SO_SNDBUF); 0 = the kernel's default.",
         .doc = "The kernel send buffer of every UDP listening socket (Unbound's so-sndbuf), as "
                "so-rcvbuf: SO_SNDBUFFORCE while root, else SO_SNDBUF capped at "
-               "net.core.wmem_max, a warning when capped, 0 for the kernel's default. Takes "
-               "effect at restart.",
+               "net.core.wmem_max, a warning when capped, 0 for the kernel's default.",
+        .reload = Reload::restart,
         .apply = apply_size<&Config::so_sndbuf>, .dump = dump_size<&Config::so_sndbuf>},
 };
 

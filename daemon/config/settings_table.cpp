@@ -102,10 +102,13 @@ Config default_config() {
   return config;
 }
 
+/// The comment that heads every generated section.
+constexpr std::string_view generated_note =
+    ".\\\" Generated from the settings table (daemon/config/settings_*.cpp) by gen_settings_doc:\n"
+    ".\\\" edit the table and run man/update-settings.sh, not this section.\n";
+
 std::string settings_man_section() {
-  std::string out =
-      ".\\\" Generated from daemon/config/settings_table.cpp by gen_settings_doc: edit the table and\n"
-      ".\\\" run man/update-settings.sh, not this section.\n";
+  std::string out(generated_note);
   for (const Setting& setting : settings_table()) {
     std::string allowed = allowed_values(setting);
     // The tag line names the setting, its syntax and its default; the text goes below it.
@@ -120,7 +123,20 @@ std::string settings_man_section() {
       out += roff_paragraph(doc.substr(start, end - start));
       start = end + 1;
     }
+    out += setting.reload == Reload::restart
+               ? ".IP\nReload: restart (a reload logs the change and keeps the running value).\n"
+               : ".IP\nReload: yes.\n";
   }
+  return out;
+}
+
+std::string restart_settings_man_list() {
+  std::vector<std::string_view> names;
+  for (const Setting& setting : settings_table())
+    if (setting.reload == Reload::restart) names.push_back(setting.name);
+  std::string out(generated_note);
+  for (std::size_t i = 0; i < names.size(); ++i)
+    out += ".BR " + roff_text(names[i]) + (i + 1 < names.size() ? " ,\n" : " .\n");
   return out;
 }
 

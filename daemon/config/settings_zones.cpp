@@ -35,6 +35,7 @@ constexpr std::array rows{
                "\"10.in-addr.arpa. nodefault\" or \"... transparent\" lets a network with its "
                "own reverse zone for 10.0.0.0/8 resolve it (with a stub-zone or "
                "forward-zone pointing at its servers).",
+        .reload = Reload::applies,
         .apply = apply_local_zone, .dump = dump_local_zone},
     Setting{
         .name = "local-data", .kind = ValueKind::record_list, .default_text = "[]",
@@ -50,6 +51,7 @@ constexpr std::array rows{
                "refuse zone is answered before the zone's type applies. An SOA at a zone's "
                "apex is the one that zone's negative answers carry. A record that does not "
                "parse is an error at its line.",
+        .reload = Reload::applies,
         .apply = apply_local_data, .dump = dump_local_data},
     Setting{
         .name = "forward-zone", .kind = ValueKind::zone_list, .default_text = "[]",
@@ -77,6 +79,7 @@ constexpr std::array rows{
                "The zone that most closely encloses a name wins, whether forward or stub; "
                "a forward zone and a stub zone may not have the same name. Forwarders may be "
                "on loopback whatever query-loopback says: they are named on purpose.",
+        .reload = Reload::applies,
         .apply = apply_forward_zone, .dump = dump_forward_zone},
     Setting{
         .name = "stub-zone", .kind = ValueKind::zone_list, .default_text = "[]",
@@ -89,6 +92,7 @@ constexpr std::array rows{
                "ternd asks them "
                "without recursion desired, as any authority, and follows their referrals "
                "below the zone. Servers may be on loopback whatever query-loopback says.",
+        .reload = Reload::applies,
         .apply = apply_stub_zone, .dump = dump_stub_zone},
     Setting{
         .name = "tls-ca-file", .kind = ValueKind::path, .default_text = R"("")",
@@ -98,6 +102,7 @@ constexpr std::array rows{
                "tls-cert-bundle). Empty uses the system's default store "
                "(/etc/ssl/certs). A relative path is relative to the directory of the "
                "configuration file.",
+        .reload = Reload::applies,
         .apply = apply_tls_ca_file, .dump = dump_tls_ca_file},
 };
 
