@@ -4,6 +4,7 @@
 // ternd changes root and user; the threads start after.
 #include "daemon/config/command_line.hpp"
 #include "daemon/config/config_loader.hpp"
+#include "daemon/config/config_reload.hpp"
 #include "daemon/config/config_values.hpp"
 #include "daemon/control/control_commands.hpp"  // control socket
 #include "daemon/control/control_server.hpp"    // control socket
@@ -80,22 +81,9 @@ void reload(const daemon::CommandLine& command, daemon::Config& running, daemon:
     if (std::string error = shared.query_log.reopen(); !error.empty()) log::error("{}", error);
     return;
   }
-  if (fresh.listen != running.listen || fresh.threads != running.threads ||
-      fresh.root_hints != running.root_hints || fresh.cache_size != running.cache_size ||
-      fresh.control_socket != running.control_socket || fresh.outgoing_address != running.outgoing_address ||
-      fresh.tls_listen != running.tls_listen || fresh.udp_batch_size != running.udp_batch_size ||
-      fresh.so_rcvbuf != running.so_rcvbuf || fresh.so_sndbuf != running.so_sndbuf)
-    log::warning("reload: listen, tls-listen, threads, udp-batch-size, so-rcvbuf, so-sndbuf, root-hints, "
-                 "cache-size, outgoing-address and control-socket take effect at restart only");
-  if (fresh.username != running.username || fresh.chroot != running.chroot || fresh.pidfile != running.pidfile ||
-      fresh.metrics_listen != running.metrics_listen)
-    log::warning("reload: username, chroot, pidfile and metrics-listen take effect at restart only");
-  // What is in effect for those stays what it was: the exit removes the pid file written at
-  // start, paths are mapped into the chroot entered at start.
-  fresh.username = running.username;
-  fresh.chroot = running.chroot;
-  fresh.pidfile = running.pidfile;
-  fresh.metrics_listen = running.metrics_listen;
+  for (std::string_view name : daemon::restart_settings_changed(running, fresh))
+    log::warning("reload: {} changed: takes effect at restart", name);
+  fresh = daemon::keep_restart_settings(running, std::move(fresh));
   fresh.query_log = daemon::path_inside_chroot(fresh.query_log, running.chroot);
   if (std::string error = shared.query_log.configure(fresh.query_log); !error.empty()) {
     log::error("reload: {}; the query log stays as it was", error);
