@@ -4,6 +4,7 @@
 // ternd changes root and user; the threads start after.
 #include "daemon/config/command_line.hpp"
 #include "daemon/config/config_loader.hpp"
+#include "daemon/config/config_reload.hpp"
 #include "daemon/config/config_values.hpp"
 #include "daemon/control/control_commands.hpp"  // control socket
 #include "daemon/control/control_server.hpp"    // control socket
@@ -23,6 +24,8 @@
 #include <iostream>
 #include <memory>
 #include <optional>
+#include <stdexcept>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -80,22 +83,9 @@ void reload(const daemon::CommandLine& command, daemon::Config& running, daemon:
     if (std::string error = shared.query_log.reopen(); !error.empty()) log::error("{}", error);
     return;
   }
-  if (fresh.listen != running.listen || fresh.threads != running.threads ||
-      fresh.root_hints != running.root_hints || fresh.cache_size != running.cache_size ||
-      fresh.control_socket != running.control_socket || fresh.outgoing_address != running.outgoing_address ||
-      fresh.tls_listen != running.tls_listen || fresh.udp_batch_size != running.udp_batch_size ||
-      fresh.so_rcvbuf != running.so_rcvbuf || fresh.so_sndbuf != running.so_sndbuf)
-    log::warning("reload: listen, tls-listen, threads, udp-batch-size, so-rcvbuf, so-sndbuf, root-hints, "
-                 "cache-size, outgoing-address and control-socket take effect at restart only");
-  if (fresh.username != running.username || fresh.chroot != running.chroot || fresh.pidfile != running.pidfile ||
-      fresh.metrics_listen != running.metrics_listen)
-    log::warning("reload: username, chroot, pidfile and metrics-listen take effect at restart only");
-  // What is in effect for those stays what it was: the exit removes the pid file written at
-  // start, paths are mapped into the chroot entered at start.
-  fresh.username = running.username;
-  fresh.chroot = running.chroot;
-  fresh.pidfile = running.pidfile;
-  fresh.metrics_listen = running.metrics_listen;
+  for (std::string_view name : daemon::restart_settings_changed(running, fresh))
+    log::warning("reload: {} changed: takes effect at restart", name);
+  fresh = daemon::keep_restart_settings(running, std::move(fresh));
   fresh.query_log = daemon::path_inside_chroot(fresh.query_log, running.chroot);
   if (std::string error = shared.query_log.configure(fresh.query_log); !error.empty()) {
     log::error("reload: {}; the query log stays as it was", error);
@@ -119,99 +109,110 @@ void log_summary(const std::vector<std::unique_ptr<daemon::Worker>>& workers) {
   log::info("stopped: {} queries, {} cache hits, {} misses, {} upstream queries", queries, hits, misses, upstream);
 }
 
-}  // namespace
+/// A start-up step that failed before ternd detached: the message goes to stderr, the process
+/// exits with `exit_code` (2 for a configuration that cannot be used, 1 for the system).
+struct StartupFailure : std::runtime_error {
+  StartupFailure(int code, const std::string& message) : std::runtime_error(message), exit_code(code) {}
+  int exit_code;
+};
 
-int main(int argc, char** argv) {
-  daemon::CommandLine command = daemon::parse_command_line(argc, argv);  // its path may change at chroot
-  if (command.exit_code) return *command.exit_code;
-  if (auto code = daemon::run_config_only_modes(command)) return *code;
-  daemon::Config config;
+using Workers = std::vector<std::unique_ptr<daemon::Worker>>;
+
+daemon::Config load_configuration(const daemon::CommandLine& command) {
   try {
-    config = daemon::config_from_command_line(command);
+    return daemon::config_from_command_line(command);
   } catch (const daemon::ConfigError& e) {
-    std::cerr << daemon::format_config_error(e) << "\n";
-    return 2;
+    throw StartupFailure(2, daemon::format_config_error(e));
   }
-  apply_verbosity(config.verbosity);
-  resolver::RootHints hints;
-  try {
-    hints = load_hints(config);
-  } catch (const std::exception& e) {
-    std::cerr << e.what() << "\n";
-    return 2;
-  }
-  // Whom to become, decided before anything is bound: a missing user stops the start at once.
-  std::optional<daemon::RunAs> run_as;
-  std::string user_warning;
-  try {
-    run_as = daemon::plan_user(config.username, user_warning);
-  } catch (const std::exception& e) {
-    std::cerr << "ternd: " << e.what() << "\n";
-    return 1;
-  }
+}
 
-  // Signals are taken by sigwait in this thread only: block them before any thread exists.
+resolver::RootHints load_root_hints(const daemon::Config& config) {
+  try {
+    return load_hints(config);
+  } catch (const std::exception& e) {
+    throw StartupFailure(2, e.what());
+  }
+}
+
+/// Whom to become, decided before anything is bound: a missing user stops the start at once.
+std::optional<daemon::RunAs> plan_privileges(const daemon::Config& config, std::string& warning) {
+  try {
+    return daemon::plan_user(config.username, warning);
+  } catch (const std::exception& e) {
+    throw StartupFailure(1, std::string("ternd: ") + e.what());
+  }
+}
+
+/// Signals are taken by sigwait in the main thread only: blocked before any thread exists.
+sigset_t block_signals() {
   sigset_t signals;
   sigemptyset(&signals);
   for (int s : {SIGHUP, SIGTERM, SIGINT}) sigaddset(&signals, s);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
   signal(SIGPIPE, SIG_IGN);
+  return signals;
+}
 
-  std::unique_ptr<daemon::SharedState> shared_state;
+std::unique_ptr<daemon::SharedState> make_shared_state(const daemon::Config& config, resolver::RootHints hints) {
+  std::unique_ptr<daemon::SharedState> shared;
   try {
-    shared_state = std::make_unique<daemon::SharedState>(config, std::move(hints));
+    shared = std::make_unique<daemon::SharedState>(config, std::move(hints));
   } catch (const daemon::TlsSetupError& e) {  // e.g. a world-readable key: refuse to start
-    std::cerr << "ternd: " << e.what() << "\n";
-    return 2;
+    throw StartupFailure(2, std::string("ternd: ") + e.what());
   }
-  daemon::SharedState& shared = *shared_state;
-  shared.reconfigure(config);
+  shared->reconfigure(config);
+  return shared;
+}
+
+/// One worker per thread, each binding every listen address (SO_REUSEPORT).
+Workers bind_workers(daemon::SharedState& shared, const daemon::Config& config) {
   unsigned threads = config.threads ? config.threads : std::max(1u, std::thread::hardware_concurrency());
-  std::vector<std::unique_ptr<daemon::Worker>> workers;
+  Workers workers;
   try {
     for (unsigned i = 0; i < threads; ++i) workers.push_back(std::make_unique<daemon::Worker>(i, shared, config));
   } catch (const std::system_error& e) {
     std::string where;
     for (const auto& l : config.listen) where += " " + l.address.to_string() + "@" + std::to_string(l.port);
-    std::cerr << "ternd: cannot listen on" << where << ": " << e.what() << "\n";
-    return 1;
+    throw StartupFailure(1, "ternd: cannot listen on" + where + ": " + e.what());
   }
-  daemon::ControlContext control_context = daemon::make_control_context(shared, workers);
-  control_context.reopen_logs = [&shared] { return shared.query_log.reopen(); };
-  // ---- metrics endpoint: bound now (a port below 1024 needs root), served once running ----
-  std::unique_ptr<daemon::MetricsServer> metrics;
-  if (!config.metrics_listen.empty()) {
-    try {
-      metrics = std::make_unique<daemon::MetricsServer>(
-          config.metrics_listen, [&control_context] { return daemon::render_metrics(control_context); });
-    } catch (const std::system_error& e) {
-      std::string where;
-      for (const auto& l : config.metrics_listen) where += " " + daemon::format_listen_endpoint(l);
-      std::cerr << "ternd: cannot listen for metrics on" << where << ": " << e.what() << "\n";
-      return 1;
-    }
-  }
-  if (std::string error = shared.query_log.configure(config.query_log); !error.empty()) {
-    std::cerr << "ternd: " << error << "\n";
-    return 1;
-  }
-  const bool detached = !command.foreground;
-  if (detached) daemonize();
-  apply_log_settings(config, detached);
+  return workers;
+}
 
-  // ---- control socket (ternctl): started before the workers, stopped before them ----
-  // A socket that cannot be set up is logged and the daemon runs on without it.
-  std::unique_ptr<daemon::ControlServer> control;
-  if (!config.control_socket.empty()) {
-    control = std::make_unique<daemon::ControlServer>(
-        config.control_socket, [&control_context](const std::vector<std::string>& words) {
-          return daemon::execute_control(words, control_context);
-        });
-    if (!control->start()) control.reset();
+/// The metrics endpoint: bound now (a port below 1024 needs root), served once running.
+std::unique_ptr<daemon::MetricsServer> bind_metrics(const daemon::Config& config,
+                                                    daemon::ControlContext& control_context) {
+  if (config.metrics_listen.empty()) return nullptr;
+  try {
+    return std::make_unique<daemon::MetricsServer>(
+        config.metrics_listen, [&control_context] { return daemon::render_metrics(control_context); });
+  } catch (const std::system_error& e) {
+    std::string where;
+    for (const auto& l : config.metrics_listen) where += " " + daemon::format_listen_endpoint(l);
+    throw StartupFailure(1, "ternd: cannot listen for metrics on" + where + ": " + e.what());
   }
-  // ---- end of control socket ----
+}
 
-  // ---- leaving root: pid file, chroot, user ----
+void open_query_log(daemon::SharedState& shared, const daemon::Config& config) {
+  if (std::string error = shared.query_log.configure(config.query_log); !error.empty())
+    throw StartupFailure(1, "ternd: " + error);
+}
+
+/// The control socket (ternctl): started before the workers, stopped before them. A socket
+/// that cannot be set up is logged and the daemon runs on without it.
+std::unique_ptr<daemon::ControlServer> start_control_socket(const daemon::Config& config,
+                                                            daemon::ControlContext& control_context) {
+  if (config.control_socket.empty()) return nullptr;
+  auto control = std::make_unique<daemon::ControlServer>(
+      config.control_socket, [&control_context](const std::vector<std::string>& words) {
+        return daemon::execute_control(words, control_context);
+      });
+  if (!control->start()) control.reset();
+  return control;
+}
+
+/// Leaving root: pid file, chroot, user. False (logged) when a step failed: ternd stops.
+bool leave_root(const daemon::Config& config, const std::optional<daemon::RunAs>& run_as,
+                daemon::CommandLine& command, daemon::SharedState& shared, daemon::ControlServer* control) {
   try {
     if (!config.pidfile.empty()) daemon::write_pidfile(config.pidfile);
     if (run_as) {
@@ -228,49 +229,66 @@ int main(int argc, char** argv) {
       shared.query_log.retarget(daemon::path_inside_chroot(config.query_log, config.chroot));
     }
     if (run_as) daemon::drop_to(*run_as);
+    return true;
   } catch (const std::exception& e) {
     log::error("{}; stopping", e.what());
     if (control) control->stop();
-    return 1;
+    return false;
   }
+}
+
+void warn_about_setup(const daemon::Config& config, const std::string& user_warning) {
   if (!user_warning.empty()) log::warning("{}", user_warning);
   for (const auto& l : config.metrics_listen)
     if (!l.address.is_loopback())
       log::warning("metrics endpoint on {}, not a loopback address: it has no access control of its own",
                    daemon::format_listen_endpoint(l));
+}
 
+void start_serving(Workers& workers, daemon::MetricsServer* metrics, const daemon::Config& config) {
   for (auto& w : workers) w->start();
   if (metrics) metrics->start();
-  log::warning("ternd started: {} worker(s), {} listen address(es), running as uid {}", threads,
+  log::warning("ternd started: {} worker(s), {} listen address(es), running as uid {}", workers.size(),
                config.listen.size(), ::geteuid());
   daemon::notify_ready("answering queries");
+}
 
-  // The main thread waits for signals and, once a second, reclaims expired cache entries,
-  // returns freed heap pages to the kernel and reports log lines the rate limit suppressed.
+/// Once a second without a signal: reclaims expired cache entries, returns freed heap pages to
+/// the kernel and reports log lines the rate limit suppressed.
+void housekeeping(daemon::SharedState& shared) {
+  shared.sweep();
+#ifdef __GLIBC__
+  // Hand the pages freed since the last second back to the kernel. glibc only returns the
+  // top of a heap by itself; a burst of resolutions in flight (a flood of uncached names)
+  // leaves free pages between live cache entries that RSS would keep for ever, growing at
+  // each new peak (issue 8). Measured: 17-131 us a call with the caches of cache-size 1m.
+  ::malloc_trim(0);
+#endif
+  log::report_suppressed();
+}
+
+/// Waits for signals: SIGHUP reloads, SIGTERM or SIGINT returns.
+void signal_loop(const sigset_t& signals, const daemon::CommandLine& command, daemon::Config& config,
+                 daemon::SharedState& shared, Workers& workers, bool detached) {
   const timespec sweep_interval{1, 0};
   while (true) {
     int sig = sigtimedwait(&signals, nullptr, &sweep_interval);
     if (sig < 0) {
-      shared.sweep();
-#ifdef __GLIBC__
-      // Hand the pages freed since the last second back to the kernel. glibc only returns the
-      // top of a heap by itself; a burst of resolutions in flight (a flood of uncached names)
-      // leaves free pages between live cache entries that RSS would keep for ever, growing at
-      // each new peak (issue 8). Measured: 17-131 us a call with the caches of cache-size 1m.
-      ::malloc_trim(0);
-#endif
-      log::report_suppressed();
-      continue;
-    }
-    if (sig == SIGHUP) {
+      housekeeping(shared);
+    } else if (sig == SIGHUP) {
       daemon::notify_reloading();
       reload(command, config, shared, workers, detached);
       daemon::notify_ready("answering queries");
-      continue;
+    } else {
+      log::warning("signal {}: stopping", sig == SIGTERM ? "TERM" : "INT");
+      return;
     }
-    log::warning("signal {}: stopping", sig == SIGTERM ? "TERM" : "INT");
-    break;
   }
+}
+
+/// Stops taking work, lets the queries in flight finish (up to shutdown_drain), says what was done.
+void drain(daemon::MetricsServer* metrics, daemon::ControlServer* control, Workers& workers,
+           const daemon::Config& config) {
   daemon::notify_stopping();
   if (metrics) metrics->stop();
   if (control) control->stop();  // control socket: no command may run while workers stop
@@ -279,5 +297,45 @@ int main(int argc, char** argv) {
   log_summary(workers);
   log::report_suppressed();
   if (!config.pidfile.empty()) ::unlink(daemon::path_inside_chroot(config.pidfile, config.chroot).c_str());
+}
+
+/// The daemon's life, step by step. Everything that needs root is opened before leaving root;
+/// the threads start after.
+int run(daemon::CommandLine& command) {
+  daemon::Config config = load_configuration(command);
+  apply_verbosity(config.verbosity);
+  resolver::RootHints hints = load_root_hints(config);
+  std::string user_warning;
+  const std::optional<daemon::RunAs> run_as = plan_privileges(config, user_warning);
+  const sigset_t signals = block_signals();
+  std::unique_ptr<daemon::SharedState> shared = make_shared_state(config, std::move(hints));
+  Workers workers = bind_workers(*shared, config);
+  daemon::ControlContext control_context = daemon::make_control_context(*shared, workers);
+  control_context.reopen_logs = [&shared] { return shared->query_log.reopen(); };
+  std::unique_ptr<daemon::MetricsServer> metrics = bind_metrics(config, control_context);
+  open_query_log(*shared, config);
+  const bool detached = !command.foreground;
+  if (detached) daemonize();
+  apply_log_settings(config, detached);
+  std::unique_ptr<daemon::ControlServer> control = start_control_socket(config, control_context);
+  if (!leave_root(config, run_as, command, *shared, control.get())) return 1;
+  warn_about_setup(config, user_warning);
+  start_serving(workers, metrics.get(), config);
+  signal_loop(signals, command, config, *shared, workers, detached);
+  drain(metrics.get(), control.get(), workers, config);
   return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  daemon::CommandLine command = daemon::parse_command_line(argc, argv);  // its path may change at chroot
+  if (command.exit_code) return *command.exit_code;
+  if (auto code = daemon::run_config_only_modes(command)) return *code;
+  try {
+    return run(command);
+  } catch (const StartupFailure& failure) {  // before detaching: the user sees why
+    std::cerr << failure.what() << "\n";
+    return failure.exit_code;
+  }
 }

@@ -1,5 +1,5 @@
 // The validated configuration of ternd. Every field comes from one row of the settings table
-// (settings_table.cpp), which also produces the parser, the defaults, `--dump-config` and the
+// (settings_table.hpp; the rows in settings_*.cpp by topic), which also produces the parser, the defaults, `--dump-config` and the
 // settings section of man/ternd.yaml.5, so that code and documentation cannot drift.
 #pragma once
 

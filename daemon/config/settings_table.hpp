@@ -22,6 +22,15 @@ enum class ValueKind {
   local_zone_list, record_list, zone_list
 };
 
+/// What a reload (SIGHUP, `ternctl reload`) does with a new value of a setting. unspecified
+/// exists only so that a row that forgets to say is caught by the unit tests.
+enum class Reload {
+  unspecified,
+  applies,  ///< the reload puts the new value in effect
+  restart,  ///< fixed at start (sockets, threads, privileges ...): the reload logs the change
+            ///< and keeps the running value until the next start
+};
+
 /// Where a value being applied came from, so that its errors point there.
 struct SettingSource {
   std::string file;           ///< the config file's path, or "--set"
@@ -50,6 +59,7 @@ struct Setting {
   std::string_view values = {};   ///< accepted words ("auto", "off, relaxed, strict"), or ""
   std::string_view help;          ///< one line, the `# comment` of --dump-config
   std::string_view doc;           ///< man-page text; "\n" separates paragraphs
+  Reload reload;                  ///< what a reload does with a new value (worker.cpp, ternd.cpp)
   ApplyFunction apply;            ///< parses and stores the value; never null
   DumpFunction dump;              ///< prints the value back; never null
 };
@@ -71,6 +81,10 @@ Config default_config();
 
 /// The SETTINGS section of ternd.yaml(5) in roff, as kept between the marker comments.
 std::string settings_man_section();
+
+/// The restart-only settings as a roff sentence end, ".BR listen ," lines and the last one
+/// ending in "."; spliced into ternd(8) and ternd.yaml(5) between their marker comments.
+std::string restart_settings_man_list();
 
 /// Throws the ConfigError for a bad value of `setting` at node `at` ("name: message" at the
 /// node's line in a file, or "--set key=value: message").

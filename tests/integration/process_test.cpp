@@ -1,9 +1,11 @@
 // ternd as a program: --check-config, --dump-config, --help and bad command lines; SIGTERM
-// stops it (exit 0) within 5 s; a port held by another socket is a clear start-up error.
+// stops it (exit 0) within 5 s; a port held by another socket is a clear start-up error; a
+// reload names the restart-only settings it changed, and only those.
 #include <catch2/catch.hpp>
 
 #include "support/dig.hpp"
 #include "support/dns_wire.hpp"
+#include "support/eventually.hpp"
 #include "support/failures.hpp"
 #include "support/lab.hpp"
 #include "support/paths.hpp"
@@ -218,4 +220,43 @@ TEST_CASE("a port held by a plain socket: ternd exits 1 with a clear message", "
     CHECK(r.output.find("cannot listen on") != std::string::npos);
     CHECK(r.output.find(where) != std::string::npos);
   }
+}
+
+namespace {
+
+/// How many times `needle` occurs in `text`.
+int occurrences(const std::string& text, const std::string& needle) {
+  int count = 0;
+  for (auto at = text.find(needle); at != std::string::npos; at = text.find(needle, at + 1)) ++count;
+  return count;
+}
+
+}  // namespace
+
+TEST_CASE("SIGHUP: a changed restart-only setting is named, a reloadable one is not", "[process][reload]") {
+  Ternd t(TerndOptions{"udp-batch-size: 16\nip-ratelimit: 0\n", false});
+  const std::string named = "reload: udp-batch-size changed: takes effect at restart";
+  auto reloads_done = [&](int n) { return occurrences(t.log(), "configuration reloaded") >= n; };
+
+  // udp-batch-size is restart-only, ip-ratelimit reloadable: only the first is named.
+  t.rewrite_config("udp-batch-size: 8\nip-ratelimit: 1000\n");
+  t.process().signal(SIGHUP);
+  REQUIRE(eventually([&] { return reloads_done(1); }));
+  std::string log = t.log();
+  INFO(log);
+  CHECK(occurrences(log, named) == 1);
+  CHECK(occurrences(log, "changed: takes effect at restart") == 1);
+  CHECK(log.find("ip-ratelimit changed") == std::string::npos);
+
+  // The running value is still the one from the start: the same file names it again...
+  t.process().signal(SIGHUP);
+  REQUIRE(eventually([&] { return reloads_done(2); }));
+  CHECK(occurrences(t.log(), named) == 2);
+  // ... and going back to it names nothing.
+  t.rewrite_config("udp-batch-size: 16\nip-ratelimit: 0\n");
+  t.process().signal(SIGHUP);
+  REQUIRE(eventually([&] { return reloads_done(3); }));
+  CHECK(occurrences(t.log(), named) == 2);
+  CHECK(occurrences(t.log(), "changed: takes effect at restart") == 2);
+  CHECK(t.running());
 }

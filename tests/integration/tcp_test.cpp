@@ -208,8 +208,8 @@ TEST_CASE("connections closed by the client mid-query give their slot back", "[t
   CHECK(both);
 }
 
-// Known bug (reported): Worker::reconfigure applies the client policy and the resolver options
-// only; the TCP limits are fixed at start, yet the reload does not say that they need a restart.
+// Worker::reconfigure applies the TCP limits too (tcp-idle-timeout is marked Reload: yes in the
+// settings table): open connections follow the new value.
 TEST_CASE("SIGHUP applies a new tcp-idle-timeout", "[tcp][idle][reload]") {
   Ternd t(TerndOptions{"tcp-idle-timeout: 30000\n"});
   t.rewrite_config("tcp-idle-timeout: 300\n");

@@ -619,21 +619,31 @@ TEST_CASE("config: the settings table is complete and consistent", "[config]") {
   }
 }
 
-TEST_CASE("config: man/ternd.yaml.5 holds the generated settings section", "[config]") {
-  std::ifstream page(std::string(TERN_SOURCE_ROOT) + "/man/ternd.yaml.5");
+namespace {
+
+/// The text between `.\" BEGIN GENERATED <label>` and its END marker in man/<page>.
+std::string generated_section(const std::string& page_name, const std::string& label) {
+  std::ifstream page(std::string(TERN_SOURCE_ROOT) + "/man/" + page_name);
   REQUIRE(page);
   std::stringstream text;
   text << page.rdbuf();
   std::string content = text.str();
-  const std::string begin = ".\\\" BEGIN GENERATED SETTINGS\n";
-  const std::string end = ".\\\" END GENERATED SETTINGS\n";
+  const std::string begin = ".\\\" BEGIN GENERATED " + label + "\n";
+  const std::string end = ".\\\" END GENERATED " + label + "\n";
   auto first = content.find(begin);
   auto last = content.find(end);
   REQUIRE(first != std::string::npos);
   REQUIRE(last != std::string::npos);
-  std::string section = content.substr(first + begin.size(), last - first - begin.size());
-  INFO("run man/update-settings.sh to regenerate the section");
-  CHECK(section == settings_man_section());
+  return content.substr(first + begin.size(), last - first - begin.size());
+}
+
+}  // namespace
+
+TEST_CASE("config: the man pages hold the sections generated from the settings table", "[config]") {
+  INFO("run man/update-settings.sh to regenerate the sections");
+  CHECK(generated_section("ternd.yaml.5", "SETTINGS") == settings_man_section());
+  CHECK(generated_section("ternd.yaml.5", "RESTART-ONLY SETTINGS") == restart_settings_man_list());
+  CHECK(generated_section("ternd.8", "RESTART-ONLY SETTINGS") == restart_settings_man_list());
 }
 
 namespace {

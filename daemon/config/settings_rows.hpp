@@ -1,0 +1,19 @@
+// The rows of the settings table, grouped by topic, one file each; settings_table() joins the
+// groups in this order, which is the order of --dump-config and of ternd.yaml(5).
+#pragma once
+
+#include "daemon/config/settings_table.hpp"
+
+#include <span>
+
+namespace tern::daemon {
+
+std::span<const Setting> startup_rows();      ///< settings_startup.cpp: listen ... so-sndbuf
+std::span<const Setting> resolution_rows();   ///< settings_resolution.cpp: outgoing-address ... edns-buffer-size
+std::span<const Setting> client_rows();       ///< settings_clients.cpp: ip-ratelimit ... access-control
+std::span<const Setting> cache_rows();        ///< settings_cache.cpp: cache-size ... prefetch
+std::span<const Setting> zone_rows();         ///< settings_zones.cpp: local-zone ... tls-ca-file
+std::span<const Setting> connection_rows();   ///< settings_connections.cpp: control-socket ... tls-early-data
+std::span<const Setting> operations_rows();   ///< settings_operations.cpp: verbosity ... query-log
+
+}  // namespace tern::daemon
