@@ -21,14 +21,17 @@ DnskeyVerdict verdict_only(Security s, std::uint16_t code, std::string why) {
 std::vector<Ds> usable_ds(std::span<const dns::Record> ds_set, const dns::Name& zone,
                           const KeyCache& cache, Verdict& why_none) {
   std::vector<Ds> known_digest, strong, sha1;
+  bool any = false;
   for (const dns::Record& rr : ds_set) {
     if (rr.type != dns::rrtype::DS || rr.owner != zone) continue;
+    any = true;
     std::optional<Ds> ds = parse_ds(rr.rdata);
     if (!ds || digest_length(ds->digest_type) == 0) continue;  // unknown digest: skipped
     known_digest.push_back(*ds);
     if (!cache.supports(ds->algorithm)) continue;
     (ds->digest_type == digest::sha1 ? sha1 : strong).push_back(std::move(*ds));
   }
+  if (!any) return {};  // the caller's "no DS records" stands: nothing to judge
   if (known_digest.empty())
     why_none = Verdict{Security::insecure, ede::unsupported_ds_digest, "no DS with a supported digest"};
   else if (strong.empty() && sha1.empty())

@@ -24,7 +24,8 @@ struct DnskeyVerdict {
 /// `ds_set` (DS records of `zone`, already secure). RFC 8624 section 3.3 / RFC 4509 section 3:
 /// DS digests SHA-256 and SHA-384 are used, SHA-1 only when the set offers no other digest
 /// tern computes; unknown digests are skipped. No usable DS: insecure, EDE 2 (no known digest)
-/// or EDE 1 (no supported algorithm). A DS must match a DNSKEY by key tag, algorithm and
+/// or EDE 1 (no supported algorithm). No DS of the zone at all: indeterminate (proving an
+/// unsigned delegation is the denial proofs' work, not this one's). A DS must match a DNSKEY by key tag, algorithm and
 /// digest (the SEP bit is not required, RFC 4035 section 5.2); no match: bogus EDE 9. Each DS
 /// without a matching DNSKEY spends one of budget.ds_match_failures; the matched keys must then
 /// sign the RRset (verify_rrset's rules and verdicts).

@@ -128,6 +128,9 @@ RrsetVerdict verify_rrset(std::span<const dns::Record> rrset, std::span<const dn
                           std::uint64_t now, ValidationBudget& budget, KeyCache& cache) {
   if (rrset.empty()) return RrsetVerdict{Verdict{Security::bogus, ede::dnssec_bogus, "empty RRset"}};
   const dns::Record& first = rrset.front();
+  for (const dns::Record& rr : rrset)
+    if (rr.owner != first.owner || rr.type != first.type || rr.klass != first.klass)
+      return RrsetVerdict{Verdict{Security::bogus, ede::dnssec_bogus, "records of more than one RRset"}};
   const auto now32 = static_cast<std::uint32_t>(now);
   const std::vector<ZoneKey> keys = zone_keys(dnskeys, zone);
   Failure failure;

@@ -24,7 +24,7 @@ struct RrsetVerdict {
 /// RFC 1982 serial-number comparison of 32-bit times (RFC 4034 section 3.1.5): a before b.
 bool serial_before(std::uint32_t a, std::uint32_t b) noexcept;
 
-/// Validates `rrset` (one owner, type and class, at least one record) with the RRSIGs among
+/// Validates `rrset` (one owner, type and class, at least one record; else bogus) with the RRSIGs among
 /// `rrsigs` that cover it and the zone keys among `dnskeys` (DNSKEY records of `zone`, already
 /// trusted by the caller). RFC 4035 section 5.3.1: the RRSIG's owner, class and type covered
 /// are the RRset's, the signer is `zone` and an ancestor-or-self of the owner, labels do not

@@ -108,6 +108,9 @@ TEST_CASE("RFC 8624 digest choice: SHA-1 only without SHA-256/384, unknown diges
   const DnskeyVerdict only_unknown = validate(z, {unknown}, budget, cache);
   CHECK(only_unknown.rrset.verdict.security == Security::insecure);
   CHECK(only_unknown.rrset.verdict.ede == ede::unsupported_ds_digest);
+  const DnskeyVerdict no_ds = validate(z, {}, budget, cache);
+  CHECK(no_ds.rrset.verdict.security == Security::indeterminate);
+  CHECK(no_ds.keys.empty());
   const DnskeyVerdict unknown_alg = validate(z, {ds_record(sha256->key_tag, 200, 2, sha256->digest)}, budget, cache);
   CHECK(unknown_alg.rrset.verdict.security == Security::insecure);
   CHECK(unknown_alg.rrset.verdict.ede == ede::unsupported_dnskey_algorithm);

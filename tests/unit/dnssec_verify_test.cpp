@@ -216,6 +216,14 @@ TEST_CASE("verify_rrset names what is missing: RRSIG, DNSKEY, Zone Key bit, sign
   const Verdict wrong_signer = run(child.sign(rrset, t0 - 1, t0 + 9), child.dnskey(), "sub.lab.");
   CHECK(wrong_signer.security == Security::bogus);
   CHECK(run(child.sign(rrset, t0 - 1, t0 + 9), child.dnskey(), "lab.").security == Security::bogus);
+  // Records of two RRsets are refused before any signature is looked at.
+  std::vector<dns::Record> mixed = rrset;
+  mixed.push_back(rr("a.lab. 300 IN AAAA ::1"));
+  const dns::Record good = key.sign(rrset, t0 - 1, t0 + 9);
+  const Verdict two = verify_rrset(mixed, std::vector{good}, std::vector{key.dnskey()}, name("lab."), t0, budget, cache).verdict;
+  CHECK(two.security == Security::bogus);
+  CHECK(two.why == "records of more than one RRset");
+  CHECK(run(good, key.dnskey()).security == Security::secure);
   // An RRSIG for another type does not count as one for this RRset.
   const dns::Record aaaa_sig = key.sign(rrs({"a.lab. 300 IN AAAA ::1"}), t0 - 1, t0 + 9);
   CHECK(run(aaaa_sig, key.dnskey()).ede == ede::rrsigs_missing);
