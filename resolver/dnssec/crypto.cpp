@@ -207,7 +207,10 @@ SignatureCheck check_signature(EVP_PKEY* pkey, std::uint8_t alg, std::string_vie
 }
 
 KeyCache::KeyCache(std::size_t capacity, OSSL_LIB_CTX* libctx)
-    : capacity_(capacity == 0 ? 1 : capacity), libctx_(libctx), support_(libctx) {}
+    : KeyCache(capacity, AlgorithmSupport(libctx), libctx) {}
+
+KeyCache::KeyCache(std::size_t capacity, const AlgorithmSupport& support, OSSL_LIB_CTX* libctx)
+    : capacity_(capacity == 0 ? 1 : capacity), libctx_(libctx), support_(support) {}
 
 EVP_PKEY* KeyCache::key_for(const Dnskey& key) {
   if (auto it = keys_.find(key.rdata); it != keys_.end()) return it->second.get();

@@ -58,6 +58,8 @@ SignatureCheck check_signature(EVP_PKEY* pkey, std::uint8_t algorithm, std::stri
 class KeyCache {
  public:
   explicit KeyCache(std::size_t capacity, OSSL_LIB_CTX* libctx = nullptr);
+  /// With the probe already made (once per process, shared by the workers' caches).
+  KeyCache(std::size_t capacity, const AlgorithmSupport& support, OSSL_LIB_CTX* libctx = nullptr);
 
   /// One signature against one DNSKEY (the caller has matched algorithm and key tag).
   SignatureCheck verify(const Dnskey& key, std::string_view data, std::string_view signature);
