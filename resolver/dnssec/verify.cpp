@@ -38,6 +38,7 @@ struct Failure {
   enum Rank : int { none, unusable_rrsig, no_key, no_zone_key, time_window, bad_signature };
   Rank rank = none;
   RrsetVerdict verdict;
+  bool refused = false;  ///< OpenSSL refused a verification the probe had allowed
 
   void note(Rank r, std::uint16_t ede, std::string why, const Rrsig& sig) {
     if (r <= rank) return;
@@ -52,23 +53,27 @@ RrsetVerdict limit_hit(const char* limit, unsigned value, const Rrsig& sig) {
                       0, sig.key_tag, sig.algorithm};
 }
 
-/// RFC 4035 section 5.3.1 checks that need no key: nullopt when they pass, else the failure.
-std::optional<std::pair<Failure::Rank, std::pair<std::uint16_t, std::string>>> precheck(
-    const Rrsig& sig, const dns::Name& owner, const dns::Name& zone, std::uint32_t now) {
-  using R = Failure::Rank;
+/// Why an RRSIG cannot vouch for the RRset, found before any key is looked at.
+struct Problem {
+  Failure::Rank rank;
+  std::uint16_t ede;
+  std::string why;
+};
+
+/// RFC 4035 section 5.3.1 checks that need no key: nullopt when they pass.
+std::optional<Problem> precheck(const Rrsig& sig, const dns::Name& owner, const dns::Name& zone,
+                                std::uint32_t now) {
+  const std::string id = fmt::format("RRSIG {}/{}", sig.algorithm, sig.key_tag);
   if (sig.signer != zone || !owner.is_subdomain_of(zone))
-    return std::pair{R::unusable_rrsig, std::pair{ede::dnssec_bogus,
-        fmt::format("RRSIG {}/{} signer {} is not the zone {}", sig.algorithm, sig.key_tag,
-                    sig.signer.to_text(), zone.to_text())}};
+    return Problem{Failure::unusable_rrsig, ede::dnssec_bogus,
+                   fmt::format("{} signer {} is not the zone {}", id, sig.signer.to_text(), zone.to_text())};
   if (sig.labels > owner.label_count())
-    return std::pair{R::unusable_rrsig, std::pair{ede::dnssec_bogus,
-        fmt::format("RRSIG {}/{} labels {} exceed the owner's", sig.algorithm, sig.key_tag, sig.labels)}};
+    return Problem{Failure::unusable_rrsig, ede::dnssec_bogus,
+                   fmt::format("{} labels {} exceed the owner's", id, sig.labels)};
   if (serial_before(sig.expiration, now))
-    return std::pair{R::time_window, std::pair{ede::signature_expired,
-        fmt::format("RRSIG {}/{} expired", sig.algorithm, sig.key_tag)}};
+    return Problem{Failure::time_window, ede::signature_expired, id + " expired"};
   if (serial_before(now, sig.inception))
-    return std::pair{R::time_window, std::pair{ede::signature_not_yet_valid,
-        fmt::format("RRSIG {}/{} not yet valid", sig.algorithm, sig.key_tag)}};
+    return Problem{Failure::time_window, ede::signature_not_yet_valid, id + " not yet valid"};
   return std::nullopt;
 }
 
@@ -97,6 +102,10 @@ std::optional<RrsetVerdict> try_rrsig(const Rrsig& sig, const std::string& data,
     --budget.signature_verifications;
     ++tried;
     const SignatureCheck check = cache.verify(zk.key, data, sig.signature);
+    if (check == SignatureCheck::unsupported) {  // OpenSSL refused it after all: not bogus
+      failure.refused = true;
+      continue;
+    }
     if (check == SignatureCheck::valid)
       return RrsetVerdict{Verdict{Security::secure, 0, fmt::format("RRSIG {}/{} verified", sig.algorithm, sig.key_tag)},
                           0, sig.key_tag, sig.algorithm};
@@ -146,8 +155,8 @@ RrsetVerdict verify_rrset(std::span<const dns::Record> rrset, std::span<const dn
       unsupported = true;
       continue;
     }
-    if (auto bad = precheck(*sig, first.owner, zone, now32)) {
-      failure.note(bad->first, bad->second.first, std::move(bad->second.second), *sig);
+    if (std::optional<Problem> bad = precheck(*sig, first.owner, zone, now32)) {
+      failure.note(bad->rank, bad->ede, std::move(bad->why), *sig);
       continue;
     }
     if (tried == limits::max_rrsigs_per_rrset)
@@ -164,6 +173,9 @@ RrsetVerdict verify_rrset(std::span<const dns::Record> rrset, std::span<const dn
     }
   }
   if (failure.rank != Failure::none) return failure.verdict;
+  if (failure.refused)
+    return RrsetVerdict{Verdict{Security::insecure, ede::unsupported_dnskey_algorithm,
+                                "OpenSSL refused the RRSIG algorithm"}};
   // Only RRSIGs of algorithms OpenSSL does not verify: insecure when the zone has no key this
   // resolver can use either (RFC 4035 section 5.2); with such a key, an RRSIG by it is missing.
   if (unsupported && !any_supported(keys, cache))
