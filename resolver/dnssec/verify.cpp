@@ -19,13 +19,16 @@ struct ZoneKey {
   std::uint16_t tag = 0;
 };
 
-/// The zone's DNSKEYs that can be used at all: owner is the zone, parsable, protocol 3.
-std::vector<ZoneKey> zone_keys(std::span<const dns::Record> dnskeys, const dns::Name& zone) {
+/// The zone's DNSKEYs that can be used at all: owner is the zone, parsable, protocol 3; a
+/// revoked key only for the DNSKEY RRset (RFC 5011 section 2.1: it may still sign that).
+std::vector<ZoneKey> zone_keys(std::span<const dns::Record> dnskeys, const dns::Name& zone,
+                               bool signing_dnskey_rrset) {
   std::vector<ZoneKey> out;
   for (const dns::Record& rr : dnskeys) {
     if (rr.type != type_dnskey || rr.owner != zone) continue;
     std::optional<Dnskey> key = parse_dnskey(rr.rdata);
     if (!key || key->protocol != dnskey_protocol) continue;
+    if (key->is_revoked() && !signing_dnskey_rrset) continue;
     const std::uint16_t tag = key_tag(rr.rdata);
     out.push_back(ZoneKey{std::move(*key), tag});
   }
@@ -141,7 +144,7 @@ RrsetVerdict verify_rrset(std::span<const dns::Record> rrset, std::span<const dn
     if (rr.owner != first.owner || rr.type != first.type || rr.klass != first.klass)
       return RrsetVerdict{Verdict{Security::bogus, ede::dnssec_bogus, "records of more than one RRset"}};
   const auto now32 = static_cast<std::uint32_t>(now);
-  const std::vector<ZoneKey> keys = zone_keys(dnskeys, zone);
+  const std::vector<ZoneKey> keys = zone_keys(dnskeys, zone, first.type == type_dnskey);
   Failure failure;
   unsigned tried = 0;
   bool covered = false, unsupported = false;

@@ -29,7 +29,7 @@ bool serial_before(std::uint32_t a, std::uint32_t b) noexcept;
 /// trusted by the caller). RFC 4035 section 5.3.1: the RRSIG's owner, class and type covered
 /// are the RRset's, the signer is `zone` and an ancestor-or-self of the owner, labels do not
 /// exceed the owner's; a DNSKEY of the signer with its algorithm and key tag, the Zone Key bit
-/// and protocol 3 made it; `now` (wall clock, seconds since the epoch, taken modulo 2^32) lies
+/// and protocol 3 made it (a revoked one, RFC 5011, only for the DNSKEY RRset itself); `now` (wall clock, seconds since the epoch, taken modulo 2^32) lies
 /// within inception..expiration by serial arithmetic. Secure on the first signature that
 /// verifies. Otherwise: bogus with EDE 10 (no RRSIG), 9 (no DNSKEY), 11 (no Zone Key bit),
 /// 7 (expired), 8 (not yet valid) or 6 (does not verify, or a limit of resolver/limits.hpp

@@ -229,6 +229,20 @@ TEST_CASE("verify_rrset names what is missing: RRSIG, DNSKEY, Zone Key bit, sign
   CHECK(run(aaaa_sig, key.dnskey()).ede == ede::rrsigs_missing);
 }
 
+TEST_CASE("a revoked key signs only its DNSKEY RRset (RFC 5011 section 2.1)", "[dnssec]") {
+  KeyCache cache(4);
+  const test::OracleKey revoked(LDNS_SIGN_ECDSAP256SHA256, 256, "lab.", 257 | dnskey_revoke_flag);
+  const std::vector<dns::Record> a = rrs({"a.lab. 300 IN A 192.0.2.1"});
+  const std::vector<dns::Record> keys{revoked.dnskey()};
+  ValidationBudget budget = fresh_budget();
+  const Verdict for_a = verify_rrset(a, std::vector{revoked.sign(a, t0 - 1, t0 + 9)}, keys,
+                                     name("lab."), t0, budget, cache).verdict;
+  CHECK(for_a.security == Security::bogus);
+  CHECK(for_a.ede == ede::dnskey_missing);
+  CHECK(verify_rrset(keys, std::vector{revoked.sign(keys, t0 - 1, t0 + 9)}, keys, name("lab."), t0,
+                     budget, cache).verdict.security == Security::secure);
+}
+
 TEST_CASE("the key cache builds each DNSKEY once and stays within its capacity", "[dnssec]") {
   const AlgorithmSupport probed_once;  // shared by the workers' caches in ternd
   KeyCache cache(2, probed_once);
