@@ -297,6 +297,13 @@ TEST_CASE("malformed keys and signatures are refused without a crash", "[dnssec]
   CHECK_FALSE(make_public_key(key));
   key.public_key = std::string("\x01\x03", 2) + std::string(32, '\x01');  // 256-bit modulus
   CHECK_FALSE(make_public_key(key));
+  key.public_key = std::string("\x01\x03", 2) + std::string(4096 / 8 + 1, '\x01');  // 4104 bits
+  CHECK_FALSE(make_public_key(key));
+  key.algorithm = algorithm::rsasha512;  // RFC 5702 section 2: 1024 bits at least
+  key.public_key = std::string("\x01\x03", 2) + std::string(96, '\x81');
+  CHECK_FALSE(make_public_key(key));
+  key.algorithm = algorithm::rsasha256;  // the same 768-bit modulus is fine for RSA/SHA-256
+  CHECK(make_public_key(key));
   key.algorithm = algorithm::ecdsap256sha256;
   key.public_key = std::string(64, '\x01');  // not a point on P-256
   CHECK_FALSE(make_public_key(key));
