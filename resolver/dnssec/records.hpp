@@ -42,14 +42,14 @@ inline constexpr std::uint8_t sha384 = 4;
 /// RDATA up to the signature with the signer name in canonical (lower-case) form, which is
 /// what RFC 4034 section 3.1.8.1 / RFC 6840 section 5.1 put first in the signed data.
 struct Rrsig {
-  std::uint16_t type_covered = 0;
-  std::uint8_t algorithm = 0;
-  std::uint8_t labels = 0;
-  std::uint32_t original_ttl = 0;
+  std::uint16_t type_covered = 0;  ///< the RRset type it signs
+  std::uint8_t algorithm = 0;      ///< of the DNSKEY that made it
+  std::uint8_t labels = 0;         ///< owner labels, root and a leading "*" not counted
+  std::uint32_t original_ttl = 0;  ///< the RRset's TTL as signed, used in the signed data
   std::uint32_t expiration = 0;  ///< seconds since the epoch modulo 2^32 (RFC 4034 section 3.1.5)
-  std::uint32_t inception = 0;
-  std::uint16_t key_tag = 0;
-  dns::Name signer;
+  std::uint32_t inception = 0;   ///< likewise
+  std::uint16_t key_tag = 0;     ///< of the DNSKEY that made it (not unique: KeyTrap's lever)
+  dns::Name signer;              ///< the zone whose key made it
   std::string prefix;     ///< RDATA without the signature, signer lower-cased
   std::string signature;  ///< never empty
 };
@@ -57,20 +57,20 @@ struct Rrsig {
 /// DNSKEY RDATA (RFC 4034 section 2.1). `rdata` is kept whole: the key tag, the DS digest and
 /// the key cache are all computed over it.
 struct Dnskey {
-  std::uint16_t flags = 0;
-  std::uint8_t protocol = 0;
+  std::uint16_t flags = 0;    ///< Zone Key, REVOKE and SEP bits among others
+  std::uint8_t protocol = 0;  ///< 3 for a usable key
   std::uint8_t algorithm = 0;
   std::string public_key;  ///< never empty
-  std::string rdata;
+  std::string rdata;       ///< the whole RDATA, as received
   bool is_zone_key() const noexcept { return (flags & dnskey_zone_key_flag) != 0; }
   bool is_revoked() const noexcept { return (flags & dnskey_revoke_flag) != 0; }
 };
 
 /// DS RDATA (RFC 4034 section 5.1).
 struct Ds {
-  std::uint16_t key_tag = 0;
-  std::uint8_t algorithm = 0;
-  std::uint8_t digest_type = 0;
+  std::uint16_t key_tag = 0;      ///< of the DNSKEY it describes
+  std::uint8_t algorithm = 0;     ///< of the DNSKEY it describes
+  std::uint8_t digest_type = 0;   ///< see namespace digest
   std::string digest;  ///< never empty
 };
 
