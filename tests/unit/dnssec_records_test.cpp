@@ -123,7 +123,11 @@ TEST_CASE("canonical_rdata lower-cases names in the RFC 4034 6.2 types, not in N
         rr("_x._tcp.lab. 1 IN SRV 1 2 53 ns.lab.").rdata);
   CHECK(canonical_rdata(35, rr("lab. 1 IN NAPTR 1 2 \"S\" \"SIP+D2U\" \"\" _SIP._udp.Lab.").rdata) ==
         rr("lab. 1 IN NAPTR 1 2 \"S\" \"SIP+D2U\" \"\" _sip._udp.lab.").rdata);
-  // RFC 6840 section 5.1: NSEC's next name keeps its case; TXT has no names at all.
+  // RFC 6840 section 5.1: RRSIG's signer name is lower-cased, NSEC's next name keeps its case;
+  // TXT has no names at all.
+  const std::string mixed_sig = rr(p256_sig).rdata.substr(0, 18) + std::string("\x07" "Example" "\x03" "NET" "\x00", 13) + "sig";
+  const std::string lower_sig = rr(p256_sig).rdata.substr(0, 18) + std::string("\x07" "example" "\x03" "net" "\x00", 13) + "sig";
+  CHECK(canonical_rdata(dns::rrtype::RRSIG, mixed_sig) == lower_sig);
   const std::string nsec = rr("a.lab. 1 IN NSEC Next.LAB. A RRSIG NSEC").rdata;
   CHECK(canonical_rdata(47, nsec) == nsec);
   const std::string txt = rr("a.lab. 1 IN TXT \"Mixed CASE\"").rdata;
