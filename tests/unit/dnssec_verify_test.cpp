@@ -154,6 +154,25 @@ TEST_CASE("the validity window uses serial arithmetic around the 2^32 wrap", "[d
   CHECK(at(0x100000200ull).verdict.security == Security::bogus);
 }
 
+TEST_CASE("one good RRSIG among failing ones makes the RRset secure (RFC 4035 section 5.3.3)", "[dnssec]") {
+  KeyCache cache(4);
+  const test::OracleKey old_key(LDNS_SIGN_ECDSAP256SHA256, 256, "lab."), new_key(LDNS_SIGN_ED25519, 256, "lab.");
+  const std::vector<dns::Record> rrset = rrs({"a.lab. 300 IN A 192.0.2.1"});
+  const std::vector<dns::Record> sigs{old_key.sign(rrset, t0 - 100, t0 - 10),       // expired
+                                      corrupt(old_key.sign(rrset, t0 - 1, t0 + 9)),  // broken
+                                      new_key.sign(rrset, t0 - 1, t0 + 9)};
+  const std::vector<dns::Record> keys{old_key.dnskey(), new_key.dnskey()};
+  ValidationBudget budget = fresh_budget();
+  const RrsetVerdict v = verify_rrset(rrset, sigs, keys, name("lab."), t0, budget, cache);
+  CHECK(v.verdict.security == Security::secure);
+  CHECK(v.key_tag == new_key.tag());
+  CHECK(v.algorithm == algorithm::ed25519);
+  // Without the good one, the most telling failure is reported: the broken signature.
+  const RrsetVerdict bad = verify_rrset(rrset, std::vector{sigs[0], sigs[1]}, keys, name("lab."), t0, budget, cache);
+  CHECK(bad.verdict.ede == ede::dnssec_bogus);
+  CHECK(bad.verdict.why.find("does not verify") != std::string::npos);
+}
+
 TEST_CASE("a secure RRset's TTL is capped by the original TTL and the expiration", "[dnssec]") {
   KeyCache cache(4);
   const test::OracleKey key(LDNS_SIGN_ED25519, 256, "lab.");
