@@ -59,4 +59,33 @@ inline constexpr std::chrono::milliseconds tcp_upstream_timeout{3000};
 /// on cached names says little about a cold one.
 inline constexpr std::chrono::milliseconds min_forwarder_timeout{2500};
 
+// DNSSEC validation (resolver/dnssec/). KeyTrap (CVE-2023-50387): one reply with many DNSKEYs
+// sharing a key tag and many RRSIGs makes a validator that tries every RRSIG against every
+// DNSKEY spend seconds of CPU. Each bound below ends the validation as bogus (EDE 6) with the
+// limit's name in the reason; the figures follow PowerDNS Recursor and Unbound's fixes.
+
+/// RRSIGs tried per RRset (cryptographically: ones failing the cheap checks cost nothing).
+/// PowerDNS max-rrsigs-per-record is 2; Unbound tries up to 8. 8 leaves room for algorithm
+/// rollovers (two algorithms, old and new keys) while bounding the RRSIG side of KeyTrap.
+inline constexpr unsigned max_rrsigs_per_rrset = 8;
+
+/// DNSKEYs tried for one RRSIG among those sharing its algorithm and key tag. Honest key-tag
+/// collisions are rare (RFC 4034 appendix B: the tag is not unique); KeyTrap makes hundreds.
+/// PowerDNS max-dnskeys is 2; 4 tolerates an unlucky rollover.
+inline constexpr unsigned max_dnskeys_per_key_tag = 4;
+
+/// Public-key operations per client query, over every RRset and zone it validates
+/// (ValidationBudget::signature_verifications). PowerDNS max-signature-validations-per-query
+/// is 30; Unbound val-validation-attempts 32.
+inline constexpr unsigned max_signature_verifications = 32;
+
+/// DS records that match no DNSKEY, per client query (ValidationBudget::ds_match_failures):
+/// each costs a digest over a DNSKEY, and KeyTrap's DS variant offers many DS with colliding
+/// key tags. PowerDNS max-ds-per-zone is 8.
+inline constexpr unsigned max_ds_match_failures = 8;
+
+/// DNSKEYs held as parsed EVP_PKEYs per worker (resolver/dnssec/crypto.hpp KeyCache): bounds
+/// the memory a stream of zones with fresh keys can pin.
+inline constexpr unsigned max_cached_dnskeys = 1024;
+
 }  // namespace tern::resolver::limits

@@ -2,7 +2,10 @@
 """Writes the seed corpora (tests/fuzz/corpus/<target>/): small real-shaped DNS messages —
 client queries and authority replies as tern sees them (compressed names, EDNS, cookies,
 referrals with glue, CNAME chains, negative answers with SOA). Run once; the files are committed.
-The response and cache targets take 2 and 3 leading selector octets before the packet."""
+The response and cache targets take 2 and 3 leading selector octets before the packet; the
+DNSSEC target takes a zone selector, a 4-octet time and records (see fuzz_dnssec.cpp), seeded
+with the RFC 6605 and RFC 8080 examples."""
+import base64
 import os
 import struct
 import sys
@@ -82,6 +85,45 @@ def replies():
     del base
 
 
+# fuzz_dnssec's name selectors (tests/fuzz/fuzz_dnssec.cpp `names`) and sections.
+EXAMPLE_NET, WWW_EXAMPLE_NET, EXAMPLE_COM = 0, 1, 5
+RRSET, RRSIG_SECTION, DNSKEY_SECTION, DS_SECTION = 0, 1, 2, 3
+RRSIG, DNSKEY, DS = 46, 48, 43
+
+
+def dnssec_record(owner, section, rtype, rdata):
+    return struct.pack("!BBHH", owner, section, rtype, len(rdata)) + rdata
+
+
+def rrsig_rdata(covered, alg, labels, ttl, expiration, inception, tag, signer, signature_b64):
+    return struct.pack("!HBBIIIH", covered, alg, labels, ttl, expiration, inception, tag) + \
+        name(signer) + base64.b64decode(signature_b64)
+
+
+def dnssec_inputs():
+    # RFC 6605 section 6.1: www.example.net. A, its RRSIG, the DNSKEY and its DS.
+    p256 = dnssec_record(WWW_EXAMPLE_NET, RRSET, A, bytes([192, 0, 2, 1])) + \
+        dnssec_record(WWW_EXAMPLE_NET, RRSIG_SECTION, RRSIG, rrsig_rdata(
+            A, 13, 3, 3600, 1284026679, 1281607479, 55648, "example.net",
+            "qx6wLYqmh+l9oCKTN6qIc+bw6ya+KJ8oMz0YP107epXAyGmt+3SNruPFKG7tZoLBLlUzGGus7ZwmwWep666VCw==")) + \
+        dnssec_record(EXAMPLE_NET, DNSKEY_SECTION, DNSKEY, struct.pack("!HBB", 257, 3, 13) + base64.b64decode(
+            "GojIhhXUN/u4v54ZQqGSnyhWJwaubCvTmeexv7bR6edbkrSqQpF64cYbcB7wNcP+e+MAnLr+Wi9xMWyQLc8NAA==")) + \
+        dnssec_record(EXAMPLE_NET, DS_SECTION, DS, struct.pack("!HBB", 55648, 13, 2) + bytes.fromhex(
+            "b4c8c1fe2e7477127b27115656ad6256f424625bf5c1e2770ce6d6e37df61d17"))
+    yield "rfc6605_p256", bytes([EXAMPLE_NET]) + struct.pack("!I", 1282000000) + p256
+    # RFC 8080 section 6.1 (erratum 4935): example.com. MX signed with Ed25519.
+    ed = dnssec_record(EXAMPLE_COM, RRSET, MX, struct.pack("!H", 10) + name("mail.example.com")) + \
+        dnssec_record(EXAMPLE_COM, RRSIG_SECTION, RRSIG, rrsig_rdata(
+            MX, 15, 2, 3600, 1440021600, 1438207200, 3613, "example.com",
+            "oL9krJun7xfBOIWcGHi7mag5/hdZrKWw15jPGrHpjQeRAvTdszaPD+QLs3fx8A4M3e23mRZ9VrbpMngwcrqNAg==")) + \
+        dnssec_record(EXAMPLE_COM, DNSKEY_SECTION, DNSKEY, struct.pack("!HBB", 257, 3, 15) +
+                      base64.b64decode("l02Woi0iS8Aa25FQkUd9RMzZHJpBoRQwAQEX1SxZJA4="))
+    yield "rfc8080_ed25519", bytes([EXAMPLE_COM]) + struct.pack("!I", 1439000000) + ed
+    # The same P-256 example with the time past its expiration, and cut short mid-RRSIG.
+    yield "rfc6605_expired", bytes([EXAMPLE_NET]) + struct.pack("!I", 1300000000) + p256
+    yield "truncated", bytes([EXAMPLE_NET]) + struct.pack("!I", 1282000000) + p256[:40]
+
+
 def write(directory, files):
     os.makedirs(directory, exist_ok=True)
     for fname, data in files:
@@ -101,6 +143,7 @@ def main():
     write(os.path.join(root, "fuzz_cache"),
           [(n, bytes([0x01, 0x03, 0x00]) + d) for n, d in rs if n not in ("nxdomain",)] +
           [("nxdomain", bytes([0x13, 0x01, 0x01]) + dict(rs)["nxdomain"])])
+    write(os.path.join(root, "fuzz_dnssec"), list(dnssec_inputs()))
     return 0
 
 
