@@ -337,10 +337,12 @@ void line(std::string& out, std::string_view key, std::uint64_t value) {
 
 
 void client_stats(std::string& out, const std::vector<const DaemonStats*>& d) {
-  std::uint64_t udp = sum(d, &DaemonStats::queries_udp), tcp = sum(d, &DaemonStats::queries_tcp);
+  std::uint64_t udp = sum(d, &DaemonStats::queries_udp), tcp = sum(d, &DaemonStats::queries_tcp),
+                tls = sum(d, &DaemonStats::queries_tls);
   line(out, "queries.udp", udp);
   line(out, "queries.tcp", tcp);
-  line(out, "queries.total", udp + tcp);
+  line(out, "queries.tls", tls);
+  line(out, "queries.total", udp + tcp + tls);
   for (std::size_t rcode = 0; rcode < std::tuple_size_v<decltype(DaemonStats::responses_by_rcode)>; ++rcode) {
     std::uint64_t n = 0;
     for (const DaemonStats* s : d) n += load(s->responses_by_rcode[rcode]);

@@ -67,6 +67,7 @@ void client_metrics(Exposition& e, const std::vector<const DaemonStats*>& d) {
   e.family("ternd_queries_total", "counter", "Queries received from clients, by transport.");
   e.sample("ternd_queries_total", "transport=\"udp\"", sum(d, &D::queries_udp));
   e.sample("ternd_queries_total", "transport=\"tcp\"", sum(d, &D::queries_tcp));
+  e.sample("ternd_queries_total", "transport=\"tls\"", sum(d, &D::queries_tls));
 
   e.family("ternd_responses_total", "counter", "Responses sent to clients, by rcode.");
   for (std::size_t rcode = 0; rcode < std::tuple_size_v<decltype(DaemonStats::responses_by_rcode)>; ++rcode) {
@@ -164,7 +165,7 @@ void latency_and_worker_metrics(Exposition& e, const std::vector<const DaemonSta
   e.family("ternd_worker_queries_total", "counter", "Queries received by each worker thread.");
   for (std::size_t w = 0; w < d.size(); ++w)
     e.sample("ternd_worker_queries_total", "worker=\"" + std::to_string(w) + "\"",
-             load(d[w]->queries_udp) + load(d[w]->queries_tcp));
+             load(d[w]->queries_udp) + load(d[w]->queries_tcp) + load(d[w]->queries_tls));
 }
 
 }  // namespace

@@ -319,6 +319,7 @@ TEST_CASE("control: stats sum the workers", "[control]") {
   f.worker0.queries_udp = 5;
   f.worker1.queries_udp = 2;
   f.worker1.queries_tcp = 3;
+  f.worker0.queries_tls = 4;
   f.worker0.responses_by_rcode[3] = 4;
   f.worker1.responses_by_rcode[0] = 6;
   f.worker0.cache_hits = 7;
@@ -335,7 +336,8 @@ TEST_CASE("control: stats sum the workers", "[control]") {
   CHECK(stat(t, "workers") == 2);
   CHECK(stat(t, "queries.udp") == 7);
   CHECK(stat(t, "queries.tcp") == 3);
-  CHECK(stat(t, "queries.total") == 10);
+  CHECK(stat(t, "queries.tls") == 4);
+  CHECK(stat(t, "queries.total") == 14);
   CHECK(stat(t, "responses.nxdomain") == 4);
   CHECK(stat(t, "responses.noerror") == 6);
   CHECK(stat(t, "responses.rcode15") == 0);
