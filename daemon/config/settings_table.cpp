@@ -1,6 +1,7 @@
 #include "daemon/config/settings_table.hpp"
 
 #include "daemon/config/access_control.hpp"
+#include "daemon/config/roff_text.hpp"
 #include "daemon/config/config_values.hpp"
 #include "daemon/config/zone_settings.hpp"
 
@@ -99,38 +100,6 @@ std::string block_list(const std::vector<std::string>& items) {
   if (items.empty()) return "[]";
   std::string out;
   for (const std::string& item : items) out += "\n  - " + yaml_quote(item);
-  return out;
-}
-
-// ---- roff ----
-
-/// Escapes text for a roff text line: '-' as \- so that names copy as typed (groff would
-/// print a hyphen), '\' as \e, and a leading '.' or '\'' kept from reading as a request.
-std::string roff_text(std::string_view text) {
-  std::string out;
-  for (char c : text) {
-    if (c == '\\') {
-      out += "\\e";
-    } else if (c == '-') {
-      out += "\\-";
-    } else {
-      out += c;
-    }
-  }
-  if (!out.empty() && (out[0] == '.' || out[0] == '\'')) out.insert(0, "\\&");
-  return out;
-}
-
-/// One paragraph, one sentence per line: roff then spaces sentences right.
-std::string roff_paragraph(std::string_view text) {
-  std::string out;
-  std::size_t start = 0;
-  while (start < text.size()) {
-    std::size_t end = text.find(". ", start);
-    end = end == std::string_view::npos ? text.size() : end + 1;
-    out += roff_text(text.substr(start, end - start)) + "\n";
-    start = end < text.size() ? end + 1 : end;
-  }
   return out;
 }
 
