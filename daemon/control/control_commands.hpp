@@ -44,8 +44,8 @@ struct ControlContext {
   std::chrono::system_clock::time_point started{};  ///< when ternd started
 };
 
-/// What `ternctl stats` and the metrics read, for one report: the counters' sources summed
-/// over nothing yet, the caches read once each.
+/// What `ternctl stats` and the metrics read, for one report: the workers' counters, each
+/// cache read once, the in-flight table's size, the start time and the version.
 CounterSources counter_sources(const ControlContext& context);
 
 /// The context of the running daemon: its shared caches, its workers' counters, and kill(2)
