@@ -384,8 +384,8 @@ TEST_CASE("control: stats and the metrics read the in-flight table, the start ti
   resolver::InflightTable inflight;
   asio::io_context io;
   resolver::Outcome shared;
-  auto joined = asio::co_spawn(io, inflight.join(question("www.example.lab"), io.get_executor(), shared),
-                               asio::use_future);
+  const dns::Question walked = question("www.example.lab");  // join() holds a reference to it
+  auto joined = asio::co_spawn(io, inflight.join(walked, io.get_executor(), shared), asio::use_future);
   io.run();
   auto flight = joined.get();
   REQUIRE(flight);  // the first to ask walks: one resolution in flight
