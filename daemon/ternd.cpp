@@ -101,7 +101,7 @@ void reload(const daemon::CommandLine& command, daemon::Config& running, daemon:
 void log_summary(const std::vector<std::unique_ptr<daemon::Worker>>& workers) {
   std::uint64_t queries = 0, hits = 0, misses = 0, upstream = 0;
   for (const auto& w : workers) {
-    queries += w->stats().queries_udp + w->stats().queries_tcp;
+    queries += w->stats().queries_udp + w->stats().queries_tcp + w->stats().queries_tls;
     hits += w->stats().cache_hits;
     misses += w->stats().cache_misses;
     upstream += w->resolver_stats().upstream_queries;

@@ -27,6 +27,17 @@ std::vector<std::uint8_t> QueryHandler::counted(std::vector<std::uint8_t> respon
 
 namespace {
 
+/// The counter of queries received over `transport`: DoT is counted as its own transport
+/// (queries.tls), plain TCP as tcp.
+std::atomic<std::uint64_t>& queries_counter(DaemonStats& stats, ClientTransport transport) {
+  switch (transport) {
+    case ClientTransport::udp: return stats.queries_udp;
+    case ClientTransport::tcp: return stats.queries_tcp;
+    case ClientTransport::tls: return stats.queries_tls;
+  }
+  return stats.queries_tcp;
+}
+
 /// The client's question name as written in its packet, when it is written in place and is
 /// `name_length` octets long; empty when the client wrote it as a compression pointer (into the
 /// header): copying `name_length` octets from there would read past the datagram (found by
@@ -124,12 +135,12 @@ bool QueryHandler::answer_from_cache(std::span<const std::uint8_t> packet, const
   probe_.question.klass = qclass;
   std::optional<cache::AnswerHit> hit = answers_.lookup(probe_);
   if (!hit || hit->expired) return false;
-  DaemonStats::bump(transport == ClientTransport::udp ? stats_.queries_udp : stats_.queries_tcp);
+  DaemonStats::bump(queries_counter(stats_, transport));
   DaemonStats::bump(stats_.cache_hits);
   const bool prefetching = maybe_prefetch(*hit, probe_.question, policy);
   HitRequest request{read_u16(packet, 0), true, (packet[3] & 0x10) != 0, qtype,
                      packet.subspan(dns::header_size, name_scratch_.size()), edns, dnssec_ok,
-                     max_response_size(edns, client_size, transport == ClientTransport::tcp,
+                     max_response_size(edns, client_size, is_stream(transport),
                                        policy.edns_buffer_size)};
   // A client cookie gets its server cookie here too: the cached wire form never holds one.
   if (has_cookie) answer_cookie(*policy.cookies, cookie, client, unix_now(), cookie_scratch_);
@@ -216,7 +227,7 @@ asio::awaitable<std::optional<std::vector<std::uint8_t>>> QueryHandler::handle(
   std::shared_ptr<const ClientPolicy> policy = policy_;
   const auto started = std::chrono::steady_clock::now();
   const std::uint16_t edns = policy->edns_buffer_size;
-  DaemonStats::bump(transport == ClientTransport::udp ? stats_.queries_udp : stats_.queries_tcp);
+  DaemonStats::bump(queries_counter(stats_, transport));
   if (packet.size() < dns::header_size) {
     DaemonStats::bump(stats_.dropped_unreadable);
     co_return std::nullopt;
@@ -267,7 +278,7 @@ asio::awaitable<std::optional<std::vector<std::uint8_t>>> QueryHandler::handle(
   if (question.klass != dns::class_in || question.type == dns::rrtype::AXFR || question.type == 251)
     co_return counted(with_client_case(error(dns::rcode::refused, resolver::ede::not_supported),
                                        packet, name_length));
-  const std::size_t max_size = max_response_size(query, transport == ClientTransport::tcp, edns);
+  const std::size_t max_size = max_response_size(query, is_stream(transport), edns);
   // Names ternd answers itself, whatever RD says (as Unbound): never sent upstream, never cached.
   if (policy->local_zones) {
     if (std::optional<LocalAnswer> local = policy->local_zones->answer(question)) {

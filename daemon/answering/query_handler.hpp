@@ -28,7 +28,12 @@
 
 namespace tern::daemon {
 
-enum class ClientTransport { udp, tcp };
+/// How a query reached ternd: counted per transport (queries.udp, .tcp, .tls); both stream
+/// transports take answers up to 65535 octets.
+enum class ClientTransport { udp, tcp, tls };
+
+/// Whether answers on `transport` are framed in a stream (RFC 7766, RFC 7858): no truncation.
+constexpr bool is_stream(ClientTransport transport) { return transport != ClientTransport::udp; }
 
 /// The reloadable part of the client side; replaced whole on reload, never modified.
 struct ClientPolicy {

@@ -3,6 +3,7 @@
 #include "daemon/config/settings_table.hpp"
 
 #include "daemon/config/config_values.hpp"
+#include "daemon/config/roff_text.hpp"
 #include "daemon/config/settings_rows.hpp"
 
 #include <yaml-cpp/yaml.h>
@@ -12,36 +13,6 @@
 
 namespace tern::daemon {
 namespace {
-
-/// Escapes text for a roff text line: '-' as \- so that names copy as typed (groff would
-/// print a hyphen), '\' as \e, and a leading '.' or '\'' kept from reading as a request.
-std::string roff_text(std::string_view text) {
-  std::string out;
-  for (char c : text) {
-    if (c == '\\') {
-      out += "\\e";
-    } else if (c == '-') {
-      out += "\\-";
-    } else {
-      out += c;
-    }
-  }
-  if (!out.empty() && (out[0] == '.' || out[0] == '\'')) out.insert(0, "\\&");
-  return out;
-}
-
-/// One paragraph, one sentence per line: roff then spaces sentences right.
-std::string roff_paragraph(std::string_view text) {
-  std::string out;
-  std::size_t start = 0;
-  while (start < text.size()) {
-    std::size_t end = text.find(". ", start);
-    end = end == std::string_view::npos ? text.size() : end + 1;
-    out += roff_text(text.substr(start, end - start)) + "\n";
-    start = end < text.size() ? end + 1 : end;
-  }
-  return out;
-}
 
 /// Every row once, the groups in the order of settings_rows.hpp; built once, never changed.
 const std::vector<Setting>& joined_rows() {

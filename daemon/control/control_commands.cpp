@@ -1,6 +1,7 @@
 #include "daemon/control/control_commands.hpp"
 
 #include "daemon/control/control_trace.hpp"
+#include "daemon/observe/counters_render.hpp"
 #include "daemon/process/worker.hpp"
 #include "resolver/dns/message.hpp"
 
@@ -8,8 +9,6 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <array>
-#include <functional>
 #include <chrono>
 #include <ctime>
 #include <optional>
@@ -316,115 +315,8 @@ ControlReply cache_command(const std::vector<std::string>& words, ControlContext
 
 // ---- stats ----
 
-std::uint64_t load(const std::atomic<std::uint64_t>& counter) {
-  return counter.load(std::memory_order_relaxed);
-}
-
-/// Sums one counter over the workers.
-template <class Stats, class Member>
-std::uint64_t sum(const std::vector<const Stats*>& all, Member member) {
-  std::uint64_t total = 0;
-  for (const Stats* s : all) total += load(std::invoke(member, *s));
-  return total;
-}
-
-void line(std::string& out, std::string_view key, std::uint64_t value) {
-  out += key;
-  out += '=';
-  out += std::to_string(value);
-  out += '\n';
-}
-
-
-void client_stats(std::string& out, const std::vector<const DaemonStats*>& d) {
-  std::uint64_t udp = sum(d, &DaemonStats::queries_udp), tcp = sum(d, &DaemonStats::queries_tcp);
-  line(out, "queries.udp", udp);
-  line(out, "queries.tcp", tcp);
-  line(out, "queries.total", udp + tcp);
-  for (std::size_t rcode = 0; rcode < std::tuple_size_v<decltype(DaemonStats::responses_by_rcode)>; ++rcode) {
-    std::uint64_t n = 0;
-    for (const DaemonStats* s : d) n += load(s->responses_by_rcode[rcode]);
-    line(out, "responses." + rcode_stat_name(rcode), n);
-  }
-  line(out, "cache.hits", sum(d, &DaemonStats::cache_hits));
-  line(out, "cache.misses", sum(d, &DaemonStats::cache_misses));
-  for (std::size_t e = 1; e < dns::wire_error_count; ++e) {
-    std::uint64_t n = 0;
-    for (const DaemonStats* s : d) n += load(s->malformed[e]);
-    line(out, "malformed." + std::string(dns::to_string(static_cast<dns::WireError>(e))), n);
-  }
-  line(out, "dropped.unreadable", sum(d, &DaemonStats::dropped_unreadable));
-  line(out, "dropped.responses", sum(d, &DaemonStats::dropped_responses));
-  line(out, "acl.refused", sum(d, &DaemonStats::acl_refused));
-  line(out, "acl.dropped", sum(d, &DaemonStats::acl_dropped));
-  line(out, "ratelimit.dropped", sum(d, &DaemonStats::ratelimit_dropped));
-  line(out, "ratelimit.slipped", sum(d, &DaemonStats::ratelimit_slipped));
-  line(out, "local.answers", sum(d, &DaemonStats::local_answers));
-  line(out, "local.dropped", sum(d, &DaemonStats::local_dropped));
-  line(out, "udp.truncated", sum(d, &DaemonStats::truncated_udp));
-  line(out, "udp.receive-calls", sum(d, &DaemonStats::udp_receive_calls));
-  line(out, "answers.stale", sum(d, &DaemonStats::stale_answers));
-  line(out, "prefetch.started", sum(d, &DaemonStats::prefetches));
-  line(out, "tcp.accepted", sum(d, &DaemonStats::tcp_accepted));
-  line(out, "tcp.rejected", sum(d, &DaemonStats::tcp_rejected));
-  line(out, "tcp.idle-closed", sum(d, &DaemonStats::tcp_idle_closed));
-  line(out, "tcp.bad-frames", sum(d, &DaemonStats::tcp_bad_frames));
-  line(out, "tls.accepted", sum(d, &DaemonStats::tls_accepted));
-  line(out, "tls.rejected", sum(d, &DaemonStats::tls_rejected));
-  line(out, "tls.handshake-failures", sum(d, &DaemonStats::tls_handshake_failures));
-  line(out, "tls.handshake-timeouts", sum(d, &DaemonStats::tls_handshake_timeouts));
-  line(out, "tls.resumed", sum(d, &DaemonStats::tls_resumed));
-  line(out, "tls.early-data-accepted", sum(d, &DaemonStats::tls_early_data_accepted));
-}
-
-void resolver_stats(std::string& out, const std::vector<const resolver::ResolverStats*>& r) {
-  using S = resolver::ResolverStats;
-  line(out, "upstream.queries", sum(r, &S::upstream_queries));
-  line(out, "upstream.shared", sum(r, &S::upstream_shared));
-  line(out, "upstream.timeouts", sum(r, &S::upstream_timeouts));
-  line(out, "upstream.unreachable", sum(r, &S::upstream_unreachable));
-  line(out, "upstream.tcp-fallbacks", sum(r, &S::tcp_fallbacks));
-  line(out, "upstream.mismatched", sum(r, &S::mismatched_replies));
-  line(out, "upstream.malformed", sum(r, &S::malformed_replies));
-  line(out, "upstream.scrubbed", sum(r, &S::scrubbed_records));
-  line(out, "upstream.caps-fallbacks", sum(r, &S::caps_fallbacks));
-  line(out, "upstream.badcookie-retries", sum(r, &S::badcookie_retries));
-  line(out, "resolver.coalesced", sum(r, &S::coalesced));
-  line(out, "resolver.limit-hits", sum(r, &S::limit_hits));
-}
-
-/// One cache's counters; returns its shard count and contention for the totals.
-template <class Cache>
-std::pair<std::size_t, std::uint64_t> cache_stats(std::string& out, std::string_view name,
-                                                  Cache& cache) {
-  cache::CacheStats s = cache.stats();
-  std::string prefix = "cache." + std::string(name) + ".";
-  line(out, prefix + "entries", s.entries);
-  line(out, prefix + "bytes", s.bytes);
-  line(out, prefix + "evictions", s.evictions);
-  line(out, prefix + "expired", s.expired);
-  line(out, prefix + "contention", s.contention);
-  line(out, prefix + "shards", cache.shard_count());
-  // One line for all shards (comma-separated, shard 0 first): a hot shard stands out.
-  std::string per_shard;
-  for (std::uint64_t c : cache.shard_contention()) per_shard += (per_shard.empty() ? "" : ",") + std::to_string(c);
-  out += prefix + "contention-by-shard=" + per_shard + "\n";
-  return {cache.shard_count(), s.contention};
-}
-
 ControlReply stats(ControlContext& context) {
-  std::string out;
-  line(out, "workers", context.daemon_stats.size());
-  client_stats(out, context.daemon_stats);
-  resolver_stats(out, context.resolver_stats);
-  auto [rrset_shards, rrset_contention] = cache_stats(out, "rrset", context.rrsets.entries());
-  auto [answer_shards, answer_contention] = cache_stats(out, "answer", context.answers.entries());
-  auto [infra_shards, infra_contention] = cache_stats(out, "infra", context.infra.entries());
-  auto [failure_shards, failure_contention] = cache_stats(out, "failure", context.answers.failures().entries());
-  line(out, "cache.failure.hits", context.answers.failures().hits());
-  line(out, "cache.shards", rrset_shards + answer_shards + infra_shards + failure_shards);
-  line(out, "cache.contention", rrset_contention + answer_contention + infra_contention + failure_contention);
-  return {ControlStatus::ok, std::move(out)};
+  return {ControlStatus::ok, render_stats(counter_sources(context))};
 }
 
 ControlReply signal_command(ControlContext& context, int signal, std::string_view what) {
@@ -445,6 +337,8 @@ ControlReply reopen_logs(ControlContext& context) {
 ControlContext make_control_context(SharedState& shared,
                                     const std::vector<std::unique_ptr<Worker>>& workers) {
   ControlContext context{shared.rrsets, shared.answers, shared.infra, shared.clock, {}, {}, {}, {}, {}};
+  context.inflight = &shared.inflight;
+  context.started = shared.started;
   for (const auto& w : workers) {
     context.daemon_stats.push_back(&w->stats());
     context.resolver_stats.push_back(&w->resolver_stats());
@@ -472,6 +366,31 @@ ControlReply execute_control(const std::vector<std::string>& words, ControlConte
   if (words[0] == "reload") return signal_command(context, SIGHUP, "reloading");
   if (words[0] == "log-reopen") return reopen_logs(context);
   return signal_command(context, SIGTERM, "stopping");  // "stop": check_command vetted it
+}
+
+namespace {
+
+/// One cache's counters, read once.
+template <class Cache>
+CacheSnapshot snapshot(std::string_view name, const Cache& cache) {
+  return CacheSnapshot{std::string(name), cache.stats(), cache.shard_contention()};
+}
+
+}  // namespace
+
+CounterSources counter_sources(const ControlContext& context) {
+  CounterSources sources;
+  sources.daemon = context.daemon_stats;
+  sources.resolver = context.resolver_stats;
+  sources.caches = {snapshot(counted_caches[0], context.rrsets.entries()),
+                    snapshot(counted_caches[1], context.answers.entries()),
+                    snapshot(counted_caches[2], context.infra.entries()),
+                    snapshot(counted_caches[3], context.answers.failures().entries())};
+  sources.failure_hits = context.answers.failures().hits();
+  sources.resolutions_in_flight = context.inflight ? context.inflight->size() : 0;
+  sources.start_time = std::chrono::duration_cast<seconds>(context.started.time_since_epoch()).count();
+  sources.version = TERN_VERSION;
+  return sources;
 }
 
 }  // namespace tern::daemon

@@ -1,5 +1,6 @@
 // What the control commands do (control_protocol.hpp has the wire format, man/ternctl.8 the
-// output formats and the stats keys, which are stable: monitoring scripts parse them).
+// output formats; the stats keys, which are stable since monitoring scripts parse them, are
+// the counters table's, daemon/observe/counters_table.cpp).
 #pragma once
 
 #include "cache/answer_cache.hpp"
@@ -7,9 +8,12 @@
 #include "cache/infra_cache.hpp"
 #include "cache/rrset_cache.hpp"
 #include "daemon/control/control_protocol.hpp"
+#include "daemon/observe/counters_table.hpp"
 #include "daemon/observe/daemon_stats.hpp"
+#include "resolver/inflight.hpp"
 #include "resolver/resolver.hpp"
 
+#include <chrono>
 #include <functional>
 #include <future>
 #include <memory>
@@ -35,7 +39,14 @@ struct ControlContext {
   std::function<std::string()> reopen_logs;
   /// Starts a traced walk on a worker (ternctl trace); empty when there is none.
   std::function<std::future<resolver::TraceResult>(const dns::Question&)> trace;
+  /// The in-flight table the workers share (resolutions running now); null: none counted.
+  const resolver::InflightTable* inflight = nullptr;
+  std::chrono::system_clock::time_point started{};  ///< when ternd started
 };
+
+/// What `ternctl stats` and the metrics read, for one report: the workers' counters, each
+/// cache read once, the in-flight table's size, the start time and the version.
+CounterSources counter_sources(const ControlContext& context);
 
 /// The context of the running daemon: its shared caches, its workers' counters, and kill(2)
 /// on its own pid (main takes the signal with sigwait, as if sent from outside).

@@ -68,12 +68,12 @@ struct StreamServices {
 template <typename Stream>
 class StreamConnection : public std::enable_shared_from_this<StreamConnection<Stream>> {
  public:
-  /// `pad_responses`: RFC 8467 padding of answers to padded queries (encrypted transports only:
-  /// padding in clear text hides nothing).
+  /// `transport`: tcp or tls, how the queries are counted; over tls, answers to padded queries
+  /// are padded (RFC 8467: encrypted transports only, padding in clear text hides nothing).
   StreamConnection(Stream stream, const asio::ip::address& client, ConnectionCounter::Slot slot,
-                   StreamServices services, bool pad_responses)
+                   StreamServices services, ClientTransport transport)
       : stream_(std::move(stream)), client_(client), slot_(std::move(slot)), services_(services),
-        pad_responses_(pad_responses), idle_timer_(stream_.get_executor()),
+        transport_(transport), idle_timer_(stream_.get_executor()),
         slot_timer_(stream_.get_executor()) {}
 
   Stream& stream() noexcept { return stream_; }
@@ -123,8 +123,8 @@ class StreamConnection : public std::enable_shared_from_this<StreamConnection<St
 
   static asio::awaitable<void> answer(std::shared_ptr<StreamConnection> self, std::vector<std::uint8_t> packet) {
     ActiveQueries::Guard guard(self->services_.active);
-    const bool pad = self->pad_responses_ && query_asks_for_padding(packet);
-    auto response = co_await self->services_.handler.handle(std::move(packet), self->client_, ClientTransport::tcp);
+    const bool pad = self->transport_ == ClientTransport::tls && query_asks_for_padding(packet);
+    auto response = co_await self->services_.handler.handle(std::move(packet), self->client_, self->transport_);
     --self->pending_;
     self->slot_timer_.cancel();
     self->last_activity_ = std::chrono::steady_clock::now();
@@ -180,7 +180,7 @@ class StreamConnection : public std::enable_shared_from_this<StreamConnection<St
   asio::ip::address client_;
   ConnectionCounter::Slot slot_;
   StreamServices services_;
-  bool pad_responses_;
+  ClientTransport transport_;
   asio::steady_timer idle_timer_;
   asio::steady_timer slot_timer_;
   std::chrono::steady_clock::time_point last_activity_ = std::chrono::steady_clock::now();

@@ -63,7 +63,7 @@ asio::awaitable<void> serve_tcp(tcp::acceptor& acceptor, StreamServices services
     }
     DaemonStats::bump(services.stats.tcp_accepted);
     auto connection = std::make_shared<StreamConnection<tcp::socket>>(std::move(socket), client, std::move(*slot),
-                                                                      services, false);
+                                                                      services, ClientTransport::tcp);
     asio::co_spawn(acceptor.get_executor(), run_connection(std::move(connection)), asio::detached);
   }
 }

@@ -76,7 +76,7 @@ asio::awaitable<void> serve_tls(tcp::acceptor& acceptor, const TlsContextStore& 
     DaemonStats::bump(services.stats.tls_accepted);
     auto context = contexts.current();
     auto connection = std::make_shared<TlsConnection>(TlsStream(std::move(socket), context->ssl.native_handle()), client,
-                                                      std::move(*slot), services, true);
+                                                      std::move(*slot), services, ClientTransport::tls);
     asio::co_spawn(acceptor.get_executor(),
                    tls_session(std::move(context), std::move(connection), services, handshake_timeout),
                    asio::detached);

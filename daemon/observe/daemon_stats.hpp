@@ -15,7 +15,8 @@ namespace tern::daemon {
 
 struct DaemonStats {
   std::atomic<std::uint64_t> queries_udp{0};
-  std::atomic<std::uint64_t> queries_tcp{0};
+  std::atomic<std::uint64_t> queries_tcp{0};  ///< plain TCP only
+  std::atomic<std::uint64_t> queries_tls{0};  ///< DNS over TLS (RFC 7858)
   /// Index: the header's rcode (0..15), and 16 for BADVERS, the one extended rcode (RFC 6891)
   /// ternd sends: its header bits read 0, so it is counted where it is made.
   std::array<std::atomic<std::uint64_t>, 17> responses_by_rcode{};

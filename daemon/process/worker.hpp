@@ -55,6 +55,8 @@ struct SharedState {
   QueryLog query_log;  ///< configured by main (start, reload), reopened by log-reopen
   CookieSecrets cookie_secrets;  ///< server cookies: rotated on a timer and by reconfigure()
   IpRateLimiter ip_ratelimit;    ///< shared: a client's datagrams reach several workers
+  /// When ternd started (made once, before the workers): process_start_time_seconds.
+  const std::chrono::system_clock::time_point started = std::chrono::system_clock::now();
 };
 
 /// The forward and stub zones a Config asks for.

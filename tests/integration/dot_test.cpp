@@ -323,6 +323,9 @@ TEST_CASE("DoT: many pipelined queries on one connection, answered out of order"
   CHECK(std::unique(order.begin(), order.end()) == order.end());
   CHECK(order.size() == frames.size());
   CHECK(tls_answers(c, 0x4100));  // the connection goes on
+  // DoT queries are counted as their own transport, not as plain TCP.
+  CHECK(s.stat("queries.tls") == frames.size() + 1);
+  CHECK(s.stat("queries.tcp") == 0);
 }
 
 TEST_CASE("DoT: a client stalling mid-handshake is dropped at tls-handshake-timeout", "[dot][handshake]") {

@@ -120,6 +120,13 @@ TEST_CASE("answers are truncated to the client's buffer", "[handler]") {
   REQUIRE(r);
   CHECK_FALSE(r->tc);
   CHECK(r->answer.size() == 10);
+  // DoT is a stream too: the whole answer, never TC=1.
+  r = f.ask(query("big.lab", dns::rrtype::TXT, [](dns::Message& m) { m.edns->udp_size = 512; }), "127.0.0.1",
+            daemon::ClientTransport::tls);
+  REQUIRE(r);
+  CHECK_FALSE(r->tc);
+  CHECK(r->answer.size() == 10);
+  CHECK(f.stats.truncated_udp == 1);
   // Without EDNS the limit is 512 octets (RFC 1035).
   r = f.ask(query("big.lab", dns::rrtype::TXT, [](dns::Message& m) { m.edns.reset(); }));
   REQUIRE(r);
@@ -178,6 +185,20 @@ TEST_CASE("the hot path answers live hits inline and declines everything else", 
   CHECK_FALSE(f.handler.answer_from_cache(garbage, from, daemon::ClientTransport::udp, out));
   CHECK_FALSE(f.handler.answer_from_cache(query("other.example.lab"), from, daemon::ClientTransport::udp, out));
   CHECK(f.stats.queries_udp == before + 1);
+}
+
+TEST_CASE("queries are counted by transport: DoT as tls, not as tcp", "[handler]") {
+  Fixture f;
+  using daemon::ClientTransport;
+  REQUIRE(f.ask(query("www.example.lab"), "127.0.0.1", ClientTransport::tls));  // resolved
+  REQUIRE(f.ask(query("www.example.lab"), "127.0.0.1", ClientTransport::tcp));
+  REQUIRE(f.ask(query("www.example.lab"), "127.0.0.1", ClientTransport::udp));
+  std::vector<std::uint8_t> out;
+  const auto from = asio::ip::make_address("127.0.0.1");
+  REQUIRE(f.handler.answer_from_cache(query("www.example.lab"), from, ClientTransport::tls, out));  // the hot path
+  CHECK(f.stats.queries_tls == 2);
+  CHECK(f.stats.queries_tcp == 1);
+  CHECK(f.stats.queries_udp == 1);
 }
 
 TEST_CASE("refusals carry the Extended DNS Error that says why", "[handler][ede]") {

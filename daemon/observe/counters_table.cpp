@@ -1,0 +1,378 @@
+#include "daemon/observe/counters_table.hpp"
+
+#include <algorithm>
+#include <array>
+#include <stdexcept>
+
+namespace tern::daemon {
+
+namespace {
+
+using Samples = std::vector<CounterSample>;
+using Atomic = std::atomic<std::uint64_t>;
+
+std::uint64_t load(const Atomic& counter) { return counter.load(std::memory_order_relaxed); }
+
+/// One unlabelled sample.
+Samples one(std::uint64_t value) { return {CounterSample{"", {value}}}; }
+
+/// A DaemonStats counter summed over the workers.
+template <Atomic DaemonStats::*Member>
+std::uint64_t daemon_total(const CounterSources& s) {
+  std::uint64_t total = 0;
+  for (const DaemonStats* d : s.daemon) total += load(d->*Member);
+  return total;
+}
+
+template <Atomic DaemonStats::*Member>
+Samples daemon_sum(const CounterSources& s) {
+  return one(daemon_total<Member>(s));
+}
+
+/// A ResolverStats counter summed over the workers.
+template <Atomic resolver::ResolverStats::*Member>
+Samples resolver_sum(const CounterSources& s) {
+  std::uint64_t total = 0;
+  for (const resolver::ResolverStats* r : s.resolver) total += load(r->*Member);
+  return one(total);
+}
+
+/// One sample per cache, labelled with its name.
+template <auto Field>
+Samples per_cache(const CounterSources& s) {
+  Samples out;
+  for (const CacheSnapshot& c : s.caches) out.push_back({c.name, {static_cast<std::uint64_t>(c.stats.*Field)}});
+  return out;
+}
+
+Samples queries_by_transport(const CounterSources& s) {
+  return {{"udp", {daemon_total<&DaemonStats::queries_udp>(s)}},
+          {"tcp", {daemon_total<&DaemonStats::queries_tcp>(s)}},
+          {"tls", {daemon_total<&DaemonStats::queries_tls>(s)}}};
+}
+
+Samples queries_total(const CounterSources& s) {
+  std::uint64_t total = 0;
+  for (const CounterSample& sample : queries_by_transport(s)) total += sample.values.front();
+  return one(total);
+}
+
+Samples queries_by_worker(const CounterSources& s) {
+  Samples out;
+  for (std::size_t w = 0; w < s.daemon.size(); ++w) {
+    const DaemonStats& d = *s.daemon[w];
+    out.push_back({std::to_string(w), {load(d.queries_udp) + load(d.queries_tcp) + load(d.queries_tls)}});
+  }
+  return out;
+}
+
+Samples responses_by_rcode(const CounterSources& s) {
+  Samples out;
+  for (std::size_t rcode = 0; rcode < std::tuple_size_v<decltype(DaemonStats::responses_by_rcode)>; ++rcode) {
+    std::uint64_t n = 0;
+    for (const DaemonStats* d : s.daemon) n += load(d->responses_by_rcode[rcode]);
+    out.push_back({rcode_stat_name(rcode), {n}});
+  }
+  return out;
+}
+
+Samples malformed_by_reason(const CounterSources& s) {
+  Samples out;
+  for (std::size_t e = 1; e < dns::wire_error_count; ++e) {  // 0 is "none"
+    std::uint64_t n = 0;
+    for (const DaemonStats* d : s.daemon) n += load(d->malformed[e]);
+    out.push_back({std::string(dns::to_string(static_cast<dns::WireError>(e))), {n}});
+  }
+  return out;
+}
+
+Samples cache_shards(const CounterSources& s) {
+  Samples out;
+  for (const CacheSnapshot& c : s.caches) out.push_back({c.name, {c.shard_contention.size()}});
+  return out;
+}
+
+Samples cache_shard_contention(const CounterSources& s) {
+  Samples out;
+  for (const CacheSnapshot& c : s.caches) out.push_back({c.name, c.shard_contention});
+  return out;
+}
+
+/// The sum of the first value of each sample `read` gives.
+template <CounterReader Read>
+Samples summed(const CounterSources& s) {
+  std::uint64_t total = 0;
+  for (const CounterSample& sample : Read(s)) total += sample.values.front();
+  return one(total);
+}
+
+Samples query_duration(const CounterSources& s) {
+  Samples out;
+  std::uint64_t cumulative = 0;
+  for (std::size_t b = 0; b <= DaemonStats::latency_bounds_us.size(); ++b) {
+    for (const DaemonStats* d : s.daemon) cumulative += load(d->latency_buckets[b]);
+    const bool last = b == DaemonStats::latency_bounds_us.size();
+    out.push_back({last ? "+Inf" : std::to_string(DaemonStats::latency_bounds_us[b]), {cumulative}});
+  }
+  out.push_back({"sum", {daemon_total<&DaemonStats::latency_sum_us>(s)}});
+  out.push_back({"count", {cumulative}});
+  return out;
+}
+
+// The families; their HELP lines are what Prometheus users see.
+constexpr std::array families{
+    MetricFamily{"ternd_workers", MetricKind::gauge, "", "", "Worker threads."},
+    MetricFamily{"ternd_build_info", MetricKind::info, "version", "", "ternd's version, in the label; the value is 1."},
+    MetricFamily{"process_start_time_seconds", MetricKind::gauge, "", "",
+                 "When ternd started, in seconds since the Unix epoch."},
+    MetricFamily{"ternd_queries_total", MetricKind::counter, "transport", "", "Queries received from clients, by transport."},
+    MetricFamily{"ternd_worker_queries_total", MetricKind::counter, "worker", "", "Queries received by each worker thread."},
+    MetricFamily{"ternd_responses_total", MetricKind::counter, "rcode", "", "Responses sent to clients, by rcode."},
+    MetricFamily{"ternd_cache_results_total", MetricKind::counter, "result", "",
+                 "Client questions by answer-cache result: hit, miss, stale (served expired, also a miss), "
+                 "prefetch (hits that started a refresh)."},
+    MetricFamily{"ternd_malformed_queries_total", MetricKind::counter, "reason", "",
+                 "Queries that failed the wire check (answered FORMERR), by reason."},
+    MetricFamily{"ternd_dropped_total", MetricKind::counter, "reason", "", "Queries dropped without an answer, by reason."},
+    MetricFamily{"ternd_acl_refused_total", MetricKind::counter, "", "", "Queries answered REFUSED by access-control."},
+    MetricFamily{"ternd_ratelimit_slipped_total", MetricKind::counter, "", "",
+                 "Queries over ip-ratelimit answered TC=1 (ip-ratelimit-slip)."},
+    MetricFamily{"ternd_local_answers_total", MetricKind::counter, "", "", "Queries answered from local zones."},
+    MetricFamily{"ternd_udp_truncated_total", MetricKind::counter, "", "", "UDP answers sent with TC=1."},
+    MetricFamily{"ternd_udp_receive_calls_total", MetricKind::counter, "", "",
+                 "recvmmsg calls that returned datagrams; queries over UDP / this = the mean batch (udp-batch-size)."},
+    MetricFamily{"ternd_tcp_accepted_total", MetricKind::counter, "", "", "Client TCP connections accepted."},
+    MetricFamily{"ternd_tcp_rejected_total", MetricKind::counter, "", "", "Client TCP connections refused over a bound."},
+    MetricFamily{"ternd_tcp_idle_closed_total", MetricKind::counter, "", "",
+                 "TCP and DoT connections closed for idleness."},
+    MetricFamily{"ternd_tcp_bad_frames_total", MetricKind::counter, "", "",
+                 "TCP and DoT connections closed for broken framing."},
+    MetricFamily{"ternd_tls_accepted_total", MetricKind::counter, "", "", "DoT connections admitted."},
+    MetricFamily{"ternd_tls_rejected_total", MetricKind::counter, "", "", "DoT connections refused over a bound."},
+    MetricFamily{"ternd_tls_handshake_failures_total", MetricKind::counter, "", "", "DoT handshakes that failed."},
+    MetricFamily{"ternd_tls_handshake_timeouts_total", MetricKind::counter, "", "",
+                 "DoT handshakes cut at tls-handshake-timeout."},
+    MetricFamily{"ternd_tls_resumed_total", MetricKind::counter, "", "", "DoT handshakes that resumed a session."},
+    MetricFamily{"ternd_tls_early_data_accepted_total", MetricKind::counter, "", "",
+                 "DoT handshakes whose TLS 1.3 early data was accepted."},
+    MetricFamily{"ternd_upstream_queries_total", MetricKind::counter, "", "",
+                 "Queries to authoritative servers asked for by the walks (ternd_upstream_shared_total of them were not "
+                 "sent)."},
+    MetricFamily{"ternd_upstream_shared_total", MetricKind::counter, "", "",
+                 "Upstream queries not sent: an identical exchange was already in flight and answered them too."},
+    MetricFamily{"ternd_upstream_timeouts_total", MetricKind::counter, "", "", "Upstream queries that timed out."},
+    MetricFamily{"ternd_upstream_unreachable_total", MetricKind::counter, "", "", "Upstream queries that could not be sent."},
+    MetricFamily{"ternd_upstream_tcp_fallbacks_total", MetricKind::counter, "", "",
+                 "Truncated upstream answers retried over TCP."},
+    MetricFamily{"ternd_upstream_spoof_near_misses_total", MetricKind::counter, "", "",
+                 "Upstream replies with a wrong ID, port or question (spoofing attempts), dropped."},
+    MetricFamily{"ternd_upstream_malformed_total", MetricKind::counter, "", "", "Upstream replies that did not parse."},
+    MetricFamily{"ternd_upstream_scrubbed_total", MetricKind::counter, "", "",
+                 "Records removed from upstream replies as out of bailiwick or untrusted."},
+    MetricFamily{"ternd_upstream_caps_fallbacks_total", MetricKind::counter, "", "",
+                 "Servers found not to echo the 0x20 case, asked without it since."},
+    MetricFamily{"ternd_upstream_badcookie_retries_total", MetricKind::counter, "", "",
+                 "BADCOOKIE replies answered by asking again with the server's cookie."},
+    MetricFamily{"ternd_resolver_coalesced_total", MetricKind::counter, "", "",
+                 "Client questions that waited on an identical resolution in flight."},
+    MetricFamily{"ternd_resolver_limit_hits_total", MetricKind::counter, "", "", "Resolutions ended by a budget."},
+    MetricFamily{"ternd_resolutions_in_flight", MetricKind::gauge, "", "",
+                 "Resolutions running now (the in-flight table, shared by the workers)."},
+    MetricFamily{"ternd_cache_entries", MetricKind::gauge, "cache", "", "Entries in each cache."},
+    MetricFamily{"ternd_cache_bytes", MetricKind::gauge, "cache", "", "Bytes held by each cache."},
+    MetricFamily{"ternd_cache_evictions_total", MetricKind::counter, "cache", "",
+                 "Live entries pushed out by the cache-size budget."},
+    MetricFamily{"ternd_cache_expired_total", MetricKind::counter, "cache", "", "Entries reclaimed because their TTL ran out."},
+    MetricFamily{"ternd_cache_contention_total", MetricKind::counter, "cache", "",
+                 "Shard lock acquisitions that had to wait for another thread."},
+    MetricFamily{"ternd_cache_shards", MetricKind::gauge, "cache", "", "Shards of each cache."},
+    MetricFamily{"ternd_cache_shard_contention_total", MetricKind::counter, "cache", "shard",
+                 "Shard lock acquisitions that had to wait, shard by shard: a hot shard stands out."},
+    MetricFamily{"ternd_cache_failure_hits_total", MetricKind::counter, "", "",
+                 "Questions answered SERVFAIL from a remembered resolution failure (RFC 9520)."},
+    MetricFamily{"ternd_query_duration_seconds", MetricKind::histogram, "", "",
+                 "Time from reading a question to its answer (hits answered inline count in the first bucket)."},
+};
+
+using D = DaemonStats;
+using R = resolver::ResolverStats;
+using CS = cache::CacheStats;
+constexpr CounterRole total = CounterRole::total;
+
+// The counters, in `ternctl stats` order. Their keys are stable: monitoring scripts parse them.
+constexpr std::array table{
+    Counter{"workers", "ternd_workers", "", "The number of worker threads.",
+            [](const CounterSources& s) { return one(s.daemon.size()); }},
+    Counter{"version", "ternd_build_info", "", "ternd's version.",
+            [](const CounterSources& s) { return Samples{{s.version, {1}}}; }},
+    Counter{"process.start-time", "process_start_time_seconds", "", "When ternd started, in seconds since the Unix epoch.",
+            [](const CounterSources& s) { return one(static_cast<std::uint64_t>(std::max<std::int64_t>(s.start_time, 0))); }},
+    Counter{"queries.{}", "ternd_queries_total", "", "Client queries received over UDP, plain TCP, and DNS over TLS.",
+            queries_by_transport},
+    Counter{"queries.total", "ternd_queries_total", "", "Client queries received over every transport.", queries_total,
+            total},
+    Counter{"worker.{}.queries", "ternd_worker_queries_total", "",
+            "Client queries received by each worker thread (numbered from 0).", queries_by_worker},
+    Counter{"responses.{}", "ternd_responses_total", "",
+            "Responses sent, by response code; badvers is the extended rcode 16 (RFC 6891), for queries with an EDNS "
+            "version other than 0.",
+            responses_by_rcode},
+    Counter{"cache.hits", "ternd_cache_results_total", "hit", "Client questions answered from the answer cache.",
+            daemon_sum<&D::cache_hits>},
+    Counter{"cache.misses", "ternd_cache_results_total", "miss", "Client questions that needed a resolution.",
+            daemon_sum<&D::cache_misses>},
+    Counter{"malformed.{}", "ternd_malformed_queries_total", "", "Queries that failed the wire check, by reason.",
+            malformed_by_reason},
+    Counter{"dropped.unreadable", "ternd_dropped_total", "unreadable",
+            "Packets dropped without an answer: shorter than a DNS header or (over UDP) longer than 4096 octets.",
+            daemon_sum<&D::dropped_unreadable>},
+    Counter{"dropped.responses", "ternd_dropped_total", "response",
+            "Responses (QR=1) sent to ternd, dropped: reflection or spoofing.", daemon_sum<&D::dropped_responses>},
+    Counter{"acl.refused", "ternd_acl_refused_total", "", "Queries answered REFUSED by access-control.",
+            daemon_sum<&D::acl_refused>},
+    Counter{"acl.dropped", "ternd_dropped_total", "acl", "Queries dropped by access-control (deny).",
+            daemon_sum<&D::acl_dropped>},
+    Counter{"ratelimit.dropped", "ternd_dropped_total", "ratelimit", "UDP queries over ip-ratelimit, dropped.",
+            daemon_sum<&D::ratelimit_dropped>},
+    Counter{"ratelimit.slipped", "ternd_ratelimit_slipped_total", "",
+            "UDP queries over ip-ratelimit answered with an empty truncated (TC=1) reply (every ip-ratelimit-slip'th "
+            "one); see ternd.yaml(5).",
+            daemon_sum<&D::ratelimit_slipped>},
+    Counter{"local.answers", "ternd_local_answers_total", "",
+            "Queries answered by ternd itself from a local zone (the built-in special-use and private zones, "
+            "local-zone, local-data).",
+            daemon_sum<&D::local_answers>},
+    Counter{"local.dropped", "ternd_dropped_total", "local", "Queries dropped by a deny local zone.",
+            daemon_sum<&D::local_dropped>},
+    Counter{"udp.truncated", "ternd_udp_truncated_total", "", "UDP answers sent with TC=1 because they did not fit.",
+            daemon_sum<&D::truncated_udp>},
+    Counter{"udp.receive-calls", "ternd_udp_receive_calls_total", "",
+            "recvmmsg calls on the listening sockets that returned datagrams: UDP queries divided by this is the mean "
+            "batch a call read (at most udp-batch-size; near 1 when idle, larger under load).",
+            daemon_sum<&D::udp_receive_calls>},
+    Counter{"answers.stale", "ternd_cache_results_total", "stale",
+            "Answers given from expired data (serve-stale, RFC 8767).", daemon_sum<&D::stale_answers>},
+    Counter{"prefetch.started", "ternd_cache_results_total", "prefetch",
+            "Background refreshes started by prefetch (cache hits near expiry).", daemon_sum<&D::prefetches>},
+    Counter{"tcp.accepted", "ternd_tcp_accepted_total", "", "Client TCP connections accepted.",
+            daemon_sum<&D::tcp_accepted>},
+    Counter{"tcp.rejected", "ternd_tcp_rejected_total", "",
+            "Client TCP connections refused over tcp-max-connections or tcp-max-connections-per-client.",
+            daemon_sum<&D::tcp_rejected>},
+    Counter{"tcp.idle-closed", "ternd_tcp_idle_closed_total", "",
+            "Connections closed for idleness (DNS-over-TLS connections included).", daemon_sum<&D::tcp_idle_closed>},
+    Counter{"tcp.bad-frames", "ternd_tcp_bad_frames_total", "",
+            "Connections closed for broken framing (DNS-over-TLS connections included).",
+            daemon_sum<&D::tcp_bad_frames>},
+    Counter{"tls.accepted", "ternd_tls_accepted_total", "", "DNS-over-TLS connections admitted.",
+            daemon_sum<&D::tls_accepted>},
+    Counter{"tls.rejected", "ternd_tls_rejected_total", "",
+            "DNS-over-TLS connections refused over tls-max-connections or tls-max-connections-per-client.",
+            daemon_sum<&D::tls_rejected>},
+    Counter{"tls.handshake-failures", "ternd_tls_handshake_failures_total", "",
+            "DNS-over-TLS handshakes that failed (an old TLS version, no shared cipher suite, not TLS at all).",
+            daemon_sum<&D::tls_handshake_failures>},
+    Counter{"tls.handshake-timeouts", "ternd_tls_handshake_timeouts_total", "",
+            "DNS-over-TLS handshakes that took longer than tls-handshake-timeout.",
+            daemon_sum<&D::tls_handshake_timeouts>},
+    Counter{"tls.resumed", "ternd_tls_resumed_total", "", "Handshakes that resumed a session from a ticket.",
+            daemon_sum<&D::tls_resumed>},
+    Counter{"tls.early-data-accepted", "ternd_tls_early_data_accepted_total", "",
+            "Handshakes whose TLS 1.3 early data (0-RTT queries) was accepted (only with tls-early-data on).",
+            daemon_sum<&D::tls_early_data_accepted>},
+    Counter{"upstream.queries", "ternd_upstream_queries_total", "",
+            "Queries to authoritative servers that the walks asked for.", resolver_sum<&R::upstream_queries>},
+    Counter{"upstream.shared", "ternd_upstream_shared_total", "",
+            "Of upstream.queries, those not sent because an identical query (same server, question and options) was "
+            "already in flight in the same worker: they got its answer. Many client questions walking into the same "
+            "zone at once (a cold cache under load) share their referral and NS address lookups this way.",
+            resolver_sum<&R::upstream_shared>},
+    Counter{"upstream.timeouts", "ternd_upstream_timeouts_total", "", "Upstream queries without an answer in time.",
+            resolver_sum<&R::upstream_timeouts>},
+    Counter{"upstream.unreachable", "ternd_upstream_unreachable_total", "",
+            "Upstream queries to servers that could not be reached.", resolver_sum<&R::upstream_unreachable>},
+    Counter{"upstream.tcp-fallbacks", "ternd_upstream_tcp_fallbacks_total", "",
+            "Questions asked again over TCP after a truncated UDP reply.", resolver_sum<&R::tcp_fallbacks>},
+    Counter{"upstream.mismatched", "ternd_upstream_spoof_near_misses_total", "",
+            "Replies ignored because ID, address or question did not match, the question's 0x20 case was not echoed, "
+            "or the client cookie was not ours (spoofing attempts look like these).",
+            resolver_sum<&R::mismatched_replies>},
+    Counter{"upstream.malformed", "ternd_upstream_malformed_total", "", "Replies ignored because they failed the wire check.",
+            resolver_sum<&R::malformed_replies>},
+    Counter{"upstream.scrubbed", "ternd_upstream_scrubbed_total", "",
+            "Records removed from replies as out of bailiwick or otherwise untrusted.",
+            resolver_sum<&R::scrubbed_records>},
+    Counter{"upstream.caps-fallbacks", "ternd_upstream_caps_fallbacks_total", "",
+            "Servers found not to echo the 0x20 case (use-caps-for-id) when checked over TCP, asked without it from "
+            "then on.",
+            resolver_sum<&R::caps_fallbacks>},
+    Counter{"upstream.badcookie-retries", "ternd_upstream_badcookie_retries_total", "",
+            "BADCOOKIE replies answered by asking again with the server's new cookie (RFC 7873).",
+            resolver_sum<&R::badcookie_retries>},
+    Counter{"resolver.coalesced", "ternd_resolver_coalesced_total", "",
+            "Client questions that waited on an identical resolution in flight instead of starting one.",
+            resolver_sum<&R::coalesced>},
+    Counter{"resolver.limit-hits", "ternd_resolver_limit_hits_total", "",
+            "Resolutions ended by a budget (upstream queries, referrals, CNAME links, server-name lookups).",
+            resolver_sum<&R::limit_hits>},
+    Counter{"resolver.in-flight", "ternd_resolutions_in_flight", "",
+            "Resolutions running now: the questions in the in-flight table, which the workers share (a gauge).",
+            [](const CounterSources& s) { return one(s.resolutions_in_flight); }},
+    Counter{"cache.{}.entries", "ternd_cache_entries", "",
+            "For each cache (rrset, answer, infra, failure; the failure cache holds the questions and zones whose "
+            "resolution failed recently, RFC 9520): the entries it holds (a gauge).",
+            per_cache<&CS::entries>},
+    Counter{"cache.{}.bytes", "ternd_cache_bytes", "", "The approximate memory each cache holds (a gauge).",
+            per_cache<&CS::bytes>},
+    Counter{"cache.{}.evictions", "ternd_cache_evictions_total", "",
+            "Live entries pushed out by the memory budget (least recently used first).", per_cache<&CS::evictions>},
+    Counter{"cache.{}.expired", "ternd_cache_expired_total", "", "Expired entries reclaimed.", per_cache<&CS::expired>},
+    Counter{"cache.{}.contention", "ternd_cache_contention_total", "",
+            "Lock acquisitions on the cache's shards that had to wait for another thread, summed over the shards.",
+            per_cache<&CS::contention>},
+    Counter{"cache.{}.shards", "ternd_cache_shards", "", "The number of shards of each cache (a gauge).", cache_shards},
+    Counter{"cache.{}.contention-by-shard", "ternd_cache_shard_contention_total", "",
+            "The same waits shard by shard, comma-separated, shard 0 first (in the metrics, one series per shard): "
+            "one hot shard (a hot name, or keys that collide) stands out against the others.",
+            cache_shard_contention},
+    Counter{"cache.failure.hits", "ternd_cache_failure_hits_total", "",
+            "Client questions answered SERVFAIL (Extended DNS Error 13, Cached Error) from a remembered resolution "
+            "failure, without an upstream query (RFC 9520; see cache-min-failure-ttl in ternd.yaml(5)).",
+            [](const CounterSources& s) { return one(s.failure_hits); }},
+    Counter{"cache.shards", "ternd_cache_shards", "", "The shards of the four caches together.", summed<cache_shards>,
+            total},
+    Counter{"cache.contention", "ternd_cache_contention_total", "", "The contention of the four caches together.",
+            summed<per_cache<&CS::contention>>, total},
+    Counter{"query-duration", "ternd_query_duration_seconds", "",
+            "Time from reading a question to its answer, as a cumulative histogram: query-duration.le-BOUNDus counts "
+            "the answers given within BOUND microseconds, query-duration.sum-us their total time, "
+            "query-duration.count their number. A hit answered inline on the hot path is counted in the first bucket "
+            "without a clock reading, so that the counters cost the hot path nothing (with the query log on, its time "
+            "is measured).",
+            query_duration},
+};
+
+}  // namespace
+
+std::span<const MetricFamily> metric_families() { return families; }
+
+std::span<const Counter> counters() { return table; }
+
+const MetricFamily& find_family(std::string_view name) {
+  for (const MetricFamily& family : families) {
+    if (family.name == name) return family;
+  }
+  throw std::logic_error("counters table: no metric family " + std::string(name));
+}
+
+std::string stats_key(const Counter& counter, const CounterSample& sample) {
+  std::string key(counter.key);
+  if (auto at = key.find("{}"); at != std::string::npos) key.replace(at, 2, sample.label);
+  return key;
+}
+
+std::string_view label_value(const Counter& counter, const CounterSample& sample) {
+  return sample.label.empty() ? counter.label_value : std::string_view(sample.label);
+}
+
+}  // namespace tern::daemon
