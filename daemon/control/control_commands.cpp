@@ -341,6 +341,7 @@ void client_stats(std::string& out, const std::vector<const DaemonStats*>& d) {
   line(out, "queries.udp", udp);
   line(out, "queries.tcp", tcp);
   line(out, "queries.total", udp + tcp);
+  line(out, "queries.internal-errors", sum(d, &DaemonStats::internal_errors));
   for (std::size_t rcode = 0; rcode < std::tuple_size_v<decltype(DaemonStats::responses_by_rcode)>; ++rcode) {
     std::uint64_t n = 0;
     for (const DaemonStats* s : d) n += load(s->responses_by_rcode[rcode]);

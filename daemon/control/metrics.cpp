@@ -67,6 +67,10 @@ void client_metrics(Exposition& e, const std::vector<const DaemonStats*>& d) {
   e.family("ternd_queries_total", "counter", "Queries received from clients, by transport.");
   e.sample("ternd_queries_total", "transport=\"udp\"", sum(d, &D::queries_udp));
   e.sample("ternd_queries_total", "transport=\"tcp\"", sum(d, &D::queries_tcp));
+  e.family("ternd_internal_errors_total", "counter",
+           "Queries whose handling threw (answered SERVFAIL, or dropped when unreadable), and client "
+           "coroutines an exception ended.");
+  e.sample("ternd_internal_errors_total", "", sum(d, &D::internal_errors));
 
   e.family("ternd_responses_total", "counter", "Responses sent to clients, by rcode.");
   for (std::size_t rcode = 0; rcode < std::tuple_size_v<decltype(DaemonStats::responses_by_rcode)>; ++rcode) {

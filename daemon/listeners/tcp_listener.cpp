@@ -3,7 +3,6 @@
 #include "resolver/log.hpp"
 
 #include <asio/co_spawn.hpp>
-#include <asio/detached.hpp>
 #include <asio/experimental/as_tuple.hpp>
 #include <asio/ip/v6_only.hpp>
 #include <asio/use_awaitable.hpp>
@@ -64,7 +63,8 @@ asio::awaitable<void> serve_tcp(tcp::acceptor& acceptor, StreamServices services
     DaemonStats::bump(services.stats.tcp_accepted);
     auto connection = std::make_shared<StreamConnection<tcp::socket>>(std::move(socket), client, std::move(*slot),
                                                                       services, false);
-    asio::co_spawn(acceptor.get_executor(), run_connection(std::move(connection)), asio::detached);
+    asio::co_spawn(acceptor.get_executor(), run_connection(std::move(connection)),
+                   CountEscaped(services.stats, "tcp connection"));
   }
 }
 

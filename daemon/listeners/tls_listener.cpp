@@ -5,7 +5,6 @@
 #include "resolver/log.hpp"
 
 #include <asio/co_spawn.hpp>
-#include <asio/detached.hpp>
 #include <asio/experimental/as_tuple.hpp>
 #include <asio/steady_timer.hpp>
 #include <asio/use_awaitable.hpp>
@@ -40,7 +39,8 @@ asio::awaitable<void> tls_session([[maybe_unused]] std::shared_ptr<TlsServerCont
     c->close();
   });
   // The DNS stream ends by itself when the handshake fails (its reads fail).
-  asio::co_spawn(connection->stream().get_executor(), run_connection(connection), asio::detached);
+  asio::co_spawn(connection->stream().get_executor(), run_connection(connection),
+                 CountEscaped(services.stats, "tls connection"));
   auto ec = co_await connection->stream().handshake();
   if (*state == Handshake::running) *state = Handshake::over;
   deadline.cancel();
@@ -79,7 +79,7 @@ asio::awaitable<void> serve_tls(tcp::acceptor& acceptor, const TlsContextStore& 
                                                       std::move(*slot), services, true);
     asio::co_spawn(acceptor.get_executor(),
                    tls_session(std::move(context), std::move(connection), services, handshake_timeout),
-                   asio::detached);
+                   CountEscaped(services.stats, "tls handshake"));
   }
 }
 
