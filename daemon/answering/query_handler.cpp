@@ -99,7 +99,7 @@ bool QueryHandler::answer_from_cache(std::span<const std::uint8_t> packet, const
   // name: a question written as a pointer (into the header) is left to handle() (client_qname).
   if (end - dns::header_size != name_scratch_.size()) return false;
   const std::uint16_t qtype = read_u16(packet, end), qclass = read_u16(packet, end + 2);
-  if (qclass != dns::class_in || qtype == dns::rrtype::OPT || qtype == dns::rrtype::AXFR || qtype == 251)
+  if (qclass != dns::class_in || qtype == dns::rrtype::OPT || qtype == dns::rrtype::AXFR || qtype == dns::rrtype::IXFR)
     return false;
   bool edns = false, dnssec_ok = false;
   std::uint16_t client_size = 0;
@@ -317,7 +317,7 @@ asio::awaitable<std::optional<std::vector<std::uint8_t>>> QueryHandler::answer_q
   if (question.type == dns::rrtype::OPT) co_return counted(error(dns::rcode::formerr));
   // Zone transfers are for authorities; other classes than IN have no authorities to walk to.
   const std::size_t name_length = question.name.wire().size();
-  if (question.klass != dns::class_in || question.type == dns::rrtype::AXFR || question.type == 251)
+  if (question.klass != dns::class_in || question.type == dns::rrtype::AXFR || question.type == dns::rrtype::IXFR)
     co_return counted(with_client_case(error(dns::rcode::refused, resolver::ede::not_supported),
                                        packet, name_length));
   const std::size_t max_size = max_response_size(query, transport == ClientTransport::tcp, edns);
