@@ -6,6 +6,7 @@
 #include "daemon/config/config.hpp"
 
 #include <cstdint>
+#include <filesystem>
 #include <span>
 #include <string>
 #include <string_view>
@@ -71,6 +72,12 @@ Config default_config();
 
 /// The SETTINGS section of ternd.yaml(5) in roff, as kept between the marker comments.
 std::string settings_man_section();
+
+/// The file `text` names, relative to the configuration file's directory, made absolute (a
+/// reload after a change of directory finds the same file) and checked readable now: a
+/// directory or a file that cannot be opened is a ConfigError at `value`.
+std::filesystem::path readable_file(const Setting& self, const YAML::Node& value, const SettingSource& source,
+                                    const std::string& text);
 
 /// Throws the ConfigError for a bad value of `setting` at node `at` ("name: message" at the
 /// node's line in a file, or "--set key=value: message").
