@@ -108,4 +108,14 @@ void write(Level level, std::string_view message) {
   std::fflush(stderr);
 }
 
+std::string describe(const std::exception_ptr& error) {
+  try {
+    std::rethrow_exception(error);
+  } catch (const std::exception& e) {
+    return e.what();
+  } catch (...) {
+    return "an exception not derived from std::exception";
+  }
+}
+
 }  // namespace tern::log

@@ -9,6 +9,8 @@
 
 #include <atomic>
 #include <cstdint>
+#include <exception>
+#include <string>
 #include <string_view>
 
 namespace tern::log {
@@ -33,6 +35,9 @@ bool admit(std::string_view kind);
 /// Logs, for each kind that had lines suppressed since the last call, how many; returns the
 /// total. Called once a second and at exit.
 std::uint64_t report_suppressed();
+
+/// What an exception says (its what()), for a log line.
+std::string describe(const std::exception_ptr& error);
 
 /// The format string itself: the kind of a message, whatever its values.
 inline std::string_view kind_of(fmt::string_view format) noexcept { return {format.data(), format.size()}; }

@@ -8,6 +8,7 @@
 #include "cache/answer_cache.hpp"
 #include "cache/infra_cache.hpp"
 #include "cache/rrset_cache.hpp"
+#include "resolver/address_key.hpp"
 #include "resolver/classify.hpp"
 #include "resolver/inflight.hpp"
 #include "resolver/outcome.hpp"
@@ -222,7 +223,5 @@ class Resolver {
 
 /// The address in an A or AAAA record; nullopt for other types or malformed RDATA.
 std::optional<asio::ip::address> record_address(const dns::Record& rr);
-/// Network-order octets of an address: the key of the infra cache.
-std::string address_key(const asio::ip::address& address);
 
 }  // namespace tern::resolver

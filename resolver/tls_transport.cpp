@@ -1,21 +1,19 @@
 #include "resolver/tls_transport.hpp"
 
+#include "resolver/framed_exchange.hpp"
 #include "resolver/log.hpp"
 #include "resolver/udp_tcp_transport.hpp"
 
 #include <asio/experimental/as_tuple.hpp>
 #include <asio/experimental/awaitable_operators.hpp>
 #include <asio/ip/tcp.hpp>
-#include <asio/read.hpp>
 #include <asio/ssl/stream.hpp>
 #include <asio/steady_timer.hpp>
 #include <asio/use_awaitable.hpp>
-#include <asio/write.hpp>
 
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
 
-#include <array>
 #include <stdexcept>
 #include <vector>
 
@@ -142,43 +140,19 @@ asio::awaitable<ExchangeResult> TlsTransport::ask(Connection& connection, const 
   const std::uint16_t id = rng_.u16();
   std::vector<std::uint8_t> query = dns::build_query(request.question, id, request.edns_size);
   if (request.recursion_desired) query[2] |= 0x01;
-  std::array<std::uint8_t, 2> prefix{static_cast<std::uint8_t>(query.size() >> 8),
-                                     static_cast<std::uint8_t>(query.size())};
   const auto start = std::chrono::steady_clock::now();
-  auto& stream = connection.stream;
-  auto& deadline = connection.deadline;
-  std::array<asio::const_buffer, 2> out{asio::buffer(prefix), asio::buffer(query)};
-  auto written = co_await (asio::async_write(stream, out, use_tuple) || deadline.async_wait(use_tuple));
-  if (written.index() == 1 || std::get<0>(std::get<0>(written))) {
-    result.status = written.index() == 1 ? ExchangeStatus::timeout : ExchangeStatus::error;
-    co_return result;
+  auto accept = [&](const dns::Message& reply) { return reply_matches(reply, id, request.question); };
+  std::vector<std::uint8_t> body;
+  switch (co_await framed_exchange(connection.stream, connection.deadline, query, accept, result, body)) {
+    case FramedEnd::answered:
+      result.rtt = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - start);
+      break;
+    case FramedEnd::timed_out: result.status = ExchangeStatus::timeout; break;
+    // A broken stream (or one that sent a malformed reply: it cannot be resynchronised) is not kept.
+    case FramedEnd::failed:
+    case FramedEnd::malformed: result.status = ExchangeStatus::error; break;
   }
-  while (true) {
-    auto got_len = co_await (asio::async_read(stream, asio::buffer(prefix), use_tuple) || deadline.async_wait(use_tuple));
-    if (got_len.index() == 1 || std::get<0>(std::get<0>(got_len))) {
-      result.status = got_len.index() == 1 ? ExchangeStatus::timeout : ExchangeStatus::error;
-      co_return result;
-    }
-    std::vector<std::uint8_t> body(static_cast<std::size_t>(prefix[0] << 8 | prefix[1]));
-    auto got = co_await (asio::async_read(stream, asio::buffer(body), use_tuple) || deadline.async_wait(use_tuple));
-    if (got.index() == 1 || std::get<0>(std::get<0>(got))) {
-      result.status = got.index() == 1 ? ExchangeStatus::timeout : ExchangeStatus::error;
-      co_return result;
-    }
-    dns::Message reply;
-    if (dns::parse_message(body, reply) != dns::WireError::none) {
-      ++result.malformed;
-      co_return result;  // a broken stream cannot be resynchronised (nor kept)
-    }
-    if (!reply_matches(reply, id, request.question)) {
-      ++result.mismatched;
-      continue;
-    }
-    result.rtt = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - start);
-    result.status = ExchangeStatus::ok;
-    result.reply = std::move(reply);
-    co_return result;
-  }
+  co_return result;
 }
 
 }  // namespace tern::resolver

@@ -1,5 +1,7 @@
 #include "resolver/udp_tcp_transport.hpp"
 
+#include "resolver/framed_exchange.hpp"
+
 #include "resolver/dns/cookie.hpp"
 #include "resolver/limits.hpp"
 
@@ -8,10 +10,8 @@
 #include <asio/experimental/awaitable_operators.hpp>
 #include <asio/ip/tcp.hpp>
 #include <asio/ip/udp.hpp>
-#include <asio/read.hpp>
 #include <asio/steady_timer.hpp>
 #include <asio/use_awaitable.hpp>
-#include <asio/write.hpp>
 
 #include <algorithm>
 #include <array>
@@ -109,6 +109,14 @@ std::string cookie_option_for(const ExchangeRequest& request) {
   return dns::cookie_option(cookie.substr(0, dns::client_cookie_size), cookie.substr(dns::client_cookie_size));
 }
 
+/// The query of `request` with ID `id`, over UDP and TCP alike: its EDNS size, its COOKIE
+/// option, and RD when a forward zone's recursive server is asked.
+std::vector<std::uint8_t> build_upstream_query(const ExchangeRequest& request, std::uint16_t id) {
+  std::vector<std::uint8_t> query = dns::build_query(request.question, id, request.edns_size, cookie_option_for(request));
+  if (request.recursion_desired) query[2] |= 0x01;
+  return query;
+}
+
 /// RFC 7873 §5.3: a reply with a COOKIE option must carry our client cookie, or it is not an
 /// answer to our query (a spoofer cannot see it); a reply without one comes from a server that
 /// does not do cookies and is accepted. Fills `server_cookie` from an accepted reply.
@@ -136,9 +144,7 @@ asio::awaitable<ExchangeResult> UdpTcpTransport::exchange(const ExchangeRequest&
   if (request.tcp_only) co_return co_await exchange_tcp(request);
   ExchangeResult result;
   const std::uint16_t id = new_query_id(rng_);
-  const std::string cookie = cookie_option_for(request);
-  std::vector<std::uint8_t> query = dns::build_query(request.question, id, request.edns_size, cookie);
-  if (request.recursion_desired) query[2] |= 0x01;  // RD: a forward zone's recursive server
+  std::vector<std::uint8_t> query = build_upstream_query(request, id);
   if (request.randomise_case) randomise_case(query, rng_);
   const std::size_t qname_end = dns::header_size + request.question.name.wire().size();
   const udp::endpoint server(request.server, request.port);
@@ -228,15 +234,11 @@ asio::awaitable<ExchangeResult> UdpTcpTransport::exchange_tcp(const ExchangeRequ
   result.over_tcp = true;
   result.status = ExchangeStatus::tcp_failed;
   const std::uint16_t id = new_query_id(rng_);
-  const std::string cookie = cookie_option_for(request);
-  std::vector<std::uint8_t> query = dns::build_query(request.question, id, request.edns_size, cookie);
-  if (request.recursion_desired) query[2] |= 0x01;
+  std::vector<std::uint8_t> query = build_upstream_query(request, id);
   // 0x20 over TCP only to find out whether the server echoes case (see ExchangeRequest).
   const bool check_case = request.tcp_only && request.randomise_case;
   if (check_case) randomise_case(query, rng_);
   const std::size_t qname_end = dns::header_size + request.question.name.wire().size();
-  std::array<std::uint8_t, 2> prefix{static_cast<std::uint8_t>(query.size() >> 8),
-                                     static_cast<std::uint8_t>(query.size())};
   const tcp::endpoint server(request.server, request.port);
   tcp::socket sock(executor_);
   asio::error_code ec;
@@ -248,34 +250,17 @@ asio::awaitable<ExchangeResult> UdpTcpTransport::exchange_tcp(const ExchangeRequ
 
   auto connected = co_await (sock.async_connect(server, use_tuple) || deadline.async_wait(use_tuple));
   if (connected.index() == 1 || std::get<0>(std::get<0>(connected))) co_return result;
-  std::array<asio::const_buffer, 2> out{asio::buffer(prefix), asio::buffer(query)};
-  auto written = co_await (asio::async_write(sock, out, use_tuple) || deadline.async_wait(use_tuple));
-  if (written.index() == 1 || std::get<0>(std::get<0>(written))) co_return result;
-  while (true) {
-    auto got_len = co_await (asio::async_read(sock, asio::buffer(prefix), use_tuple) ||
-                             deadline.async_wait(use_tuple));
-    if (got_len.index() == 1 || std::get<0>(std::get<0>(got_len))) co_return result;
-    std::vector<std::uint8_t> body(static_cast<std::size_t>(prefix[0] << 8 | prefix[1]));
-    auto got = co_await (asio::async_read(sock, asio::buffer(body), use_tuple) ||
-                         deadline.async_wait(use_tuple));
-    if (got.index() == 1 || std::get<0>(std::get<0>(got))) co_return result;
-    dns::Message reply;
-    if (dns::parse_message(body, reply) != dns::WireError::none) {
-      ++result.malformed;
-      co_return result;  // a broken TCP stream cannot be resynchronised
-    }
-    if (!reply_matches(reply, id, request.question) || !cookie_accepted(reply, request, result.server_cookie)) {
-      ++result.mismatched;
-      continue;
-    }
-    result.status = ExchangeStatus::ok;
-    result.reply = std::move(reply);
-    result.rtt = std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - start);
-    result.case_echoed = check_case && body.size() >= qname_end &&
-                         std::equal(query.begin() + dns::header_size, query.begin() + qname_end,
-                                    body.begin() + dns::header_size);
-    co_return result;
-  }
+  auto accept = [&](const dns::Message& reply) {
+    return reply_matches(reply, id, request.question) && cookie_accepted(reply, request, result.server_cookie);
+  };
+  std::vector<std::uint8_t> body;
+  // Every other end leaves the status tcp_failed (a malformed reply counted as such).
+  if (co_await framed_exchange(sock, deadline, query, accept, result, body) != FramedEnd::answered) co_return result;
+  result.rtt = std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - start);
+  result.case_echoed = check_case && body.size() >= qname_end &&
+                       std::equal(query.begin() + dns::header_size, query.begin() + qname_end,
+                                  body.begin() + dns::header_size);
+  co_return result;
 }
 
 }  // namespace tern::resolver

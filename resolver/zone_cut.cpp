@@ -24,15 +24,6 @@ std::optional<asio::ip::address> record_address(const dns::Record& rr) {
   return std::nullopt;
 }
 
-std::string address_key(const asio::ip::address& address) {
-  if (address.is_v4()) {
-    auto b = address.to_v4().to_bytes();
-    return std::string(b.begin(), b.end());
-  }
-  auto b = address.to_v6().to_bytes();
-  return std::string(b.begin(), b.end());
-}
-
 bool Resolver::usable(const asio::ip::address& a) const {
   if (a.is_v4() ? !options_.do_ip4 : !options_.do_ip6) return false;
   if (a.is_unspecified() || a.is_multicast()) return false;

@@ -1,5 +1,6 @@
 #include "daemon/answering/ip_ratelimit.hpp"
 
+#include "resolver/address_key.hpp"
 #include "resolver/dns/types.hpp"
 #include "resolver/dns/wire_check.hpp"
 
@@ -10,29 +11,11 @@ namespace tern::daemon {
 IpRateLimiter::IpRateLimiter(cache::HashKey key, std::size_t max_addresses)
     : key_(key), per_shard_(std::max<std::size_t>(1, max_addresses / shard_count)) {}
 
-namespace {
-
-std::string address_key(const asio::ip::address& client) {
-  if (client.is_v4()) {
-    const auto b = client.to_v4().to_bytes();
-    return std::string(b.begin(), b.end());
-  }
-  const auto v6 = client.to_v6();
-  if (v6.is_v4_mapped()) {
-    const auto b = asio::ip::make_address_v4(asio::ip::v4_mapped, v6).to_bytes();
-    return std::string(b.begin(), b.end());
-  }
-  const auto b = v6.to_bytes();
-  return std::string(b.begin(), b.end());
-}
-
-}  // namespace
-
 IpRateLimiter::Verdict IpRateLimiter::admit(const asio::ip::address& client, Clock::time_point now) {
   const std::uint32_t rate = rate_.load(std::memory_order_relaxed);
   if (rate == 0) return Verdict::allow;
   const double capacity = rate;  // one second's burst
-  std::string key = address_key(client);
+  std::string key = resolver::address_key(client);
   // Keyed hash: an attacker choosing source addresses cannot pile them into one shard's chain.
   Shard& shard = shards_[cache::siphash13(key_, key) % shard_count];
   std::lock_guard lock(shard.mutex);

@@ -4,12 +4,15 @@
 #include "daemon/answering/hit_response.hpp"
 #include "daemon/answering/minimal_any.hpp"
 #include "daemon/answering/responder.hpp"
+#include "resolver/log.hpp"
 
 #include <asio/co_spawn.hpp>
 #include <asio/detached.hpp>
 #include <asio/experimental/as_tuple.hpp>
 #include <asio/steady_timer.hpp>
 #include <asio/use_awaitable.hpp>
+
+#include <string>
 
 namespace tern::daemon {
 
@@ -107,7 +110,7 @@ bool QueryHandler::answer_from_cache(std::span<const std::uint8_t> packet, const
   // name: a question written as a pointer (into the header) is left to handle() (client_qname).
   if (end - dns::header_size != name_scratch_.size()) return false;
   const std::uint16_t qtype = read_u16(packet, end), qclass = read_u16(packet, end + 2);
-  if (qclass != dns::class_in || qtype == dns::rrtype::OPT || qtype == dns::rrtype::AXFR || qtype == 251)
+  if (qclass != dns::class_in || qtype == dns::rrtype::OPT || qtype == dns::rrtype::AXFR || qtype == dns::rrtype::IXFR)
     return false;
   bool edns = false, dnssec_ok = false;
   std::uint16_t client_size = 0;
@@ -188,9 +191,11 @@ asio::awaitable<std::optional<resolver::Outcome>> QueryHandler::resolve_or_stale
     std::optional<resolver::Outcome> outcome;
   };
   auto race = std::make_shared<Race>(resolver_.executor(), policy.stale_client_timeout);
-  asio::co_spawn(resolver_.executor(), resolver_.resolve(question),
-                 [race](std::exception_ptr, resolver::Outcome outcome) {
-                   race->outcome = std::move(outcome);
+  asio::co_spawn(resolver_.executor(), start_resolution(question),
+                 [race, this, question](std::exception_ptr error, resolver::Outcome outcome) {
+                   // A refresh that threw failed: the client gets the stale answer, the bug is counted.
+                   if (error) note_internal_error(error, "refreshing the stale answer of " + question.name.to_text());
+                   else race->outcome = std::move(outcome);
                    race->timer.cancel();
                  });
   co_await race->timer.async_wait(asio::experimental::as_tuple(asio::use_awaitable));
@@ -203,16 +208,20 @@ asio::awaitable<resolver::Outcome> QueryHandler::resolve_unless_abandoned(const 
     explicit Wait(const asio::any_io_executor& ex) : timer(ex, asio::steady_timer::time_point::max()) {}
     asio::steady_timer timer;
     std::optional<resolver::Outcome> outcome;
+    std::exception_ptr error;  ///< what ended the resolution, if it threw
   };
   auto wait = std::make_shared<Wait>(resolver_.executor());
-  asio::co_spawn(resolver_.executor(), resolver_.resolve(question),
-                 [wait](std::exception_ptr, resolver::Outcome outcome) {
-                   wait->outcome = std::move(outcome);
+  asio::co_spawn(resolver_.executor(), start_resolution(question),
+                 [wait](std::exception_ptr error, resolver::Outcome outcome) {
+                   if (error) wait->error = error;
+                   else wait->outcome = std::move(outcome);
                    wait->timer.cancel();
                  });
   waiting_.insert(&wait->timer);
   co_await wait->timer.async_wait(asio::experimental::as_tuple(asio::use_awaitable));
   waiting_.erase(&wait->timer);
+  // Not a SERVFAIL made up here: handle()'s catch-all answers it, counts it and logs it.
+  if (wait->error) std::rethrow_exception(wait->error);
   if (wait->outcome) co_return std::move(*wait->outcome);
   co_return resolver::Outcome::servfail(resolver::ede::other, "resolver shutting down");
 }
@@ -221,8 +230,52 @@ void QueryHandler::abandon_resolutions() {
   for (asio::steady_timer* timer : waiting_) timer->cancel();
 }
 
+asio::awaitable<resolver::Outcome> QueryHandler::start_resolution(dns::Question question) {
+  if (resolution_for_tests_) return resolution_for_tests_(std::move(question));
+  return resolver_.resolve(std::move(question));
+}
+
+void QueryHandler::note_internal_error(std::exception_ptr error, std::string_view during) noexcept {
+  DaemonStats::bump(stats_.internal_errors);
+  try {
+    log::error("internal error {}: {}", during, log::describe(error));  // rate-limited per message kind
+  } catch (...) {
+    // The line is best effort (memory may be what ran out); the counter has it.
+  }
+}
+
+std::optional<std::vector<std::uint8_t>> QueryHandler::internal_error(std::span<const std::uint8_t> packet,
+                                                                      const asio::ip::address& client,
+                                                                      std::exception_ptr error) noexcept {
+  try {
+    note_internal_error(error, "answering " + client.to_string());
+    // Never an answer where handle() would have sent none: to a response (reflection) or to
+    // a client access-control drops.
+    if (packet.size() < dns::header_size || (packet[2] & 0x80) ||
+        decide_access(policy_->access_control, client) == AclAction::deny)
+      return std::nullopt;
+    dns::Message query;
+    if (dns::parse_message(packet, query) != dns::WireError::none || query.questions.size() != 1)
+      return std::nullopt;  // no ID and question to answer: a drop
+    return counted(make_error(query, dns::rcode::servfail, policy_->edns_buffer_size, resolver::ede::other));
+  } catch (...) {
+    return std::nullopt;
+  }
+}
+
 asio::awaitable<std::optional<std::vector<std::uint8_t>>> QueryHandler::handle(
     std::vector<std::uint8_t> packet, asio::ip::address client, ClientTransport transport) {
+  std::exception_ptr error;
+  try {
+    co_return co_await answer_query(packet, client, transport);
+  } catch (...) {
+    error = std::current_exception();  // no co_await inside a handler: answered below
+  }
+  co_return internal_error(packet, client, error);
+}
+
+asio::awaitable<std::optional<std::vector<std::uint8_t>>> QueryHandler::answer_query(
+    const std::vector<std::uint8_t>& packet, const asio::ip::address& client, ClientTransport transport) {
   // Keep the policy alive for this query even if a reload replaces it meanwhile.
   std::shared_ptr<const ClientPolicy> policy = policy_;
   const auto started = std::chrono::steady_clock::now();
@@ -275,7 +328,7 @@ asio::awaitable<std::optional<std::vector<std::uint8_t>>> QueryHandler::handle(
   if (question.type == dns::rrtype::OPT) co_return counted(error(dns::rcode::formerr));
   // Zone transfers are for authorities; other classes than IN have no authorities to walk to.
   const std::size_t name_length = question.name.wire().size();
-  if (question.klass != dns::class_in || question.type == dns::rrtype::AXFR || question.type == 251)
+  if (question.klass != dns::class_in || question.type == dns::rrtype::AXFR || question.type == dns::rrtype::IXFR)
     co_return counted(with_client_case(error(dns::rcode::refused, resolver::ede::not_supported),
                                        packet, name_length));
   const std::size_t max_size = max_response_size(query, is_stream(transport), edns);

@@ -2,7 +2,8 @@
 // check, QR, opcode, question count, EDNS version, COOKIE option, class, RD), then the answer:
 // from the answer cache in wire form, or resolved, or stale (RFC 8767); ANY gets one RRset
 // (RFC 8482); a client cookie gets our server cookie (RFC 7873, RFC 9018) on every path. Every path ends in a counted
-// response or a counted drop; nothing here throws.
+// response or a counted drop; nothing here throws: an exception becomes SERVFAIL (or a drop
+// when the query is unreadable), counted in queries.internal-errors and logged.
 #pragma once
 
 #include "cache/answer_cache.hpp"
@@ -19,11 +20,14 @@
 
 #include <chrono>
 #include <cstdint>
+#include <exception>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <set>
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace tern::daemon {
@@ -68,7 +72,8 @@ class QueryHandler {
   bool answer_from_cache(std::span<const std::uint8_t> packet, const asio::ip::address& client,
                          ClientTransport transport, std::vector<std::uint8_t>& out);
 
-  /// The response to send, or nullopt to send nothing.
+  /// The response to send, or nullopt to send nothing. Never throws: an exception while
+  /// answering is the catch-all's (internal_error), so that no query vanishes unanswered.
   asio::awaitable<std::optional<std::vector<std::uint8_t>>> handle(std::vector<std::uint8_t> packet,
                                                                    asio::ip::address client,
                                                                    ClientTransport transport);
@@ -81,6 +86,22 @@ class QueryHandler {
   void abandon_resolutions();
 
  private:
+  /// Lets tests replace resolutions (resolution_for_tests_); ternd defines no such type.
+  friend struct QueryHandlerTestAccess;
+
+  /// handle() without its catch-all; `packet` lives in handle()'s frame.
+  asio::awaitable<std::optional<std::vector<std::uint8_t>>> answer_query(const std::vector<std::uint8_t>& packet,
+                                                                         const asio::ip::address& client,
+                                                                         ClientTransport transport);
+  /// The catch-all of handle(): counts `error` in queries.internal-errors, logs it (rate-limited)
+  /// and returns SERVFAIL for `packet` when its ID and question are readable, else nullopt.
+  std::optional<std::vector<std::uint8_t>> internal_error(std::span<const std::uint8_t> packet,
+                                                          const asio::ip::address& client,
+                                                          std::exception_ptr error) noexcept;
+  /// Counts `error` in queries.internal-errors and logs it (rate-limited), saying `during` what.
+  void note_internal_error(std::exception_ptr error, std::string_view during) noexcept;
+  /// The resolution of `question` for a client: the resolver's, or the tests' stand-in.
+  asio::awaitable<resolver::Outcome> start_resolution(dns::Question question);
   std::vector<std::uint8_t> counted(std::vector<std::uint8_t> response);
   /// True when this hit started a refresh.
   bool maybe_prefetch(const cache::AnswerHit& hit, const dns::Question& question, const ClientPolicy& policy);
@@ -110,6 +131,8 @@ class QueryHandler {
   std::string name_scratch_;
   std::string cookie_scratch_;  ///< the COOKIE option of a hit response
   cache::AnswerKey probe_;
+  /// Empty in ternd; set only through QueryHandlerTestAccess (a test makes resolutions throw).
+  std::function<asio::awaitable<resolver::Outcome>(dns::Question)> resolution_for_tests_;
 };
 
 }  // namespace tern::daemon

@@ -5,7 +5,10 @@
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <cstdio>
+#include <filesystem>
+#include <system_error>
 
 namespace tern::daemon {
 namespace {
@@ -113,6 +116,24 @@ std::string dump_endpoints(const std::vector<ListenEndpoint>& endpoints) {
   std::vector<std::string> items;
   for (const ListenEndpoint& endpoint : endpoints) items.push_back(format_listen_endpoint(endpoint));
   return block_list(items);
+}
+
+std::filesystem::path readable_file(const Setting& self, const YAML::Node& value, const SettingSource& source,
+                                    const std::string& text) {
+  namespace fs = std::filesystem;
+  // Absolute, so that a reload after the daemon changed directory finds the same file.
+  fs::path path = (fs::path(source.base_dir) / text).lexically_normal();
+  std::error_code ec;
+  if (fs::is_directory(path, ec)) {
+    throw_setting_error(self, source, value, "'" + path.string() + "' is a directory");
+  }
+  std::FILE* file = std::fopen(path.c_str(), "r");
+  if (file == nullptr) {
+    std::string why = std::generic_category().message(errno);
+    throw_setting_error(self, source, value, "cannot read '" + path.string() + "': " + why);
+  }
+  std::fclose(file);
+  return path;
 }
 
 }  // namespace tern::daemon

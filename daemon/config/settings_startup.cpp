@@ -34,20 +34,7 @@ void apply_root_hints(const Setting& self, const YAML::Node& value, const Settin
     config.root_hints.clear();
     return;
   }
-  namespace fs = std::filesystem;
-  // Absolute, so that a reload after the daemon changed directory finds the same file.
-  fs::path path = (fs::path(source.base_dir) / text).lexically_normal();
-  std::error_code ec;
-  if (fs::is_directory(path, ec)) {
-    throw_setting_error(self, source, value, "'" + path.string() + "' is a directory");
-  }
-  std::FILE* file = std::fopen(path.c_str(), "r");
-  if (file == nullptr) {
-    std::string why = std::generic_category().message(errno);
-    throw_setting_error(self, source, value, "cannot read '" + path.string() + "': " + why);
-  }
-  std::fclose(file);
-  config.root_hints = path.string();
+  config.root_hints = readable_file(self, value, source, text).string();
 }
 
 std::string dump_root_hints(const Config& config) { return yaml_quote(config.root_hints); }

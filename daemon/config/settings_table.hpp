@@ -6,6 +6,7 @@
 #include "daemon/config/config.hpp"
 
 #include <cstdint>
+#include <filesystem>
 #include <span>
 #include <string>
 #include <string_view>
@@ -85,6 +86,12 @@ std::string settings_man_section();
 /// The restart-only settings as a roff sentence end, ".BR listen ," lines and the last one
 /// ending in "."; spliced into ternd(8) and ternd.yaml(5) between their marker comments.
 std::string restart_settings_man_list();
+
+/// The file `text` names, relative to the configuration file's directory, made absolute (a
+/// reload after a change of directory finds the same file) and checked readable now: a
+/// directory or a file that cannot be opened is a ConfigError at `value`.
+std::filesystem::path readable_file(const Setting& self, const YAML::Node& value, const SettingSource& source,
+                                    const std::string& text);
 
 /// Throws the ConfigError for a bad value of `setting` at node `at` ("name: message" at the
 /// node's line in a file, or "--set key=value: message").

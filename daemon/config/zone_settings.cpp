@@ -265,16 +265,7 @@ void apply_tls_ca_file(const Setting& self, const YAML::Node& value, const Setti
     config.tls_ca_file.clear();
     return;
   }
-  namespace fs = std::filesystem;
-  fs::path path = (fs::path(source.base_dir) / text).lexically_normal();
-  std::error_code ec;
-  if (fs::is_directory(path, ec)) throw_setting_error(self, source, value, "'" + path.string() + "' is a directory");
-  std::FILE* file = std::fopen(path.c_str(), "r");
-  if (file == nullptr) {
-    std::string why = std::generic_category().message(errno);
-    throw_setting_error(self, source, value, "cannot read '" + path.string() + "': " + why);
-  }
-  std::fclose(file);
+  const std::filesystem::path path = readable_file(self, value, source, text);
   // Loaded here once, so that a file without a usable certificate is a config error at its
   // line, not a DNS-over-TLS failure at the first query.
   std::unique_ptr<SSL_CTX, decltype(&SSL_CTX_free)> context(SSL_CTX_new(TLS_client_method()), SSL_CTX_free);

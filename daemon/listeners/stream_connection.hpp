@@ -4,6 +4,7 @@
 // share every line of framing and pipelining.
 #pragma once
 
+#include "daemon/listeners/client_coroutine.hpp"
 #include "daemon/listeners/connection_limits.hpp"
 #include "daemon/observe/daemon_stats.hpp"
 #include "daemon/answering/edns_padding.hpp"
@@ -11,7 +12,6 @@
 #include "daemon/listeners/udp_listener.hpp"
 
 #include <asio/co_spawn.hpp>
-#include <asio/detached.hpp>
 #include <asio/experimental/as_tuple.hpp>
 #include <asio/ip/tcp.hpp>
 #include <asio/read.hpp>
@@ -85,7 +85,7 @@ class StreamConnection : public std::enable_shared_from_this<StreamConnection<St
   asio::awaitable<void> run() {
     auto self = this->shared_from_this();
     last_activity_ = std::chrono::steady_clock::now();
-    asio::co_spawn(stream_.get_executor(), watch_idle(self), asio::detached);
+    asio::co_spawn(stream_.get_executor(), watch_idle(self), CountEscaped(services_.stats, "idle watch"));
     while (is_open()) {
       while (pending_ >= max_pipelined_per_connection && is_open()) {
         slot_timer_.expires_at(asio::steady_timer::time_point::max());
@@ -102,7 +102,8 @@ class StreamConnection : public std::enable_shared_from_this<StreamConnection<St
       if (auto ec = co_await read_exactly(stream_, asio::buffer(packet))) break;
       last_activity_ = std::chrono::steady_clock::now();
       ++pending_;
-      asio::co_spawn(stream_.get_executor(), answer(self, std::move(packet)), asio::detached);
+      asio::co_spawn(stream_.get_executor(), answer(self, std::move(packet)),
+                     CountEscaped(services_.stats, "stream query"));
     }
     // Reading is over (EOF, error, idle); answers already being worked on still go out.
     reading_done_ = true;
@@ -124,6 +125,7 @@ class StreamConnection : public std::enable_shared_from_this<StreamConnection<St
   static asio::awaitable<void> answer(std::shared_ptr<StreamConnection> self, std::vector<std::uint8_t> packet) {
     ActiveQueries::Guard guard(self->services_.active);
     const bool pad = self->transport_ == ClientTransport::tls && query_asks_for_padding(packet);
+    // handle() never throws: its catch-all turns an exception into SERVFAIL for this client.
     auto response = co_await self->services_.handler.handle(std::move(packet), self->client_, self->transport_);
     --self->pending_;
     self->slot_timer_.cancel();

@@ -3,7 +3,6 @@
 #include "resolver/log.hpp"
 
 #include <asio/co_spawn.hpp>
-#include <asio/detached.hpp>
 #include <asio/experimental/as_tuple.hpp>
 #include <asio/ip/v6_only.hpp>
 #include <asio/use_awaitable.hpp>
@@ -26,12 +25,16 @@ tcp::acceptor open_tcp_acceptor(const asio::any_io_executor& executor, const tcp
   return acceptor;
 }
 
+namespace {
+
+/// The peer's address of an accepted socket; unspecified when the peer already left.
 asio::ip::address peer_address(const tcp::socket& socket) {
   asio::error_code ec;
   auto peer = socket.remote_endpoint(ec);
   return ec ? asio::ip::address() : peer.address();
 }
 
+/// Admits a connection from `client` under `limits`, counting a refusal in `rejected`.
 std::optional<ConnectionCounter::Slot> admit(const StreamLimits& limits, const asio::ip::address& client,
                                              std::atomic<std::uint64_t>& rejected) {
   std::optional<ConnectionCounter::Slot> slot;
@@ -46,26 +49,39 @@ std::optional<ConnectionCounter::Slot> admit(const StreamLimits& limits, const a
   return slot;
 }
 
-asio::awaitable<void> serve_tcp(tcp::acceptor& acceptor, StreamServices services) {
+}  // namespace
+
+asio::awaitable<void> accept_connections(tcp::acceptor& acceptor, StreamServices services, AcceptCounters counters,
+                                         ServeConnection serve) {
   while (true) {
     auto [ec, socket] = co_await acceptor.async_accept(use_tuple);
     if (ec == asio::error::operation_aborted || ec == asio::error::bad_descriptor) co_return;
     if (ec) {
-      log::debug("tcp accept: {}", ec.message());
+      log::debug("{} accept: {}", counters.transport, ec.message());
       continue;
     }
     const asio::ip::address client = peer_address(socket);
-    auto slot = admit(services.limits, client, services.stats.tcp_rejected);
+    auto slot = admit(services.limits, client, counters.rejected);
     if (!slot) {
       asio::error_code ignored;
       socket.close(ignored);
       continue;
     }
-    DaemonStats::bump(services.stats.tcp_accepted);
-    auto connection = std::make_shared<StreamConnection<tcp::socket>>(std::move(socket), client, std::move(*slot),
-                                                                      services, ClientTransport::tcp);
-    asio::co_spawn(acceptor.get_executor(), run_connection(std::move(connection)), asio::detached);
+    DaemonStats::bump(counters.accepted);
+    serve(std::move(socket), client, std::move(*slot));
   }
+}
+
+asio::awaitable<void> serve_tcp(tcp::acceptor& acceptor, StreamServices services) {
+  co_await accept_connections(
+      acceptor, services, {"tcp", services.stats.tcp_accepted, services.stats.tcp_rejected},
+      [&acceptor, services](tcp::socket socket, const asio::ip::address& client, ConnectionCounter::Slot slot) {
+        auto connection =
+            std::make_shared<StreamConnection<tcp::socket>>(std::move(socket), client, std::move(slot), services,
+                                                            ClientTransport::tcp);
+        asio::co_spawn(acceptor.get_executor(), run_connection(std::move(connection)),
+                       CountEscaped(services.stats, "tcp connection"));
+      });
 }
 
 }  // namespace tern::daemon

@@ -8,17 +8,30 @@
 #include <asio/awaitable.hpp>
 #include <asio/ip/tcp.hpp>
 
+#include <atomic>
+#include <cstdint>
+#include <functional>
+
 namespace tern::daemon {
 
 asio::ip::tcp::acceptor open_tcp_acceptor(const asio::any_io_executor& executor,
                                           const asio::ip::tcp::endpoint& endpoint);
 
-/// The peer's address of an accepted socket; unspecified when the peer already left.
-asio::ip::address peer_address(const asio::ip::tcp::socket& socket);
+/// What one stream listener (TCP, DoT) counts, and its name in log lines.
+struct AcceptCounters {
+  const char* transport;                   ///< "tcp", "tls"
+  std::atomic<std::uint64_t>& accepted;    ///< admitted connections
+  std::atomic<std::uint64_t>& rejected;    ///< refused over the connection bounds
+};
 
-/// Admits a connection from `client` under `limits`, counting a refusal in `rejected`.
-std::optional<ConnectionCounter::Slot> admit(const StreamLimits& limits, const asio::ip::address& client,
-                                             std::atomic<std::uint64_t>& rejected);
+/// Takes an accepted socket, its client's address and the connection slot it holds.
+using ServeConnection = std::function<void(asio::ip::tcp::socket, const asio::ip::address&, ConnectionCounter::Slot)>;
+
+/// The accept loop of TCP and DoT: accepts until the acceptor is closed, admits each connection
+/// under `services.limits` (in all and per client address, counted in `counters`) and hands the
+/// admitted ones to `serve`; a refused one is closed at once.
+asio::awaitable<void> accept_connections(asio::ip::tcp::acceptor& acceptor, StreamServices services,
+                                         AcceptCounters counters, ServeConnection serve);
 
 /// Accepts until the acceptor is closed; each connection runs in its own coroutine.
 asio::awaitable<void> serve_tcp(asio::ip::tcp::acceptor& acceptor, StreamServices services);

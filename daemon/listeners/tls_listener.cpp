@@ -5,7 +5,6 @@
 #include "resolver/log.hpp"
 
 #include <asio/co_spawn.hpp>
-#include <asio/detached.hpp>
 #include <asio/experimental/as_tuple.hpp>
 #include <asio/steady_timer.hpp>
 #include <asio/use_awaitable.hpp>
@@ -18,7 +17,6 @@ namespace {
 
 using asio::ip::tcp;
 using TlsConnection = StreamConnection<TlsStream>;
-constexpr auto use_tuple = asio::experimental::as_tuple(asio::use_awaitable);
 
 /// One DoT connection: the handshake, bounded in time, with the DNS stream running beside it
 /// (it reads 0-RTT queries as they come and waits for the handshake to write). Holds the
@@ -40,7 +38,8 @@ asio::awaitable<void> tls_session([[maybe_unused]] std::shared_ptr<TlsServerCont
     c->close();
   });
   // The DNS stream ends by itself when the handshake fails (its reads fail).
-  asio::co_spawn(connection->stream().get_executor(), run_connection(connection), asio::detached);
+  asio::co_spawn(connection->stream().get_executor(), run_connection(connection),
+                 CountEscaped(services.stats, "tls connection"));
   auto ec = co_await connection->stream().handshake();
   if (*state == Handshake::running) *state = Handshake::over;
   deadline.cancel();
@@ -59,28 +58,16 @@ asio::awaitable<void> tls_session([[maybe_unused]] std::shared_ptr<TlsServerCont
 
 asio::awaitable<void> serve_tls(tcp::acceptor& acceptor, const TlsContextStore& contexts, StreamServices services,
                                 const std::chrono::milliseconds& handshake_timeout) {
-  while (true) {
-    auto [ec, socket] = co_await acceptor.async_accept(use_tuple);
-    if (ec == asio::error::operation_aborted || ec == asio::error::bad_descriptor) co_return;
-    if (ec) {
-      log::debug("tls accept: {}", ec.message());
-      continue;
-    }
-    const asio::ip::address client = peer_address(socket);
-    auto slot = admit(services.limits, client, services.stats.tls_rejected);
-    if (!slot) {
-      asio::error_code ignored;
-      socket.close(ignored);
-      continue;
-    }
-    DaemonStats::bump(services.stats.tls_accepted);
-    auto context = contexts.current();
-    auto connection = std::make_shared<TlsConnection>(TlsStream(std::move(socket), context->ssl.native_handle()), client,
-                                                      std::move(*slot), services, ClientTransport::tls);
-    asio::co_spawn(acceptor.get_executor(),
-                   tls_session(std::move(context), std::move(connection), services, handshake_timeout),
-                   asio::detached);
-  }
+  co_await accept_connections(
+      acceptor, services, {"tls", services.stats.tls_accepted, services.stats.tls_rejected},
+      [&](tcp::socket socket, const asio::ip::address& client, ConnectionCounter::Slot slot) {
+        auto context = contexts.current();
+        auto connection = std::make_shared<TlsConnection>(TlsStream(std::move(socket), context->ssl.native_handle()),
+                                                          client, std::move(slot), services, ClientTransport::tls);
+        asio::co_spawn(acceptor.get_executor(),
+                       tls_session(std::move(context), std::move(connection), services, handshake_timeout),
+                       CountEscaped(services.stats, "tls handshake"));
+      });
 }
 
 }  // namespace tern::daemon

@@ -1,10 +1,10 @@
 #include "daemon/listeners/udp_listener.hpp"
 
+#include "daemon/listeners/client_coroutine.hpp"
 #include "resolver/log.hpp"
 
 #include <asio/co_spawn.hpp>
 #include <asio/ip/v6_only.hpp>
-#include <asio/detached.hpp>
 #include <asio/experimental/as_tuple.hpp>
 #include <asio/use_awaitable.hpp>
 
@@ -75,6 +75,7 @@ asio::awaitable<void> answer(udp::socket& socket, udp::endpoint client,
                              ActiveQueries& active) {
   ActiveQueries::Guard guard(active);
   const asio::ip::address from = client.address();
+  // handle() never throws: its catch-all turns an exception into SERVFAIL for this client.
   auto response = co_await handler.handle(std::move(packet), from, ClientTransport::udp);
   if (response) co_await socket.async_send_to(asio::buffer(*response), client, use_tuple);
 }
@@ -136,7 +137,8 @@ udp::endpoint endpoint_of(const sockaddr_storage& address, socklen_t length) {
 
 /// Sends the queued hits in one system call; whatever the kernel does not take at once (its
 /// buffer is full) waits for the socket in a coroutine of its own.
-void send_replies(udp::socket& socket, UdpBatch& batch, unsigned count, const asio::any_io_executor& executor) {
+void send_replies(udp::socket& socket, UdpBatch& batch, unsigned count, const asio::any_io_executor& executor,
+                  DaemonStats& stats) {
   if (count == 0) return;
   int sent = ::sendmmsg(socket.native_handle(), batch.out_msgs.data(), count, MSG_DONTWAIT);
   for (unsigned k = sent < 0 ? 0 : static_cast<unsigned>(sent); k < count; ++k) {
@@ -144,7 +146,7 @@ void send_replies(udp::socket& socket, UdpBatch& batch, unsigned count, const as
     asio::co_spawn(executor,
                    send_later(socket, endpoint_of(*static_cast<sockaddr_storage*>(hdr.msg_name), hdr.msg_namelen),
                               batch.out[k]),
-                   asio::detached);
+                   CountEscaped(stats, "udp send"));
   }
 }
 
@@ -189,9 +191,9 @@ unsigned receive_round(udp::socket& socket, UdpBatch& batch, QueryHandler& handl
     }
     asio::co_spawn(executor,
                    answer(socket, client, std::vector<std::uint8_t>(packet.begin(), packet.end()), handler, active),
-                   asio::detached);
+                   CountEscaped(stats, "udp query"));
   }
-  send_replies(socket, batch, replies, executor);
+  send_replies(socket, batch, replies, executor, stats);
   return static_cast<unsigned>(n);
 }
 

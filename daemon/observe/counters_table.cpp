@@ -127,6 +127,9 @@ constexpr std::array families{
                  "When ternd started, in seconds since the Unix epoch."},
     MetricFamily{"ternd_queries_total", MetricKind::counter, "transport", "", "Queries received from clients, by transport."},
     MetricFamily{"ternd_worker_queries_total", MetricKind::counter, "worker", "", "Queries received by each worker thread."},
+    MetricFamily{"ternd_internal_errors_total", MetricKind::counter, "", "",
+                 "Queries whose handling threw (answered SERVFAIL, or dropped when unreadable), and client coroutines "
+                 "an exception ended."},
     MetricFamily{"ternd_responses_total", MetricKind::counter, "rcode", "", "Responses sent to clients, by rcode."},
     MetricFamily{"ternd_cache_results_total", MetricKind::counter, "result", "",
                  "Client questions by answer-cache result: hit, miss, stale (served expired, also a miss), "
@@ -211,6 +214,10 @@ constexpr std::array table{
             queries_by_transport},
     Counter{"queries.total", "ternd_queries_total", "", "Client queries received over every transport.", queries_total,
             total},
+    Counter{"queries.internal-errors", "ternd_internal_errors_total", "",
+            "Queries whose handling threw an exception (a bug: answered SERVFAIL, or dropped when the query is "
+            "unreadable), and client coroutines an exception ended; each is logged.",
+            daemon_sum<&D::internal_errors>},
     Counter{"worker.{}.queries", "ternd_worker_queries_total", "",
             "Client queries received by each worker thread (numbered from 0).", queries_by_worker},
     Counter{"responses.{}", "ternd_responses_total", "",

@@ -24,6 +24,9 @@ struct DaemonStats {
   std::atomic<std::uint64_t> cache_misses{0};
   std::atomic<std::uint64_t> dropped_unreadable{0};  ///< shorter than a header, or a UDP datagram over 4096 octets: no reply
   std::atomic<std::uint64_t> dropped_responses{0};   ///< QR=1 sent to us: reflection, dropped
+  /// Queries whose handling threw (a bug, or memory exhausted): answered SERVFAIL when their ID
+  /// and question were readable, else dropped; and client coroutines an exception ended.
+  std::atomic<std::uint64_t> internal_errors{0};
   std::array<std::atomic<std::uint64_t>, dns::wire_error_count> malformed{};  ///< by WireError
   std::atomic<std::uint64_t> acl_refused{0};
   std::atomic<std::uint64_t> acl_dropped{0};

@@ -1,5 +1,6 @@
 #include "daemon/process/worker.hpp"
 
+#include "daemon/listeners/client_coroutine.hpp"
 #include "daemon/listeners/tls_listener.hpp"
 #include "resolver/log.hpp"
 
@@ -175,12 +176,15 @@ Worker::~Worker() {
 }
 
 void Worker::start() {
-  for (auto& s : udp_sockets_) asio::co_spawn(io_, serve_udp(s, handler_, active_, stats_, shared_.ip_ratelimit, udp_batch_size_), asio::detached);
+  // A listener loop an exception ended is counted and logged, not silently gone (CountEscaped).
+  for (auto& s : udp_sockets_)
+    asio::co_spawn(io_, serve_udp(s, handler_, active_, stats_, shared_.ip_ratelimit, udp_batch_size_),
+                   CountEscaped(stats_, "udp listener"));
   for (auto& a : tcp_acceptors_)
-    asio::co_spawn(io_, serve_tcp(a, {handler_, active_, tcp_limits_, stats_}), asio::detached);
+    asio::co_spawn(io_, serve_tcp(a, {handler_, active_, tcp_limits_, stats_}), CountEscaped(stats_, "tcp listener"));
   for (auto& a : tls_acceptors_)
     asio::co_spawn(io_, serve_tls(a, *tls_contexts_, {handler_, active_, tls_limits_, stats_}, tls_handshake_timeout_),
-                   asio::detached);
+                   CountEscaped(stats_, "tls listener"));
   thread_ = std::thread([this] {
     try {
       io_.run();

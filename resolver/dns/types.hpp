@@ -22,6 +22,7 @@ inline constexpr std::uint16_t DNAME = 39;
 inline constexpr std::uint16_t OPT = 41;
 inline constexpr std::uint16_t DS = 43;
 inline constexpr std::uint16_t RRSIG = 46;
+inline constexpr std::uint16_t IXFR = 251;  ///< incremental zone transfer (RFC 1995)
 inline constexpr std::uint16_t AXFR = 252;
 inline constexpr std::uint16_t ANY = 255;
 }  // namespace rrtype

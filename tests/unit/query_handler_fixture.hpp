@@ -14,6 +14,19 @@
 
 #include <functional>
 
+namespace tern::daemon {
+
+/// The tests' access to QueryHandler's resolution stand-in (ternd defines no such type, so a
+/// production ternd cannot reach it).
+struct QueryHandlerTestAccess {
+  static void replace_resolution(QueryHandler& handler,
+                                 std::function<asio::awaitable<resolver::Outcome>(dns::Question)> resolution) {
+    handler.resolution_for_tests_ = std::move(resolution);
+  }
+};
+
+}  // namespace tern::daemon
+
 namespace tern::test {
 
 /// An authority for everything: primes the root, answers any A question with 192.0.2.1 and

@@ -1,0 +1,27 @@
+// The key of an IP address in tern's tables: the infra cache (server RTTs and backoff), the
+// client cookie sent to a server, the ip-ratelimit buckets of clients.
+#pragma once
+
+#include <asio/ip/address.hpp>
+
+#include <string>
+
+namespace tern::resolver {
+
+/// The address's network-order octets: 4 for IPv4, 16 for IPv6. An IPv4-mapped IPv6 address
+/// (::ffff:a.b.c.d, a v4 peer on a dual-stack socket) is the IPv4 host it maps: one key per host.
+inline std::string address_key(const asio::ip::address& address) {
+  if (address.is_v4()) {
+    const auto b = address.to_v4().to_bytes();
+    return std::string(b.begin(), b.end());
+  }
+  const auto v6 = address.to_v6();
+  if (v6.is_v4_mapped()) {
+    const auto b = asio::ip::make_address_v4(asio::ip::v4_mapped, v6).to_bytes();
+    return std::string(b.begin(), b.end());
+  }
+  const auto b = v6.to_bytes();
+  return std::string(b.begin(), b.end());
+}
+
+}  // namespace tern::resolver
