@@ -3,10 +3,11 @@
 // with no upstream query, until the memory expires. Two kinds of entry:
 //  - a question (name, type, class) whose resolution failed;
 //  - a zone whose servers all failed in a way that concerns the whole zone (unreachable,
-//    REFUSED, lame, or a cyclic delegation with no usable address: TsuNAME; resolver.hpp's
-//    ZoneCut::name_failures says which failures do not). Every name under it fails at once, without
-//    the walk asking anything, so clients asking host1..hostN under a broken zone do not each
-//    walk anew (RFC 9520 §3.3, and RFC 4697's "do not requery the parent", extended).
+//    REFUSED, lame, or a cyclic delegation with no usable address: TsuNAME;
+//    resolver/exchange_verdict.hpp's FailureScope says which failures do not). Every name
+//    under it fails at once, without the walk asking anything, so clients asking host1..hostN
+//    under a broken zone do not each walk anew (RFC 9520 §3.3, and RFC 4697's "do not
+//    requery the parent", extended).
 // Exponential backoff: the first failure is remembered for `min` seconds, each failure of the
 // same key while the previous one is still remembered (or was, less than `max` seconds ago)
 // doubles that, up to `max` (RFC 9520 §3.2: at least 1 s, at most 5 minutes). max = 0 turns

@@ -11,7 +11,7 @@ namespace tern::resolver {
 Resolver::ZoneCut Resolver::configured_cut(const ZoneRoute& route) {
   // The operator named these servers: they are used even on loopback (query-loopback guards
   // against addresses that come from the network, not from the configuration).
-  ZoneCut cut{route.zone, {}, {}, 0, 0, &route, nullptr};
+  ZoneCut cut{route.zone, {}, {}, {}, &route, nullptr};
   for (const RouteServer& server : route.servers)
     if (std::find(cut.addresses.begin(), cut.addresses.end(), server.address) == cut.addresses.end())
       cut.addresses.push_back(server.address);

@@ -150,9 +150,8 @@ std::optional<Resolver::Step> Resolver::remembered_zone_failure(const ZoneCut& c
 }
 
 void Resolver::remember_zone_failure(const ZoneCut& cut, const Budget& budget, const Step& failed) {
-  // The root is never remembered as failed: when it is unreachable, our own network is the
-  // likelier cause, and question failures already bound the retries.
-  if (budget.isolated || cut.zone.is_root() || cut.name_failures > 0) return;
+  // judge_zone_failure() says whether the failure is the zone's; a trace remembers nothing.
+  if (budget.isolated) return;
   const std::uint32_t ttl =
       caches_.answers.failures().record(cache::FailureKey::zone_of(cut.zone), failed.ede, failed.why);
   if (ttl > 0) log::info("zone {}: failure of its servers remembered for {} s ({})", cut.zone.to_text(), ttl, failed.why);
@@ -174,7 +173,7 @@ asio::awaitable<Outcome> Resolver::walk(const dns::Question& question, Budget& b
       co_return Outcome::servfail(ede::other, "CNAME chain too long");
     }
     switch (step.kind) {
-      case StepKind::answer:
+      case StepKind::answer:  // RFC 1034 §5.3.3 step 4 a: an answer or a name error (cached)
         co_return out;
       case StepKind::nxdomain:
         out.rcode = dns::rcode::nxdomain;
@@ -187,6 +186,7 @@ asio::awaitable<Outcome> Resolver::walk(const dns::Question& question, Budget& b
       case StepKind::cname:
         break;
     }
+    // Step 4 c: a CNAME (cached by then): change SNAME to its target and go back to step 1.
     if (std::find(seen.begin(), seen.end(), step.target) != seen.end())
       co_return Outcome::servfail(ede::other, "CNAME loop at " + step.target.to_text());
     seen.push_back(step.target);
@@ -227,6 +227,7 @@ std::optional<Resolver::Step> Resolver::step_from_cache(const dns::Question& q) 
 }
 
 asio::awaitable<Resolver::Step> Resolver::resolve_name(const dns::Question& q, Budget& budget) {
+  // RFC 1034 §5.3.3 step 1: see if the answer is in local information (the caches).
   if (budget.bypass != q && !budget.isolated)
     if (auto cached = step_from_cache(q)) co_return *cached;
   // A DS record lives at the parent side of a cut (RFC 4035 §3.1.4.1).
@@ -240,6 +241,7 @@ asio::awaitable<Resolver::Step> Resolver::resolve_name(const dns::Question& q, B
                      budget.spend->limit.empty() ? "no forwarder of " + route->zone.to_text() + " answered"
                                           : "limit " + budget.spend->limit + " reached"};
   }
+  // Step 2: find the best servers to ask (the closest enclosing zone cut known).
   ZoneCut cut = co_await closest_cut(start, budget);
   bool minimise = options_.qname_minimisation != QnameMinimisation::off && q.type != dns::rrtype::DS;
   std::size_t revealed = cut.zone.label_count();  // RFC 9156: labels of q.name shown so far
@@ -257,6 +259,7 @@ asio::awaitable<Resolver::Step> Resolver::resolve_name(const dns::Question& q, B
       ++minimise_steps;
       ++budget.spend->minimised;
     }
+    // Steps 3 and 4: send queries until one returns a usable response (ask_zone).
     auto got = co_await ask_zone(cut, ask, budget);
     if (!got) {
       if (minimised && budget.spend->limit.empty() && options_.qname_minimisation == QnameMinimisation::relaxed) {
@@ -265,18 +268,15 @@ asio::awaitable<Resolver::Step> Resolver::resolve_name(const dns::Question& q, B
       }
       if (!budget.spend->limit.empty())
         co_return Step{StepKind::failed, {}, q.name, {}, ede::other, "limit " + budget.spend->limit + " reached"};
-      // RFC 8914: 23 when every attempt failed in the network itself (ICMP unreachable, TCP
-      // refused, no route), 22 when servers stayed silent, refused or answered errors.
-      Step failed = cut.network_failures > 0 && cut.other_failures == 0
-                        ? Step{StepKind::failed, {}, q.name, {}, ede::network_error,
-                               "network error reaching the servers of " + cut.zone.to_text()}
-                        : Step{StepKind::failed, {}, q.name, {}, ede::no_reachable_authority,
-                               "no reachable authority for " + cut.zone.to_text()};
-      remember_zone_failure(cut, budget, failed);
+      // Step 4 d with no server left to ask: the cut failed (exchange_verdict.hpp).
+      ZoneFailure failure = judge_zone_failure(cut.zone, cut.failures);
+      Step failed{StepKind::failed, {}, q.name, {}, failure.ede, std::move(failure.why)};
+      if (failure.zone_wide) remember_zone_failure(cut, budget, failed);
       co_return failed;
     }
     Classification& cls = got->cls;
     if (cls.kind == ResponseKind::referral) {
+      // Step 4 b: a better delegation: cache it and go back to step 2 with its servers.
       if (++referrals > limits::max_referrals) {
         budget.spend->limit = "max-referrals";
         co_return Step{StepKind::failed, {}, q.name, {}, ede::other, "too many referrals"};
@@ -299,6 +299,8 @@ asio::awaitable<Resolver::Step> Resolver::resolve_name(const dns::Question& q, B
       }
       continue;
     }
+    // Step 4 a (an answer or a name error: cache it, return) or 4 c (a CNAME: cache it; the
+    // walk changes SNAME and goes back to step 1).
     co_return final_step(*got, budget);
   }
 }

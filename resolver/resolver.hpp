@@ -10,6 +10,7 @@
 #include "cache/rrset_cache.hpp"
 #include "resolver/address_key.hpp"
 #include "resolver/classify.hpp"
+#include "resolver/exchange_verdict.hpp"
 #include "resolver/inflight.hpp"
 #include "resolver/outcome.hpp"
 #include "resolver/root_hints.hpp"
@@ -140,15 +141,14 @@ class Resolver {
     dns::Name zone;
     std::vector<asio::ip::address> addresses;  ///< usable addresses, no duplicates
     std::vector<dns::Name> unresolved;         ///< NS names with no usable address, no lookup yet
-    unsigned network_failures = 0;  ///< attempts that ended in ICMP errors, TCP or local failures
-    unsigned other_failures = 0;    ///< timeouts, error rcodes, lame replies
+    /// Attempts that failed, by scope (exchange_verdict.hpp). Timeouts and SERVFAIL, FORMERR
+    /// or NOTIMP replies may concern the one name asked (a server that drops or fails some
+    /// questions, rate limiting at the authority), so the zone as a whole is then not
+    /// remembered as failed. No address at all (a cyclic or unresolvable delegation), network
+    /// errors, REFUSED and lame replies are zone-wide.
+    FailureTally failures;
     const ZoneRoute* route = nullptr;          ///< a forward or stub zone's configured servers
     std::shared_ptr<NsLookups> lookups;        ///< created by the first glue-less lookup
-    /// Timeouts and SERVFAIL, FORMERR or NOTIMP replies: they may concern the one name asked
-    /// (a server that drops or fails some questions, rate limiting at the authority), so the
-    /// zone as a whole is then not remembered as failed. No address at all (a cyclic or
-    /// unresolvable delegation), network errors, REFUSED and lame replies are zone-wide.
-    unsigned name_failures = 0;
   };
   /// A usable reply from one of a cut's servers.
   struct Answered {
@@ -174,12 +174,30 @@ class Resolver {
   /// RFC 9520: the failed step of a cut whose servers all failed moments ago; nullopt when
   /// they did not (or a trace is walking: it never reads the failure cache).
   std::optional<Step> remembered_zone_failure(const ZoneCut& cut, const Budget& budget);
-  /// Remembers that every server of `cut` failed, when that says something about the zone.
+  /// Remembers that every server of `cut` failed (a zone-wide failure: judge_zone_failure).
   void remember_zone_failure(const ZoneCut& cut, const Budget& budget, const Step& failed);
   /// Remembers a question's failed outcome, or forgets its failure after a success.
   void remember_outcome(const dns::Question& question, const Outcome& out);
+  /// RFC 1034 §5.3.3 steps 3 and 4: asks the cut's servers until one gives a usable reply
+  /// (judge_exchange accepts it); nullopt when the attempts or the budget are spent.
   asio::awaitable<std::optional<Answered>> ask_zone(ZoneCut& cut, const dns::Question& ask,
                                                    Budget& budget);
+  /// One exchange ask_zone is about to make: the server chosen and what is known of it.
+  struct Attempt {
+    asio::ip::address server;
+    ExchangeRequest request;
+    cache::ServerStats learnt;  ///< the server's stats, updated with what the exchange shows
+    cache::TimePoint now;       ///< when it was chosen: the time learn() is told
+  };
+  /// True (the limit named in the spending, if one) when the walk may send nothing more.
+  static bool budget_spent(Budget& budget);
+  /// Chooses the server among `fresh` (non-empty) and builds the request to it (ask_zone.cpp).
+  Attempt choose_attempt(const ZoneCut& cut, const dns::Question& ask,
+                         const std::vector<asio::ip::address>& fresh, bool checking_caps);
+  /// Keeps what a judged exchange taught about its server (the infra cache) and tells a
+  /// trace's observer about it.
+  void learn_from(const ZoneCut& cut, const dns::Question& ask, const Budget& budget, const Attempt& attempt,
+                  const ExchangeResult& result, const ExchangeVerdict& verdict);
   /// Makes progress towards an address for a cut whose known addresses are all tried: starts
   /// glue-less NS lookups (up to limits::max_parallel_ns_lookups at once) and returns as soon
   /// as one of them adds an address to the cut (true), or when none can (false).

@@ -44,7 +44,7 @@ void Resolver::store_rrsets(const std::vector<dns::Record>& records, cache::Trus
 
 Resolver::ZoneCut Resolver::make_cut(const dns::Name& zone, const std::vector<dns::Record>& ns,
                                      const std::vector<dns::Record>& glue, bool cached_addresses) {
-  ZoneCut cut{zone, {}, {}, 0, 0, nullptr, nullptr};
+  ZoneCut cut{zone, {}, {}, {}, nullptr, nullptr};
   auto add = [&](const asio::ip::address& a) {
     if (usable(a) && std::find(cut.addresses.begin(), cut.addresses.end(), a) == cut.addresses.end())
       cut.addresses.push_back(a);
@@ -75,6 +75,9 @@ std::optional<Resolver::ZoneCut> Resolver::cut_from_cache(const dns::Name& zone)
   return cut;
 }
 
+// RFC 1034 §5.3.3 step 2: find the best servers to ask, those of the closest enclosing zone
+// whose NS set is known (the root's, primed from the hints, at worst). Which of them is asked
+// first is step 3's choice (choose_server: smoothed RTT).
 asio::awaitable<Resolver::ZoneCut> Resolver::closest_cut(const dns::Name& name, Budget& budget) {
   for (dns::Name zone = name; !budget.isolated; zone = zone.parent()) {
     // A stub zone starts at its configured servers, never at a delegation from above; cuts
@@ -86,7 +89,7 @@ asio::awaitable<Resolver::ZoneCut> Resolver::closest_cut(const dns::Name& name, 
     // stops the walk at remembered_zone_failure(). This is what keeps a TsuNAME cycle's
     // upstream cost bounded by the failure's memory rather than by the delegations' TTLs.
     if (!zone.is_root() && caches_.answers.failures().remembered(cache::FailureKey::zone_of(zone)))
-      co_return ZoneCut{zone, {}, {}, 0};
+      co_return ZoneCut{zone, {}, {}, {}, nullptr, nullptr};
     if (auto cut = cut_from_cache(zone)) co_return std::move(*cut);
     if (zone.is_root()) break;
   }

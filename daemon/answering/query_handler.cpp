@@ -3,6 +3,7 @@
 #include "daemon/config/access_control.hpp"
 #include "daemon/answering/hit_response.hpp"
 #include "daemon/answering/minimal_any.hpp"
+#include "daemon/answering/query_admission.hpp"
 #include "daemon/answering/responder.hpp"
 #include "resolver/log.hpp"
 
@@ -263,6 +264,68 @@ std::optional<std::vector<std::uint8_t>> QueryHandler::internal_error(std::span<
   }
 }
 
+std::optional<std::vector<std::uint8_t>> QueryHandler::turn_away(const QueryAdmission& admission,
+                                                                   std::span<const std::uint8_t> packet,
+                                                                   std::uint16_t edns, std::string_view cookie_reply) {
+  switch (admission.verdict) {
+    case Admission::drop_unreadable: DaemonStats::bump(stats_.dropped_unreadable); return std::nullopt;
+    case Admission::drop_denied: DaemonStats::bump(stats_.acl_dropped); return std::nullopt;
+    case Admission::drop_response: DaemonStats::bump(stats_.dropped_responses); return std::nullopt;
+    case Admission::formerr_unparsable:
+      DaemonStats::bump(stats_.malformed[static_cast<std::size_t>(admission.wire_error)]);
+      return counted(*make_header_formerr(packet));
+    case Admission::badvers:
+      // Counted here: the rcode's high bits are in the OPT, the header says NOERROR.
+      DaemonStats::bump(stats_.responses_by_rcode[dns::rcode::badvers]);
+      return make_error(admission.query, admission.rcode, edns, admission.ede, cookie_reply);
+    case Admission::refused_by_acl: DaemonStats::bump(stats_.acl_refused); break;
+    default: break;
+  }
+  std::vector<std::uint8_t> response = make_error(admission.query, admission.rcode, edns, admission.ede, cookie_reply);
+  if (admission.client_spelling)
+    response = with_client_case(std::move(response), packet, admission.query.questions.front().name.wire().size());
+  return counted(std::move(response));
+}
+
+std::optional<std::vector<std::uint8_t>> QueryHandler::answer_locally(
+    LocalAnswer& local, const dns::Message& query, std::span<const std::uint8_t> packet, std::size_t max_size,
+    std::uint16_t edns, std::string_view cookie_reply, const asio::ip::address& client,
+    std::chrono::steady_clock::time_point started) {
+  if (local.drop) {
+    DaemonStats::bump(stats_.local_dropped);
+    return std::nullopt;
+  }
+  DaemonStats::bump(stats_.local_answers);
+  // RFC 8914: a local-zone refusal says it is policy (18, prohibited).
+  if (local.outcome.rcode == dns::rcode::refused) local.outcome.ede = resolver::ede::prohibited;
+  std::vector<std::uint8_t> response = make_response(query, local.outcome, max_size, edns, cookie_reply);
+  // AA, as Unbound: ternd is the authority for its local zones (not for a refusal).
+  if (local.outcome.rcode != dns::rcode::refused && response.size() > 2) response[2] |= 0x04;
+  const dns::Question& question = query.questions.front();
+  record_answer(started, client, question, response, CacheResult::local, answer_ttl(local.outcome), 0);
+  return counted(with_client_case(std::move(response), packet, question.name.wire().size()));
+}
+
+std::optional<std::vector<std::uint8_t>> QueryHandler::any_from_cache(const dns::Question& question,
+                                                                        const HitRequest& request, std::uint16_t edns,
+                                                                        std::string_view cookie_reply,
+                                                                        const asio::ip::address& client,
+                                                                        std::chrono::steady_clock::time_point started) {
+  for (std::uint16_t type : minimal_any_cached_types) {
+    const dns::Question cached_question{question.name, type, question.klass};
+    std::optional<cache::AnswerHit> cached = answers_.lookup(cached_question);
+    if (!cached || cached->expired ||
+        (cached->entry->rcode == dns::rcode::noerror && !cached->entry->has_answer_records()))
+      continue;
+    DaemonStats::bump(stats_.cache_hits);
+    std::vector<std::uint8_t> out;
+    make_hit_response(*cached->entry, request, HitServing{cached->age, std::nullopt, std::nullopt, edns, cookie_reply}, out);
+    record_answer(started, client, question, out, CacheResult::hit, cached->remaining, 0);
+    return counted(std::move(out));
+  }
+  return std::nullopt;
+}
+
 asio::awaitable<std::optional<std::vector<std::uint8_t>>> QueryHandler::handle(
     std::vector<std::uint8_t> packet, asio::ip::address client, ClientTransport transport) {
   std::exception_ptr error;
@@ -281,96 +344,25 @@ asio::awaitable<std::optional<std::vector<std::uint8_t>>> QueryHandler::answer_q
   const auto started = std::chrono::steady_clock::now();
   const std::uint16_t edns = policy->edns_buffer_size;
   DaemonStats::bump(queries_counter(stats_, transport));
-  if (packet.size() < dns::header_size) {
-    DaemonStats::bump(stats_.dropped_unreadable);
-    co_return std::nullopt;
-  }
-  const AclAction access = decide_access(policy->access_control, client);
-  if (access == AclAction::deny) {
-    DaemonStats::bump(stats_.acl_dropped);
-    co_return std::nullopt;
-  }
-  if (packet[2] & 0x80) {
-    // A response sent to a resolver's service port is reflection or spoofing: never answer.
-    DaemonStats::bump(stats_.dropped_responses);
-    co_return std::nullopt;
-  }
-  dns::Message query;
-  if (auto error = dns::parse_message(packet, query); error != dns::WireError::none) {
-    DaemonStats::bump(stats_.malformed[static_cast<std::size_t>(error)]);
-    co_return counted(*make_header_formerr(packet));
-  }
-  // RFC 7873 §5.2: a client cookie is answered with our server cookie in every response;
-  // a COOKIE option of the wrong length is FORMERR.
+  QueryAdmission admission = admit_query(packet, client, *policy);
+  // RFC 7873 §5.2: a client cookie is answered with our server cookie in every response.
   std::string cookie_reply;
-  if (query.edns && policy->cookies) {
-    dns::CookieOption cookie;
-    const dns::CookieParse found = dns::find_cookie(query.edns->options, cookie);
-    if (found == dns::CookieParse::malformed) co_return counted(make_error(query, dns::rcode::formerr, edns));
-    if (found == dns::CookieParse::ok) answer_cookie(*policy->cookies, cookie, client, unix_now(), cookie_reply);
-  }
-  auto error = [&](std::uint16_t rcode, std::optional<std::uint16_t> ede = std::nullopt) {
-    return make_error(query, rcode, edns, ede, cookie_reply);
-  };
-  if (access == AclAction::refuse) {
-    DaemonStats::bump(stats_.acl_refused);
-    co_return counted(error(dns::rcode::refused, resolver::ede::prohibited));
-  }
-  if (query.opcode != dns::opcode_query)
-    co_return counted(error(dns::rcode::notimp, resolver::ede::not_supported));
-  if (query.questions.size() != 1) co_return counted(error(dns::rcode::formerr));
-  // RFC 6891 §6.1.3: only EDNS version 0 exists.
-  if (query.edns && query.edns->version > 0) {
-    DaemonStats::bump(stats_.responses_by_rcode[dns::rcode::badvers]);
-    co_return error(dns::rcode::badvers);
-  }
+  if (admission.client_cookie)
+    answer_cookie(*policy->cookies, admission.client_cookie->view(), client, unix_now(), cookie_reply);
+  if (admission.verdict != Admission::accepted && admission.verdict != Admission::local_zone)
+    co_return turn_away(admission, packet, edns, cookie_reply);
+  const dns::Message& query = admission.query;
   const dns::Question question = query.questions.front();
-  if (question.type == dns::rrtype::OPT) co_return counted(error(dns::rcode::formerr));
-  // Zone transfers are for authorities; other classes than IN have no authorities to walk to.
   const std::size_t name_length = question.name.wire().size();
-  if (question.klass != dns::class_in || question.type == dns::rrtype::AXFR || question.type == dns::rrtype::IXFR)
-    co_return counted(with_client_case(error(dns::rcode::refused, resolver::ede::not_supported),
-                                       packet, name_length));
   const std::size_t max_size = max_response_size(query, is_stream(transport), edns);
-  // Names ternd answers itself, whatever RD says (as Unbound): never sent upstream, never cached.
-  if (policy->local_zones) {
-    if (std::optional<LocalAnswer> local = policy->local_zones->answer(question)) {
-      if (local->drop) {
-        DaemonStats::bump(stats_.local_dropped);
-        co_return std::nullopt;
-      }
-      DaemonStats::bump(stats_.local_answers);
-      // RFC 8914: a local-zone refusal says it is policy (18, prohibited).
-      if (local->outcome.rcode == dns::rcode::refused) local->outcome.ede = resolver::ede::prohibited;
-      std::vector<std::uint8_t> response = make_response(query, local->outcome, max_size, edns, cookie_reply);
-      // AA, as Unbound: ternd is the authority for its local zones (not for a refusal).
-      if (local->outcome.rcode != dns::rcode::refused && response.size() > 2) response[2] |= 0x04;
-      record_answer(started, client, question, response, CacheResult::local, answer_ttl(local->outcome), 0);
-      co_return counted(with_client_case(std::move(response), packet, name_length));
-    }
-  }
-  // Like Unbound's "allow": this is a recursive service; non-recursive queries are refused.
-  if (!query.rd)
-    co_return counted(with_client_case(error(dns::rcode::refused, resolver::ede::not_authoritative),
-                                       packet, name_length));
+  if (admission.verdict == Admission::local_zone)
+    co_return answer_locally(*admission.local, query, packet, max_size, edns, cookie_reply, client, started);
 
-  HitRequest request{query.id, query.rd, query.cd, question.type,
-                     client_qname(packet, question.name.wire().size()),
+  HitRequest request{query.id, query.rd, query.cd, question.type, client_qname(packet, name_length),
                      query.edns.has_value(), query.edns && query.edns->dnssec_ok, max_size};
   if (question.type == dns::rrtype::ANY) {
     // RFC 8482: one RRset, from the cache when one is there, else one walk; never a fan-out.
-    for (std::uint16_t type : minimal_any_cached_types) {
-      const dns::Question cached_question{question.name, type, question.klass};
-      std::optional<cache::AnswerHit> cached = answers_.lookup(cached_question);
-      if (!cached || cached->expired ||
-          (cached->entry->rcode == dns::rcode::noerror && !cached->entry->has_answer_records()))
-        continue;
-      DaemonStats::bump(stats_.cache_hits);
-      std::vector<std::uint8_t> out;
-      make_hit_response(*cached->entry, request, HitServing{cached->age, std::nullopt, std::nullopt, edns, cookie_reply}, out);
-      record_answer(started, client, question, out, CacheResult::hit, cached->remaining, 0);
-      co_return counted(std::move(out));
-    }
+    if (auto cached = any_from_cache(question, request, edns, cookie_reply, client, started)) co_return std::move(cached);
     DaemonStats::bump(stats_.cache_misses);
     const dns::Question resolved_question{question.name, minimal_any_resolved_type, question.klass};
     resolver::Outcome resolved = co_await resolve_unless_abandoned(resolved_question);
@@ -380,6 +372,14 @@ asio::awaitable<std::optional<std::vector<std::uint8_t>>> QueryHandler::answer_q
     record_answer(started, client, question, response, CacheResult::miss, answer_ttl(any), any.upstream_queries);
     co_return counted(std::move(response));
   }
+  co_return co_await answer_question(question, query, packet, request, client, policy, cookie_reply, started);
+}
+
+asio::awaitable<std::optional<std::vector<std::uint8_t>>> QueryHandler::answer_question(
+    const dns::Question& question, const dns::Message& query, const std::vector<std::uint8_t>& packet,
+    const HitRequest& request, const asio::ip::address& client, const std::shared_ptr<const ClientPolicy>& policy,
+    const std::string& cookie_reply, std::chrono::steady_clock::time_point started) {
+  const std::uint16_t edns = policy->edns_buffer_size;
   std::optional<cache::AnswerHit> hit = answers_.lookup(question);
   if (hit && !hit->expired) {
     DaemonStats::bump(stats_.cache_hits);
@@ -409,7 +409,7 @@ asio::awaitable<std::optional<std::vector<std::uint8_t>>> QueryHandler::answer_q
     outcome = co_await resolve_unless_abandoned(question);
   }
   std::vector<std::uint8_t> response = with_client_case(
-      make_response(query, *outcome, max_size, edns, cookie_reply), packet, question.name.wire().size());
+      make_response(query, *outcome, request.max_size, edns, cookie_reply), packet, question.name.wire().size());
   record_answer(started, client, question, response, CacheResult::miss, answer_ttl(*outcome),
                 outcome->upstream_queries);
   co_return counted(std::move(response));

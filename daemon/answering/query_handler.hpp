@@ -1,5 +1,6 @@
 // The client-side policy for one query: access control, the checks a query must pass (wire
-// check, QR, opcode, question count, EDNS version, COOKIE option, class, RD), then the answer:
+// check, QR, opcode, question count, EDNS version, COOKIE option, class, RD: admit_query() in
+// query_admission.hpp decides, handle() counts and answers), then the answer:
 // from the answer cache in wire form, or resolved, or stale (RFC 8767); ANY gets one RRset
 // (RFC 8482); a client cookie gets our server cookie (RFC 7873, RFC 9018) on every path. Every path ends in a counted
 // response or a counted drop; nothing here throws: an exception becomes SERVFAIL (or a drop
@@ -38,6 +39,8 @@ enum class ClientTransport { udp, tcp, tls };
 
 /// Whether answers on `transport` are framed in a stream (RFC 7766, RFC 7858): no truncation.
 constexpr bool is_stream(ClientTransport transport) { return transport != ClientTransport::udp; }
+struct HitRequest;      // hit_response.hpp
+struct QueryAdmission;  // query_admission.hpp
 
 /// The reloadable part of the client side; replaced whole on reload, never modified.
 struct ClientPolicy {
@@ -113,6 +116,28 @@ class QueryHandler {
   asio::awaitable<std::optional<resolver::Outcome>> resolve_or_stale(const dns::Question& question,
                                                                      const cache::AnswerHit& stale,
                                                                      const ClientPolicy& policy);
+
+  /// The response (or the silence) for a query admit_query() turned away, counted.
+  std::optional<std::vector<std::uint8_t>> turn_away(const QueryAdmission& admission,
+                                                     std::span<const std::uint8_t> packet, std::uint16_t edns,
+                                                     std::string_view cookie_reply);
+  /// A local zone's response (or its silence, for `deny`), counted and logged.
+  std::optional<std::vector<std::uint8_t>> answer_locally(LocalAnswer& local, const dns::Message& query,
+                                                          std::span<const std::uint8_t> packet, std::size_t max_size,
+                                                          std::uint16_t edns, std::string_view cookie_reply,
+                                                          const asio::ip::address& client,
+                                                          std::chrono::steady_clock::time_point started);
+  /// RFC 8482: a cached RRset of the name as the answer to ANY; nullopt when none is cached.
+  std::optional<std::vector<std::uint8_t>> any_from_cache(const dns::Question& question, const HitRequest& request,
+                                                          std::uint16_t edns, std::string_view cookie_reply,
+                                                          const asio::ip::address& client,
+                                                          std::chrono::steady_clock::time_point started);
+  /// An accepted question (not ANY): from the cache, resolved, or stale (RFC 8767). The
+  /// arguments are handle()'s, alive while it awaits this.
+  asio::awaitable<std::optional<std::vector<std::uint8_t>>> answer_question(
+      const dns::Question& question, const dns::Message& query, const std::vector<std::uint8_t>& packet,
+      const HitRequest& request, const asio::ip::address& client, const std::shared_ptr<const ClientPolicy>& policy,
+      const std::string& cookie_reply, std::chrono::steady_clock::time_point started);
 
   void count_response(std::span<const std::uint8_t> response);
   /// resolver_.resolve(question), unless abandon_resolutions() comes first: then SERVFAIL.
