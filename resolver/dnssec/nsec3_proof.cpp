@@ -127,6 +127,8 @@ DenialResult prove_wildcard_answer(const DenialQuestion& q, std::uint8_t rrsig_l
   if (!cover)
     return failure(matcher, ede::nsec_missing,
                    fmt::format("no NSEC3 covers the next closer name {}", next_closer.to_text()));
+  // Under opt-out an unsigned delegation may sit at the next closer name, and the real answer
+  // would be a referral: the expansion is then only insecure (as for NXDOMAIN above).
   const Security security = cover->rdata.opt_out() ? Security::insecure : Security::secure;
   DenialResult out = denial_proven(security, Proven::wildcard_answer,
                                    fmt::format("NSEC3 proves no closer match for {} than the wildcard",
