@@ -34,8 +34,8 @@ DenialResult synthesise_denial(const DenialQuestion& q, std::span<const dns::Rec
   const bool nsec3 = std::any_of(cached.begin(), cached.end(), [](const dns::Record& rr) {
     return rr.type == denial_rrtype::NSEC3;
   });
-  DenialResult nodata = nsec3 ? nsec3::prove_nodata(q, cached, budget, cache_limits)
-                              : nsec::prove_nodata(q, cached);
+  DenialResult nodata =
+      nsec3 ? nsec3::prove_nodata(q, cached, budget, cache_limits) : nsec::prove_nodata(q, cached);
   if (usable_for_synthesis(nodata)) return nodata;
   DenialResult nxdomain = nsec3 ? nsec3::prove_nxdomain(q, cached, budget, cache_limits)
                                 : nsec::prove_nxdomain(q, cached);

@@ -74,7 +74,8 @@ DenialResult prove_insecure_delegation(const DenialQuestion& q,
   if (auto bad = outside_zone(q)) return std::move(*bad);
   if (q.qname == q.zone)
     return denial_bogus(ede::dnssec_bogus, "a zone cannot delegate its own apex");
-  if (has_nsec3(records)) return nsec3::prove_insecure_delegation(q, records, budget, response_limits);
+  if (has_nsec3(records))
+    return nsec3::prove_insecure_delegation(q, records, budget, response_limits);
   return nsec::prove_insecure_delegation(q, records);
 }
 

@@ -18,9 +18,9 @@ namespace tern::resolver::dnssec {
 
 /// What a proof established (with Security::secure, or insecure for opt-out and no-DS).
 enum class Proven : std::uint8_t {
-  nothing,          ///< no proof: the verdict says why
-  nxdomain,         ///< the name does not exist, nor a wildcard that would have matched it
-  nodata,           ///< the name exists (maybe as an empty non-terminal) without the type or a CNAME
+  nothing,   ///< no proof: the verdict says why
+  nxdomain,  ///< the name does not exist, nor a wildcard that would have matched it
+  nodata,    ///< the name exists (maybe as an empty non-terminal) without the type or a CNAME
   wildcard_nodata,  ///< no such name; the wildcard that matches it has neither the type nor a CNAME
   wildcard_answer,  ///< no closer match exists: the wildcard expansion in the answer is legitimate
   no_ds,            ///< a delegation without DS: the child zone is unsigned (insecure)

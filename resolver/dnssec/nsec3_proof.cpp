@@ -19,7 +19,7 @@ DenialResult failure(const Nsec3Matcher& matcher, std::uint16_t ede, std::string
 /// treats such an NXDOMAIN as insecure too).
 Security by_opt_out(const EncloserProof& proof) {
   return proof.next_closer_cover && proof.next_closer_cover->rdata.opt_out() ? Security::insecure
-                                                                            : Security::secure;
+                                                                             : Security::secure;
 }
 
 std::string type_absent_problem(const Nsec3& n, std::uint16_t qtype) {
@@ -42,9 +42,11 @@ DenialResult nodata_at_match(const DenialQuestion& q, const Nsec3& match) {
   if (auto problem = type_absent_problem(match, q.qtype); !problem.empty())
     return denial_bogus(ede::dnssec_bogus, fmt::format("NODATA for {}, but {}", qname, problem));
   if (q.qtype == dns::rrtype::DS && match.has(dns::rrtype::SOA) && !q.qname.is_root())
-    return denial_bogus(ede::dnssec_bogus, fmt::format("the child apex NSEC3 of {} cannot deny its DS", qname));
+    return denial_bogus(ede::dnssec_bogus,
+                        fmt::format("the child apex NSEC3 of {} cannot deny its DS", qname));
   if (q.qtype != dns::rrtype::DS && match.is_delegation() && q.qname != q.zone)
-    return denial_bogus(ede::dnssec_bogus, fmt::format("the delegation NSEC3 of {} cannot deny child types", qname));
+    return denial_bogus(ede::dnssec_bogus,
+                        fmt::format("the delegation NSEC3 of {} cannot deny child types", qname));
   DenialResult out = denial_proven(Security::secure, Proven::nodata,
                                    fmt::format("NSEC3 matching {} proves the type absent", qname));
   out.proof = {match.index};
@@ -58,12 +60,13 @@ std::optional<DenialResult> wildcard_nodata(const DenialQuestion& q, Nsec3Matche
   const Nsec3* match = wildcard ? matcher.match(*wildcard) : nullptr;
   if (!match) return std::nullopt;
   if (auto problem = type_absent_problem(*match, q.qtype); !problem.empty())
-    return denial_bogus(ede::dnssec_bogus, fmt::format("wildcard NODATA, but at {} {}", wildcard->to_text(), problem));
-  DenialResult out = with_encloser(
-      denial_proven(by_opt_out(proof), Proven::wildcard_nodata,
-                    fmt::format("NSEC3 proves {} absent and {} without the type", q.qname.to_text(),
-                                wildcard->to_text())),
-      proof);
+    return denial_bogus(ede::dnssec_bogus,
+                        fmt::format("wildcard NODATA, but at {} {}", wildcard->to_text(), problem));
+  DenialResult out =
+      with_encloser(denial_proven(by_opt_out(proof), Proven::wildcard_nodata,
+                                  fmt::format("NSEC3 proves {} absent and {} without the type",
+                                              q.qname.to_text(), wildcard->to_text())),
+                    proof);
   out.proof.push_back(match->index);
   return out;
 }
@@ -79,15 +82,17 @@ DenialResult prove_nxdomain(const DenialQuestion& q, std::span<const dns::Record
   auto proof = matcher.closest_encloser(q.qname, q.zone, problem);
   if (!proof) return failure(matcher, ede::nsec_missing, std::move(problem));
   if (!proof->next_closer)
-    return denial_bogus(ede::dnssec_bogus, fmt::format("NXDOMAIN for {}, but an NSEC3 matches it", q.qname.to_text()));
+    return denial_bogus(ede::dnssec_bogus,
+                        fmt::format("NXDOMAIN for {}, but an NSEC3 matches it", q.qname.to_text()));
   auto wildcard = proof->encloser.child("*");
   const Nsec3* wildcard_cover = wildcard ? matcher.cover(*wildcard) : nullptr;
   if (!wildcard_cover)
     return failure(matcher, ede::nsec_missing,
                    fmt::format("no NSEC3 covers the wildcard *.{}", proof->encloser.to_text()));
   DenialResult out = with_encloser(
-      denial_proven(by_opt_out(*proof), Proven::nxdomain,
-                    fmt::format("NSEC3 proves {} and {} absent", q.qname.to_text(), wildcard->to_text())),
+      denial_proven(
+          by_opt_out(*proof), Proven::nxdomain,
+          fmt::format("NSEC3 proves {} and {} absent", q.qname.to_text(), wildcard->to_text())),
       *proof);
   out.proof.push_back(wildcard_cover->index);
   return out;
@@ -107,9 +112,10 @@ DenialResult prove_nodata(const DenialQuestion& q, std::span<const dns::Record> 
   // an unsigned delegation, or nothing at all.
   if (q.qtype == dns::rrtype::DS && proof->next_closer_cover &&
       proof->next_closer_cover->rdata.opt_out())
-    return with_encloser(denial_proven(Security::insecure, Proven::opt_out,
-                                       fmt::format("an opt-out NSEC3 covers {}", q.qname.to_text())),
-                         *proof);
+    return with_encloser(
+        denial_proven(Security::insecure, Proven::opt_out,
+                      fmt::format("an opt-out NSEC3 covers {}", q.qname.to_text())),
+        *proof);
   return failure(matcher, ede::nsec_missing,
                  fmt::format("no NSEC3 proves NODATA for {}", q.qname.to_text()));
 }
@@ -130,9 +136,9 @@ DenialResult prove_wildcard_answer(const DenialQuestion& q, std::uint8_t rrsig_l
   // Under opt-out an unsigned delegation may sit at the next closer name, and the real answer
   // would be a referral: the expansion is then only insecure (as for NXDOMAIN above).
   const Security security = cover->rdata.opt_out() ? Security::insecure : Security::secure;
-  DenialResult out = denial_proven(security, Proven::wildcard_answer,
-                                   fmt::format("NSEC3 proves no closer match for {} than the wildcard",
-                                               q.qname.to_text()));
+  DenialResult out = denial_proven(
+      security, Proven::wildcard_answer,
+      fmt::format("NSEC3 proves no closer match for {} than the wildcard", q.qname.to_text()));
   out.closest_encloser = q.qname.suffix(rrsig_labels);
   out.proof = {cover->index};
   return out;
@@ -148,7 +154,8 @@ DenialResult prove_insecure_delegation(const DenialQuestion& q,
   if (const Nsec3* match = matcher.match(q.qname)) {
     // RFC 5155 section 8.9 / RFC 6840 section 4.4: NS present, DS and SOA absent.
     if (match->has(dns::rrtype::DS) || !match->is_delegation())
-      return denial_bogus(ede::dnssec_bogus, fmt::format("the NSEC3 at {} shows a DS or no delegation", child));
+      return denial_bogus(ede::dnssec_bogus,
+                          fmt::format("the NSEC3 at {} shows a DS or no delegation", child));
     DenialResult out = denial_proven(Security::insecure, Proven::no_ds,
                                      fmt::format("NSEC3 proves {} delegated without DS", child));
     out.proof = {match->index};
@@ -159,9 +166,10 @@ DenialResult prove_insecure_delegation(const DenialQuestion& q,
   if (!proof) return failure(matcher, ede::nsec_missing, std::move(problem));
   if (!proof->next_closer_cover || !proof->next_closer_cover->rdata.opt_out())
     return denial_bogus(ede::nsec_missing, fmt::format("no opt-out NSEC3 covers {}", child));
-  return with_encloser(denial_proven(Security::insecure, Proven::opt_out,
-                                     fmt::format("an opt-out NSEC3 covers the delegation {}", child)),
-                       *proof);
+  return with_encloser(
+      denial_proven(Security::insecure, Proven::opt_out,
+                    fmt::format("an opt-out NSEC3 covers the delegation {}", child)),
+      *proof);
 }
 
 }  // namespace tern::resolver::dnssec::nsec3

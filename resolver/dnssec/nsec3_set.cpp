@@ -37,19 +37,21 @@ Nsec3Screen screen_nsec3s(std::span<const dns::Record> records, const dns::Name&
   for (std::size_t i = 0; i < records.size(); ++i) {
     if (records[i].type != denial_rrtype::NSEC3 || records[i].klass != dns::class_in) continue;
     if (++seen > max_records) {
-      out.verdict = denial_bogus(
-          ede::dnssec_bogus,
-          fmt::format("more than {} NSEC3 records in one proof (NSEC3 hashing attack limit)", max_records));
+      out.verdict =
+          denial_bogus(ede::dnssec_bogus,
+                       fmt::format("more than {} NSEC3 records in one proof "
+                                   "(max_nsec3_records_per_proof, NSEC3 hashing attack limit)",
+                                   max_records));
       return out;
     }
     if (auto n = usable_nsec3(records[i], i, zone)) out.usable.push_back(std::move(*n));
   }
   for (const Nsec3& n : out.usable) {
     if (n.rdata.iterations > limits::max_nsec3_iterations) {
-      out.verdict = denial_proven(
-          Security::insecure, Proven::nothing,
-          fmt::format("NSEC3 with {} iterations, over the RFC 9276 limit of {}", n.rdata.iterations,
-                      limits::max_nsec3_iterations));
+      out.verdict =
+          denial_proven(Security::insecure, Proven::nothing,
+                        fmt::format("NSEC3 with {} iterations, over the RFC 9276 limit of {}",
+                                    n.rdata.iterations, limits::max_nsec3_iterations));
       out.verdict->verdict.ede = ede::unsupported_nsec3_iterations;
       return out;
     }
@@ -87,22 +89,24 @@ std::optional<EncloserProof> Nsec3Matcher::closest_encloser(const dns::Name& qna
       // RFC 6840 section 4.1: an encloser at a delegation or a DNAME says nothing of the
       // names below it.
       if (m->has(dns::rrtype::DNAME) || (m->is_delegation() && candidate != zone)) {
-        problem = fmt::format("the closest encloser {} is a delegation or a DNAME", candidate.to_text());
+        problem =
+            fmt::format("the closest encloser {} is a delegation or a DNAME", candidate.to_text());
         return std::nullopt;
       }
       proof.next_closer_cover = cover(*next_closer);
       if (proof.next_closer_cover) return proof;
-      problem = budget_exhausted()
-                    ? std::string("NSEC3 hash budget exhausted")
-                    : fmt::format("no NSEC3 covers the next closer name {}", next_closer->to_text());
+      problem = budget_exhausted() ? std::string("NSEC3 hash budget exhausted")
+                                   : fmt::format("no NSEC3 covers the next closer name {}",
+                                                 next_closer->to_text());
       return std::nullopt;
     }
     if (budget_exhausted() || candidate == zone) break;
     next_closer = candidate;
     candidate = candidate.parent();
   }
-  problem = budget_exhausted() ? std::string("NSEC3 hash budget exhausted")
-                               : fmt::format("no NSEC3 proves a closest encloser of {}", qname.to_text());
+  problem = budget_exhausted()
+                ? std::string("NSEC3 hash budget exhausted")
+                : fmt::format("no NSEC3 proves a closest encloser of {}", qname.to_text());
   return std::nullopt;
 }
 

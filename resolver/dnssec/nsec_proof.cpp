@@ -82,22 +82,27 @@ DenialResult prove_nxdomain(const DenialQuestion& q, std::span<const dns::Record
   const auto nsecs = usable_nsecs(records, q.zone);
   const std::string qname = q.qname.to_text();
   if (find_match(nsecs, q.qname))
-    return denial_bogus(ede::dnssec_bogus, fmt::format("NXDOMAIN for {}, but an NSEC owns it", qname));
+    return denial_bogus(ede::dnssec_bogus,
+                        fmt::format("NXDOMAIN for {}, but an NSEC owns it", qname));
   const Nsec* cover = find_cover(nsecs, q.qname, q.zone);
   if (!cover) return denial_bogus(ede::nsec_missing, fmt::format("no NSEC covers {}", qname));
   // RFC 4035 section 3.1.3.2: a next name below qname makes qname an empty non-terminal.
   if (cover->rdata.next.is_subdomain_of(q.qname))
-    return denial_bogus(ede::dnssec_bogus, fmt::format("NXDOMAIN for {}, an empty non-terminal", qname));
+    return denial_bogus(ede::dnssec_bogus,
+                        fmt::format("NXDOMAIN for {}, an empty non-terminal", qname));
   dns::Name encloser = closest_encloser(*cover, q.qname);
   auto wildcard = wildcard_at(encloser);
   if (!wildcard) return denial_bogus(ede::dnssec_bogus, "no room for a wildcard name");
   if (find_match(nsecs, *wildcard))
-    return denial_bogus(ede::dnssec_bogus, fmt::format("NXDOMAIN for {}, but {} exists", qname, wildcard->to_text()));
+    return denial_bogus(ede::dnssec_bogus,
+                        fmt::format("NXDOMAIN for {}, but {} exists", qname, wildcard->to_text()));
   const Nsec* wildcard_cover = find_cover(nsecs, *wildcard, q.zone);
   if (!wildcard_cover)
-    return denial_bogus(ede::nsec_missing, fmt::format("no NSEC covers the wildcard {}", wildcard->to_text()));
-  DenialResult out = denial_proven(Security::secure, Proven::nxdomain,
-                                   fmt::format("NSEC proves {} and {} absent", qname, wildcard->to_text()));
+    return denial_bogus(ede::nsec_missing,
+                        fmt::format("no NSEC covers the wildcard {}", wildcard->to_text()));
+  DenialResult out =
+      denial_proven(Security::secure, Proven::nxdomain,
+                    fmt::format("NSEC proves {} and {} absent", qname, wildcard->to_text()));
   out.closest_encloser = std::move(encloser);
   out.proof = {cover->index};
   if (wildcard_cover != cover) out.proof.push_back(wildcard_cover->index);
@@ -114,9 +119,11 @@ DenialResult nodata_at_match(const DenialQuestion& q, const Nsec& match) {
     return denial_bogus(ede::dnssec_bogus, fmt::format("NODATA for {}, but {}", qname, problem));
   const bool child_apex = match.has(dns::rrtype::SOA) && !q.qname.is_root();
   if (q.qtype == dns::rrtype::DS && child_apex)
-    return denial_bogus(ede::dnssec_bogus, fmt::format("the child apex NSEC of {} cannot deny its DS", qname));
+    return denial_bogus(ede::dnssec_bogus,
+                        fmt::format("the child apex NSEC of {} cannot deny its DS", qname));
   if (q.qtype != dns::rrtype::DS && match.is_delegation() && q.qname != q.zone)
-    return denial_bogus(ede::dnssec_bogus, fmt::format("the delegation NSEC of {} cannot deny child types", qname));
+    return denial_bogus(ede::dnssec_bogus,
+                        fmt::format("the delegation NSEC of {} cannot deny child types", qname));
   DenialResult out = denial_proven(Security::secure, Proven::nodata,
                                    fmt::format("NSEC at {} proves the type absent", qname));
   out.proof = {match.index};
@@ -132,7 +139,8 @@ std::optional<DenialResult> wildcard_nodata(const DenialQuestion& q, const std::
   const Nsec* match = wildcard ? find_match(nsecs, *wildcard) : nullptr;
   if (!match || !may_deny_below(cover, *wildcard, q.zone)) return std::nullopt;
   if (auto problem = type_absent_problem(*match, q.qtype); !problem.empty())
-    return denial_bogus(ede::dnssec_bogus, fmt::format("wildcard NODATA, but at {} {}", wildcard->to_text(), problem));
+    return denial_bogus(ede::dnssec_bogus,
+                        fmt::format("wildcard NODATA, but at {} {}", wildcard->to_text(), problem));
   DenialResult out = denial_proven(Security::secure, Proven::wildcard_nodata,
                                    fmt::format("NSEC proves {} absent and {} without the type",
                                                q.qname.to_text(), wildcard->to_text()));
@@ -147,7 +155,8 @@ DenialResult prove_nodata(const DenialQuestion& q, std::span<const dns::Record> 
   const auto nsecs = usable_nsecs(records, q.zone);
   if (const Nsec* match = find_match(nsecs, q.qname)) return nodata_at_match(q, *match);
   const Nsec* cover = find_cover(nsecs, q.qname, q.zone);
-  if (!cover) return denial_bogus(ede::nsec_missing, fmt::format("no NSEC for {}", q.qname.to_text()));
+  if (!cover)
+    return denial_bogus(ede::nsec_missing, fmt::format("no NSEC for {}", q.qname.to_text()));
   // An empty non-terminal has no NSEC; the NSEC before it has a next name below it
   // (RFC 4035 section 3.1.3.2).
   if (cover->rdata.next.is_subdomain_of(q.qname) && cover->rdata.next != q.qname) {
@@ -157,9 +166,10 @@ DenialResult prove_nodata(const DenialQuestion& q, std::span<const dns::Record> 
     return out;
   }
   if (auto wildcard = wildcard_nodata(q, nsecs, *cover)) return std::move(*wildcard);
-  return denial_bogus(ede::nsec_missing,
-                      fmt::format("no NSEC proves NODATA for {}: it is covered, no wildcard matches",
-                                  q.qname.to_text()));
+  return denial_bogus(
+      ede::nsec_missing,
+      fmt::format("no NSEC proves NODATA for {}: it is covered, no wildcard matches",
+                  q.qname.to_text()));
 }
 
 DenialResult prove_wildcard_answer(const DenialQuestion& q, std::uint8_t rrsig_labels,
@@ -179,8 +189,8 @@ DenialResult prove_wildcard_answer(const DenialQuestion& q, std::uint8_t rrsig_l
     out.proof = {n.index};
     return out;
   }
-  return denial_bogus(ede::nsec_missing,
-                      fmt::format("no NSEC proves the wildcard expansion of {}", q.qname.to_text()));
+  return denial_bogus(ede::nsec_missing, fmt::format("no NSEC proves the wildcard expansion of {}",
+                                                     q.qname.to_text()));
 }
 
 DenialResult prove_insecure_delegation(const DenialQuestion& q,
@@ -188,13 +198,15 @@ DenialResult prove_insecure_delegation(const DenialQuestion& q,
   const auto nsecs = usable_nsecs(records, q.zone);
   const std::string child = q.qname.to_text();
   const Nsec* match = find_match(nsecs, q.qname);
-  if (!match) return denial_bogus(ede::nsec_missing, fmt::format("no NSEC at the delegation {}", child));
+  if (!match)
+    return denial_bogus(ede::nsec_missing, fmt::format("no NSEC at the delegation {}", child));
   if (match->has(dns::rrtype::DS))
     return denial_bogus(ede::dnssec_bogus, fmt::format("the NSEC at {} lists a DS", child));
   // RFC 6840 section 4.4: NS present and SOA absent, or this is no delegation (or the child's
   // own apex NSEC, which cannot speak for the parent's DS).
   if (!match->is_delegation())
-    return denial_bogus(ede::dnssec_bogus, fmt::format("the NSEC at {} shows no delegation", child));
+    return denial_bogus(ede::dnssec_bogus,
+                        fmt::format("the NSEC at {} shows no delegation", child));
   DenialResult out = denial_proven(Security::insecure, Proven::no_ds,
                                    fmt::format("NSEC proves {} delegated without DS", child));
   out.proof = {match->index};

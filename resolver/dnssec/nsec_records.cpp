@@ -66,13 +66,14 @@ std::optional<NsecRdata> parse_nsec(std::string_view rdata) {
 std::optional<Nsec3Rdata> parse_nsec3(std::string_view rdata) {
   // algorithm, flags, iterations (2), salt length: 5 octets before the salt.
   if (rdata.size() < 5) return std::nullopt;
-  Nsec3Rdata out{.algorithm = static_cast<std::uint8_t>(rdata[0]),
-                 .flags = static_cast<std::uint8_t>(rdata[1]),
-                 .iterations = static_cast<std::uint16_t>(
-                     static_cast<unsigned char>(rdata[2]) << 8 | static_cast<unsigned char>(rdata[3])),
-                 .salt = {},
-                 .next_hashed_owner = {},
-                 .types = *TypeBitmap::parse({})};
+  Nsec3Rdata out{
+      .algorithm = static_cast<std::uint8_t>(rdata[0]),
+      .flags = static_cast<std::uint8_t>(rdata[1]),
+      .iterations = static_cast<std::uint16_t>(static_cast<unsigned char>(rdata[2]) << 8 |
+                                               static_cast<unsigned char>(rdata[3])),
+      .salt = {},
+      .next_hashed_owner = {},
+      .types = *TypeBitmap::parse({})};
   const std::size_t salt_length = static_cast<unsigned char>(rdata[4]);
   std::size_t pos = 5;
   if (rdata.size() - pos < salt_length + 1) return std::nullopt;

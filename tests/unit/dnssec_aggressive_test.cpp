@@ -12,7 +12,9 @@ using tern::test::name;
 
 namespace {
 
-ValidationBudget plenty() { return ValidationBudget{100, resolver::limits::max_nsec3_hash_computations, 8}; }
+ValidationBudget plenty() {
+  return ValidationBudget{100, resolver::limits::max_nsec3_hash_computations, 8};
+}
 
 DenialQuestion ask(const char* qname, std::uint16_t qtype) {
   return DenialQuestion{name(qname), qtype, name("example")};
@@ -57,8 +59,10 @@ TEST_CASE("RFC 8198 with NSEC3: never from opt-out spans", "[dnssec]") {
   CHECK(r.proof.size() == 3);
   r = synthesise_denial(ask("ns1.example", dns::rrtype::MX), chain, budget);
   CHECK(r.proven == Proven::nodata);
-  CHECK(synthesise_denial(ask("ns1.example", dns::rrtype::A), chain, budget).proven == Proven::nothing);
+  CHECK(synthesise_denial(ask("ns1.example", dns::rrtype::A), chain, budget).proven ==
+        Proven::nothing);
   // The hashing budget bounds the work on a whole chain: none left, nothing proven.
   ValidationBudget empty{100, 0, 8};
-  CHECK(synthesise_denial(ask("zz.example", dns::rrtype::A), chain, empty).proven == Proven::nothing);
+  CHECK(synthesise_denial(ask("zz.example", dns::rrtype::A), chain, empty).proven ==
+        Proven::nothing);
 }

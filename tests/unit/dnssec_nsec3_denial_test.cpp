@@ -20,7 +20,9 @@ using tern::test::dnssec_zones::rfc5155_nsec3_chain;
 
 namespace {
 
-ValidationBudget plenty() { return ValidationBudget{100, resolver::limits::max_nsec3_hash_computations, 8}; }
+ValidationBudget plenty() {
+  return ValidationBudget{100, resolver::limits::max_nsec3_hash_computations, 8};
+}
 
 DenialQuestion ask(const char* qname, std::uint16_t qtype) {
   return DenialQuestion{name(qname), qtype, name("example")};
@@ -33,7 +35,8 @@ const dns::Record& record_for(const std::vector<dns::Record>& chain, const char*
     const std::string owner = *base32hex_decode(r.owner.first_label());
     const std::string next = r.rdata.substr(5 + 4 + 1, 20);
     const bool wraps = next <= owner;
-    if (hash == owner || (owner < hash && (hash < next || wraps)) || (wraps && hash < next)) return r;
+    if (hash == owner || (owner < hash && (hash < next || wraps)) || (wraps && hash < next))
+      return r;
   }
   FAIL("no record for " << n);
   return chain.front();
@@ -103,8 +106,9 @@ TEST_CASE("RFC 5155 B.2 and B.2.1: NODATA, also at an empty non-terminal", "[dns
     auto bad = prove_nodata(ask("ns1.example", dns::rrtype::A), pick(chain, {"2t7b4"}), budget);
     CHECK(bad.verdict.security == Security::bogus);
     auto cname = pick(chain, {"2t7b4"});
-    cname[0] = rr("2t7b4g4vsa5smi47k61mv5bv1a22bojr.example. 3600 IN NSEC3 1 1 12 aabbccdd "
-                  "2vptu5timamqttgl4luu9kg21e0aor3s CNAME RRSIG");
+    cname[0] =
+        rr("2t7b4g4vsa5smi47k61mv5bv1a22bojr.example. 3600 IN NSEC3 1 1 12 aabbccdd "
+           "2vptu5timamqttgl4luu9kg21e0aor3s CNAME RRSIG");
     bad = prove_nodata(ask("ns1.example", dns::rrtype::MX), cname, budget);
     CHECK(bad.verdict.security == Security::bogus);
     CHECK(bad.verdict.why.find("CNAME") != std::string::npos);
@@ -117,8 +121,9 @@ TEST_CASE("RFC 5155 B.2 and B.2.1: NODATA, also at an empty non-terminal", "[dns
     auto deleg = pick(chain, {"35mth"});
     auto no_a = prove_nodata(ask("a.example", dns::rrtype::A), deleg, budget);
     CHECK(no_a.verdict.security == Security::bogus);
-    deleg[0] = rr("35mthgpgcu1qg68fab165klnsnk3dpvl.example. 3600 IN NSEC3 1 1 12 aabbccdd "
-                  "b4um86eghhds6nea196smvmlo4ors995 NS RRSIG");
+    deleg[0] =
+        rr("35mthgpgcu1qg68fab165klnsnk3dpvl.example. 3600 IN NSEC3 1 1 12 aabbccdd "
+           "b4um86eghhds6nea196smvmlo4ors995 NS RRSIG");
     auto no_ds = prove_nodata(ask("a.example", dns::rrtype::DS), deleg, budget);
     CHECK(no_ds.verdict.security == Security::secure);
     CHECK(no_ds.proven == Proven::nodata);
@@ -139,7 +144,8 @@ TEST_CASE("RFC 5155 B.3 and section 8.6: opt-out referral and DS NODATA are inse
   CHECK(r.proven == Proven::opt_out);
 
   SECTION("without opt-out the same spans prove nothing of the sort") {
-    auto bad = prove_insecure_delegation(ask("c.example", dns::rrtype::DS), with_flags(records, 0), budget);
+    auto bad = prove_insecure_delegation(ask("c.example", dns::rrtype::DS), with_flags(records, 0),
+                                         budget);
     CHECK(bad.verdict.security == Security::bogus);
     bad = prove_nodata(ask("c.example", dns::rrtype::DS), with_flags(records, 0), budget);
     CHECK(bad.verdict.security == Security::bogus);
@@ -152,7 +158,8 @@ TEST_CASE("RFC 5155 B.3 and section 8.6: opt-out referral and DS NODATA are inse
     CHECK(ok.verdict.security == Security::insecure);
     CHECK(ok.proven == Proven::no_ds);
     // The real a.example has a DS: its NSEC3 says so, and no insecurity follows.
-    auto bad = prove_insecure_delegation(ask("a.example", dns::rrtype::DS), pick(chain, {"35mth"}), budget);
+    auto bad = prove_insecure_delegation(ask("a.example", dns::rrtype::DS), pick(chain, {"35mth"}),
+                                         budget);
     CHECK(bad.verdict.security == Security::bogus);
   }
 }
@@ -168,12 +175,15 @@ TEST_CASE("RFC 5155 B.4: wildcard expansion, the next closer name covered", "[dn
   CHECK(r.closest_encloser == name("w.example"));
 
   SECTION("counter-examples: no covering record, labels that name no wildcard") {
-    auto bad = prove_wildcard_answer(ask("a.z.w.example", dns::rrtype::MX), 2, pick(chain, {"k8ude"}), budget);
+    auto bad = prove_wildcard_answer(ask("a.z.w.example", dns::rrtype::MX), 2,
+                                     pick(chain, {"k8ude"}), budget);
     CHECK(bad.verdict.security == Security::bogus);
     CHECK(bad.verdict.ede == ede::nsec_missing);
-    bad = prove_wildcard_answer(ask("a.z.w.example", dns::rrtype::MX), 4, pick(chain, {"q04jk"}), budget);
+    bad = prove_wildcard_answer(ask("a.z.w.example", dns::rrtype::MX), 4, pick(chain, {"q04jk"}),
+                                budget);
     CHECK(bad.verdict.security == Security::bogus);
-    bad = prove_wildcard_answer(ask("a.z.w.example", dns::rrtype::MX), 0, pick(chain, {"q04jk"}), budget);
+    bad = prove_wildcard_answer(ask("a.z.w.example", dns::rrtype::MX), 0, pick(chain, {"q04jk"}),
+                                budget);
     CHECK(bad.verdict.security == Security::bogus);
   }
 }
@@ -191,7 +201,8 @@ TEST_CASE("RFC 5155 B.5: wildcard NODATA", "[dnssec]") {
 
   auto bad = prove_nodata(ask("a.z.w.example", dns::rrtype::MX), records, budget);
   CHECK(bad.verdict.security == Security::bogus);
-  bad = prove_nodata(ask("a.z.w.example", dns::rrtype::AAAA), pick(chain, {"k8ude", "q04jk"}), budget);
+  bad = prove_nodata(ask("a.z.w.example", dns::rrtype::AAAA), pick(chain, {"k8ude", "q04jk"}),
+                     budget);
   CHECK(bad.verdict.security == Security::bogus);
 }
 
@@ -199,7 +210,8 @@ TEST_CASE("RFC 5155 B.6: the child's apex NSEC3 cannot deny the DS", "[dnssec]")
   // The example zone answers its own DS query with its apex NSEC3 (SOA set); the DS lives in
   // the parent, so this proves nothing (RFC 4035 section 5.4 / 6840 section 4.4).
   auto budget = plenty();
-  auto r = prove_nodata(ask("example", dns::rrtype::DS), pick(rfc5155_nsec3_chain(), {"0p9mh"}), budget);
+  auto r =
+      prove_nodata(ask("example", dns::rrtype::DS), pick(rfc5155_nsec3_chain(), {"0p9mh"}), budget);
   CHECK(r.verdict.security == Security::bogus);
   CHECK(r.verdict.why.find("apex") != std::string::npos);
   // The same record denies another type at the apex.
@@ -218,7 +230,8 @@ TEST_CASE("RFC 6840 section 4.1: an encloser at a delegation denies nothing belo
   CHECK(r.verdict.security == Security::bogus);
   CHECK(r.verdict.why.find("delegation") != std::string::npos);
   // The same shape one level up, where the encloser is the apex, proves the name error.
-  const std::vector<dns::Record> apex = {record_for(chain, "example"), record_for(chain, "zz.example"),
+  const std::vector<dns::Record> apex = {record_for(chain, "example"),
+                                         record_for(chain, "zz.example"),
                                          record_for(chain, "*.example")};
   r = prove_nxdomain(ask("zz.example", dns::rrtype::A), apex, budget);
   CHECK(r.verdict.security == Security::secure);
@@ -237,7 +250,8 @@ TEST_CASE("RFC 9276: more than 150 iterations is insecure, EDE 27, nothing hashe
   CHECK(r.verdict.ede == ede::unsupported_nsec3_iterations);
   CHECK(budget.nsec3_hashes == plenty().nsec3_hashes);
   // At the limit itself the records are hashed (and, with the wrong iterations, prove nothing).
-  for (auto& rec : records) rec.rdata[3] = static_cast<char>(resolver::limits::max_nsec3_iterations);
+  for (auto& rec : records)
+    rec.rdata[3] = static_cast<char>(resolver::limits::max_nsec3_iterations);
   r = prove_nxdomain(ask("a.c.x.w.example", dns::rrtype::A), records, budget);
   CHECK(r.verdict.security == Security::bogus);
   CHECK(budget.nsec3_hashes < plenty().nsec3_hashes);
@@ -256,14 +270,16 @@ TEST_CASE("NSEC3 records of unknown algorithm or flags are ignored", "[dnssec]")
   r = prove_nodata(ask("ns1.example", dns::rrtype::MX), with_flags(records, 2), budget);
   CHECK(r.verdict.security == Security::bogus);
   // An NSEC3 owned outside the signer's zone says nothing about it.
-  r = prove_nodata(DenialQuestion{name("ns1.example"), dns::rrtype::MX, name("ns1.example")}, records, budget);
+  r = prove_nodata(DenialQuestion{name("ns1.example"), dns::rrtype::MX, name("ns1.example")},
+                   records, budget);
   CHECK(r.verdict.security == Security::bogus);
 }
 
 TEST_CASE("CVE-2023-50868 limits: NSEC3 records per proof and hashes per query", "[dnssec]") {
   const auto chain = rfc5155_nsec3_chain();
   auto budget = plenty();
-  std::vector<dns::Record> many(chain.begin(), chain.begin() + resolver::limits::max_nsec3_records_per_proof + 1);
+  std::vector<dns::Record> many(chain.begin(),
+                                chain.begin() + resolver::limits::max_nsec3_records_per_proof + 1);
   auto r = prove_nxdomain(ask("a.c.x.w.example", dns::rrtype::A), many, budget);
   CHECK(r.verdict.security == Security::bogus);
   CHECK(r.verdict.ede == ede::dnssec_bogus);
@@ -275,9 +291,25 @@ TEST_CASE("CVE-2023-50868 limits: NSEC3 records per proof and hashes per query",
 
   // Three of the four hashes B.1 needs: the proof stops, bogus EDE 6, naming the budget.
   ValidationBudget tight{100, 3 * nsec3_hash_cost(12), 8};
-  r = prove_nxdomain(ask("a.c.x.w.example", dns::rrtype::A), pick(chain, {"0p9mh", "b4um8", "35mth"}), tight);
+  r = prove_nxdomain(ask("a.c.x.w.example", dns::rrtype::A),
+                     pick(chain, {"0p9mh", "b4um8", "35mth"}), tight);
   CHECK(r.verdict.security == Security::bogus);
   CHECK(r.verdict.ede == ede::dnssec_bogus);
   CHECK(r.verdict.why.find("budget") != std::string::npos);
   CHECK(tight.nsec3_hashes == 0);
+}
+
+TEST_CASE("RFC 6840 section 4.1: a DNAME at the closest encloser denies nothing below",
+          "[dnssec]") {
+  auto records = with_flags(pick(rfc5155_nsec3_chain(), {"0p9mh", "b4um8", "35mth"}), 0);
+  auto budget = plenty();
+  REQUIRE(
+      prove_nxdomain(ask("a.c.x.w.example", dns::rrtype::A), records, budget).verdict.security ==
+      Security::secure);
+  records[1] =
+      rr("b4um86eghhds6nea196smvmlo4ors995.example. 3600 IN NSEC3 1 0 12 aabbccdd "
+         "gjeqe526plbf1g8mklp59enfd789njgi MX DNAME RRSIG");
+  auto r = prove_nxdomain(ask("a.c.x.w.example", dns::rrtype::A), records, budget);
+  CHECK(r.verdict.security == Security::bogus);
+  CHECK(r.verdict.why.find("DNAME") != std::string::npos);
 }

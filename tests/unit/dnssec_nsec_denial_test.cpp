@@ -46,15 +46,16 @@ TEST_CASE("RFC 4035 B.2: name error, the name and the wildcard covered", "[dnsse
   CHECK(prove_nxdomain(ask("b.example", dns::rrtype::A), rrs({b_nsec, apex_nsec}), budget)
             .verdict.security == Security::bogus);
   // The wildcard *.w.example exists: no name error below w.example.
-  auto bad = prove_nxdomain(ask("a.z.w.example", dns::rrtype::A), rrs({x_y_w_nsec, wildcard_nsec}), budget);
+  auto bad = prove_nxdomain(ask("a.z.w.example", dns::rrtype::A), rrs({x_y_w_nsec, wildcard_nsec}),
+                            budget);
   CHECK(bad.verdict.security == Security::bogus);
 }
 
 TEST_CASE("RFC 4035: the last NSEC wraps around to the apex", "[dnssec]") {
   auto budget = plenty();
-  auto r = prove_nxdomain(ask("zz.example", dns::rrtype::A),
-                          rrs({"xx.example. 3600 IN NSEC example. A HINFO AAAA RRSIG NSEC", apex_nsec}),
-                          budget);
+  auto r = prove_nxdomain(
+      ask("zz.example", dns::rrtype::A),
+      rrs({"xx.example. 3600 IN NSEC example. A HINFO AAAA RRSIG NSEC", apex_nsec}), budget);
   CHECK(r.verdict.security == Security::secure);
   CHECK(r.proven == Proven::nxdomain);
 }
@@ -65,7 +66,8 @@ TEST_CASE("RFC 4035 B.3: NODATA, and RFC 6840 section 4.3: no CNAME either", "[d
   auto r = prove_nodata(ask("ns1.example", dns::rrtype::MX), ns1, budget);
   CHECK(r.verdict.security == Security::secure);
   CHECK(r.proven == Proven::nodata);
-  CHECK(prove_nodata(ask("ns1.example", dns::rrtype::A), ns1, budget).verdict.security == Security::bogus);
+  CHECK(prove_nodata(ask("ns1.example", dns::rrtype::A), ns1, budget).verdict.security ==
+        Security::bogus);
   auto cname = rrs({"ns1.example. 3600 IN NSEC ns2.example. CNAME RRSIG NSEC"});
   CHECK(prove_nodata(ask("ns1.example", dns::rrtype::MX), cname, budget).verdict.security ==
         Security::bogus);
@@ -94,8 +96,9 @@ TEST_CASE("RFC 4035 B.5 and RFC 6840 section 4.4: referral to an unsigned zone",
   CHECK(prove_insecure_delegation(ask("a.example", dns::rrtype::DS), a, budget).verdict.security ==
         Security::bogus);
   const auto ai = rrs({"ai.example. 3600 IN NSEC b.example. A HINFO AAAA RRSIG NSEC"});
-  CHECK(prove_insecure_delegation(ask("ai.example", dns::rrtype::DS), ai, budget).verdict.security ==
-        Security::bogus);
+  CHECK(
+      prove_insecure_delegation(ask("ai.example", dns::rrtype::DS), ai, budget).verdict.security ==
+      Security::bogus);
   const auto child_apex = rrs({"b.example. 3600 IN NSEC ns1.example. NS SOA RRSIG NSEC"});
   CHECK(prove_insecure_delegation(ask("b.example", dns::rrtype::DS), child_apex, budget)
             .verdict.security == Security::bogus);
@@ -134,8 +137,9 @@ TEST_CASE("RFC 4035 B.6: wildcard expansion, no closer match", "[dnssec]") {
   CHECK(prove_wildcard_answer(ask("a.z.w.example", dns::rrtype::MX), 3, records, budget)
             .verdict.security == Security::bogus);
   // An NSEC that does not cover the name proves nothing.
-  CHECK(prove_wildcard_answer(ask("a.z.w.example", dns::rrtype::MX), 2, rrs({wildcard_nsec}), budget)
-            .verdict.ede == ede::nsec_missing);
+  CHECK(
+      prove_wildcard_answer(ask("a.z.w.example", dns::rrtype::MX), 2, rrs({wildcard_nsec}), budget)
+          .verdict.ede == ede::nsec_missing);
 }
 
 TEST_CASE("RFC 4035 B.7: wildcard NODATA", "[dnssec]") {
@@ -164,8 +168,10 @@ TEST_CASE("RFC 4035 B.8: the child's apex NSEC cannot deny its DS", "[dnssec]") 
 TEST_CASE("NSEC records outside the signer's zone prove nothing", "[dnssec]") {
   auto budget = plenty();
   const auto records = rrs({"ns1.example. 3600 IN NSEC ns2.example. A RRSIG NSEC"});
-  auto r = prove_nodata(DenialQuestion{name("ns1.example"), dns::rrtype::MX, name("org")}, records, budget);
+  auto r = prove_nodata(DenialQuestion{name("ns1.example"), dns::rrtype::MX, name("org")}, records,
+                        budget);
   CHECK(r.verdict.security == Security::bogus);
-  r = prove_nodata(DenialQuestion{name("ns1.example"), dns::rrtype::MX, name("w.example")}, records, budget);
+  r = prove_nodata(DenialQuestion{name("ns1.example"), dns::rrtype::MX, name("w.example")}, records,
+                   budget);
   CHECK(r.verdict.security == Security::bogus);
 }

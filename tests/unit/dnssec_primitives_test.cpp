@@ -32,7 +32,8 @@ int ldns_order(const dns::Name& a, const dns::Name& b) {
 /// ldns's NSEC3 hash of `n` as lower-case base32hex: the oracle for nsec3_sha1.
 std::string oracle_hash(const dns::Name& n, std::uint16_t iterations, const std::string& salt) {
   dns::LdnsRdf rn(ldns_dname_new_frm_data(static_cast<uint16_t>(n.wire().size()), n.wire().data()));
-  dns::LdnsRdf hashed(ldns_nsec3_hash_name(rn.get(), 1, iterations, static_cast<uint8_t>(salt.size()),
+  dns::LdnsRdf hashed(ldns_nsec3_hash_name(rn.get(), 1, iterations,
+                                           static_cast<uint8_t>(salt.size()),
                                            reinterpret_cast<const uint8_t*>(salt.data())));
   REQUIRE(hashed);
   dns::LdnsString text(ldns_rdf2str(hashed.get()));
@@ -54,9 +55,9 @@ std::string our_hash(const char* text, std::uint16_t iterations = 12,
 TEST_CASE("canonical order follows RFC 4034 section 6.1 and agrees with ldns", "[dnssec]") {
   // The example list of RFC 4034 section 6.1, in canonical order.
   const std::vector<dns::Name> sorted = {
-      name("example"),          name("a.example"),      name("yljkjljk.a.example"),
-      name("Z.a.example"),      name("zABC.a.EXAMPLE"), name("z.example"),
-      name("\\001.z.example"),  name("*.z.example"),    name("\\200.z.example"),
+      name("example"),         name("a.example"),      name("yljkjljk.a.example"),
+      name("Z.a.example"),     name("zABC.a.EXAMPLE"), name("z.example"),
+      name("\\001.z.example"), name("*.z.example"),    name("\\200.z.example"),
   };
   for (std::size_t i = 0; i < sorted.size(); ++i) {
     for (std::size_t j = 0; j < sorted.size(); ++j) {
@@ -92,7 +93,8 @@ TEST_CASE("common ancestors", "[dnssec]") {
 }
 
 TEST_CASE("type bitmaps are checked and queried", "[dnssec]") {
-  auto nsec = parse_nsec(rr("example. 3600 IN NSEC a.example. NS SOA MX RRSIG NSEC DNSKEY TYPE1234").rdata);
+  auto nsec =
+      parse_nsec(rr("example. 3600 IN NSEC a.example. NS SOA MX RRSIG NSEC DNSKEY TYPE1234").rdata);
   REQUIRE(nsec);
   CHECK(nsec->next == name("a.example"));
   for (std::uint16_t t : {2, 6, 15, 46, 47, 48, 1234}) CHECK(nsec->types.has(t));
@@ -100,19 +102,19 @@ TEST_CASE("type bitmaps are checked and queried", "[dnssec]") {
   using namespace std::string_literals;
   CHECK(TypeBitmap::parse(""s));
   CHECK(TypeBitmap::parse("\x00\x01\x40"s));
-  CHECK_FALSE(TypeBitmap::parse("\x00"s));                  // window without a length
-  CHECK_FALSE(TypeBitmap::parse("\x00\x00"s));              // empty bitmap
-  CHECK_FALSE(TypeBitmap::parse("\x00\x02\x40"s));          // shorter than its length
+  CHECK_FALSE(TypeBitmap::parse("\x00"s));                               // window without a length
+  CHECK_FALSE(TypeBitmap::parse("\x00\x00"s));                           // empty bitmap
+  CHECK_FALSE(TypeBitmap::parse("\x00\x02\x40"s));                       // shorter than its length
   CHECK_FALSE(TypeBitmap::parse("\x00\x21" + std::string(33, '\x01')));  // over 32 octets
-  CHECK_FALSE(TypeBitmap::parse("\x01\x01\x40\x00\x01\x40"s));          // windows out of order
-  CHECK_FALSE(TypeBitmap::parse("\x00\x01\x40\x00\x01\x40"s));          // window twice
+  CHECK_FALSE(TypeBitmap::parse("\x01\x01\x40\x00\x01\x40"s));           // windows out of order
+  CHECK_FALSE(TypeBitmap::parse("\x00\x01\x40\x00\x01\x40"s));           // window twice
 }
 
 TEST_CASE("garbled NSEC and NSEC3 rdata is rejected, never read past", "[dnssec]") {
-  const std::string nsec =
-      rr("ns1.example. 3600 IN NSEC ns2.example. A RRSIG NSEC").rdata;
+  const std::string nsec = rr("ns1.example. 3600 IN NSEC ns2.example. A RRSIG NSEC").rdata;
   const std::string nsec3 = rr("2t7b4g4vsa5smi47k61mv5bv1a22bojr.example. 3600 IN NSEC3 1 1 12 "
-                               "aabbccdd 2vptu5timamqttgl4luu9kg21e0aor3s A RRSIG").rdata;
+                               "aabbccdd 2vptu5timamqttgl4luu9kg21e0aor3s A RRSIG")
+                                .rdata;
   REQUIRE(parse_nsec(nsec));
   auto full = parse_nsec3(nsec3);
   REQUIRE(full);
@@ -140,7 +142,8 @@ TEST_CASE("garbled NSEC and NSEC3 rdata is rejected, never read past", "[dnssec]
 }
 
 TEST_CASE("base32hex round-trips and rejects what is not base32hex", "[dnssec]") {
-  const std::string octets = "\x06\x53\x68\xab\xee\xd7\xec\x6e\x9f\xeb\xa9\x6b\x8c\x8b\xc3\xe8\xb7\x91\xf7\x16";
+  const std::string octets =
+      "\x06\x53\x68\xab\xee\xd7\xec\x6e\x9f\xeb\xa9\x6b\x8c\x8b\xc3\xe8\xb7\x91\xf7\x16";
   CHECK(base32hex_encode(octets) == "0p9mhaveqvm6t7vbl5lop2u3t2rp3tom");
   CHECK(base32hex_decode("0P9MHAVEQVM6T7VBL5LOP2U3T2RP3TOM") == octets);
   CHECK(base32hex_decode("") == std::string());
