@@ -1,4 +1,4 @@
-// Canonical name order, canonical RDATA and the signed data of an RRSIG.
+// Canonical RDATA and the signed data of an RRSIG.
 #include "resolver/dnssec/canonical.hpp"
 
 #include <algorithm>
@@ -8,18 +8,6 @@
 namespace tern::resolver::dnssec {
 
 namespace {
-
-/// The offsets of a wire name's labels, leftmost first (root label excluded); a name of at
-/// most 255 octets has at most 127 labels, so no allocation is needed.
-struct LabelOffsets {
-  std::array<std::uint8_t, 128> at{};
-  std::size_t count = 0;
-  explicit LabelOffsets(const std::string& wire) noexcept {
-    for (std::size_t pos = 0; wire[pos] != 0 && count < at.size();
-         pos += 1 + static_cast<std::uint8_t>(wire[pos]))
-      at[count++] = static_cast<std::uint8_t>(pos);
-  }
-};
 
 /// One step of an RDATA layout: a fixed run of octets, a domain name, or a character-string.
 enum class Field : std::uint8_t { fixed2, fixed6, fixed18, fixed20, name, text, rest };
@@ -104,22 +92,6 @@ void append_u32(std::string& out, std::uint32_t v) {
 }
 
 }  // namespace
-
-std::strong_ordering canonical_compare(const dns::Name& a, const dns::Name& b) noexcept {
-  const std::string& wa = a.wire();
-  const std::string& wb = b.wire();
-  const LabelOffsets la(wa), lb(wb);
-  for (std::size_t i = 1; i <= la.count && i <= lb.count; ++i) {
-    const std::size_t oa = la.at[la.count - i], ob = lb.at[lb.count - i];
-    // Names are stored lower-cased, so octet order (char_traits compares unsigned) is the
-    // canonical order of the labels.
-    const std::string_view label_a(wa.data() + oa + 1, static_cast<std::uint8_t>(wa[oa]));
-    const std::string_view label_b(wb.data() + ob + 1, static_cast<std::uint8_t>(wb[ob]));
-    const int c = label_a.compare(label_b);
-    if (c != 0) return c < 0 ? std::strong_ordering::less : std::strong_ordering::greater;
-  }
-  return la.count <=> lb.count;
-}
 
 std::optional<std::string> canonical_rdata(std::uint16_t type, std::string_view rdata) {
   std::string out(rdata);

@@ -3,6 +3,7 @@
 #pragma once
 
 #include "resolver/dns/message.hpp"
+#include "resolver/dnssec/name_order.hpp"
 #include "resolver/dns/name.hpp"
 #include "resolver/dnssec/records.hpp"
 
@@ -14,9 +15,7 @@
 
 namespace tern::resolver::dnssec {
 
-/// RFC 4034 section 6.1: names compare label by label from the root end, each label as a
-/// left-justified octet string with upper-case letters taken as lower case.
-std::strong_ordering canonical_compare(const dns::Name& a, const dns::Name& b) noexcept;
+// canonical_compare (RFC 4034 section 6.1) lives in name_order.hpp, with the NSEC span tests.
 
 /// The RDATA in canonical form (RFC 4034 section 6.2 item 3 as corrected by RFC 6840 section
 /// 5.1): the domain names inside NS, MD, MF, CNAME, SOA, MB, MG, MR, PTR, MINFO, MX, RP, AFSDB,
