@@ -2,6 +2,7 @@
 
 #include "resolver/dns/types.hpp"
 #include "resolver/dnssec/records.hpp"
+#include "resolver/dnssec/verify.hpp"
 
 #include <algorithm>
 #include <array>
@@ -152,6 +153,20 @@ std::vector<dns::Record> ManagedTrustPoint::trusted_keys() const {
   std::vector<dns::Record> out;
   for (const ManagedKey& key : keys_)
     if (key.state == KeyState::valid || key.state == KeyState::missing) out.push_back(key.dnskey);
+  return out;
+}
+
+std::vector<std::string> revoked_self_signers(std::span<const dns::Record> dnskeys,
+                                              std::span<const dns::Record> rrsigs, const dns::Name& zone,
+                                              std::uint64_t now, ValidationBudget& budget, KeyCache& cache) {
+  std::vector<std::string> out;
+  for (const dns::Record& rr : dnskeys) {
+    std::optional<Dnskey> key = parse_dnskey(rr.rdata);
+    if (!key || !key->is_revoked() || !key->is_zone_key()) continue;
+    const dns::Record* only_this_key = &rr;
+    RrsetVerdict verdict = verify_rrset(dnskeys, rrsigs, std::span(only_this_key, 1), zone, now, budget, cache);
+    if (verdict.verdict.security == Security::secure) out.push_back(rr.rdata);
+  }
   return out;
 }
 

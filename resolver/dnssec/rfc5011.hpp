@@ -5,6 +5,8 @@
 #pragma once
 
 #include "resolver/dns/message.hpp"
+#include "resolver/dnssec/crypto.hpp"
+#include "resolver/dnssec/security.hpp"
 
 #include <cstdint>
 #include <optional>
@@ -83,6 +85,14 @@ class ManagedTrustPoint {
   std::vector<dns::Record> seed_ds_;
   std::vector<ManagedKey> keys_;
 };
+
+/// The RDATA of each revoked zone key among `dnskeys` (the trust point's DNSKEY RRset) that
+/// signs that RRset itself, for DnskeyObservation::revoked_self_signed: RFC 5011 section 2.1
+/// accepts a revocation only from the revoked key's own signature. Spends the budget as
+/// verify_rrset does.
+std::vector<std::string> revoked_self_signers(std::span<const dns::Record> dnskeys,
+                                              std::span<const dns::Record> rrsigs, const dns::Name& zone,
+                                              std::uint64_t now, ValidationBudget& budget, KeyCache& cache);
 
 /// `rdata` (a DNSKEY's) with the REVOKE bit cleared: the identity of a key across revocation.
 std::string without_revoke_bit(std::string_view rdata);

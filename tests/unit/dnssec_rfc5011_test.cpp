@@ -3,6 +3,8 @@
 // timers of section 2.3 and the state file.
 #include "resolver/dnssec/records.hpp"
 #include "resolver/dnssec/rfc5011.hpp"
+#include "resolver/limits.hpp"
+#include "tests/unit/dnssec_oracle.hpp"
 #include "tests/unit/helpers.hpp"
 #include "tests/unit/temp_dir.hpp"
 
@@ -193,6 +195,30 @@ TEST_CASE("RFC 5011: once keys are tracked, a key matching the seed DS still wai
   CHECK(state_of(point, key_a).state == KeyState::valid);
   see(point, {key_a, key_b}, t0 + day);
   CHECK(state_of(point, key_b).state == KeyState::add_pending);
+}
+
+TEST_CASE("RFC 5011: only a revoked key's own signature over the RRset counts as its revocation", "[dnssec]") {
+  const test::OracleKey revoking{LDNS_SIGN_ECDSAP256SHA256, 256, ".", 257 | dnskey_revoke_flag};
+  const test::OracleKey other{LDNS_SIGN_ECDSAP256SHA256, 256, ".", 257};
+  const std::vector<dns::Record> rrset{revoking.dnskey(), other.dnskey()};
+  const auto now = static_cast<std::uint32_t>(t0);
+  KeyCache cache(16);
+  ValidationBudget budget{resolver::limits::max_signature_verifications, 100,
+                          resolver::limits::max_ds_match_failures};
+
+  const std::vector<dns::Record> by_other{other.sign(rrset, now - 60, now + 3600)};
+  CHECK(revoked_self_signers(rrset, by_other, dns::Name{}, now, budget, cache).empty());
+
+  const std::vector<dns::Record> by_itself{revoking.sign(rrset, now - 60, now + 3600), by_other[0]};
+  const std::vector<std::string> signers = revoked_self_signers(rrset, by_itself, dns::Name{}, now, budget, cache);
+  REQUIRE(signers == std::vector<std::string>{revoking.dnskey().rdata});
+
+  // Fed to the trust point that trusted the key before its revocation: Revoked.
+  dns::Record unrevoked = revoking.dnskey();
+  unrevoked.rdata = without_revoke_bit(unrevoked.rdata);
+  ManagedTrustPoint point(dns::Name{}, {}, {ManagedKey{unrevoked, KeyState::valid, 0, t0 - day, 0}});
+  CHECK(point.observe(DnskeyObservation{rrset, signers, 3600, t0}));
+  CHECK(state_of(point, unrevoked).state == KeyState::revoked);
 }
 
 TEST_CASE("RFC 5011 section 2.3: active refresh and retry times", "[dnssec]") {
