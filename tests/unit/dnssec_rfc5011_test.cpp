@@ -1,16 +1,14 @@
-// RFC 5011 automated trust anchor maintenance (resolver/dnssec/rfc5011, rfc5011_file): every
-// state transition of section 4 with explicit times, the hold-downs, revocation, the refresh
-// timers of section 2.3 and the state file.
+// RFC 5011 automated trust anchor maintenance (resolver/dnssec/rfc5011): every state
+// transition of section 4 with explicit times, the hold-downs, revocation by the key's own
+// signature, and the refresh timers of section 2.3. The state file: dnssec_rfc5011_file_test.
 #include "resolver/dnssec/records.hpp"
 #include "resolver/dnssec/rfc5011.hpp"
 #include "resolver/limits.hpp"
 #include "tests/unit/dnssec_oracle.hpp"
 #include "tests/unit/helpers.hpp"
-#include "tests/unit/temp_dir.hpp"
 
 #include <catch2/catch.hpp>
 
-#include <filesystem>
 #include <string>
 #include <vector>
 
