@@ -46,7 +46,7 @@ class TrustAnchorStore {
 };
 
 /// Reads one `trust-anchor-file`: zone-file syntax ($ORIGIN, $TTL, comments, multi-line
-/// parentheses; relative names are taken relative to the root), any owners, DS and DNSKEY
+/// parentheses; relative names are taken relative to the root; no $INCLUDE), any owners, DS and DNSKEY
 /// records only. On success appends the records to `out` and returns nullopt; otherwise
 /// returns "FILE:LINE: reason" (LINE is where ldns stopped reading the bad record) and leaves
 /// `out` untouched.

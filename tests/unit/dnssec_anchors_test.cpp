@@ -128,6 +128,21 @@ TEST_CASE("anchor file errors name the file and line", "[dnssec]") {
   CHECK_THAT(*load.error, Catch::Contains("absent.zone: cannot open"));
 }
 
+TEST_CASE("an anchor file may end without a newline or in a comment, and may be empty", "[dnssec]") {
+  test::TempDir dir;
+  for (const std::string& text : {std::string(lab_ds), std::string(lab_ds) + "\n; the end", std::string(lab_ds) + "\n\n\n"}) {
+    std::vector<dns::Record> out;
+    const std::string path = dir.write("end.zone", text);
+    INFO(text);
+    CHECK_FALSE(read_anchor_file(path, out));
+    CHECK(out.size() == 1);
+  }
+  std::vector<dns::Record> none;
+  CHECK_FALSE(read_anchor_file(dir.write("empty.zone", "; nothing yet\n"), none));
+  CHECK(none.empty());
+  CHECK(read_anchor_file(dir.write("include.zone", "$INCLUDE /etc/passwd\n"), none));
+}
+
 TEST_CASE("a failed anchor file adds nothing of itself", "[dnssec]") {
   test::TempDir dir;
   std::vector<dns::Record> out{rr(lab_ds)};
