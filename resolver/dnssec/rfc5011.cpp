@@ -156,6 +156,12 @@ std::vector<dns::Record> ManagedTrustPoint::trusted_keys() const {
   return out;
 }
 
+TrustAnchor ManagedTrustPoint::current_anchor() const {
+  std::vector<dns::Record> keys = trusted_keys();
+  if (keys.empty()) return TrustAnchor{zone_, seed_ds_, {}};
+  return TrustAnchor{zone_, {}, std::move(keys)};
+}
+
 std::vector<std::string> revoked_self_signers(std::span<const dns::Record> dnskeys,
                                               std::span<const dns::Record> rrsigs, const dns::Name& zone,
                                               std::uint64_t now, ValidationBudget& budget, KeyCache& cache) {

@@ -7,6 +7,7 @@
 #include "resolver/dns/message.hpp"
 #include "resolver/dnssec/crypto.hpp"
 #include "resolver/dnssec/security.hpp"
+#include "resolver/dnssec/trust_anchors.hpp"
 
 #include <cstdint>
 #include <optional>
@@ -68,6 +69,9 @@ class ManagedTrustPoint {
   /// The DNSKEYs to validate the root with: Valid and Missing keys (a Missing key is still a
   /// trust anchor, RFC 5011 section 4.1).
   std::vector<dns::Record> trusted_keys() const;
+  /// The anchor to put in the TrustAnchorStore for zone(): the trusted keys, or the seed DS
+  /// records while no key is trusted yet (before the first validated RRset).
+  TrustAnchor current_anchor() const;
 
   const dns::Name& zone() const noexcept { return zone_; }
   const std::vector<dns::Record>& seed_ds() const noexcept { return seed_ds_; }

@@ -94,6 +94,20 @@ TEST_CASE("RFC 5011: the first validated RRset makes the seed's key Valid, an un
   CHECK_FALSE(see(point, {key_a, key_b, zsk}, t0 + day));  // nothing changed
 }
 
+TEST_CASE("RFC 5011: the anchor in force is the seed DS until a key is trusted, then the trusted keys", "[dnssec]") {
+  ManagedTrustPoint point(dns::Name{}, {ds_of(key_a)}, {});
+  TrustAnchor before = point.current_anchor();
+  CHECK(before.zone.is_root());
+  REQUIRE(before.ds.size() == 1);
+  CHECK(before.ds[0].rdata == ds_of(key_a).rdata);
+  CHECK(before.dnskeys.empty());
+  see(point, {key_a, key_b}, t0);
+  TrustAnchor after = point.current_anchor();
+  CHECK(after.ds.empty());
+  REQUIRE(after.dnskeys.size() == 1);  // B is only AddPend
+  CHECK(after.dnskeys[0].rdata == key_a.rdata);
+}
+
 TEST_CASE("RFC 5011: AddPend becomes Valid only once the 30-day add hold-down has passed", "[dnssec]") {
   ManagedTrustPoint point = with_valid_a();
   see(point, {key_a, key_b}, t0);
