@@ -5,7 +5,7 @@
 // reply, and neither the RRset cache nor the answer cache holds anything from it. A canary name
 // in the same zone, from the same servers, answers between categories.
 #include "resolver/selection.hpp"
-#include "tests/resolver/lab.hpp"
+#include "tests/support/lab.hpp"
 #include "tests/support/malformed_packets.hpp"
 
 #include <catch2/catch.hpp>
@@ -107,7 +107,7 @@ TEST_CASE("a malformed reply from one server: the other server's answer is the o
   const auto& all = malformed::categories();
   for (std::size_t i = 0; i < all.size(); ++i)
     zone.add("bad" + std::to_string(i) + ".example.test. 300 IN A 192.0.2.7");
-  FakeAuthority& broken = lab.server(srv::example1);
+  ScriptedServer& broken = lab.server(srv::example1);
   broken.set_handler(broken_for_bad_names(zone));
 
   for (std::size_t i = 0; i < all.size(); ++i) {
