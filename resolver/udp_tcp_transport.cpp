@@ -41,6 +41,31 @@ bool reply_matches(const dns::Message& reply, std::uint16_t id, const dns::Quest
          reply.questions.size() == 1 && reply.questions.front() == question;
 }
 
+std::string cookie_option_for(const ExchangeRequest& request) {
+  if (request.cookie.size() < dns::client_cookie_size || request.edns_size == 0) return {};
+  const std::string_view cookie(request.cookie);
+  return dns::cookie_option(cookie.substr(0, dns::client_cookie_size), cookie.substr(dns::client_cookie_size));
+}
+
+bool cookie_accepted(const dns::Message& reply, const ExchangeRequest& request, std::string& server_cookie) {
+  if (request.cookie.size() < dns::client_cookie_size || request.edns_size == 0 || !reply.edns) return true;
+  dns::CookieOption found;
+  switch (dns::find_cookie(reply.edns->options, found)) {
+    case dns::CookieParse::absent: return true;
+    case dns::CookieParse::malformed: return false;
+    case dns::CookieParse::ok: break;
+  }
+  if (found.client != std::string_view(request.cookie).substr(0, dns::client_cookie_size)) return false;
+  server_cookie = found.server;
+  return true;
+}
+
+std::vector<std::uint8_t> build_upstream_query(const ExchangeRequest& request, std::uint16_t id) {
+  std::vector<std::uint8_t> query = dns::build_query(request.question, id, request.edns_size, cookie_option_for(request));
+  if (request.recursion_desired) query[2] |= 0x01;  // RD: a forward zone's recursive server
+  return query;
+}
+
 std::optional<asio::ip::address> UdpTcpTransport::source_for(const asio::ip::address& server) const {
   return server.is_v4() ? outgoing_.v4 : outgoing_.v6;
 }
@@ -100,37 +125,6 @@ void randomise_case(std::vector<std::uint8_t>& query, SecureRandom& rng) {
       --left;
     }
   }
-}
-
-/// The query's COOKIE option (RFC 7873 §5.1), when the request carries a cookie and EDNS.
-std::string cookie_option_for(const ExchangeRequest& request) {
-  if (request.cookie.size() < dns::client_cookie_size || request.edns_size == 0) return {};
-  const std::string_view cookie(request.cookie);
-  return dns::cookie_option(cookie.substr(0, dns::client_cookie_size), cookie.substr(dns::client_cookie_size));
-}
-
-/// The query of `request` with ID `id`, over UDP and TCP alike: its EDNS size, its COOKIE
-/// option, and RD when a forward zone's recursive server is asked.
-std::vector<std::uint8_t> build_upstream_query(const ExchangeRequest& request, std::uint16_t id) {
-  std::vector<std::uint8_t> query = dns::build_query(request.question, id, request.edns_size, cookie_option_for(request));
-  if (request.recursion_desired) query[2] |= 0x01;
-  return query;
-}
-
-/// RFC 7873 §5.3: a reply with a COOKIE option must carry our client cookie, or it is not an
-/// answer to our query (a spoofer cannot see it); a reply without one comes from a server that
-/// does not do cookies and is accepted. Fills `server_cookie` from an accepted reply.
-bool cookie_accepted(const dns::Message& reply, const ExchangeRequest& request, std::string& server_cookie) {
-  if (request.cookie.size() < dns::client_cookie_size || request.edns_size == 0 || !reply.edns) return true;
-  dns::CookieOption found;
-  switch (dns::find_cookie(reply.edns->options, found)) {
-    case dns::CookieParse::absent: return true;
-    case dns::CookieParse::malformed: return false;
-    case dns::CookieParse::ok: break;
-  }
-  if (found.client != std::string_view(request.cookie).substr(0, dns::client_cookie_size)) return false;
-  server_cookie = found.server;
-  return true;
 }
 
 bool is_unreachable(const asio::error_code& ec) {

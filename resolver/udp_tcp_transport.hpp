@@ -43,4 +43,15 @@ class UdpTcpTransport final : public UpstreamTransport {
 /// True when `reply` answers the query with this ID and question (RFC 5452 §4.3).
 bool reply_matches(const dns::Message& reply, std::uint16_t id, const dns::Question& question);
 
+/// The query's COOKIE option (RFC 7873 §5.1), when the request carries a cookie and EDNS.
+std::string cookie_option_for(const ExchangeRequest& request);
+/// The query of `request` with ID `id`, over UDP and TCP alike: its EDNS size, its COOKIE
+/// option, and RD when a forward zone's recursive server is asked.
+std::vector<std::uint8_t> build_upstream_query(const ExchangeRequest& request, std::uint16_t id);
+/// RFC 7873 §5.3: a reply with a COOKIE option must carry our client cookie, or it is not an
+/// answer to our query (a spoofer cannot see it); a reply without one comes from a server that
+/// does not do cookies and is accepted. Fills `server_cookie` from an accepted reply. (These
+/// three are public so that the tests' in-process upstream asks and judges as this does.)
+bool cookie_accepted(const dns::Message& reply, const ExchangeRequest& request, std::string& server_cookie);
+
 }  // namespace tern::resolver

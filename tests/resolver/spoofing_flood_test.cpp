@@ -9,7 +9,7 @@
 // port and ID) the same flood must poison the resolver: proof that this test can fail. There,
 // 0x20 (use-caps-for-id) must still stop it, since the forger cannot know the case.
 #include "resolver/selection.hpp"
-#include "tests/resolver/lab.hpp"
+#include "tests/support/lab.hpp"
 
 #include <catch2/catch.hpp>
 

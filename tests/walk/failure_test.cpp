@@ -3,7 +3,7 @@
 // bounded number of upstream queries and a bounded time.
 #include "resolver/limits.hpp"
 #include "resolver/selection.hpp"
-#include "tests/resolver/lab.hpp"
+#include "tests/support/lab.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -29,13 +29,13 @@ Handler refer_to(std::string child, std::string ns_name, std::string address) {
 }  // namespace
 
 TEST_CASE("a silent server: the resolver fails over to the zone's other server",
-          "[resolver][failure][timeout]") {
-  Lab lab(20);
+          "[walk][failure][timeout]") {
+  Lab lab(in_process);
   lab.standard(2);
   for (int i = 0; i < 6; ++i)
     lab.zone("example.test.").add("n" + std::to_string(i) + ".example.test. 300 IN A 192.0.2.7");
-  FakeAuthority& dead = lab.server(srv::example1);
-  FakeAuthority& alive = lab.server(srv::example2);
+  ScriptedServer& dead = lab.server(srv::example1);
+  ScriptedServer& alive = lab.server(srv::example2);
   dead.set_handler(silent);
   // The resolver knows ns1 as the fastest possible server (1 us), and ns1 has just gone
   // silent. (Exploration may still pick ns2 first one time in 16: ask distinct names until
@@ -61,11 +61,11 @@ TEST_CASE("a silent server: the resolver fails over to the zone's other server",
 }
 
 TEST_CASE("all servers silent: SERVFAIL with EDE 22 in bounded time and queries",
-          "[resolver][failure][timeout]") {
-  Lab lab(21);
+          "[walk][failure][timeout]") {
+  Lab lab(in_process);
   lab.standard(2);
-  FakeAuthority& ns1 = lab.server(srv::example1);
-  FakeAuthority& ns2 = lab.server(srv::example2);
+  ScriptedServer& ns1 = lab.server(srv::example1);
+  ScriptedServer& ns2 = lab.server(srv::example2);
   ns1.set_handler(silent);
   ns2.set_handler(silent);
 
@@ -83,7 +83,7 @@ TEST_CASE("all servers silent: SERVFAIL with EDE 22 in bounded time and queries"
   CHECK_FALSE(lab.answers.find(question("www.example.test.")));
   // RFC 6298 §5.5: the next timeout for a server that timed out is longer than the one that
   // expired, and such a server ranks behind one never asked.
-  for (FakeAuthority* server : {&ns1, &ns2}) {
+  for (ScriptedServer* server : {&ns1, &ns2}) {
     auto learnt = lab.infra.find(resolver::address_key(server->address()));
     REQUIRE(learnt);
     CHECK(learnt->consecutive_failures == 1);
@@ -92,9 +92,9 @@ TEST_CASE("all servers silent: SERVFAIL with EDE 22 in bounded time and queries"
   }
 }
 
-TEST_CASE("referral loops end in SERVFAIL with bounded queries", "[resolver][failure][referral]") {
+TEST_CASE("referral loops end in SERVFAIL with bounded queries", "[walk][failure][referral]") {
   SECTION("upward referral (to the parent)") {
-    Lab lab(22);
+    Lab lab(in_process);
     lab.standard(2);
     for (int s : {srv::example1, srv::example2})
       lab.server(s).set_handler(refer_to("test.", "ns1.nic.test.", lab.address(srv::tld_test)));
@@ -106,11 +106,11 @@ TEST_CASE("referral loops end in SERVFAIL with bounded queries", "[resolver][fai
     CHECK(lab.total_queries() == 5);
   }
   SECTION("sideways referral (to the zone itself, at another server)") {
-    Lab lab(23);
+    Lab lab(in_process);
     lab.standard(1);
     lab.server(srv::example1).set_handler(
         refer_to("example.test.", "ns9.example.test.", lab.address(40)));
-    FakeAuthority& other = lab.serve(40, refer_to("example.test.", "ns1.example.test.",
+    ScriptedServer& other = lab.serve(40, refer_to("example.test.", "ns1.example.test.",
                                                   lab.address(srv::example1)));
     Outcome out = lab.resolve("www.example.test.");
     CHECK(out.rcode == dns::rcode::servfail);
@@ -119,13 +119,13 @@ TEST_CASE("referral loops end in SERVFAIL with bounded queries", "[resolver][fai
     CHECK(lab.total_queries() == 4);
   }
   SECTION("two servers referring to each other's zones, deeper and back") {
-    Lab lab(24);
+    Lab lab(in_process);
     lab.standard(1);
     // example.test refers sub.example.test to server 40, which refers deeper to server 41,
     // which refers back up to sub.example.test at server 40.
     lab.server(srv::example1).set_handler(refer_to("sub.example.test.", "ns.sub.example.test.", lab.address(40)));
-    FakeAuthority& a = lab.serve(40, refer_to("x.sub.example.test.", "ns.x.sub.example.test.", lab.address(41)));
-    FakeAuthority& b = lab.serve(41, refer_to("sub.example.test.", "ns.sub.example.test.", lab.address(40)));
+    ScriptedServer& a = lab.serve(40, refer_to("x.sub.example.test.", "ns.x.sub.example.test.", lab.address(41)));
+    ScriptedServer& b = lab.serve(41, refer_to("sub.example.test.", "ns.sub.example.test.", lab.address(40)));
     Outcome out = lab.resolve("www.x.sub.example.test.");
     CHECK(out.rcode == dns::rcode::servfail);
     CHECK(a.queries() <= 2);
@@ -134,7 +134,7 @@ TEST_CASE("referral loops end in SERVFAIL with bounded queries", "[resolver][fai
     CHECK(lab.total_queries() <= 10);
   }
   SECTION("cyclic glue-less delegations (TsuNAME)") {
-    Lab lab(25);
+    Lab lab(in_process);
     lab.standard(1);
     lab.zone("test.").delegate("loop.test.", "ns.loop.net.");
     lab.zone("net.").delegate("loop.net.", "ns.loop.test.");
@@ -148,14 +148,14 @@ TEST_CASE("referral loops end in SERVFAIL with bounded queries", "[resolver][fai
 }
 
 TEST_CASE("NXNS: a referral to 100 glue-less NS names under a victim zone",
-          "[resolver][failure][nxns]") {
-  Lab lab(26);
+          "[walk][failure][nxns]") {
+  Lab lab(in_process);
   lab.standard(1);
   for (int i = 0; i < 100; ++i)
     lab.zone("test.").delegate("nxns.test.", "ns" + std::to_string(i) + ".victim.net.");
   lab.zone("net.").delegate("victim.net.", "ns.victim.net.", lab.address(40));
   lab.zone("victim.net.");  // every NS name is NXDOMAIN
-  FakeAuthority& victim = lab.serve(40, "victim.net.");
+  ScriptedServer& victim = lab.serve(40, "victim.net.");
 
   Outcome out = lab.resolve("www.nxns.test.");
   CHECK(out.rcode == dns::rcode::servfail);
@@ -189,10 +189,10 @@ std::size_t count_cnames(const std::vector<dns::Record>& records) {
 
 }  // namespace
 
-TEST_CASE("CNAME loops and over-long chains end in SERVFAIL", "[resolver][failure][cname]") {
+TEST_CASE("CNAME loops and over-long chains end in SERVFAIL", "[walk][failure][cname]") {
   using resolver::limits::max_cname_hops;
   SECTION("a loop across two zones") {
-    Lab lab(27);
+    Lab lab(in_process);
     lab.standard(1);
     lab.zone("test.").delegate("other.test.", "ns1.other.test.", lab.address(20));
     lab.zone("example.test.").add("a.example.test. 300 IN CNAME b.other.test.");
@@ -206,7 +206,7 @@ TEST_CASE("CNAME loops and over-long chains end in SERVFAIL", "[resolver][failur
     CHECK(lab.total_queries() == 6);
   }
   SECTION("a loop inside one zone (the server returns the loop in one reply)") {
-    Lab lab(28);
+    Lab lab(in_process);
     lab.standard(1);
     lab.zone("example.test.")
         .add("l1.example.test. 300 IN CNAME l2.example.test.")
@@ -216,7 +216,7 @@ TEST_CASE("CNAME loops and over-long chains end in SERVFAIL", "[resolver][failur
     CHECK(lab.server(srv::example1).queries() == 1);
   }
   SECTION("a chain of max_cname_hops links across zones is followed") {
-    Lab lab(29);
+    Lab lab(in_process);
     build_cross_zone_chain(lab, static_cast<int>(max_cname_hops));
     Outcome out = lab.resolve("c0.example.test.");
     INFO(show(out.answer));
@@ -225,7 +225,7 @@ TEST_CASE("CNAME loops and over-long chains end in SERVFAIL", "[resolver][failur
     CHECK(addresses(out.answer) == Strings{"192.0.2.99"});
   }
   SECTION("a chain of max_cname_hops + 1 links across zones: SERVFAIL") {
-    Lab lab(30);
+    Lab lab(in_process);
     build_cross_zone_chain(lab, static_cast<int>(max_cname_hops) + 1);
     Outcome out = lab.resolve("c0.example.test.");
     INFO(show(out.answer));
@@ -235,7 +235,7 @@ TEST_CASE("CNAME loops and over-long chains end in SERVFAIL", "[resolver][failur
     CHECK(lab.server(20).queries("c13.other.test.", A) == 0);  // never asked for the last link
   }
   SECTION("a chain of 20 links inside one zone (a few replies): SERVFAIL") {
-    Lab lab(31);
+    Lab lab(in_process);
     lab.standard(1);
     for (int i = 0; i < 20; ++i)
       lab.zone("example.test.").add("d" + std::to_string(i) + ".example.test. 300 IN CNAME d" +

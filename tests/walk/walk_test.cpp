@@ -2,7 +2,7 @@
 // delegations, CNAMEs, negative answers and QNAME minimisation. Every case checks what the
 // client gets AND what the fake authorities were asked.
 #include "resolver/limits.hpp"
-#include "tests/resolver/lab.hpp"
+#include "tests/support/lab.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -14,12 +14,12 @@ using dns::rrtype::NS;
 using Strings = std::vector<std::string>;
 
 TEST_CASE("a plain walk primes the root and follows referrals; repeats come from the cache",
-          "[resolver][walk]") {
-  Lab lab(1);
+          "[walk]") {
+  Lab lab(in_process);
   lab.standard(1);
-  FakeAuthority& root = lab.server(srv::root);
-  FakeAuthority& tld = lab.server(srv::tld_test);
-  FakeAuthority& zone = lab.server(srv::example1);
+  ScriptedServer& root = lab.server(srv::root);
+  ScriptedServer& tld = lab.server(srv::tld_test);
+  ScriptedServer& zone = lab.server(srv::example1);
 
   Outcome out = lab.resolve("www.example.test.");
   INFO(show(out.answer));
@@ -57,15 +57,15 @@ TEST_CASE("a plain walk primes the root and follows referrals; repeats come from
 }
 
 TEST_CASE("a glue-less delegation: the NS name is resolved first and then the answer",
-          "[resolver][walk]") {
-  Lab lab(2);
+          "[walk]") {
+  Lab lab(in_process);
   lab.standard(1);
   lab.zone("test.").delegate("glueless.test.", "ns.provider.net.");
   lab.zone("net.").delegate("provider.net.", "ns1.provider.net.", lab.address(20));
   lab.zone("provider.net.").add("ns.provider.net. 300 IN A " + lab.address(21));
   lab.zone("glueless.test.").add("www.glueless.test. 300 IN A 192.0.2.30");
-  FakeAuthority& provider = lab.serve(20, "provider.net.");
-  FakeAuthority& glueless = lab.serve(21, "glueless.test.");
+  ScriptedServer& provider = lab.serve(20, "provider.net.");
+  ScriptedServer& glueless = lab.serve(21, "glueless.test.");
 
   Outcome out = lab.resolve("www.glueless.test.");
   INFO(show(out.answer));
@@ -86,19 +86,19 @@ TEST_CASE("a glue-less delegation: the NS name is resolved first and then the an
   CHECK(second.upstream_queries == 1);
 }
 
-TEST_CASE("glue outside the delegating zone's bailiwick is ignored", "[resolver][walk][bailiwick]") {
-  Lab lab(3);
+TEST_CASE("glue outside the delegating zone's bailiwick is ignored", "[walk][bailiwick]") {
+  Lab lab(in_process);
   lab.standard(1);
   // test. hands out an address for ns.attacker.net: not its data to give (RFC 2181 §5.4.1).
   lab.zone("test.").delegate("victim.test.", "ns.attacker.net.", lab.address(66));
   lab.zone("net.").delegate("attacker.net.", "ns1.attacker.net.", lab.address(30));
   lab.zone("attacker.net.").add("ns.attacker.net. 300 IN A " + lab.address(31));
   lab.zone("victim.test.").add("www.victim.test. 300 IN A 192.0.2.40");
-  FakeAuthority& evil = lab.serve(66, [](const dns::Message& q, Transport) {
+  ScriptedServer& evil = lab.serve(66, [](const dns::Message& q, Transport) {
     return Action::records({q.questions.front().name.to_text() + " 300 IN A 6.6.6.6"});
   });
   lab.serve(30, "attacker.net.");
-  FakeAuthority& victim = lab.serve(31, "victim.test.");
+  ScriptedServer& victim = lab.serve(31, "victim.test.");
 
   Outcome out = lab.resolve("www.victim.test.");
   INFO(show(out.answer));
@@ -113,19 +113,64 @@ TEST_CASE("glue outside the delegating zone's bailiwick is ignored", "[resolver]
   CHECK(addresses(cached->records) == Strings{lab.address(31)});
 }
 
-TEST_CASE("QNAME minimisation", "[resolver][walk][qmin]") {
+TEST_CASE("out-of-bailiwick records in a reply never reach the client or the cache",
+          "[walk][spoofing][bailiwick]") {
+  Lab lab(in_process);
+  lab.standard(1);
+  lab.zone("test.").delegate("other.test.", "ns1.other.test.", lab.address(20));
+  lab.zone("other.test.").add("www.other.test. 300 IN A 192.0.2.77");
+  ScriptedServer& other = lab.serve(20, "other.test.");
+  ScriptedServer& evil = lab.serve(66, [](const dns::Message& q, Transport) {
+    return Action::records({q.questions.front().name.to_text() + " 300 IN A 6.6.6.6"});
+  });
+  const FakeZone& zone = lab.zone("example.test.");
+  const std::string evil_address = lab.address(66);
+  // example.test's own server, answering for its own name, slips in data about other.test
+  // in every section (the Kaminsky-style payload).
+  lab.server(srv::example1).set_handler([&zone, evil_address](const dns::Message& q, Transport) {
+    Action a = zone.respond(q);
+    a.reply->answer.push_back(record("www.other.test. 300 IN A 6.6.6.6"));
+    a.reply->authority.push_back(record("other.test. 300 IN NS ns.evil.test."));
+    a.reply->additional.push_back(record("ns.evil.test. 300 IN A " + evil_address));
+    a.reply->additional.push_back(record("ns1.other.test. 300 IN A " + evil_address));
+    return a;
+  });
+
+  Outcome out = lab.resolve("www.example.test.");
+  INFO(show(out.answer));
+  CHECK(out.rcode == dns::rcode::noerror);
+  CHECK(addresses(out.answer) == Strings{"192.0.2.1"});
+  CHECK(out.answer.size() == 1);
+  CHECK(out.authority.empty());
+  CHECK(lab.stats.scrubbed_records == 4);
+  CHECK_FALSE(lab.rrsets.find(name("www.other.test."), A));
+  CHECK_FALSE(lab.rrsets.find(name("other.test."), dns::rrtype::NS));
+  CHECK_FALSE(lab.rrsets.find(name("ns.evil.test."), A));
+  CHECK_FALSE(lab.answers.find(question("www.other.test.")));
+
+  // Asking for www.other.test goes to its real authority and gets the real data.
+  Outcome real = lab.resolve("www.other.test.");
+  INFO(show(real.answer));
+  CHECK(real.rcode == dns::rcode::noerror);
+  CHECK(addresses(real.answer) == Strings{"192.0.2.77"});
+  CHECK(other.queries("www.other.test.", A) == 1);
+  CHECK(lab.server(srv::tld_test).queries("other.test.", A) == 1);
+  CHECK(evil.queries() == 0);
+}
+
+TEST_CASE("QNAME minimisation", "[walk][qmin]") {
   auto build = [](Lab& lab) {
     lab.standard(1);
     lab.zone("example.test.").add("a.b.c.example.test. 300 IN A 192.0.2.50");
   };
-  auto max_labels = [](const FakeAuthority& server) {
+  auto max_labels = [](const ScriptedServer& server) {
     std::size_t most = 0;
     for (const auto& r : server.received()) most = std::max(most, r.question.name.label_count());
     return most;
   };
 
   SECTION("relaxed (the default): servers above the zone only see one label more than theirs") {
-    Lab lab(4);
+    Lab lab(in_process);
     build(lab);
     Outcome out = lab.resolve("a.b.c.example.test.");
     CHECK(out.rcode == dns::rcode::noerror);
@@ -134,14 +179,14 @@ TEST_CASE("QNAME minimisation", "[resolver][walk][qmin]") {
     CHECK(max_labels(lab.server(srv::tld_test)) == 2);
     CHECK(lab.server(srv::root).queries("a.b.c.example.test.", A) == 0);
     CHECK(lab.server(srv::tld_test).queries("a.b.c.example.test.", A) == 0);
-    FakeAuthority& zone = lab.server(srv::example1);
+    ScriptedServer& zone = lab.server(srv::example1);
     CHECK(zone.queries("c.example.test.", A) == 1);
     CHECK(zone.queries("b.c.example.test.", A) == 1);
     CHECK(zone.queries("a.b.c.example.test.", A) == 1);
     CHECK(zone.queries() == 3);
   }
   SECTION("off: every server sees the full name") {
-    Lab lab(5);
+    Lab lab(in_process);
     lab.options.qname_minimisation = resolver::QnameMinimisation::off;
     build(lab);
     Outcome out = lab.resolve("a.b.c.example.test.");
@@ -167,20 +212,20 @@ TEST_CASE("QNAME minimisation", "[resolver][walk][qmin]") {
     });
   };
   SECTION("relaxed: an NXDOMAIN for an empty non-terminal falls back to the full name") {
-    Lab lab(6);
+    Lab lab(in_process);
     build(lab);
     broken_ent(lab);
     Outcome out = lab.resolve("a.b.c.example.test.");
     CHECK(out.rcode == dns::rcode::noerror);
     CHECK(addresses(out.answer) == Strings{"192.0.2.50"});
-    FakeAuthority& zone = lab.server(srv::example1);
+    ScriptedServer& zone = lab.server(srv::example1);
     CHECK(zone.queries("c.example.test.", A) == 1);
     CHECK(zone.queries("b.c.example.test.", A) == 0);
     CHECK(zone.queries("a.b.c.example.test.", A) == 1);
     CHECK(zone.queries() == 2);
   }
   SECTION("strict: the same NXDOMAIN is final (RFC 8020)") {
-    Lab lab(7);
+    Lab lab(in_process);
     lab.options.qname_minimisation = resolver::QnameMinimisation::strict;
     build(lab);
     broken_ent(lab);
@@ -191,13 +236,13 @@ TEST_CASE("QNAME minimisation", "[resolver][walk][qmin]") {
   }
 }
 
-TEST_CASE("a CNAME chain across two zones is followed", "[resolver][walk][cname]") {
-  Lab lab(8);
+TEST_CASE("a CNAME chain across two zones is followed", "[walk][cname]") {
+  Lab lab(in_process);
   lab.standard(1);
   lab.zone("example.test.").add("alias.example.test. 300 IN CNAME www.other.test.");
   lab.zone("test.").delegate("other.test.", "ns1.other.test.", lab.address(20));
   lab.zone("other.test.").add("www.other.test. 300 IN A 192.0.2.60");
-  FakeAuthority& other = lab.serve(20, "other.test.");
+  ScriptedServer& other = lab.serve(20, "other.test.");
 
   Outcome out = lab.resolve("alias.example.test.");
   INFO(show(out.answer));
@@ -221,10 +266,10 @@ TEST_CASE("a CNAME chain across two zones is followed", "[resolver][walk][cname]
   CHECK(lab.total_queries() == 6);
 }
 
-TEST_CASE("NXDOMAIN and NODATA carry the SOA and are cached", "[resolver][walk][negative]") {
-  Lab lab(9);
+TEST_CASE("NXDOMAIN and NODATA carry the SOA and are cached", "[walk][negative]") {
+  Lab lab(in_process);
   lab.standard(1);
-  FakeAuthority& zone = lab.server(srv::example1);
+  ScriptedServer& zone = lab.server(srv::example1);
 
   Outcome nx = lab.resolve("nope.example.test.");
   CHECK(nx.rcode == dns::rcode::nxdomain);

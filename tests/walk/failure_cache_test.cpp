@@ -1,7 +1,7 @@
 // RFC 9520 failure caching: a failed resolution is remembered (question and zone), repeated
 // questions cost no upstream query until the memory expires, repeated failures back off up to
-// the cap, a success forgets, and a trace still walks. Case ids 127-128 (see lab.hpp).
-#include "tests/resolver/lab.hpp"
+// the cap, a success forgets, and a trace still walks.
+#include "tests/support/lab.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -12,13 +12,13 @@ namespace tern::testing {
 using dns::rrtype::A;
 
 TEST_CASE("failure cache: a REFUSING zone is asked once per failure TTL, with backoff up to the cap",
-          "[resolver][failure-cache]") {
-  Lab lab(127);
+          "[walk][failure-cache]") {
+  Lab lab(in_process);
   lab.standard(1);
   lab.answers.failures().set_bounds(cache::FailureBounds{1, 4});
   lab.zone("test.").delegate("broken.test.", "ns1.broken.test.", lab.address(30));
   lab.zone("broken.test.").add("www.broken.test. 300 IN A 192.0.2.30");
-  FakeAuthority& broken = lab.serve(30, [](const dns::Message&, Transport) {
+  ScriptedServer& broken = lab.serve(30, [](const dns::Message&, Transport) {
     return Action::rcode(dns::rcode::refused);
   });
 
@@ -73,11 +73,11 @@ TEST_CASE("failure cache: a REFUSING zone is asked once per failure TTL, with ba
 }
 
 TEST_CASE("failure cache: a silent server times out once; trace and refresh still walk; 0 turns it off",
-          "[resolver][failure-cache]") {
-  Lab lab(128);
+          "[walk][failure-cache]") {
+  Lab lab(in_process);
   lab.standard(1);
   lab.zone("test.").delegate("silent.test.", "ns1.silent.test.", lab.address(31));
-  FakeAuthority& silent = lab.serve(31, [](const dns::Message&, Transport) { return Action::silence(); });
+  ScriptedServer& silent = lab.serve(31, [](const dns::Message&, Transport) { return Action::silence(); });
 
   Outcome first = lab.resolve("www.silent.test.");
   const std::size_t asked = silent.queries();

@@ -3,9 +3,9 @@
 // once, and the walk goes on with the first address found. Nothing here measures time: the
 // servers behind the NS names hold their replies behind a Gate that only concurrent lookups
 // open, so a resolver looking them up one after another meets a timeout (counted in
-// ResolverStats::upstream_timeouts) where a parallel one meets none. Case ids 10-13.
+// ResolverStats::upstream_timeouts) where a parallel one meets none.
 #include "resolver/limits.hpp"
-#include "tests/resolver/lab.hpp"
+#include "tests/support/lab.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -64,8 +64,8 @@ void rendezvous_hierarchy(Lab& lab, std::set<int>& asked) {
 
 TEST_CASE("glue-less NS names are looked up at the same time: two servers that answer only "
           "once both have a query in hand are answered without a timeout",
-          "[resolver][walk][parallel-ns]") {
-  Lab lab(10);
+          "[walk][parallel-ns]") {
+  Lab lab(in_process);
   std::set<int> asked;
   rendezvous_hierarchy(lab, asked);
 
@@ -82,8 +82,8 @@ TEST_CASE("glue-less NS names are looked up at the same time: two servers that a
 }
 
 TEST_CASE("the walk goes on with the first NS address found, not waiting for a slower lookup",
-          "[resolver][walk][parallel-ns]") {
-  Lab lab(11);
+          "[walk][parallel-ns]") {
+  Lab lab(in_process);
   // slow.net. is first in the NS set: looked up first, both its servers would have to time
   // out before fast.net. was even tried. They never answer.
   const std::vector<std::string> zones{"slow.net.", "fast.net."};
@@ -113,9 +113,9 @@ TEST_CASE("the walk goes on with the first NS address found, not waiting for a s
 
 TEST_CASE("at most two glue-less NS lookups run at once: a third server that waits for all "
           "three is reached only after a timeout",
-          "[resolver][walk][parallel-ns]") {
+          "[walk][parallel-ns]") {
   static_assert(resolver::limits::max_parallel_ns_lookups == 2);
-  Lab lab(12);
+  Lab lab(in_process);
   const std::vector<std::string> zones{"one.net.", "two.net.", "three.net."};
   glue_less_hierarchy(lab, zones);
   auto gate = std::make_shared<Gate>(lab.io);
@@ -140,8 +140,8 @@ TEST_CASE("at most two glue-less NS lookups run at once: a third server that wai
 }
 
 TEST_CASE("trace of a walk with concurrent NS lookups: every hop, in the order the replies came",
-          "[resolver][trace][parallel-ns]") {
-  Lab lab(13);
+          "[walk][trace][parallel-ns]") {
+  Lab lab(in_process);
   std::set<int> asked;
   rendezvous_hierarchy(lab, asked);
   std::optional<resolver::TraceResult> traced = lab.run(lab.resolver().trace(question("www.par.test.")));

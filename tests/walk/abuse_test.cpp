@@ -1,9 +1,9 @@
 // Abuse limits of the resolver, with figures (printed so they can go into the README): an
 // NXNS-style referral to 1000 glue-less names, cyclic NS dependencies asked again and again
 // (TsuNAME), CNAME and DNAME loops, identical concurrent questions, and a random-subdomain
-// flood under a slow zone. Case ids 120-126 (see lab.hpp).
+// flood under a slow zone.
 #include "resolver/limits.hpp"
-#include "tests/resolver/lab.hpp"
+#include "tests/support/lab.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -16,14 +16,14 @@ namespace tern::testing {
 using dns::rrtype::A;
 
 TEST_CASE("NXNS: a referral to 1000 glue-less NS names: at most 10 queries to the victim, 50 in all",
-          "[resolver][abuse][nxns]") {
-  Lab lab(120);
+          "[walk][abuse][nxns]") {
+  Lab lab(in_process);
   lab.standard(1);
   for (int i = 0; i < 1000; ++i)
     lab.zone("test.").delegate("nxns.test.", "ns" + std::to_string(i) + ".victim.net.");
   lab.zone("net.").delegate("victim.net.", "ns.victim.net.", lab.address(40));
   lab.zone("victim.net.");  // every NS name is NXDOMAIN
-  FakeAuthority& victim = lab.serve(40, "victim.net.");
+  ScriptedServer& victim = lab.serve(40, "victim.net.");
 
   Outcome out = lab.resolve("www.nxns.test.");
   std::printf("NXNS, 1000 glue-less NS names: %zu queries to the victim zone, %u upstream for the client "
@@ -36,8 +36,8 @@ TEST_CASE("NXNS: a referral to 1000 glue-less NS names: at most 10 queries to th
   CHECK(lab.total_queries() <= 50);
 }
 
-TEST_CASE("TsuNAME: cyclic NS dependencies, asked 200 times at once and for an hour", "[resolver][abuse][tsuname]") {
-  Lab lab(121);
+TEST_CASE("TsuNAME: cyclic NS dependencies, asked 200 times at once and for an hour", "[walk][abuse][tsuname]") {
+  Lab lab(in_process);
   lab.standard(1);
   // Delegations of 30 s, shorter than the failure memory's cap: once they expire, only the
   // failure cache keeps the parents (test., net.) from being asked again and again.
@@ -109,8 +109,8 @@ Handler dname_server(std::string zone, std::string target) {
 
 }  // namespace
 
-TEST_CASE("DNAME loop: SERVFAIL with bounded queries", "[resolver][abuse][dname]") {
-  Lab lab(122);
+TEST_CASE("DNAME loop: SERVFAIL with bounded queries", "[walk][abuse][dname]") {
+  Lab lab(in_process);
   lab.standard(1);
   lab.zone("test.").delegate("other.test.", "ns1.other.test.", lab.address(20));
   lab.server(srv::example1).set_handler(dname_server("example.test.", "other.test."));
@@ -121,8 +121,8 @@ TEST_CASE("DNAME loop: SERVFAIL with bounded queries", "[resolver][abuse][dname]
   CHECK(lab.total_queries() <= resolver::limits::max_upstream_queries);
 }
 
-TEST_CASE("100 identical concurrent questions make one upstream query", "[resolver][abuse][inflight]") {
-  Lab lab(123);
+TEST_CASE("100 identical concurrent questions make one upstream query", "[walk][abuse][inflight]") {
+  Lab lab(in_process);
   lab.standard(1);
   lab.resolve("example.test.", dns::rrtype::NS);  // the walk down is cached; only www is cold
   const std::size_t before = lab.server(srv::example1).queries("www.example.test.", A);
@@ -134,8 +134,8 @@ TEST_CASE("100 identical concurrent questions make one upstream query", "[resolv
   CHECK(asked == 1);
 }
 
-TEST_CASE("random-subdomain flood under a slow zone: other names keep answering", "[resolver][abuse][flood]") {
-  Lab lab(124);
+TEST_CASE("random-subdomain flood under a slow zone: other names keep answering", "[walk][abuse][flood]") {
+  Lab lab(in_process);
   lab.standard(1);
   lab.zone("test.").delegate("slow.test.", "ns1.slow.test.", lab.address(30));
   FakeZone& slow_zone = lab.zone("slow.test.");

@@ -1,6 +1,6 @@
 // Resolver::trace (ternctl trace): a fresh walk from the root that reports every exchange to its
 // observer and leaves the RRset and answer caches exactly as they were.
-#include "tests/resolver/lab.hpp"
+#include "tests/support/lab.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -9,8 +9,8 @@
 using namespace tern;
 using namespace tern::testing;
 
-TEST_CASE("trace: every hop of a fresh walk, the caches neither read nor written", "[resolver][trace]") {
-  Lab lab(80);
+TEST_CASE("trace: every hop of a fresh walk, the caches neither read nor written", "[walk][trace]") {
+  Lab lab(in_process);
   lab.standard(1);
   // A walk for a neighbour fills the caches with every zone cut the trace will need.
   REQUIRE(lab.resolve("www.example.test.").rcode == dns::rcode::noerror);

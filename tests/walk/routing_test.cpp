@@ -1,7 +1,7 @@
 // Forward zones and stub zones: which servers the walk asks for names below them, with which
 // flags, and what happens when those servers fail. A "forwarder" here is a fake server that
 // answers everything with AA=0, RA=1, as a recursive resolver does.
-#include "tests/resolver/lab.hpp"
+#include "tests/support/lab.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -39,10 +39,10 @@ void set_routes(Lab& lab, std::vector<resolver::ZoneRoute> routes) {
 }  // namespace
 
 TEST_CASE("a forward zone: its names go to the forwarder with RD=1, the rest is iterated",
-          "[resolver][routing][forward]") {
-  Lab lab(90);
+          "[walk][routing][forward]") {
+  Lab lab(in_process);
   lab.standard(1);
-  FakeAuthority& forwarder = lab.serve(forwarder1, recursive_answer("198.51.100.7"));
+  ScriptedServer& forwarder = lab.serve(forwarder1, recursive_answer("198.51.100.7"));
   set_routes(lab, {route(lab, "corp.test.", resolver::ZoneRoute::Kind::forward, {forwarder1})});
 
   Outcome out = lab.resolve("www.dept.corp.test.");
@@ -71,8 +71,8 @@ TEST_CASE("a forward zone: its names go to the forwarder with RD=1, the rest is 
 }
 
 TEST_CASE("a stub zone: the walk starts at its servers, skipping the root and the TLD",
-          "[resolver][routing][stub]") {
-  Lab lab(91);
+          "[walk][routing][stub]") {
+  Lab lab(in_process);
   lab.standard(1);
   set_routes(lab, {route(lab, "example.test.", resolver::ZoneRoute::Kind::stub, {srv::example1})});
 
@@ -82,7 +82,7 @@ TEST_CASE("a stub zone: the walk starts at its servers, skipping the root and th
   CHECK(addresses(out.answer) == Strings{"192.0.2.1"});
   CHECK(lab.server(srv::root).queries() == 0);
   CHECK(lab.server(srv::tld_test).queries() == 0);
-  FakeAuthority& zone = lab.server(srv::example1);
+  ScriptedServer& zone = lab.server(srv::example1);
   REQUIRE(zone.queries() == 1);
   CHECK(zone.queries("www.example.test.", A) == 1);
   CHECK_FALSE(zone.received()[0].rd);  // an authority is asked as one
@@ -95,8 +95,8 @@ TEST_CASE("a stub zone: the walk starts at its servers, skipping the root and th
 }
 
 TEST_CASE("a stub zone on a server the public tree does not delegate to",
-          "[resolver][routing][stub]") {
-  Lab lab(92);
+          "[walk][routing][stub]") {
+  Lab lab(in_process);
   lab.standard(1);
   // internal.test. exists only on this server; test.'s servers know nothing of it.
   lab.zone("internal.test.").add("host.internal.test. 300 IN A 10.9.9.9");
@@ -109,8 +109,8 @@ TEST_CASE("a stub zone on a server the public tree does not delegate to",
 }
 
 TEST_CASE("forward-first: a dead forwarder falls back to iteration; without it, SERVFAIL",
-          "[resolver][routing][forward]") {
-  Lab lab(93);
+          "[walk][routing][forward]") {
+  Lab lab(in_process);
   lab.standard(1);
   // Nothing listens on dead_server: the forwarder is unreachable.
   SECTION("forward-first on: the name is iterated from the root") {
@@ -130,11 +130,11 @@ TEST_CASE("forward-first: a dead forwarder falls back to iteration; without it, 
   }
 }
 
-TEST_CASE("the longest matching zone wins, forward or stub", "[resolver][routing]") {
-  Lab lab(94);
+TEST_CASE("the longest matching zone wins, forward or stub", "[walk][routing]") {
+  Lab lab(in_process);
   lab.standard(1);
-  FakeAuthority& outer = lab.serve(forwarder1, recursive_answer("198.51.100.1"));
-  FakeAuthority& inner = lab.serve(forwarder2, recursive_answer("198.51.100.2"));
+  ScriptedServer& outer = lab.serve(forwarder1, recursive_answer("198.51.100.1"));
+  ScriptedServer& inner = lab.serve(forwarder2, recursive_answer("198.51.100.2"));
   set_routes(lab, {route(lab, "test.", resolver::ZoneRoute::Kind::forward, {forwarder1}),
                    route(lab, "deep.example.test.", resolver::ZoneRoute::Kind::forward, {forwarder2}),
                    route(lab, "example.test.", resolver::ZoneRoute::Kind::stub, {srv::example1})});
@@ -148,10 +148,10 @@ TEST_CASE("the longest matching zone wins, forward or stub", "[resolver][routing
   CHECK(lab.server(srv::root).queries() == 0);
 }
 
-TEST_CASE("a forwarder that refers instead of recursing is not used", "[resolver][routing][forward]") {
-  Lab lab(95);
+TEST_CASE("a forwarder that refers instead of recursing is not used", "[walk][routing][forward]") {
+  Lab lab(in_process);
   lab.standard(1);
-  FakeAuthority& referrer = lab.serve(forwarder1, [&](const dns::Message&, Transport) {
+  ScriptedServer& referrer = lab.serve(forwarder1, [&](const dns::Message&, Transport) {
     dns::Message m;
     m.authority.push_back(record("example.test. 300 IN NS ns1.example.test."));
     m.additional.push_back(record("ns1.example.test. 300 IN A " + lab.address(srv::example1)));
@@ -169,11 +169,11 @@ TEST_CASE("a forwarder that refers instead of recursing is not used", "[resolver
 namespace tern::testing {
 
 TEST_CASE("a forwarder fast on cached names gets time to recurse for a cold one",
-          "[resolver][routing][forward]") {
-  Lab lab(96);
+          "[walk][routing][forward]") {
+  Lab lab(in_process);
   lab.standard(1);
   int asked = 0;
-  FakeAuthority& forwarder = lab.serve(forwarder1, [&](const dns::Message& query, Transport transport) {
+  ScriptedServer& forwarder = lab.serve(forwarder1, [&](const dns::Message& query, Transport transport) {
     Action action = recursive_answer("198.51.100.9")(query, transport);
     // The first answer comes at once (the resolver learns an RTT well under a millisecond);
     // the second takes as long as a walk from the root, far beyond an RTT-based timeout.
