@@ -32,7 +32,7 @@ DenialResult synthesise_denial(const DenialQuestion& q, std::span<const dns::Rec
                                ValidationBudget& budget) {
   if (!q.qname.is_subdomain_of(q.zone)) return not_proven(denial_bogus(0, "outside the zone"));
   const bool nsec3 = std::any_of(cached.begin(), cached.end(), [](const dns::Record& rr) {
-    return rr.type == denial_rrtype::NSEC3;
+    return rr.type == dns::rrtype::NSEC3;
   });
   DenialResult nodata =
       nsec3 ? nsec3::prove_nodata(q, cached, budget, cache_limits) : nsec::prove_nodata(q, cached);

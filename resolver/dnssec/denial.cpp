@@ -13,7 +13,7 @@ namespace {
 
 bool has_nsec3(std::span<const dns::Record> records) {
   return std::any_of(records.begin(), records.end(),
-                     [](const dns::Record& rr) { return rr.type == denial_rrtype::NSEC3; });
+                     [](const dns::Record& rr) { return rr.type == dns::rrtype::NSEC3; });
 }
 
 /// RFC 6840 section 4.1 (the signer): a zone's denial records speak only of names in it.

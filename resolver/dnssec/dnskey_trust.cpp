@@ -57,7 +57,7 @@ std::optional<std::vector<dns::Record>> keys_matching_ds(
     bool found = false;
     unsigned tried = 0;
     for (const dns::Record& rr : dnskeys) {
-      if (rr.type != type_dnskey || rr.owner != zone) continue;
+      if (rr.type != dns::rrtype::DNSKEY || rr.owner != zone) continue;
       std::optional<Dnskey> key = parse_dnskey(rr.rdata);
       if (!key || key->algorithm != ds.algorithm || key_tag(rr.rdata) != ds.key_tag) continue;
       if (tried++ == limits::max_dnskeys_per_key_tag) {
@@ -84,7 +84,7 @@ DnskeyVerdict signed_by(const std::vector<dns::Record>& entry_keys, std::span<co
                         std::uint64_t now, ValidationBudget& budget, KeyCache& cache) {
   std::vector<dns::Record> rrset;
   for (const dns::Record& rr : dnskeys)
-    if (rr.type == type_dnskey && rr.owner == zone) rrset.push_back(rr);
+    if (rr.type == dns::rrtype::DNSKEY && rr.owner == zone) rrset.push_back(rr);
   DnskeyVerdict out{verify_rrset(rrset, rrsigs, entry_keys, zone, now, budget, cache), {}};
   if (out.rrset.verdict.security == Security::secure) out.keys = std::move(rrset);
   return out;
@@ -116,12 +116,12 @@ DnskeyVerdict validate_dnskeys_with_anchors(std::span<const dns::Record> dnskeys
   bool any_supported = false;
   std::vector<dns::Record> matched;
   for (const dns::Record& anchor : anchors) {
-    if (anchor.type != type_dnskey || anchor.owner != zone) continue;
+    if (anchor.type != dns::rrtype::DNSKEY || anchor.owner != zone) continue;
     const std::optional<Dnskey> key = parse_dnskey(anchor.rdata);
     if (!key || !cache.supports(key->algorithm)) continue;
     any_supported = true;
     for (const dns::Record& rr : dnskeys)
-      if (rr.type == type_dnskey && rr.owner == zone && rr.rdata == anchor.rdata) matched.push_back(rr);
+      if (rr.type == dns::rrtype::DNSKEY && rr.owner == zone && rr.rdata == anchor.rdata) matched.push_back(rr);
   }
   if (!any_supported)
     return verdict_only(Security::insecure, ede::unsupported_dnskey_algorithm,

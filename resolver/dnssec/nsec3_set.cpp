@@ -35,7 +35,7 @@ Nsec3Screen screen_nsec3s(std::span<const dns::Record> records, const dns::Name&
   Nsec3Screen out;
   std::size_t seen = 0;
   for (std::size_t i = 0; i < records.size(); ++i) {
-    if (records[i].type != denial_rrtype::NSEC3 || records[i].klass != dns::class_in) continue;
+    if (records[i].type != dns::rrtype::NSEC3 || records[i].klass != dns::class_in) continue;
     if (++seen > max_records) {
       out.verdict =
           denial_bogus(ede::dnssec_bogus,

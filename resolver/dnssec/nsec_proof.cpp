@@ -25,7 +25,7 @@ std::vector<Nsec> usable_nsecs(std::span<const dns::Record> records, const dns::
   std::vector<Nsec> out;
   for (std::size_t i = 0; i < records.size(); ++i) {
     const dns::Record& rr = records[i];
-    if (rr.type != denial_rrtype::NSEC || rr.klass != dns::class_in) continue;
+    if (rr.type != dns::rrtype::NSEC || rr.klass != dns::class_in) continue;
     if (!rr.owner.is_subdomain_of(zone)) continue;
     auto rdata = parse_nsec(rr.rdata);
     if (!rdata || !rdata->next.is_subdomain_of(zone)) continue;

@@ -13,14 +13,6 @@
 
 namespace tern::resolver::dnssec {
 
-/// The RR types of denial of existence (IANA registry), not in dns/types.hpp yet.
-namespace denial_rrtype {
-inline constexpr std::uint16_t NSEC = 47;
-inline constexpr std::uint16_t DNSKEY = 48;
-inline constexpr std::uint16_t NSEC3 = 50;
-inline constexpr std::uint16_t NSEC3PARAM = 51;
-}  // namespace denial_rrtype
-
 /// The type bit maps field of NSEC and NSEC3 (RFC 4034 section 4.1.2). Invariant: windows in
 /// strictly increasing order, each with a bitmap of 1 to 32 octets, nothing left over.
 class TypeBitmap {

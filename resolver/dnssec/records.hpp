@@ -13,7 +13,6 @@
 
 namespace tern::resolver::dnssec {
 
-inline constexpr std::uint16_t type_dnskey = 48;  ///< RFC 4034 section 2
 inline constexpr std::uint16_t dnskey_zone_key_flag = 0x0100;  ///< RFC 4034 section 2.1.1, bit 7
 inline constexpr std::uint16_t dnskey_revoke_flag = 0x0080;    ///< RFC 5011 section 2.1, bit 8
 inline constexpr std::uint16_t dnskey_sep_flag = 0x0001;       ///< RFC 4034 section 2.1.1, bit 15

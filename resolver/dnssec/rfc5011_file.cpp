@@ -87,7 +87,7 @@ std::optional<std::string> read_line(std::string_view line, ParsedState& state) 
     state.seeds.push_back(std::move(*rr));
     return std::nullopt;
   }
-  if (rr->type != type_dnskey || !parse_dnskey(rr->rdata))
+  if (rr->type != dns::rrtype::DNSKEY || !parse_dnskey(rr->rdata))
     return std::string("only DS and well-formed DNSKEY records belong here");
   rr->rdata = without_revoke_bit(rr->rdata);
   ManagedKey key{std::move(*rr), KeyState::valid, 0, 0, 0};

@@ -57,7 +57,7 @@ std::optional<std::string> anchor_record_problem(const dns::Record& rr) {
   if (rr.klass != dns::class_in) return "anchors must be of class IN";
   if (rr.type == dns::rrtype::DS) {
     if (!parse_ds(rr.rdata)) return "malformed DS record";
-  } else if (rr.type == type_dnskey) {
+  } else if (rr.type == dns::rrtype::DNSKEY) {
     if (!parse_dnskey(rr.rdata)) return "malformed DNSKEY record";
   } else {
     return fmt::format("{} record: only DS and DNSKEY records are trust anchors",

@@ -25,7 +25,7 @@ std::vector<ZoneKey> zone_keys(std::span<const dns::Record> dnskeys, const dns::
                                bool signing_dnskey_rrset) {
   std::vector<ZoneKey> out;
   for (const dns::Record& rr : dnskeys) {
-    if (rr.type != type_dnskey || rr.owner != zone) continue;
+    if (rr.type != dns::rrtype::DNSKEY || rr.owner != zone) continue;
     std::optional<Dnskey> key = parse_dnskey(rr.rdata);
     if (!key || key->protocol != dnskey_protocol) continue;
     if (key->is_revoked() && !signing_dnskey_rrset) continue;
@@ -144,7 +144,7 @@ RrsetVerdict verify_rrset(std::span<const dns::Record> rrset, std::span<const dn
     if (rr.owner != first.owner || rr.type != first.type || rr.klass != first.klass)
       return RrsetVerdict{Verdict{Security::bogus, ede::dnssec_bogus, "records of more than one RRset"}};
   const auto now32 = static_cast<std::uint32_t>(now);
-  const std::vector<ZoneKey> keys = zone_keys(dnskeys, zone, first.type == type_dnskey);
+  const std::vector<ZoneKey> keys = zone_keys(dnskeys, zone, first.type == dns::rrtype::DNSKEY);
   Failure failure;
   unsigned tried = 0;
   bool covered = false, unsupported = false;

@@ -55,7 +55,7 @@ Input read_input(std::string_view in) {
     pos += 6 + len;
     std::vector<dns::Record>* target[] = {&out.rrset, &out.rrsigs, &out.dnskeys, &out.ds};
     if (section == 1) r.type = dns::rrtype::RRSIG;
-    if (section == 2) r.type = type_dnskey;
+    if (section == 2) r.type = dns::rrtype::DNSKEY;
     if (section == 3) r.type = dns::rrtype::DS;
     target[section]->push_back(std::move(r));
   }
@@ -124,6 +124,6 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const DnskeyVerdict k = validate_dnskeys(in.dnskeys, in.rrsigs, in.ds, in.zone, in.now, budget, cache);
   if (!in.ds.empty()) check_verdict(k.rrset, before_keys, budget, {});
   FUZZ_CHECK(k.keys.empty() == (k.rrset.verdict.security != Security::secure));
-  for (const dns::Record& key : k.keys) FUZZ_CHECK(key.owner == in.zone && key.type == type_dnskey);
+  for (const dns::Record& key : k.keys) FUZZ_CHECK(key.owner == in.zone && key.type == dns::rrtype::DNSKEY);
   return 0;
 }
