@@ -90,7 +90,7 @@ void Lab::standard(int example_servers) {
 resolver::Resolver& Lab::resolver() {
   if (!resolver_) {
     REQUIRE(hints_);
-    transport_.emplace(io.get_executor(), resolver::OutgoingAddresses{}, rng);
+    transport_.emplace(io.get_executor(), outgoing, rng);
     resolver_.emplace(io.get_executor(), *transport_, resolver::ResolverCaches{rrsets, answers, infra},
                       inflight, *hints_, options, rng, stats);
   }

@@ -2,7 +2,7 @@
 // the caches, and a Resolver with the real UdpTcpTransport, all on one io_context that the
 // test thread runs. Every test case gets its own address range 127.77.<case>.<server> so that
 // cases never share a server (and may run in parallel processes). Case ids in use:
-// walk_test 1-9, parallel_ns_test 10-12, failure_test 20-31, spoofing_test 40-43, transport_test 50-53,
+// walk_test 1-9, parallel_ns_test 10-12, failure_test 20-31, spoofing_test 40-43, transport_test 50-54,
 // protocol_test 60-79, trace_test 80, routing_test 90-96, malformed_reply_test 110-111,
 // spoofing_flood_test 112-116, abuse_test 120-126, failure_cache_test 127-128.
 //
@@ -103,6 +103,7 @@ class Lab {
   resolver::SecureRandom rng;
   resolver::ResolverStats stats;
   resolver::ResolverOptions options;  ///< query_loopback on, IPv6 off; set before resolver()
+  resolver::OutgoingAddresses outgoing;  ///< the transport's source addresses; set before resolver()
 
  private:
   template <class Done>

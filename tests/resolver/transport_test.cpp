@@ -5,6 +5,8 @@
 
 #include <catch2/catch.hpp>
 
+#include <set>
+
 namespace tern::testing {
 
 using dns::rrtype::A;
@@ -119,6 +121,37 @@ TEST_CASE("server selection: after warm-up most queries go to the fast server",
   INFO("after warm-up: " << to_fast << " to the fast server, " << to_slow << " to the slow one");
   CHECK(to_fast + to_slow == static_cast<std::size_t>(measured));
   CHECK(to_fast >= 15);  // exploration sends about 1 in 16 elsewhere
+}
+
+TEST_CASE("outgoing-address: every query leaves from a random one of the configured addresses",
+          "[resolver][transport][outgoing]") {
+  Lab lab(54);
+  lab.standard(1);
+  const std::set<std::string> configured{lab.address(201), lab.address(202), lab.address(203),
+                                         lab.address(204)};
+  for (const std::string& address : configured) lab.outgoing.v4.push_back(asio::ip::make_address(address));
+  const int names = 60;  // all four seen with probability 1 - 4 x (3/4)^60 per transport
+  for (int i = 0; i < names; ++i)
+    lab.zone("example.test.").add("o" + std::to_string(i) + ".example.test. 300 IN A 192.0.2.91");
+  // Every answer truncated over UDP: each name is asked over UDP, then over TCP.
+  const FakeZone& zone = lab.zone("example.test.");
+  FakeAuthority& server = lab.server(srv::example1);
+  server.set_handler([&zone](const dns::Message& q, Transport) {
+    Action a = zone.respond(q);
+    a.truncate_udp = true;
+    return a;
+  });
+
+  for (int i = 0; i < names; ++i)
+    CHECK(addresses(lab.resolve("o" + std::to_string(i) + ".example.test.").answer) == Strings{"192.0.2.91"});
+  std::set<std::string> udp_sources, tcp_sources;
+  for (const Received& r : server.received())
+    (r.transport == Transport::udp ? udp_sources : tcp_sources).insert(r.source.to_string());
+  CHECK(udp_sources == configured);
+  CHECK(tcp_sources == configured);
+  // Nothing left from another address: the root and the TLD saw configured sources only.
+  for (int number : {srv::root, srv::tld_test})
+    for (const Received& r : lab.server(number).received()) CHECK(configured.count(r.source.to_string()) == 1);
 }
 
 }  // namespace tern::testing

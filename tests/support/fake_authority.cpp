@@ -252,9 +252,10 @@ std::vector<std::uint8_t> forged_bytes(const dns::Message& query, const Forgery&
   return *wire;
 }
 
-void record_query(State& s, const dns::Message& query, Transport transport, std::string qname) {
+void record_query(State& s, const dns::Message& query, Transport transport, std::string qname,
+                  const asio::ip::address& source) {
   s.received.push_back(Received{query.questions.empty() ? dns::Question{} : query.questions.front(),
-                                transport, query.edns.has_value(), std::move(qname), query.rd});
+                                transport, query.edns.has_value(), std::move(qname), query.rd, source});
 }
 
 Action call_handler(State& s, const dns::Message& query, Transport transport) {
@@ -332,7 +333,7 @@ asio::awaitable<void> serve_udp(StatePtr s) {
       continue;
     }
     std::string qname = raw_qname(std::span(buffer.data(), n), query);
-    record_query(*s, query, Transport::udp, qname);
+    record_query(*s, query, Transport::udp, qname, peer.address());
     Action action = call_handler(*s, query, Transport::udp);
     asio::co_spawn(s->udp_socket.get_executor(),
                    answer_udp(s, std::move(query), std::move(qname), peer, std::move(action)), asio::detached);
@@ -360,7 +361,8 @@ asio::awaitable<void> serve_tcp_session(StatePtr s, std::shared_ptr<tcp::socket>
       co_return;
     }
     const std::string qname = raw_qname(*body, query);
-    record_query(*s, query, Transport::tcp, qname);
+    asio::error_code ignored;
+    record_query(*s, query, Transport::tcp, qname, sock->remote_endpoint(ignored).address());
     Action action = call_handler(*s, query, Transport::tcp);
     co_await wait(action.delay);
     if (action.hold) co_await action.hold->passed();

@@ -135,6 +135,7 @@ struct Received {
   bool edns = false;
   std::string qname_wire;  ///< the question name as it came, case kept
   bool rd = false;  ///< recursion desired: only forward zones ask for it
+  asio::ip::address source;  ///< the querier's address (outgoing-address tests)
 };
 
 /// A fake authoritative server on `address`:53 (UDP and TCP) that calls the handler for every
