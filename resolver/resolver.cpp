@@ -28,11 +28,15 @@ std::vector<dns::Record> aged(const std::vector<dns::Record>& records, std::uint
 }  // namespace
 
 asio::awaitable<Outcome> Resolver::resolve(dns::Question question) {
-  return run(std::move(question), false);
+  return run(std::move(question), RunMode::normal);
 }
 
 asio::awaitable<Outcome> Resolver::refresh(dns::Question question) {
-  return run(std::move(question), true);
+  return run(std::move(question), RunMode::refresh);
+}
+
+asio::awaitable<Outcome> Resolver::recheck_stale(dns::Question question) {
+  return run(std::move(question), RunMode::stale_recheck);
 }
 
 namespace {
@@ -69,7 +73,8 @@ asio::awaitable<TraceResult> Resolver::trace(dns::Question question) {
   co_return result;
 }
 
-asio::awaitable<Outcome> Resolver::run(dns::Question question, bool refresh) {
+asio::awaitable<Outcome> Resolver::run(dns::Question question, RunMode mode) {
+  const bool refresh = mode == RunMode::refresh;
   if (auto hit = refresh ? std::nullopt : caches_.answers.find(question)) {
     Outcome out;
     out.rcode = hit->entry->rcode;
@@ -80,8 +85,9 @@ asio::awaitable<Outcome> Resolver::run(dns::Question question, bool refresh) {
     co_return out;
   }
   // RFC 9520: a question that failed moments ago fails again without asking anyone. A refresh
-  // (prefetch) is asked for explicitly and walks anyway.
-  if (!refresh)
+  // (prefetch) is asked for explicitly and walks anyway; so does a serve-stale recheck, whose
+  // own timer (30 s per entry) already keeps it from retrying a failure sooner.
+  if (mode == RunMode::normal)
     if (auto failed = caches_.answers.failures().find(cache::FailureKey::question(question))) {
       Outcome out = Outcome::servfail(ede::cached_error, "cached failure: " + failed->why);
       out.from_cache = true;
@@ -98,6 +104,7 @@ asio::awaitable<Outcome> Resolver::run(dns::Question question, bool refresh) {
   Budget budget;
   budget.spend->deadline = std::chrono::steady_clock::now() + limits::resolution_deadline;
   if (refresh) budget.bypass = question;
+  budget.past_zone_failures = mode == RunMode::stale_recheck;
   budget.client_question = question;
   budget.routes = options_.routes;
   Outcome out;
@@ -143,7 +150,10 @@ void Resolver::remember_outcome(const dns::Question& question, const Outcome& ou
 }
 
 std::optional<Resolver::Step> Resolver::remembered_zone_failure(const ZoneCut& cut, const Budget& budget) {
-  if (budget.isolated || cut.zone.is_root()) return std::nullopt;
+  // A serve-stale recheck goes past the mark: it is rate-limited per entry already, and a mark
+  // kept for up to cache-max-failure-ttl would keep the stale answer coming that much longer
+  // after the zone is back (RFC 8767 §5 retries every 30 s). It still records a new failure.
+  if (budget.isolated || budget.past_zone_failures || cut.zone.is_root()) return std::nullopt;
   auto failed = caches_.answers.failures().find(cache::FailureKey::zone_of(cut.zone));
   if (!failed) return std::nullopt;
   return Step{StepKind::failed, {}, cut.zone, {}, ede::cached_error, "cached failure: " + failed->why};

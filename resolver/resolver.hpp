@@ -88,6 +88,12 @@ class Resolver {
   /// Walks afresh for `question` even though the caches hold it (prefetch, serve-stale
   /// refresh): the cached data for that name is not used, the result replaces it.
   asio::awaitable<Outcome> refresh(dns::Question question);
+  /// A serve-stale recheck (RFC 8767 §5) of a question whose cached answer has expired: walks
+  /// past the failure cache's marks (RFC 9520), the question's and its zones', which still
+  /// stop every other walk. The caller rate-limits it per cached entry (the failure recheck
+  /// timer): that timer is this question's failure cache, and a zone's mark, kept for up to
+  /// cache-max-failure-ttl, must not stretch it (the stale answer outliving the outage).
+  asio::awaitable<Outcome> recheck_stale(dns::Question question);
   /// Walks afresh for `question` from the root, reading and writing neither the RRset nor the
   /// answer cache (what servers did is still learnt in the infra cache), and records every hop:
   /// ternctl trace. Client questions in flight are neither joined nor disturbed.
@@ -124,6 +130,7 @@ class Resolver {
     /// walk's data still go to the RRset cache.
     std::optional<dns::Question> client_question;
     bool isolated = false;                    ///< trace: no RRset/answer cache read or write
+    bool past_zone_failures = false;          ///< serve-stale recheck: zone failure marks do not stop it
     std::shared_ptr<const ZoneRoutes> routes; ///< as when the walk began (a reload may swap them)
   };
   /// The glue-less NS lookups of one zone cut, running concurrently: they add the addresses
@@ -167,7 +174,13 @@ class Resolver {
     std::string why;
   };
 
-  asio::awaitable<Outcome> run(dns::Question question, bool refresh);
+  /// What a walk may skip of what the caches remember.
+  enum class RunMode {
+    normal,         ///< answer cache, the question's and the zones' failure marks all apply
+    refresh,        ///< past the cached answer and the question's failure mark (prefetch)
+    stale_recheck,  ///< past the question's and the zones' failure marks (recheck_stale)
+  };
+  asio::awaitable<Outcome> run(dns::Question question, RunMode mode);
   asio::awaitable<Outcome> walk(const dns::Question& question, Budget& budget);
   asio::awaitable<Step> resolve_name(const dns::Question& question, Budget& budget);
   std::optional<Step> step_from_cache(const dns::Question& question);

@@ -66,8 +66,11 @@ std::vector<std::uint8_t> build_upstream_query(const ExchangeRequest& request, s
   return query;
 }
 
-std::optional<asio::ip::address> UdpTcpTransport::source_for(const asio::ip::address& server) const {
-  return server.is_v4() ? outgoing_.v4 : outgoing_.v6;
+std::optional<asio::ip::address> UdpTcpTransport::source_for(const asio::ip::address& server) {
+  const std::vector<asio::ip::address>& family = server.is_v4() ? outgoing_.v4 : outgoing_.v6;
+  if (family.empty()) return std::nullopt;
+  if (family.size() == 1) return family.front();
+  return family[rng_.below(static_cast<std::uint32_t>(family.size()))];
 }
 
 namespace {

@@ -15,22 +15,25 @@
 
 namespace tern::resolver {
 
-/// Source addresses for upstream queries (outgoing-address); nullopt = the kernel's choice.
+/// Source addresses for upstream queries (outgoing-address), per family; an empty list = the
+/// kernel's choice. Each query leaves from one of its family's addresses drawn at random.
 struct OutgoingAddresses {
-  std::optional<asio::ip::address> v4;
-  std::optional<asio::ip::address> v6;
+  std::vector<asio::ip::address> v4;  ///< IPv4 addresses only
+  std::vector<asio::ip::address> v6;  ///< IPv6 addresses only
 };
 
 class UdpTcpTransport final : public UpstreamTransport {
  public:
   UdpTcpTransport(asio::any_io_executor executor, OutgoingAddresses outgoing, SecureRandom& rng)
-      : executor_(std::move(executor)), outgoing_(outgoing), rng_(rng) {}
+      : executor_(std::move(executor)), outgoing_(std::move(outgoing)), rng_(rng) {}
 
   asio::awaitable<ExchangeResult> exchange(const ExchangeRequest& request) override;
 
  private:
   asio::awaitable<ExchangeResult> exchange_tcp(const ExchangeRequest& request);
-  std::optional<asio::ip::address> source_for(const asio::ip::address& server) const;
+  /// One of the configured source addresses of the server's family, drawn from the CSPRNG for
+  /// each query (as Unbound's outgoing-interface): a forger must guess the address too.
+  std::optional<asio::ip::address> source_for(const asio::ip::address& server);
 
   asio::any_io_executor executor_;
   OutgoingAddresses outgoing_;

@@ -88,7 +88,9 @@ asio::awaitable<Resolver::ZoneCut> Resolver::closest_cut(const dns::Name& name, 
     // about again, not even at its parent once its delegation has expired. The empty cut
     // stops the walk at remembered_zone_failure(). This is what keeps a TsuNAME cycle's
     // upstream cost bounded by the failure's memory rather than by the delegations' TTLs.
-    if (!zone.is_root() && caches_.answers.failures().remembered(cache::FailureKey::zone_of(zone)))
+    // A serve-stale recheck goes past it (see remembered_zone_failure).
+    if (!zone.is_root() && !budget.past_zone_failures &&
+        caches_.answers.failures().remembered(cache::FailureKey::zone_of(zone)))
       co_return ZoneCut{zone, {}, {}, {}, nullptr, nullptr};
     if (auto cut = cut_from_cache(zone)) co_return std::move(*cut);
     if (zone.is_root()) break;

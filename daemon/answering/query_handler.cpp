@@ -192,7 +192,7 @@ asio::awaitable<std::optional<resolver::Outcome>> QueryHandler::resolve_or_stale
     std::optional<resolver::Outcome> outcome;
   };
   auto race = std::make_shared<Race>(resolver_.executor(), policy.stale_client_timeout);
-  asio::co_spawn(resolver_.executor(), start_resolution(question),
+  asio::co_spawn(resolver_.executor(), start_resolution(question, Resolution::stale_recheck),
                  [race, this, question](std::exception_ptr error, resolver::Outcome outcome) {
                    // A refresh that threw failed: the client gets the stale answer, the bug is counted.
                    if (error) note_internal_error(error, "refreshing the stale answer of " + question.name.to_text());
@@ -231,8 +231,9 @@ void QueryHandler::abandon_resolutions() {
   for (asio::steady_timer* timer : waiting_) timer->cancel();
 }
 
-asio::awaitable<resolver::Outcome> QueryHandler::start_resolution(dns::Question question) {
+asio::awaitable<resolver::Outcome> QueryHandler::start_resolution(dns::Question question, Resolution kind) {
   if (resolution_for_tests_) return resolution_for_tests_(std::move(question));
+  if (kind == Resolution::stale_recheck) return resolver_.recheck_stale(std::move(question));
   return resolver_.resolve(std::move(question));
 }
 

@@ -59,6 +59,9 @@ struct ClientPolicy {
 /// RFC 8767 §4: the TTL of stale data as served.
 inline constexpr std::uint32_t stale_answer_ttl = 30;
 /// RFC 8767 §5 failure recheck timer: after a failed refresh, serve stale without asking again.
+/// It bounds how long the stale answer outlives the outage: the recheck walks past the failure
+/// cache's marks (Resolver::recheck_stale), which could otherwise stretch it to
+/// cache-max-failure-ttl.
 inline constexpr std::chrono::seconds stale_recheck_interval{30};
 
 class QueryHandler {
@@ -103,8 +106,14 @@ class QueryHandler {
                                                           std::exception_ptr error) noexcept;
   /// Counts `error` in queries.internal-errors and logs it (rate-limited), saying `during` what.
   void note_internal_error(std::exception_ptr error, std::string_view during) noexcept;
+  /// Which walk start_resolution asks the resolver for.
+  enum class Resolution {
+    client,         ///< Resolver::resolve: what the caches remember applies
+    stale_recheck,  ///< Resolver::recheck_stale: past the failure marks (RFC 8767 §5)
+  };
   /// The resolution of `question` for a client: the resolver's, or the tests' stand-in.
-  asio::awaitable<resolver::Outcome> start_resolution(dns::Question question);
+  asio::awaitable<resolver::Outcome> start_resolution(dns::Question question,
+                                                      Resolution kind = Resolution::client);
   std::vector<std::uint8_t> counted(std::vector<std::uint8_t> response);
   /// True when this hit started a refresh.
   bool maybe_prefetch(const cache::AnswerHit& hit, const dns::Question& question, const ClientPolicy& policy);

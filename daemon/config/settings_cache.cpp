@@ -115,7 +115,11 @@ constexpr std::array rows{
         .doc = "Whether ternd may answer with expired cached data when refreshing it fails or "
                "takes too long (RFC 8767; Unbound's serve-expired). This keeps names working "
                "while their authoritative servers are unreachable, at the price of answers "
-               "that may be out of date; see serve-stale-max and serve-stale-client-timeout.",
+               "that may be out of date; see serve-stale-max and serve-stale-client-timeout. "
+               "A stale entry is rechecked (walked afresh) at most every 30 s (RFC 8767, "
+               "section 5), past the failure cache's memory of its zone, so the stale answer "
+               "ends at most 30 s after the authority is back, whatever "
+               "cache-max-failure-ttl is.",
         .reload = Reload::applies,
         .apply = apply_bool<&Config::serve_stale>, .dump = dump_bool<&Config::serve_stale>},
     Setting{

@@ -62,6 +62,11 @@ constexpr std::array rows{
         .name = "outgoing-address", .kind = ValueKind::address_list, .default_text = "[]",
         .help = "Source addresses of queries to authoritative servers; empty = any.",
         .doc = "The local addresses that queries to authoritative servers are sent from. "
+               "Each query, over UDP and TCP alike, leaves from one of the addresses of the "
+               "server's family drawn at random from the CSPRNG (as Unbound's "
+               "outgoing-interface), so all of them carry traffic; against cache poisoning "
+               "(RFC 5452) a blind forger must then guess the destination address as well as "
+               "the port and the ID: n addresses multiply the search space by n. "
                "Empty means any: the kernel picks the source address from its routes.",
         .reload = Reload::restart,
         .apply = apply_outgoing_address, .dump = dump_outgoing_address},

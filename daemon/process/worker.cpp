@@ -21,8 +21,8 @@ constexpr unsigned answer_share_pct = 50, rrset_share_pct = 45, infra_share_pct 
 resolver::OutgoingAddresses outgoing_from(const Config& config) {
   resolver::OutgoingAddresses out;
   for (const auto& a : config.outgoing_address) {
-    if (a.is_v4() && !out.v4) out.v4 = a;
-    if (a.is_v6() && !out.v6) out.v6 = a;
+    if (a.is_v4()) out.v4.push_back(a);
+    if (a.is_v6()) out.v6.push_back(a);
   }
   return out;
 }

@@ -114,7 +114,7 @@ asio::awaitable<void> serve_udp(StatePtr s) {
     auto [ec, n] = co_await s->udp_socket.async_receive_from(asio::buffer(buffer), peer, use_tuple);
     if (ec == asio::error::operation_aborted || s->closed) co_return;
     if (ec) continue;
-    auto query = s->script.receive(std::span(buffer.data(), n), Transport::udp);
+    auto query = s->script.receive(std::span(buffer.data(), n), Transport::udp, peer.address());
     if (!query) continue;
     asio::co_spawn(s->udp_socket.get_executor(), answer_udp(s, std::move(*query), peer), asio::detached);
   }
@@ -135,7 +135,8 @@ asio::awaitable<void> serve_tcp_session(StatePtr s, std::shared_ptr<tcp::socket>
   while (!s->closed) {
     auto body = co_await read_framed(*sock);
     if (!body) co_return;
-    auto query = s->script.receive(*body, Transport::tcp);
+    asio::error_code ignored;
+    auto query = s->script.receive(*body, Transport::tcp, sock->remote_endpoint(ignored).address());
     if (!query) co_return;
     co_await wait(query->action.delay);
     if (query->action.hold) co_await query->action.hold->passed();

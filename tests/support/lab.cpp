@@ -21,12 +21,15 @@ constexpr std::size_t cache_bytes = 16u << 20;
 class LoopbackNetwork final : public LabNetwork {
  public:
   LoopbackNetwork(asio::io_context& io, resolver::SecureRandom& rng)
-      : io_(io), transport_(io.get_executor(), resolver::OutgoingAddresses{}, rng) {}
+      : io_(io), rng_(rng) {}
   ScriptedServer& add(const std::string& address, Handler handler) override {
     servers_.push_back(std::make_unique<FakeAuthority>(io_, address, std::move(handler)));
     return servers_.back()->script();
   }
-  resolver::UpstreamTransport& transport() override { return transport_; }
+  resolver::UpstreamTransport& transport(const resolver::OutgoingAddresses& outgoing) override {
+    if (!transport_) transport_.emplace(io_.get_executor(), outgoing, rng_);
+    return *transport_;
+  }
   Duration now() const override { return std::chrono::steady_clock::now() - start_; }
   bool step(Duration until) override {
     if (now() >= until) return false;
@@ -38,7 +41,8 @@ class LoopbackNetwork final : public LabNetwork {
  private:
   asio::io_context& io_;
   std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::now();
-  resolver::UdpTcpTransport transport_;
+  resolver::SecureRandom& rng_;
+  std::optional<resolver::UdpTcpTransport> transport_;
   std::vector<std::unique_ptr<FakeAuthority>> servers_;
 };
 
@@ -49,7 +53,7 @@ class InProcessNetwork final : public LabNetwork {
   ScriptedServer& add(const std::string& address, Handler handler) override {
     return upstream_.add(asio::ip::make_address(address), std::move(handler));
   }
-  resolver::UpstreamTransport& transport() override { return upstream_; }
+  resolver::UpstreamTransport& transport(const resolver::OutgoingAddresses&) override { return upstream_; }
   Duration now() const override { return upstream_.time().now(); }
   bool step(Duration until) override {
     // Virtual time moves only when nothing is ready: every handler a reply or a cancelled
@@ -155,7 +159,7 @@ void Lab::standard(int example_servers) {
 resolver::Resolver& Lab::resolver() {
   if (!resolver_) {
     REQUIRE(hints_);
-    resolver_.emplace(io.get_executor(), network_->transport(), resolver::ResolverCaches{rrsets, answers, infra},
+    resolver_.emplace(io.get_executor(), network_->transport(outgoing), resolver::ResolverCaches{rrsets, answers, infra},
                       inflight, *hints_, options, rng, stats);
   }
   return *resolver_;

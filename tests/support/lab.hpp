@@ -5,7 +5,7 @@
 //   Lab lab(case_id)      real loopback sockets 127.77.<case>.<server>:53 (root) behind the
 //                         resolver's real UdpTcpTransport; real time. Every test case gets its
 //                         own address range so that cases never share a server. Case ids in
-//                         use (tests/resolver/): spoofing_test 40-42, transport_test 50,
+//                         use (tests/resolver/): spoofing_test 40-42, transport_test 50 and 54,
 //                         protocol_test 66-73, malformed_reply_test 110-111,
 //                         spoofing_flood_test 112-116.
 //   Lab lab(in_process)   InProcessUpstream (in_process_upstream.hpp): no socket, any user,
@@ -24,6 +24,7 @@
 #include "cache/infra_cache.hpp"
 #include "cache/rrset_cache.hpp"
 #include "resolver/resolver.hpp"
+#include "resolver/udp_tcp_transport.hpp"
 #include "tests/support/scripted_server.hpp"
 
 #include <asio/co_spawn.hpp>
@@ -54,7 +55,9 @@ class LabNetwork {
   using Duration = std::chrono::steady_clock::duration;
   virtual ~LabNetwork() = default;
   virtual ScriptedServer& add(const std::string& address, Handler handler) = 0;
-  virtual resolver::UpstreamTransport& transport() = 0;
+  /// The transport the resolver uses, made at the first call with these source addresses
+  /// (the in-process network has no sources: it ignores them).
+  virtual resolver::UpstreamTransport& transport(const resolver::OutgoingAddresses& outgoing) = 0;
   /// Time since the network was made (real or virtual).
   virtual Duration now() const = 0;
   /// Runs what is ready, or lets time pass towards `until`; false when nothing more can
@@ -126,6 +129,7 @@ class Lab {
   resolver::SecureRandom rng;
   resolver::ResolverStats stats;
   resolver::ResolverOptions options;  ///< query_loopback on, IPv6 off; set before resolver()
+  resolver::OutgoingAddresses outgoing;  ///< the transport's source addresses; set before resolver()
 
  private:
   /// Runs the io_context until done() or `bound` of the network's time (or, as a guard

@@ -228,7 +228,8 @@ ScriptedServer::ScriptedServer(asio::ip::address address, Handler handler)
     : address_(address), handler_(std::move(handler)) {}
 
 std::optional<ScriptedServer::Query> ScriptedServer::receive(std::span<const std::uint8_t> packet,
-                                                             Transport transport) {
+                                                             Transport transport,
+                                                             const asio::ip::address& source) {
   Query q;
   if (dns::parse_message(packet, q.message) != dns::WireError::none || q.message.qr) {
     ++unparsable_;
@@ -237,7 +238,7 @@ std::optional<ScriptedServer::Query> ScriptedServer::receive(std::span<const std
   q.qname_wire = raw_qname(packet, q.message);
   const dns::Message& m = q.message;
   received_.push_back(Received{m.questions.empty() ? dns::Question{} : m.questions.front(), transport,
-                               m.edns.has_value(), q.qname_wire, m.rd});
+                               m.edns.has_value(), q.qname_wire, m.rd, source});
   try {
     q.action = handler_(m, transport);
   } catch (const std::exception& e) {

@@ -144,6 +144,7 @@ struct Received {
   bool edns = false;
   std::string qname_wire;  ///< the question name as it came, case kept
   bool rd = false;  ///< recursion desired: only forward zones ask for it
+  asio::ip::address source;  ///< the querier's address (outgoing-address tests); unspecified in process
 };
 
 /// One scripted server: its address, its handler, and every query it was asked. A front end
@@ -162,7 +163,8 @@ class ScriptedServer {
   };
   /// Parses, records and hands `packet` to the handler; nullopt (counted in unparsable()) when
   /// it is no query this server can parse. A handler that throws is logged and stays silent.
-  std::optional<Query> receive(std::span<const std::uint8_t> packet, Transport transport);
+  std::optional<Query> receive(std::span<const std::uint8_t> packet, Transport transport,
+                               const asio::ip::address& source = {});
   /// The octets to send for `query` over `transport` as its action says (ID, question and its
   /// case, flags, EDNS echo, truncation to the query's UDP size or TC=1 by request, or the
   /// action's raw octets); nullopt: stay silent. Forgeries and floods are the front end's.

@@ -36,6 +36,8 @@ class AnsweringTransport final : public resolver::UpstreamTransport {
   asio::awaitable<resolver::ExchangeResult> exchange(const resolver::ExchangeRequest& request) override {
     ++calls;
     asked.push_back(request.question);
+    if (script)
+      if (auto scripted = script(request)) co_return std::move(*scripted);
     resolver::ExchangeResult r;
     r.status = resolver::ExchangeStatus::ok;
     const dns::Question& q = request.question;
@@ -52,6 +54,9 @@ class AnsweringTransport final : public resolver::UpstreamTransport {
   }
   int calls = 0;
   std::vector<dns::Question> asked;  ///< every question sent
+  /// When set and it returns a result, that result instead of the answers above (a test's
+  /// own authorities: delegations, outages).
+  std::function<std::optional<resolver::ExchangeResult>(const resolver::ExchangeRequest&)> script;
 };
 
 struct Fixture {
