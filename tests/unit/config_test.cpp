@@ -734,6 +734,21 @@ TEST_CASE("command line: config modes", "[config][command_line]") {
   CHECK(run_config_only_modes(command, out, err) == 2);
   CHECK(err.str() == command.config_path + ":2: threads: 300 is out of range (0..256, or auto)\n");
 
+  // --check-config also runs what start-up checks beyond the file, with start-up's message.
+  command.config_path = dir.write("ternd.yaml", "threads: 2\n");
+  out.str("");
+  err.str("");
+  auto refuse = [](const Config& c) -> std::string {  // given the loaded config (--set threads=3)
+    throw std::runtime_error("threads " + std::to_string(c.threads) + " refused");
+  };
+  CHECK(run_config_only_modes(command, out, err, refuse) == 2);
+  CHECK(err.str() == "threads 3 refused\n");
+  CHECK(out.str().empty());
+  err.str("");
+  CHECK(run_config_only_modes(command, out, err, [](const Config&) { return std::string("a warning"); }) == 0);
+  CHECK(err.str() == "a warning\n");
+  CHECK(out.str() == "config OK\n");
+
   command = CommandLine{};
   command.config_path = dir.write("ternd.yaml", "threads: 7\n");
   command.config_path_given = true;
