@@ -91,6 +91,7 @@ bool put_rdata(Encoder& e, std::span<const std::uint8_t> wire, const RecordRef& 
       e.put_name(*name, compressible_rdata(ref.type));
       pos = end;
     }
+    if (pos > limit) return false;  // check_message refuses this; never copy a negative length
     e.copy(wire, pos, limit - pos);
   }
   const std::size_t length = e.out.size() - length_at - 2;
