@@ -12,6 +12,7 @@
 #include "daemon/control/metrics_server.hpp"
 #include "daemon/process/privileges.hpp"
 #include "daemon/process/service_notify.hpp"
+#include "daemon/process/startup_checks.hpp"
 #include "daemon/process/worker.hpp"
 #include "resolver/log.hpp"
 #include "resolver/root_hints.hpp"
@@ -67,11 +68,6 @@ void apply_log_settings(const daemon::Config& config, bool detached) {
   log::set_rate_limit(config.log_rate_limit);
 }
 
-resolver::RootHints load_hints(const daemon::Config& config) {
-  return config.root_hints.empty() ? resolver::builtin_root_hints()
-                                   : resolver::load_root_hints(config.root_hints);
-}
-
 void reload(const daemon::CommandLine& command, daemon::Config& running, daemon::SharedState& shared,
             std::vector<std::unique_ptr<daemon::Worker>>& workers, bool detached) {
   daemon::Config fresh;
@@ -109,37 +105,13 @@ void log_summary(const std::vector<std::unique_ptr<daemon::Worker>>& workers) {
   log::info("stopped: {} queries, {} cache hits, {} misses, {} upstream queries", queries, hits, misses, upstream);
 }
 
-/// A start-up step that failed before ternd detached: the message goes to stderr, the process
-/// exits with `exit_code` (2 for a configuration that cannot be used, 1 for the system).
-struct StartupFailure : std::runtime_error {
-  StartupFailure(int code, const std::string& message) : std::runtime_error(message), exit_code(code) {}
-  int exit_code;
-};
-
 using Workers = std::vector<std::unique_ptr<daemon::Worker>>;
 
 daemon::Config load_configuration(const daemon::CommandLine& command) {
   try {
     return daemon::config_from_command_line(command);
   } catch (const daemon::ConfigError& e) {
-    throw StartupFailure(2, daemon::format_config_error(e));
-  }
-}
-
-resolver::RootHints load_root_hints(const daemon::Config& config) {
-  try {
-    return load_hints(config);
-  } catch (const std::exception& e) {
-    throw StartupFailure(2, e.what());
-  }
-}
-
-/// Whom to become, decided before anything is bound: a missing user stops the start at once.
-std::optional<daemon::RunAs> plan_privileges(const daemon::Config& config, std::string& warning) {
-  try {
-    return daemon::plan_user(config.username, warning);
-  } catch (const std::exception& e) {
-    throw StartupFailure(1, std::string("ternd: ") + e.what());
+    throw daemon::StartupFailure(2, daemon::format_config_error(e));
   }
 }
 
@@ -158,7 +130,7 @@ std::unique_ptr<daemon::SharedState> make_shared_state(const daemon::Config& con
   try {
     shared = std::make_unique<daemon::SharedState>(config, std::move(hints));
   } catch (const daemon::TlsSetupError& e) {  // e.g. a world-readable key: refuse to start
-    throw StartupFailure(2, std::string("ternd: ") + e.what());
+    throw daemon::StartupFailure(2, std::string("ternd: ") + e.what());
   }
   shared->reconfigure(config);
   return shared;
@@ -173,7 +145,7 @@ Workers bind_workers(daemon::SharedState& shared, const daemon::Config& config) 
   } catch (const std::system_error& e) {
     std::string where;
     for (const auto& l : config.listen) where += " " + l.address.to_string() + "@" + std::to_string(l.port);
-    throw StartupFailure(1, "ternd: cannot listen on" + where + ": " + e.what());
+    throw daemon::StartupFailure(1, "ternd: cannot listen on" + where + ": " + e.what());
   }
   return workers;
 }
@@ -188,13 +160,13 @@ std::unique_ptr<daemon::MetricsServer> bind_metrics(const daemon::Config& config
   } catch (const std::system_error& e) {
     std::string where;
     for (const auto& l : config.metrics_listen) where += " " + daemon::format_listen_endpoint(l);
-    throw StartupFailure(1, "ternd: cannot listen for metrics on" + where + ": " + e.what());
+    throw daemon::StartupFailure(1, "ternd: cannot listen for metrics on" + where + ": " + e.what());
   }
 }
 
 void open_query_log(daemon::SharedState& shared, const daemon::Config& config) {
   if (std::string error = shared.query_log.configure(config.query_log); !error.empty())
-    throw StartupFailure(1, "ternd: " + error);
+    throw daemon::StartupFailure(1, "ternd: " + error);
 }
 
 /// The control socket (ternctl): started before the workers, stopped before them. A socket
@@ -304,11 +276,10 @@ void drain(daemon::MetricsServer* metrics, daemon::ControlServer* control, Worke
 int run(daemon::CommandLine& command) {
   daemon::Config config = load_configuration(command);
   apply_verbosity(config.verbosity);
-  resolver::RootHints hints = load_root_hints(config);
-  std::string user_warning;
-  const std::optional<daemon::RunAs> run_as = plan_privileges(config, user_warning);
+  daemon::StartupPlan plan = daemon::check_startup(config);  // what --check-config checks
+  const std::optional<daemon::RunAs>& run_as = plan.run_as;
   const sigset_t signals = block_signals();
-  std::unique_ptr<daemon::SharedState> shared = make_shared_state(config, std::move(hints));
+  std::unique_ptr<daemon::SharedState> shared = make_shared_state(config, std::move(plan.hints));
   Workers workers = bind_workers(*shared, config);
   daemon::ControlContext control_context = daemon::make_control_context(*shared, workers);
   control_context.reopen_logs = [&shared] { return shared->query_log.reopen(); };
@@ -319,7 +290,7 @@ int run(daemon::CommandLine& command) {
   apply_log_settings(config, detached);
   std::unique_ptr<daemon::ControlServer> control = start_control_socket(config, control_context);
   if (!leave_root(config, run_as, command, *shared, control.get())) return 1;
-  warn_about_setup(config, user_warning);
+  warn_about_setup(config, plan.user_warning);
   start_serving(workers, metrics.get(), config);
   signal_loop(signals, command, config, *shared, workers, detached);
   drain(metrics.get(), control.get(), workers, config);
@@ -331,10 +302,13 @@ int run(daemon::CommandLine& command) {
 int main(int argc, char** argv) {
   daemon::CommandLine command = daemon::parse_command_line(argc, argv);  // its path may change at chroot
   if (command.exit_code) return *command.exit_code;
-  if (auto code = daemon::run_config_only_modes(command)) return *code;
+  const daemon::StartupCheck startup_check = [](const daemon::Config& config) {
+    return daemon::check_startup(config).user_warning;
+  };
+  if (auto code = daemon::run_config_only_modes(command, std::cout, std::cerr, startup_check)) return *code;
   try {
     return run(command);
-  } catch (const StartupFailure& failure) {  // before detaching: the user sees why
+  } catch (const daemon::StartupFailure& failure) {  // before detaching: the user sees why
     std::cerr << failure.what() << "\n";
     return failure.exit_code;
   }

@@ -59,7 +59,8 @@ REPO_DIR=$(dirname -- "$ZONES_DIR")
 SRC_DIR=$ZONES_DIR/lab
 SRC_NET=127.53
 
-LAB_DIR=${LAB_DIR:-/run/tern-lab}
+DEFAULT_LAB_DIR=/run/tern-lab
+LAB_DIR=${LAB_DIR:-$DEFAULT_LAB_DIR}
 LAB_NET=${LAB_NET:-}
 LAB_WAIT=${LAB_WAIT:-5}
 TERN_LISTEN=${TERN_LISTEN:-127.0.0.1@53}
@@ -601,6 +602,16 @@ username: ""
 EOF
 }
 
+# "zones/lab.sh WORD" as the operator must type it to reach this lab: LAB_DIR and LAB_NET in
+# front when they are not the defaults (a plain "lab.sh down" would look in /run/tern-lab and
+# leave a lab started with LAB_DIR=/tmp/lab-54 running).
+lab_command() {
+  local env=""
+  [ "$LAB_DIR" = "$DEFAULT_LAB_DIR" ] || env+="LAB_DIR=$(printf '%q' "$LAB_DIR") "
+  [ -z "$LAB_NET" ] || [ "$LAB_NET" = "$SRC_NET" ] || env+="LAB_NET=$LAB_NET "
+  echo "${env}zones/lab.sh $1"
+}
+
 print_examples() {
   local d="dig @$TERN_ADDR"
   [ "$TERN_PORT" = 53 ] || d+=" -p $TERN_PORT"
@@ -623,7 +634,9 @@ DNS over TLS on $TERN_ADDR@$TERN_TLS_PORT (self-signed certificate $LAB_DIR/tls/
 Look into the cache:
   $REPO_DIR/build/daemon/ternctl -s $LAB_DIR/ternd.ctl cache show www.example.lab
   $REPO_DIR/build/daemon/ternctl -s $LAB_DIR/ternd.ctl stats
-ternd log: $LAB_DIR/ternd.log    status: zones/lab.sh status    stop: zones/lab.sh down
+ternd log: $LAB_DIR/ternd.log    status: $(lab_command status)
+Stop ternd and the lab:
+  $(lab_command down)
 EOF
 }
 
@@ -653,7 +666,7 @@ cmd_up() {
     if ! is_running "$pid"; then
       tail -n 20 "$LAB_DIR/ternd.log" >&2 || true
       rm -f -- "$LAB_DIR/ternd.pid"
-      die "ternd exited; log $LAB_DIR/ternd.log (the lab is still running: zones/lab.sh down)"
+      die "ternd exited; log $LAB_DIR/ternd.log (the lab is still running: $(lab_command down))"
     fi
     if ((SECONDS >= deadline)); then
       tail -n 20 "$LAB_DIR/ternd.log" >&2 || true
@@ -1097,4 +1110,5 @@ main() {
   esac
 }
 
-main "$@"
+# Run, unless sourced (tests/lab/lab_command_test.sh calls lab_command alone).
+if [[ ${BASH_SOURCE[0]} == "$0" ]]; then main "$@"; fi

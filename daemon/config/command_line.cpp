@@ -33,8 +33,9 @@ void define_options(CLI::App& app, CommandLine& command) {
       "-v,--verbose", [&command](std::int64_t count) { command.verbose = static_cast<int>(count); },
       "log more: each -v raises the configured verbosity by one");
   auto* check = app.add_flag("--check-config", command.check_config,
-                             "load and validate the configuration, print \"config OK\" or the "
-                             "error (exit 2), and exit");
+                             "load and validate the configuration and run the checks start-up "
+                             "makes (TLS certificate and key, username, query-log), print "
+                             "\"config OK\" or the error (exit 2), and exit");
   app.add_flag("--dump-config", command.dump_config,
                "print the effective configuration, every setting, as YAML and exit")
       ->excludes(check);
@@ -83,21 +84,30 @@ Config config_from_command_line(const CommandLine& command) {
   return config;
 }
 
-std::optional<int> run_config_only_modes(const CommandLine& command) {
-  return run_config_only_modes(command, std::cout, std::cerr);
-}
-
 std::optional<int> run_config_only_modes(const CommandLine& command, std::ostream& out,
-                                         std::ostream& err) {
+                                         std::ostream& err, const StartupCheck& startup_check) {
   if (!command.check_config && !command.dump_config) return std::nullopt;
+  Config config;
   try {
-    Config config = config_from_command_line(command);
-    out << (command.dump_config ? dump_config(config) : std::string("config OK\n"));
-    return 0;
+    config = config_from_command_line(command);
   } catch (const ConfigError& e) {
     err << format_config_error(e) << "\n";
     return 2;
   }
+  if (command.dump_config) {
+    out << dump_config(config);
+    return 0;
+  }
+  try {
+    if (startup_check) {
+      if (std::string warning = startup_check(config); !warning.empty()) err << warning << "\n";
+    }
+  } catch (const std::exception& e) {  // what start-up would refuse, with start-up's words
+    err << e.what() << "\n";
+    return 2;
+  }
+  out << "config OK\n";
+  return 0;
 }
 
 }  // namespace tern::daemon

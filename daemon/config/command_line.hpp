@@ -2,14 +2,16 @@
 //
 //   CommandLine command = parse_command_line(argc, argv);
 //   if (command.exit_code) return *command.exit_code;          // --help, --version, usage error
-//   if (auto code = run_config_only_modes(command)) return *code;  // --check-config, --dump-config
+//   if (auto code = run_config_only_modes(command, out, err, check_startup)) return *code;
 //   Config config = config_from_command_line(command);  // ConfigError: print, exit 2
+//   check_startup(config);  // the same checks --check-config ran: files, user, query log
 //
 // and again config_from_command_line(command) on SIGHUP.
 #pragma once
 
 #include "daemon/config/config.hpp"
 
+#include <functional>
 #include <iosfwd>
 #include <optional>
 #include <string>
@@ -46,11 +48,16 @@ CommandLine parse_command_line(int argc, const char* const* argv, std::ostream& 
 /// (at most 5). Throws ConfigError.
 Config config_from_command_line(const CommandLine& command);
 
-/// Runs --check-config ("config OK" on `out`) or --dump-config (the effective config on `out`)
-/// and returns the exit code: 0, or 2 after printing the error on `err`. Nullopt when neither
-/// mode was asked for: the daemon should run.
-std::optional<int> run_config_only_modes(const CommandLine& command);
+/// What start-up checks beyond the file itself (certificate and key, user, query log: the
+/// rooms above this one know how): throws std::exception with the message start-up would
+/// print; returns a warning to show ("" when none). --check-config runs it so that "config OK"
+/// means start-up will not refuse the configuration.
+using StartupCheck = std::function<std::string(const Config&)>;
+
+/// Runs --check-config ("config OK" on `out`, after any warning of `startup_check` on `err`) or
+/// --dump-config (the effective config on `out`) and returns the exit code: 0, or 2 after
+/// printing the error on `err`. Nullopt when neither mode was asked for: the daemon should run.
 std::optional<int> run_config_only_modes(const CommandLine& command, std::ostream& out,
-                                         std::ostream& err);
+                                         std::ostream& err, const StartupCheck& startup_check = {});
 
 }  // namespace tern::daemon

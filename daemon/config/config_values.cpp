@@ -74,24 +74,53 @@ std::optional<asio::ip::address> parse_address(std::string_view text) {
   return address;
 }
 
+namespace {
+
+/// An endpoint's text cut into its address and port (absent when none is written).
+struct HostAndPort {
+  std::string_view host;
+  std::optional<std::string_view> port;
+};
+
+/// ADDRESS@PORT (as Unbound writes it), else [IPV6]:PORT, else IPV4:PORT (one colon only:
+/// an IPv6 address has two or more), else the whole text is the address.
+HostAndPort split_endpoint(std::string_view text) {
+  if (auto at = text.rfind('@'); at != std::string_view::npos) return {text.substr(0, at), text.substr(at + 1)};
+  if (text.starts_with('[')) {
+    auto close = text.find(']');
+    if (close != std::string_view::npos && close + 1 < text.size() && text[close + 1] == ':')
+      return {text.substr(1, close - 1), text.substr(close + 2)};
+    return {text, std::nullopt};  // "[::1]" alone or malformed: reported as not an address
+  }
+  if (auto colon = text.find(':'); colon != std::string_view::npos && text.find(':', colon + 1) == std::string_view::npos)
+    return {text.substr(0, colon), text.substr(colon + 1)};
+  return {text, std::nullopt};
+}
+
+}  // namespace
+
 std::optional<ListenEndpoint> parse_listen_endpoint(std::string_view text, std::string& error,
-                                                    std::uint16_t default_port) {
-  auto at = text.rfind('@');
-  std::string_view host = text.substr(0, at);
-  auto address = parse_address(host);
+                                                    std::optional<std::uint16_t> default_port) {
+  const HostAndPort parts = split_endpoint(text);
+  auto address = parse_address(parts.host);
   if (!address) {
-    error = "'" + std::string(host) + "' is not an IP address (expected ADDRESS[@PORT])";
+    error = "'" + std::string(parts.host) + "' is not an IP address (expected ADDRESS[@PORT])";
     return std::nullopt;
   }
   if (address->is_multicast()) {
-    error = "'" + std::string(host) + "' is a multicast address";
+    error = "'" + std::string(parts.host) + "' is a multicast address";
     return std::nullopt;
   }
-  ListenEndpoint endpoint{*address, default_port};
-  if (at != std::string_view::npos) {
-    auto port = parse_unsigned(text.substr(at + 1));
+  if (!parts.port && !default_port) {
+    error = "'" + std::string(text) + "' needs a port: " +
+            (address->is_v6() ? "ADDRESS@PORT or [ADDRESS]:PORT, e.g. ::1@9153" : "ADDRESS@PORT, e.g. 127.0.0.1@9153");
+    return std::nullopt;
+  }
+  ListenEndpoint endpoint{*address, default_port.value_or(0)};
+  if (parts.port) {
+    auto port = parse_unsigned(*parts.port);
     if (!port || *port < 1 || *port > 65535) {
-      error = "bad port '" + std::string(text.substr(at + 1)) + "' (1..65535)";
+      error = "bad port '" + std::string(*parts.port) + "' (1..65535)";
       return std::nullopt;
     }
     endpoint.port = static_cast<std::uint16_t>(*port);

@@ -29,10 +29,13 @@ std::string format_size(std::uint64_t bytes);
 /// An IPv4 or IPv6 address (an IPv6 one may carry a %scope); nullopt when it is not one.
 std::optional<asio::ip::address> parse_address(std::string_view text);
 
-/// "ADDRESS[@PORT]", the port 1..65535 and `default_port` when absent; the address must not be
-/// multicast. On failure returns nullopt and sets `error` to a message without location.
+/// "ADDRESS[@PORT]", the port 1..65535 and `default_port` when absent (nullopt: the port is
+/// required); the address must not be multicast. The colon forms pasted from other tools are
+/// read too: "IPV4:PORT" and "[IPV6]:PORT" (an IPv6 address without brackets is all colons,
+/// so its port can only follow '@'). Every ADDRESS@PORT setting goes through this one parser.
+/// On failure returns nullopt and sets `error` to a message without location.
 std::optional<ListenEndpoint> parse_listen_endpoint(std::string_view text, std::string& error,
-                                                    std::uint16_t default_port = 53);
+                                                    std::optional<std::uint16_t> default_port = 53);
 
 /// "ADDRESS@PORT", read back by parse_listen_endpoint to an equal endpoint.
 std::string format_listen_endpoint(const ListenEndpoint& endpoint);

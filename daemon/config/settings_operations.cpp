@@ -79,11 +79,8 @@ void apply_metrics_listen(const Setting& self, const YAML::Node& value,
   if (!(value.IsScalar() && value.Scalar().empty())) {
     for (const YAML::Node& item : list_items(self, value, source)) {
       // No default port here: 53 would clash with the DNS listeners.
-      if (item.Scalar().find('@') == std::string::npos) {
-        throw_setting_error(self, source, item, "'" + item.Scalar() + "' needs a port: ADDRESS@PORT");
-      }
       std::string error;
-      auto endpoint = parse_listen_endpoint(item.Scalar(), error);
+      auto endpoint = parse_listen_endpoint(item.Scalar(), error, std::nullopt);
       if (!endpoint) throw_setting_error(self, source, item, error);
       endpoints.push_back(*endpoint);
     }
@@ -169,7 +166,7 @@ constexpr std::array rows{
         .name = "metrics-listen", .kind = ValueKind::endpoint_list, .default_text = R"("")",
         .help = "Prometheus metrics endpoint(s), ADDRESS@PORT; \"\" = off.",
         .doc = "The addresses on which ternd serves its counters in the Prometheus text format "
-               "over HTTP/1.1 (GET /metrics), each written ADDRESS@PORT, e.g. 127.0.0.1@9153. "
+               "over HTTP/1.1 (GET /metrics), each written ADDRESS@PORT, e.g. 127.0.0.1@9153 (or 127.0.0.1:9153, [::1]:9153: the port is required). "
                "Empty (the default) means no metrics endpoint. The endpoint has no access "
                "control of its own: keep it on a loopback address unless a firewall guards it. "
                "The counters are the ones ternctl stats prints.",

@@ -55,8 +55,9 @@ constexpr std::array rows{
         .help = "Addresses to answer queries on, UDP and TCP, as ADDRESS[@PORT].",
         .doc = "The addresses ternd answers queries on, each written ADDRESS[@PORT], the port "
                "53 when none is given; UDP and TCP listen on the same address and port. An IPv6 "
-               "address is written without brackets (::1@5353). A single address may be given "
-               "without a list. Listening on a public address does not open the resolver: "
+               "address takes its port after @ (::1@5353) or in brackets ([::1]:5353), an IPv4 "
+               "one also after a colon (127.0.0.1:5353). A single address may be given without a "
+               "list. Listening on a public address does not open the resolver: "
                "access-control decides who gets answers.",
         .reload = Reload::restart,
         .apply = apply_listen, .dump = dump_listen},

@@ -129,11 +129,10 @@ ZoneRouteConfig parse_route(const Setting& self, const SettingSource& source, co
   if (servers.empty()) throw_setting_error(self, source, item, route.name + ": no servers");
   for (const auto& [text, node] : servers) {
     std::string error;
-    auto endpoint = parse_listen_endpoint(text, error);
+    // RFC 7858 §3.1: DNS over TLS has its own port.
+    auto endpoint = parse_listen_endpoint(text, error, route.tls ? 853 : 53);
     if (!endpoint) throw_setting_error(self, source, node, "servers: " + error);
     ZoneServer server{endpoint->address, endpoint->port};
-    // RFC 7858 §3.1: DNS over TLS has its own port.
-    if (route.tls && text.find('@') == std::string::npos) server.port = 853;
     // One port per address: servers are told apart by address (their RTTs are kept so).
     if (std::any_of(route.servers.begin(), route.servers.end(),
                     [&](const ZoneServer& s) { return s.address == server.address; }))

@@ -1,6 +1,7 @@
 #include "resolver/dns/message.hpp"
 
 #include "resolver/dns/ldns_handles.hpp"
+#include "resolver/dns/question_spelling.hpp"
 
 #include <ldns/ldns.h>
 
@@ -149,7 +150,13 @@ std::optional<std::vector<std::uint8_t>> to_wire(const ldns_pkt* pkt) {
   std::size_t size = 0;
   if (ldns_pkt2wire(&data, pkt, &size) != LDNS_STATUS_OK) return std::nullopt;
   LdnsBytes owned(data);
-  return std::vector<std::uint8_t>(data, data + size);
+  const std::span<const std::uint8_t> wire(data, size);
+  // A response's question may be respelled as the client wrote it: no other name may point
+  // into its suffixes (question_spelling.hpp). Queries and bare headers have no such names.
+  const bool has_records = ldns_pkt_ancount(pkt) + ldns_pkt_nscount(pkt) + ldns_pkt_arcount(pkt) > 0;
+  if (ldns_pkt_qr(pkt) && ldns_pkt_qdcount(pkt) == 1 && has_records)
+    if (auto spared = spare_question_suffixes(wire)) return spared;
+  return std::vector<std::uint8_t>(wire.begin(), wire.end());
 }
 
 }  // namespace

@@ -414,30 +414,38 @@ TEST_CASE("DoT: certificate reload on SIGHUP; old connections go on; a bad one k
   CHECK(tls_answers(old, 0x4404));
 }
 
-TEST_CASE("DoT: a world-readable key or a missing certificate: ternd refuses to start", "[dot][process]") {
+TEST_CASE("DoT: a world-readable key or a missing certificate: ternd refuses to start, --check-config too",
+          "[dot][process][config]") {
   TempDir dir("dot-key");
   make_certificate(dir, "a", "tern-test-a");
   const std::string hints_line = "root-hints: " + Lab::get().hints() + "\n";
-  auto run = [&](const std::string& name, const std::string& text) {
-    ProcessOptions o;
-    o.args = {ternd_path(), "-c", dir.write(name, "listen: [\"127.0.0.1@" + std::to_string(allocate_port()) +
-                                                   "\"]\n" + hints_line + text), "-d"};
-    o.log_path = dir.path + "/" + name + ".log";
-    auto status = run_to_completion(o, 10s);
-    return std::make_pair(status, read_file(o.log_path));
+  // Start-up (-d) and --check-config refuse alike: exit 2, the same message (issue 17).
+  auto refused = [&](const std::string& name, const std::string& text, const std::string& says) {
+    const std::string file = dir.write(name, "listen: [\"127.0.0.1@" + std::to_string(allocate_port()) + "\"]\n" +
+                                                 hints_line + text);
+    for (const char* mode : {"-d", "--check-config"}) {
+      ProcessOptions o;
+      o.args = {ternd_path(), "-c", file, mode};
+      o.log_path = dir.path + "/" + name + mode + ".log";
+      ExitStatus status = run_to_completion(o, 10s);
+      const std::string out = read_file(o.log_path);
+      INFO(name << " " << mode << ": " << out);
+      CHECK(status.exited);
+      CHECK(status.code == 2);
+      CHECK(out.find(says) != std::string::npos);
+      CHECK(out.find("config OK") == std::string::npos);
+      CHECK(out.find("ternd started") == std::string::npos);
+    }
   };
   chmod((dir.path + "/a.key").c_str(), 0644);
-  auto [status, out] = run("open.yaml", tls_config(dir, allocate_port()));
-  INFO(out);
-  CHECK(status.exited);
-  CHECK(status.code == 2);
-  CHECK(out.find("readable by everyone") != std::string::npos);
+  refused("open.yaml", tls_config(dir, allocate_port()), "tls-private-key: '" + dir.path + "/a.key' is readable by everyone");
 
   chmod((dir.path + "/a.key").c_str(), 0600);
-  auto [status2, out2] = run("nocert.yaml", "tls-listen: 127.0.0.1\n");
-  INFO(out2);
-  CHECK(status2.code == 2);
-  CHECK(out2.find("tls-listen needs tls-certificate and tls-private-key") != std::string::npos);
+  refused("nocert.yaml", "tls-listen: 127.0.0.1\n", "tls-listen needs tls-certificate and tls-private-key");
+  refused("missingcert.yaml",
+          "tls-listen: [\"127.0.0.1@" + std::to_string(allocate_port()) + "\"]\ntls-certificate: " + dir.path +
+              "/absent.pem\ntls-private-key: " + dir.path + "/a.key\n",
+          "tls-certificate: cannot use '" + dir.path + "/absent.pem'");
 }
 
 TEST_CASE("DoT: tls-max-connections holds while UDP keeps answering", "[dot][limit]") {

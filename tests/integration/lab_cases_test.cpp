@@ -457,3 +457,26 @@ TEST_CASE("the question section echoes the query's octets, hit or miss", "[lab][
     }
   }
 }
+
+TEST_CASE("the client's spelling stays in the question: other names keep their own case", "[lab][case]") {
+  // Issue 17: for EXAMPLE.LAB MX, "mail.EXAMPLE.LAB." appeared (a pointer into the question).
+  // The question and the owner names equal to it keep the client's case, as in Unbound.
+  Ternd t;
+  for (const std::vector<std::string>& transport : {std::vector<std::string>{}, std::vector<std::string>{"+tcp"}}) {
+    for (const char* round : {"miss", "hit"}) {
+      INFO((transport.empty() ? "UDP " : "TCP ") << round);
+      DigResult mx = ask(t, "EXAMPLE.LAB", "MX", transport);
+      CHECK(mx.output.find("\nEXAMPLE.LAB.\t") != std::string::npos);  // the answer's owner
+      CHECK(mx.output.find("MX\t10 mail.example.lab.") != std::string::npos);
+      CHECK(mx.output.find("mail.EXAMPLE.LAB") == std::string::npos);
+      CHECK(mx.output.find("ns1.EXAMPLE.LAB") == std::string::npos);
+
+      DigResult nodata = ask(t, "WWW.EXAMPLE.LAB", "AAAA", transport);
+      CHECK(nodata.status == "NOERROR");
+      CHECK(nodata.output.find(";WWW.EXAMPLE.LAB.") != std::string::npos);  // the question section
+      CHECK(nodata.output.find("\nexample.lab.") != std::string::npos);     // the SOA's owner
+      CHECK(nodata.output.find("\nEXAMPLE.LAB.") == std::string::npos);
+      CHECK(nodata.output.find("ns1.EXAMPLE.LAB") == std::string::npos);
+    }
+  }
+}

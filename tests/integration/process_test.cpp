@@ -141,6 +141,43 @@ TEST_CASE("--check-config: a good file exits 0, errors exit 2 with file:line", "
   }
 }
 
+TEST_CASE("--check-config refuses what start-up refuses: a missing user, a query log it cannot open",
+          "[process][config]") {
+  TempDir dir("proc-checks");
+  const std::string listen = "listen: [\"127.0.0.1@" + std::to_string(allocate_port()) + "\"]\ncontrol-socket: \"\"\n";
+  auto both_refuse = [&](const std::string& name, const std::string& text, int start_code, const std::string& says) {
+    const std::string file = dir.write(name, listen + text);
+    Run check = run_ternd(dir, {"-c", file, "--check-config"});
+    INFO(check.output);
+    CHECK(check.status.code == 2);  // --check-config: 2 for every refusal
+    CHECK(check.output.find(says) != std::string::npos);
+    CHECK(check.output.find("config OK") == std::string::npos);
+    Run start = run_ternd(dir, {"-c", file, "-d"});
+    INFO(start.output);
+    CHECK(start.status.code == start_code);
+    CHECK(start.output.find(says) != std::string::npos);
+    CHECK(start.output.find("ternd started") == std::string::npos);
+  };
+  SECTION("query-log in a directory that does not exist") {
+    both_refuse("qlog.yaml", "username: \"\"\nquery-log: " + dir.path + "/no-such-dir/queries.log\n", 1,
+                "query-log: cannot open '" + dir.path + "/no-such-dir/queries.log': No such file or directory");
+  }
+  SECTION("a query log that can be opened: config OK, and no file left behind") {
+    const std::string file = dir.write("qlog-ok.yaml", listen + "username: \"\"\nquery-log: " + dir.path + "/q.log\n");
+    Run check = run_ternd(dir, {"-c", file, "--check-config"});
+    CHECK(check.status.code == 0);
+    CHECK(check.output.find("config OK") != std::string::npos);
+    CHECK_FALSE(std::filesystem::exists(dir.path + "/q.log"));
+  }
+  SECTION("a username that does not exist") {
+    if (geteuid() != 0) {
+      WARN("not root: start-up runs on as the invoking user, nothing to refuse");
+      return;
+    }
+    both_refuse("user.yaml", "username: no-such-tern-user\n", 1, "user 'no-such-tern-user' does not exist");
+  }
+}
+
 TEST_CASE("--help, --dump-config with --set, and a bad option", "[process][config]") {
   TempDir dir("proc");
   Run help = run_ternd(dir, {"--help"});

@@ -397,8 +397,36 @@ TEST_CASE("config: operations settings", "[config]") {
   check_error("log-rate-limit: -1\n", 1, "log-rate-limit: -1 is out of range (0..100000)");
   CHECK(load_text("metrics-listen: 127.0.0.1@9153").metrics_listen ==
         std::vector<ListenEndpoint>{endpoint("127.0.0.1", 9153)});
-  check_error("metrics-listen: 127.0.0.1\n", 1, "metrics-listen: '127.0.0.1' needs a port: ADDRESS@PORT");
+  check_error("metrics-listen: 127.0.0.1\n", 1,
+              "metrics-listen: '127.0.0.1' needs a port: ADDRESS@PORT, e.g. 127.0.0.1@9153");
   check_error("metrics-listen: [127.0.0.1@0]\n", 1, "metrics-listen: bad port '0' (1..65535)");
+}
+
+TEST_CASE("config: every ADDRESS@PORT setting also reads IPV4:PORT and [IPV6]:PORT", "[config][endpoint]") {
+  // The colon form is what Prometheus and most tools write (issue 17): read, never misread.
+  CHECK(load_text("metrics-listen: 127.0.0.1:9153").metrics_listen ==
+        std::vector<ListenEndpoint>{endpoint("127.0.0.1", 9153)});
+  CHECK(load_text("metrics-listen: \"[::1]:9153\"").metrics_listen ==
+        std::vector<ListenEndpoint>{endpoint("::1", 9153)});
+  CHECK(load_text("listen: [\"127.0.0.1:5353\", \"[::1]:5353\", 10.0.0.1]").listen ==
+        std::vector<ListenEndpoint>{endpoint("127.0.0.1", 5353), endpoint("::1", 5353), endpoint("10.0.0.1", 53)});
+  CHECK(load_text("tls-listen: 127.0.0.1:8853\ntls-certificate: a.pem\ntls-private-key: /a.key\n").tls_listen ==
+        std::vector<ListenEndpoint>{endpoint("127.0.0.1", 8853)});
+  Config zones = load_text("forward-zone: [{name: a., servers: [\"192.0.2.1:5300\", 192.0.2.2]},"
+                           " {name: b., servers: [\"192.0.2.3:8853\", 192.0.2.4], forward-tls: yes,"
+                           " forward-tls-name: dns.example}]\n");
+  REQUIRE(zones.forward_zone.size() == 2);
+  CHECK(zones.forward_zone[0].servers == std::vector<ZoneServer>{{asio::ip::make_address("192.0.2.1"), 5300},
+                                                                  {asio::ip::make_address("192.0.2.2"), 53}});
+  CHECK(zones.forward_zone[1].servers == std::vector<ZoneServer>{{asio::ip::make_address("192.0.2.3"), 8853},
+                                                                  {asio::ip::make_address("192.0.2.4"), 853}});
+  // An IPv6 address without brackets is all colons: "::1:9153" is one address, with no port.
+  check_error("metrics-listen: \"::1:9153\"\n", 1,
+              "metrics-listen: '::1:9153' needs a port: ADDRESS@PORT or [ADDRESS]:PORT, e.g. ::1@9153");
+  CHECK(load_text("listen: \"::1:53\"").listen == std::vector<ListenEndpoint>{endpoint("::1:53", 53)});
+  check_error("listen: \"127.0.0.1:99999\"\n", 1, "listen: bad port '99999' (1..65535)");
+  check_error("listen: \"[::1]53\"\n", 1, "listen: '[::1]53' is not an IP address (expected ADDRESS[@PORT])");
+  check_error("listen: \"localhost:53\"\n", 1, "listen: 'localhost' is not an IP address (expected ADDRESS[@PORT])");
 }
 
 TEST_CASE("config: root-hints must name a readable file", "[config]") {
@@ -733,6 +761,21 @@ TEST_CASE("command line: config modes", "[config][command_line]") {
   err.str("");
   CHECK(run_config_only_modes(command, out, err) == 2);
   CHECK(err.str() == command.config_path + ":2: threads: 300 is out of range (0..256, or auto)\n");
+
+  // --check-config also runs what start-up checks beyond the file, with start-up's message.
+  command.config_path = dir.write("ternd.yaml", "threads: 2\n");
+  out.str("");
+  err.str("");
+  auto refuse = [](const Config& c) -> std::string {  // given the loaded config (--set threads=3)
+    throw std::runtime_error("threads " + std::to_string(c.threads) + " refused");
+  };
+  CHECK(run_config_only_modes(command, out, err, refuse) == 2);
+  CHECK(err.str() == "threads 3 refused\n");
+  CHECK(out.str().empty());
+  err.str("");
+  CHECK(run_config_only_modes(command, out, err, [](const Config&) { return std::string("a warning"); }) == 0);
+  CHECK(err.str() == "a warning\n");
+  CHECK(out.str() == "config OK\n");
 
   command = CommandLine{};
   command.config_path = dir.write("ternd.yaml", "threads: 7\n");

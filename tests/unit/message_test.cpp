@@ -96,3 +96,70 @@ TEST_CASE("names in MD and MF RDATA are read through compression pointers (RFC 3
     CHECK(back.answer == m.answer);
   }
 }
+
+namespace {
+
+/// The name at `offset` as the octets spell it (case kept, pointers followed): what a client
+/// shows after the question was respelled in place.
+std::string spelled_name(const std::vector<std::uint8_t>& wire, std::size_t offset) {
+  std::string text;
+  for (int hops = 0; hops < 64 && offset < wire.size(); ++hops) {
+    const std::uint8_t length = wire[offset];
+    if (length == 0) return text.empty() ? "." : text;
+    if ((length & 0xC0) == 0xC0) {
+      offset = static_cast<std::size_t>((length & 0x3F) << 8 | wire[offset + 1]);
+      continue;
+    }
+    text.append(reinterpret_cast<const char*>(&wire[offset + 1]), length).push_back('.');
+    offset += length + 1u;
+  }
+  return "<bad name>";
+}
+
+/// The client's spelling copied over the question, as the daemon does (with_client_case).
+void respell_question(std::vector<std::uint8_t>& wire, const std::string& upper) {
+  std::size_t at = dns::header_size;
+  for (std::size_t i = 0; i < upper.size(); ++i)
+    if (wire[at + 1 + i] != '\0' && std::isalpha(wire[at + 1 + i])) wire[at + 1 + i] = static_cast<std::uint8_t>(upper[i]);
+}
+
+}  // namespace
+
+TEST_CASE("a respelled question leaks into no other name: only whole-question pointers", "[message][case]") {
+  // Issue 17: for EXAMPLE.LAB MX the target read "mail.EXAMPLE.LAB." (a pointer into the question).
+  auto q = question("example.lab", dns::rrtype::MX);
+  dns::Message m = reply(q, true, rrs({"example.lab. 300 IN MX 10 mail.example.lab."}),
+                         rrs({"example.lab. 7200 IN NS ns1.example.lab."}),
+                         rrs({"mail.example.lab. 300 IN A 127.0.0.25"}));
+  auto wire = dns::build_message(m);
+  REQUIRE(wire);
+  respell_question(*wire, "EXAMPLE.LAB");
+  std::vector<dns::RecordRef> refs;
+  REQUIRE(dns::check_message(*wire, &refs) == dns::WireError::none);
+  REQUIRE(refs.size() == 3);
+  CHECK(spelled_name(*wire, dns::header_size) == "EXAMPLE.LAB.");
+  CHECK(spelled_name(*wire, refs[0].owner_offset) == "EXAMPLE.LAB.");  // the question's own name
+  CHECK(spelled_name(*wire, refs[0].rdata_offset + 2) == "mail.example.lab.");
+  CHECK(spelled_name(*wire, refs[1].rdata_offset) == "ns1.example.lab.");
+  CHECK(spelled_name(*wire, refs[2].owner_offset) == "mail.example.lab.");
+  dns::Message back;
+  REQUIRE(dns::parse_message(*wire, back) == dns::WireError::none);
+  CHECK(back.answer == m.answer);
+  CHECK(back.authority == m.authority);
+  CHECK(back.additional == m.additional);
+
+  // A NODATA: the SOA owner is a suffix of the question, its names below it.
+  auto www = question("www.example.lab", dns::rrtype::AAAA);
+  auto nodata = dns::build_message(reply(www, true, {},
+      rrs({"example.lab. 900 IN SOA ns1.example.lab. hostmaster.example.lab. 1 1800 900 604800 60"})));
+  REQUIRE(nodata);
+  respell_question(*nodata, "WWW.EXAMPLE.LAB");
+  refs.clear();
+  REQUIRE(dns::check_message(*nodata, &refs) == dns::WireError::none);
+  REQUIRE(refs.size() == 1);
+  CHECK(spelled_name(*nodata, dns::header_size) == "WWW.EXAMPLE.LAB.");
+  CHECK(spelled_name(*nodata, refs[0].owner_offset) == "example.lab.");
+  CHECK(spelled_name(*nodata, refs[0].rdata_offset) == "ns1.example.lab.");
+  // Still compressed: the SOA's names point at its owner, not written out again.
+  CHECK(nodata->size() < dns::header_size + 17 + 4 + 13 + 10 + 22 + 28 + 20);
+}

@@ -1,0 +1,64 @@
+#include "daemon/process/startup_checks.hpp"
+
+#include "daemon/listeners/tls_context.hpp"
+#include "daemon/observe/query_log.hpp"
+
+#include <unistd.h>
+
+#include <filesystem>
+
+namespace tern::daemon {
+namespace {
+
+resolver::RootHints load_hints(const Config& config) {
+  try {
+    return config.root_hints.empty() ? resolver::builtin_root_hints()
+                                     : resolver::load_root_hints(config.root_hints);
+  } catch (const std::exception& e) {
+    throw StartupFailure(2, e.what());
+  }
+}
+
+/// A missing user stops the start at once, before anything is bound.
+std::optional<RunAs> plan_privileges(const Config& config, std::string& warning) {
+  try {
+    return plan_user(config.username, warning);
+  } catch (const std::exception& e) {
+    throw StartupFailure(1, std::string("ternd: ") + e.what());
+  }
+}
+
+/// The same loading the DoT listener does (TlsContextStore), on a context thrown away.
+void check_tls_files(const Config& config) {
+  if (config.tls_listen.empty()) return;
+  try {
+    TlsContextStore probe(config);
+  } catch (const TlsSetupError& e) {  // e.g. a world-readable key: refuse to start
+    throw StartupFailure(2, std::string("ternd: ") + e.what());
+  }
+}
+
+/// Opened as start-up opens it (QueryLog::configure); --check-config must leave no file behind.
+void check_query_log(const Config& config) {
+  if (config.query_log.empty() || config.query_log == "stderr") return;
+  std::error_code ec;
+  const bool existed = std::filesystem::exists(config.query_log, ec);
+  {
+    QueryLog probe;
+    if (std::string error = probe.configure(config.query_log); !error.empty())
+      throw StartupFailure(1, "ternd: " + error);
+  }
+  if (!existed) ::unlink(config.query_log.c_str());
+}
+
+}  // namespace
+
+StartupPlan check_startup(const Config& config) {
+  StartupPlan plan{load_hints(config), std::nullopt, {}};
+  plan.run_as = plan_privileges(config, plan.user_warning);
+  check_tls_files(config);
+  check_query_log(config);
+  return plan;
+}
+
+}  // namespace tern::daemon
