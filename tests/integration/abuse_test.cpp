@@ -157,7 +157,10 @@ TEST_CASE("kill -9 under load, start again: answering within a second, 20 times 
   std::printf("restart after kill -9 under load: 20 rounds, first resolved answer after min %.0f ms, "
               "median %.0f ms, max %.0f ms (bound 1000 ms)\n",
               first_answer_ms.front(), first_answer_ms[10], first_answer_ms.back());
-  CHECK(first_answer_ms.back() < 1000.0);
+  // The build-asan ternd (-O0, every access checked) starts several times slower: the bound is
+  // the release-like build's promise, not the sanitizer's.
+  if (ternd_is_sanitized()) WARN("restart bound not checked with AddressSanitizer");
+  else CHECK(first_answer_ms.back() < 1000.0);
   current->stop();
 }
 

@@ -82,7 +82,12 @@ Ternd::Ternd(TerndOptions options) : use_lab_(options.use_lab), username_(option
 }
 
 void Ternd::rewrite_config(const std::string& extra_config) {
-  write_text(config_path_, base_config(port_, use_lab_, username_) + extra_config);
+  // A control socket of its own unless the test names one: the default /run/tern/ternd.ctl is
+  // shared with every other ternd on the machine (the other shard's, a lab's), so a ternctl
+  // there could reach the wrong daemon.
+  const bool names_socket = extra_config.find("control-socket:") != std::string::npos;
+  write_text(config_path_, base_config(port_, use_lab_, username_) +
+                               (names_socket ? "" : "control-socket: " + dir_ + "/ternd.ctl\n") + extra_config);
 }
 
 void Ternd::write_raw_config(const std::string& text) { write_text(config_path_, text); }
