@@ -22,10 +22,20 @@ inline constexpr std::uint16_t DNAME = 39;
 inline constexpr std::uint16_t OPT = 41;
 inline constexpr std::uint16_t DS = 43;
 inline constexpr std::uint16_t RRSIG = 46;
+inline constexpr std::uint16_t NSEC = 47;
+inline constexpr std::uint16_t DNSKEY = 48;
+inline constexpr std::uint16_t NSEC3 = 50;
 inline constexpr std::uint16_t IXFR = 251;  ///< incremental zone transfer (RFC 1995)
 inline constexpr std::uint16_t AXFR = 252;
 inline constexpr std::uint16_t ANY = 255;
 }  // namespace rrtype
+
+/// Whether a record of `type` is one RFC 4035 §3.2.1 leaves out of a reply to a client that did
+/// not set DO, unless the client asked for that type (`asked`).
+constexpr bool is_dnssec_only(std::uint16_t type, std::uint16_t asked) noexcept {
+  return type != asked &&
+         (type == rrtype::RRSIG || type == rrtype::NSEC || type == rrtype::NSEC3);
+}
 
 inline constexpr std::uint16_t class_in = 1;
 
