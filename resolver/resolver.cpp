@@ -218,6 +218,7 @@ std::optional<Resolver::Step> Resolver::step_from_cache(const dns::Question& q) 
   };
   auto served = [&](const cache::RRset& set) {
     std::vector<dns::Record> records = set.records;
+    records.insert(records.end(), set.signatures.begin(), set.signatures.end());  // for DO clients
     for (auto& rr : records) rr.ttl = caches_.rrsets.remaining_ttl(set);
     return records;
   };
@@ -320,7 +321,7 @@ Resolver::Step Resolver::final_step(const Answered& got, Budget& budget) {
                                    return rr.owner == budget.client_question->name &&
                                           rr.type == budget.client_question->type;
                                  });
-  if (!answer_cache_only) store_rrsets(cls.chain, trust, got.server, budget);
+  if (!answer_cache_only) store_rrsets(cls.chain, trust, got.server, budget, cls.signatures);
   // The chain's RRSIGs and a negative answer's proof travel with it, after the records they
   // sign: the caches keep them and DO clients get them (RFC 4035 §3.2.1).
   std::vector<dns::Record> records = cls.chain;
