@@ -20,13 +20,14 @@ AnswerCache::AnswerCache(std::size_t byte_budget, HashKey key, const Clock& cloc
 
 namespace {
 
-/// Fills the entry's wire form and the TTL offsets in it.
-bool render(const dns::Question& q, std::vector<dns::Record> answer, std::vector<dns::Record> authority,
-            CachedAnswer& entry) {
+/// The wire form of a response to q with these sections, and the offsets of its TTLs.
+bool render(const dns::Question& q, std::uint16_t rcode, std::vector<dns::Record> answer,
+            std::vector<dns::Record> authority, std::vector<std::uint8_t>& wire_out,
+            std::vector<std::uint16_t>& ttl_offsets) {
   dns::Message m;
   m.qr = true;
   m.ra = true;
-  m.rcode = entry.rcode;
+  m.rcode = rcode;
   m.questions = {q};
   m.answer = std::move(answer);
   m.authority = std::move(authority);
@@ -34,10 +35,29 @@ bool render(const dns::Question& q, std::vector<dns::Record> answer, std::vector
   if (!wire || wire->size() > 65535) return false;
   std::vector<dns::RecordRef> refs;
   if (dns::check_message(*wire, &refs) != dns::WireError::none) return false;
-  for (const auto& r : refs) entry.ttl_offsets.push_back(static_cast<std::uint16_t>(r.ttl_offset));
-  entry.question_end = static_cast<std::uint16_t>(dns::header_size + q.name.wire().size() + 4);
-  entry.wire = std::move(*wire);
+  for (const auto& r : refs) ttl_offsets.push_back(static_cast<std::uint16_t>(r.ttl_offset));
+  wire_out = std::move(*wire);
+  wire_out.shrink_to_fit();
+  ttl_offsets.shrink_to_fit();
   return true;
+}
+
+/// Removes what a client without DO must not get (RFC 4035 §3.2.1); true when anything went.
+/// An authority section's RRSIG/NSEC/NSEC3 is never what was asked (a per-name NXDOMAIN entry
+/// serves every type).
+bool strip_dnssec(const dns::Question& q, std::vector<dns::Record>& answer, std::vector<dns::Record>& authority) {
+  const auto removed = std::erase_if(answer, [&](const dns::Record& r) { return dns::is_dnssec_only(r.type, q.type); }) +
+                       std::erase_if(authority, [](const dns::Record& r) { return dns::is_dnssec_only(r.type, 0); });
+  return removed > 0;
+}
+
+/// Fills the entry's two wire forms (with and, when it differs, without DNSSEC records).
+bool render(const dns::Question& q, std::vector<dns::Record> answer, std::vector<dns::Record> authority,
+            CachedAnswer& entry) {
+  entry.question_end = static_cast<std::uint16_t>(dns::header_size + q.name.wire().size() + 4);
+  if (!render(q, entry.rcode, answer, authority, entry.wire, entry.ttl_offsets)) return false;
+  if (!strip_dnssec(q, answer, authority)) return true;
+  return render(q, entry.rcode, std::move(answer), std::move(authority), entry.plain_wire, entry.plain_ttl_offsets);
 }
 
 }  // namespace
@@ -58,7 +78,9 @@ std::shared_ptr<const CachedAnswer> AnswerCache::insert(const dns::Question& q, 
     rr.ttl = positive_.clamp(rr.ttl);
     ttl = std::min(ttl, rr.ttl);
   }
-  bool negative = rcode == dns::rcode::nxdomain || answer.empty() || answer.back().type != q.type;
+  // RRSIGs follow the RRsets they sign: the answer is negative when no record has the type asked.
+  bool negative = rcode == dns::rcode::nxdomain ||
+                  std::none_of(answer.begin(), answer.end(), [&](const dns::Record& r) { return r.type == q.type; });
   if (negative) {
     auto soa = std::find_if(authority.begin(), authority.end(),
                             [](const dns::Record& r) { return r.type == dns::rrtype::SOA; });
@@ -82,10 +104,9 @@ std::shared_ptr<const CachedAnswer> AnswerCache::insert(const dns::Question& q, 
   entry->inserted_wall = std::chrono::system_clock::now();
   const bool no_answer_records = answer.empty();
   if (!render(q, std::move(answer), std::move(authority), *entry)) return nullptr;
-  entry->wire.shrink_to_fit();
-  entry->ttl_offsets.shrink_to_fit();
   // What the entry owns on the heap; the cache adds the entry's own block, key and nodes.
-  const std::size_t bytes = heap_bytes(entry->wire) + heap_bytes(entry->ttl_offsets);
+  const std::size_t bytes = heap_bytes(entry->wire) + heap_bytes(entry->ttl_offsets) +
+                            heap_bytes(entry->plain_wire) + heap_bytes(entry->plain_ttl_offsets);
   dns::Question key = q;
   // RFC 2308 §5: an NXDOMAIN says the name has no data of any type.
   if (rcode == dns::rcode::nxdomain && no_answer_records) key.type = nxdomain_key_type;

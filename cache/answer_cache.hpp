@@ -57,17 +57,29 @@ struct CachedAnswer {
   std::chrono::system_clock::time_point inserted_wall;  ///< for people reading `cache show`
   /// The response as sent for the question it was resolved for: ID 0, QR RA and rcode set,
   /// the question, answer and authority sections with the TTLs above, no OPT record.
+  /// It holds the RRSIGs and NSEC/NSEC3 proofs the authority sent (for clients with DO set).
   std::vector<std::uint8_t> wire;
   std::vector<std::uint16_t> ttl_offsets;  ///< offset of every record's TTL in wire
-  std::uint16_t question_end = 0;          ///< offset just past the question section
+  std::uint16_t question_end = 0;          ///< offset just past the question section (both forms)
+  /// The same response without those records, for clients without DO (RFC 4035 §3.2.1), built
+  /// once at insert so that a hit stays one copy; empty when it would equal wire.
+  std::vector<std::uint8_t> plain_wire;
+  std::vector<std::uint16_t> plain_ttl_offsets;  ///< offset of every record's TTL in plain_wire
   /// Set by whoever starts the prefetch of this entry: at most one per entry.
   mutable std::atomic<bool> prefetching{false};
   /// When a refresh of this expired entry was last tried (clock ticks; 0 = never): RFC 8767
   /// §5's failure recheck timer keeps a dead authority from being asked on every query.
   mutable std::atomic<std::int64_t> stale_refresh_at{0};
 
-  /// The answer and authority sections with the TTLs as stored.
+  /// The answer and authority sections with the TTLs as stored, DNSSEC records included.
   AnswerSections records() const;
+  /// The wire form and its TTL offsets for a client with or without DO.
+  const std::vector<std::uint8_t>& wire_for(bool dnssec_ok) const noexcept {
+    return dnssec_ok || plain_wire.empty() ? wire : plain_wire;
+  }
+  const std::vector<std::uint16_t>& ttl_offsets_for(bool dnssec_ok) const noexcept {
+    return dnssec_ok || plain_wire.empty() ? ttl_offsets : plain_ttl_offsets;
+  }
   /// Whether the answer section holds any record (ANCOUNT, read off the header).
   bool has_answer_records() const noexcept { return wire.size() >= 8 && (wire[6] | wire[7]) != 0; }
 };

@@ -29,7 +29,8 @@ std::size_t record_heap_bytes(const dns::Record& rr) noexcept {
 RRsetCache::RRsetCache(std::size_t byte_budget, HashKey key, const Clock& clock, TtlBounds bounds)
     : cache_(byte_budget, key), clock_(clock), bounds_(bounds) {}
 
-bool RRsetCache::insert(std::vector<dns::Record> records, Trust trust, std::string source) {
+bool RRsetCache::insert(std::vector<dns::Record> records, Trust trust, std::string source,
+                        std::vector<dns::Record> signatures) {
   if (records.empty()) return false;
   auto set = std::make_shared<RRset>();
   std::uint32_t ttl = UINT32_MAX;
@@ -42,8 +43,15 @@ bool RRsetCache::insert(std::vector<dns::Record> records, Trust trust, std::stri
   }
   // RFC 2181 §5.2: the TTLs of an RRset's records are one value; take the smallest.
   for (auto& rr : records) rr.ttl = ttl;
+  // A signature does not outlive the set it covers (it is served with it).
+  bytes += heap_bytes(signatures);
+  for (auto& sig : signatures) {
+    sig.ttl = ttl;
+    bytes += record_heap_bytes(sig);
+  }
   RRsetKey key{records.front().owner, records.front().type, records.front().klass};
   set->records = std::move(records);
+  set->signatures = std::move(signatures);
   set->ttl = ttl;
   set->trust = trust;
   set->source = std::move(source);

@@ -40,6 +40,9 @@ struct RRsetKey {
 /// One cached RRset. Immutable once stored.
 struct RRset {
   std::vector<dns::Record> records;  ///< each record's ttl is the clamped original TTL
+  /// The RRSIGs over this set as the authority sent them (RFC 4035 §3.1.1), TTL as the set's:
+  /// served after the records, to DO clients only.
+  std::vector<dns::Record> signatures;
   std::uint32_t ttl = 0;             ///< clamped TTL of the set (minimum over its records)
   Trust trust = Trust::glue;
   std::string source;                ///< the server it came from ("127.53.1.1"), for ternctl
@@ -62,7 +65,8 @@ class RRsetCache {
 
   /// Stores the records (all of one owner/type/class) unless live data of higher trust is
   /// there. Returns whether it was stored.
-  bool insert(std::vector<dns::Record> records, Trust trust, std::string source);
+  bool insert(std::vector<dns::Record> records, Trust trust, std::string source,
+              std::vector<dns::Record> signatures = {});
   /// The live RRset, or null when absent or expired.
   std::shared_ptr<const RRset> find(const dns::Name& owner, std::uint16_t type) ;
   /// Seconds the set has left (0 when expired).

@@ -55,6 +55,45 @@ bool follow_chain(const dns::Message& reply, const dns::Question& asked, Classif
   return true;
 }
 
+bool covers_one_of(const dns::Record& sig, const std::vector<dns::Record>& records) {
+  auto covered = dns::rrsig_covered(sig);
+  return covered && std::any_of(records.begin(), records.end(), [&](const dns::Record& r) {
+           return r.owner == sig.owner && r.type == *covered;
+         });
+}
+
+/// The chain's signatures, kept aside so that they never pass for the answer type.
+void collect_signatures(const dns::Message& reply, const dns::Question& asked, Classification& c) {
+  if (asked.type == dns::rrtype::RRSIG || asked.type == dns::rrtype::ANY) return;
+  c.signatures = select(reply.answer, [&](const dns::Record& r) {
+    return r.type == dns::rrtype::RRSIG && covers_one_of(r, c.chain);
+  });
+}
+
+/// RFC 4035 §3.1.3: a negative answer's NSEC/NSEC3 records and the RRSIGs over them and the SOA.
+std::vector<dns::Record> denial_proof(const dns::Message& reply, const Classification& c) {
+  auto denial = select(reply.authority, [](const dns::Record& r) {
+    return r.type == dns::rrtype::NSEC || r.type == dns::rrtype::NSEC3;
+  });
+  auto sigs = select(reply.authority, [&](const dns::Record& r) {
+    return r.type == dns::rrtype::RRSIG && (covers_one_of(r, denial) || covers_one_of(r, c.soa));
+  });
+  denial.insert(denial.end(), sigs.begin(), sigs.end());
+  return denial;
+}
+
+/// RFC 4035 §3.1.4: a signed referral's DS set at the child zone and its RRSIGs.
+std::vector<dns::Record> delegation_signer(const dns::Message& reply, const dns::Name& child) {
+  auto ds = select(reply.authority, [&](const dns::Record& r) {
+    return r.type == dns::rrtype::DS && r.owner == child;
+  });
+  auto sigs = select(reply.authority, [&](const dns::Record& r) {
+    return r.type == dns::rrtype::RRSIG && covers_one_of(r, ds);
+  });
+  ds.insert(ds.end(), sigs.begin(), sigs.end());
+  return ds;
+}
+
 }  // namespace
 
 Classification classify(const dns::Message& reply, const dns::Question& asked,
@@ -65,13 +104,16 @@ Classification classify(const dns::Message& reply, const dns::Question& asked,
     c.kind = ResponseKind::rcode;
     return c;
   }
-  if (!follow_chain(reply, asked, c)) {
+  const bool chain_open = follow_chain(reply, asked, c);
+  collect_signatures(reply, asked, c);
+  if (!chain_open) {
     c.kind = ResponseKind::answer;
     return c;
   }
   c.soa = select(reply.authority, [&](const dns::Record& r) {
     return r.type == dns::rrtype::SOA && c.target.is_subdomain_of(r.owner);
   });
+  c.proof = denial_proof(reply, c);
   if (reply.rcode == dns::rcode::nxdomain) {
     c.kind = ResponseKind::nxdomain;
     return c;
@@ -86,6 +128,7 @@ Classification classify(const dns::Message& reply, const dns::Question& asked,
     if (child != zone_cut && child.is_subdomain_of(zone_cut) && c.target.is_subdomain_of(child)) {
       c.kind = ResponseKind::referral;
       c.child_zone = child;
+      c.proof = delegation_signer(reply, child);
       c.ns = select(ns, [&](const dns::Record& r) { return r.owner == child; });
       c.glue = select(reply.additional, [&](const dns::Record& r) {
         return std::any_of(c.ns.begin(), c.ns.end(), [&](const dns::Record& n) {

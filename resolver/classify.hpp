@@ -29,6 +29,12 @@ struct Classification {
   std::vector<dns::Record> ns;     ///< referral: the NS set of child_zone
   std::vector<dns::Record> glue;   ///< referral: addresses of NS names from the additional section
   std::vector<dns::Record> soa;    ///< nxdomain/nodata: the SOA from the authority section
+  /// The RRSIGs of the answer section covering a record of `chain` (RFC 4035 §3.1.1), unless
+  /// the question's type (RRSIG, ANY) already put them into the chain.
+  std::vector<dns::Record> signatures;
+  /// nxdomain/nodata: the authority section's NSEC/NSEC3 records and the RRSIGs over them and
+  /// over the SOA (RFC 4035 §3.1.3); referral: the DS set of child_zone and its RRSIGs.
+  std::vector<dns::Record> proof;
 };
 
 /// Classifies `reply` (already scrubbed for `zone_cut`) to the question `asked`.

@@ -25,6 +25,11 @@ std::vector<dns::Record> aged(const std::vector<dns::Record>& records, std::uint
   return out;
 }
 
+/// Whether `records` hold one of `type` (RRSIGs after the RRset they sign are not the answer).
+bool holds_type(const std::vector<dns::Record>& records, std::uint16_t type) {
+  return std::any_of(records.begin(), records.end(), [&](const dns::Record& rr) { return rr.type == type; });
+}
+
 }  // namespace
 
 asio::awaitable<Outcome> Resolver::resolve(dns::Question question) {
@@ -211,8 +216,8 @@ std::optional<Resolver::Step> Resolver::step_from_cache(const dns::Question& q) 
     step.records = aged(sections.answer, hit->age);
     step.soa = aged(sections.authority, hit->age);
     step.kind = hit->entry->rcode == dns::rcode::nxdomain ? StepKind::nxdomain
-                : (!step.records.empty() && step.records.back().type == q.type) ? StepKind::answer
-                                                                                : StepKind::nodata;
+                : holds_type(step.records, q.type) ? StepKind::answer
+                                                   : StepKind::nodata;
     return step;
   }
   // Only answer-ranked data is served (RFC 2181 §5.4.1): glue and referral NS sets guide the
@@ -223,6 +228,7 @@ std::optional<Resolver::Step> Resolver::step_from_cache(const dns::Question& q) 
   };
   auto served = [&](const cache::RRset& set) {
     std::vector<dns::Record> records = set.records;
+    records.insert(records.end(), set.signatures.begin(), set.signatures.end());  // for DO clients
     for (auto& rr : records) rr.ttl = caches_.rrsets.remaining_ttl(set);
     return records;
   };
@@ -325,12 +331,18 @@ Resolver::Step Resolver::final_step(const Answered& got, Budget& budget) {
                                    return rr.owner == budget.client_question->name &&
                                           rr.type == budget.client_question->type;
                                  });
-  if (!answer_cache_only) store_rrsets(cls.chain, trust, got.server, budget);
+  if (!answer_cache_only) store_rrsets(cls.chain, trust, got.server, budget, cls.signatures);
+  // The chain's RRSIGs and a negative answer's proof travel with it, after the records they
+  // sign: the caches keep them and DO clients get them (RFC 4035 §3.2.1).
+  std::vector<dns::Record> records = cls.chain;
+  records.insert(records.end(), cls.signatures.begin(), cls.signatures.end());
+  std::vector<dns::Record> soa = cls.soa;
+  soa.insert(soa.end(), cls.proof.begin(), cls.proof.end());
   switch (cls.kind) {
-    case ResponseKind::answer: return Step{StepKind::answer, cls.chain, cls.target, {}, 0, {}};
-    case ResponseKind::cname: return Step{StepKind::cname, cls.chain, cls.target, {}, 0, {}};
-    case ResponseKind::nxdomain: return Step{StepKind::nxdomain, cls.chain, cls.target, cls.soa, 0, {}};
-    default: return Step{StepKind::nodata, cls.chain, cls.target, cls.soa, 0, {}};
+    case ResponseKind::answer: return Step{StepKind::answer, std::move(records), cls.target, {}, 0, {}};
+    case ResponseKind::cname: return Step{StepKind::cname, std::move(records), cls.target, {}, 0, {}};
+    case ResponseKind::nxdomain: return Step{StepKind::nxdomain, std::move(records), cls.target, std::move(soa), 0, {}};
+    default: return Step{StepKind::nodata, std::move(records), cls.target, std::move(soa), 0, {}};
   }
 }
 

@@ -237,7 +237,8 @@ class Resolver {
   /// the trust its AA bit earns. The walk and forward zones both end this way.
   Step final_step(const Answered& got, Budget& budget);
   void store_rrsets(const std::vector<dns::Record>& records, cache::Trust trust,
-                    const std::string& source, const Budget& budget);
+                    const std::string& source, const Budget& budget,
+                    const std::vector<dns::Record>& signatures = {});
 
   asio::any_io_executor executor_;
   UpstreamTransport& transport_;

@@ -35,6 +35,19 @@ std::vector<dns::Name> chain_names(const dns::Message& reply, const dns::Questio
   return names;
 }
 
+/// Keeps, of a section's RRSIGs, those covering an RRset that scrub kept in it: same owner,
+/// covered type present (RFC 4035 §3.1.1). A signature over something removed goes with it.
+std::size_t keep_covering_signatures(std::vector<dns::Record>& section) {
+  std::vector<std::pair<dns::Name, std::uint16_t>> kept;
+  for (const auto& r : section)
+    if (r.type != dns::rrtype::RRSIG) kept.emplace_back(r.owner, r.type);
+  return keep_only(section, [&](const dns::Record& r) {
+    auto covered = dns::rrsig_covered(r);
+    if (r.type != dns::rrtype::RRSIG) return true;
+    return covered && std::find(kept.begin(), kept.end(), std::pair{r.owner, *covered}) != kept.end();
+  });
+}
+
 }  // namespace
 
 std::size_t scrub(dns::Message& reply, const dns::Question& asked, const dns::Name& zone_cut) {
@@ -49,12 +62,22 @@ std::size_t scrub(dns::Message& reply, const dns::Question& asked, const dns::Na
 
   std::size_t removed = keep_only(reply.answer, [&](const dns::Record& r) {
     return in_zone(r) && on_chain(r.owner) &&
-           (r.type == dns::rrtype::CNAME || r.type == asked.type || asked.type == dns::rrtype::ANY);
+           (r.type == dns::rrtype::CNAME || r.type == asked.type || asked.type == dns::rrtype::ANY ||
+            r.type == dns::rrtype::RRSIG);
   });
+  // RRSIG asked directly (RFC 4035 §3.1.5 allows it): the signatures are the answer.
+  if (asked.type != dns::rrtype::RRSIG) removed += keep_covering_signatures(reply.answer);
   removed += keep_only(reply.authority, [&](const dns::Record& r) {
-    return in_zone(r) && (r.type == dns::rrtype::NS || r.type == dns::rrtype::SOA) &&
+    if (!in_zone(r)) return false;
+    // Denial proofs (RFC 4035 §3.1.3: NSEC, NSEC3) may have any owner in the zone; the
+    // signatures are sorted out below.
+    if (r.type == dns::rrtype::NSEC || r.type == dns::rrtype::NSEC3 || r.type == dns::rrtype::RRSIG)
+      return true;
+    // A referral's DS (RFC 4035 §3.1.4) sits at the delegation, like its NS set.
+    return (r.type == dns::rrtype::NS || r.type == dns::rrtype::SOA || r.type == dns::rrtype::DS) &&
            last.is_subdomain_of(r.owner);
   });
+  removed += keep_covering_signatures(reply.authority);
   // Addresses are kept for NS names of the answer (priming: ". NS") or of the authority section.
   std::vector<dns::Name> ns_targets;
   for (const auto* section : {&reply.answer, &reply.authority})

@@ -49,10 +49,12 @@ void append_opt(std::vector<std::uint8_t>& out, const HitRequest& request, const
 
 void make_hit_response(const cache::CachedAnswer& entry, const HitRequest& request,
                        const HitServing& serving, std::vector<std::uint8_t>& out) {
+  // RFC 4035 §3.2.1: RRSIGs and NSEC/NSEC3 proofs only for a client that set DO.
+  const std::vector<std::uint8_t>& wire = entry.wire_for(request.dnssec_ok);
   const std::size_t opt_size = request.edns ? 11 + (serving.ede ? 6 : 0) + serving.cookie.size() : 0;
-  const bool fits = entry.wire.size() + opt_size <= request.max_size;
-  const std::size_t copied = fits ? entry.wire.size() : entry.question_end;
-  out.assign(entry.wire.begin(), entry.wire.begin() + static_cast<std::ptrdiff_t>(copied));
+  const bool fits = wire.size() + opt_size <= request.max_size;
+  const std::size_t copied = fits ? wire.size() : entry.question_end;
+  out.assign(wire.begin(), wire.begin() + static_cast<std::ptrdiff_t>(copied));
   std::uint8_t* h = out.data();
   put16(h, request.id);
   h[2] = static_cast<std::uint8_t>((h[2] & ~0x01) | (request.rd ? 0x01 : 0x00));
@@ -66,7 +68,7 @@ void make_hit_response(const cache::CachedAnswer& entry, const HitRequest& reque
     h[2] |= 0x02;                       // TC: RFC 2181 §9, the client retries over TCP
     std::memset(h + 6, 0, 6);           // AN, NS, AR counts
   } else {
-    for (std::uint16_t off : entry.ttl_offsets) {
+    for (std::uint16_t off : entry.ttl_offsets_for(request.dnssec_ok)) {
       std::uint32_t ttl = get32(h + off);
       put32(h + off, serving.fixed_ttl ? *serving.fixed_ttl : ttl > serving.age ? ttl - serving.age : 0);
     }

@@ -55,6 +55,13 @@ std::vector<std::uint8_t> make_response(const dns::Message& query, const resolve
   dns::Message r = response_skeleton(query, outcome.rcode, our_edns_size);
   r.answer = outcome.answer;
   r.authority = outcome.authority;
+  if (!query.edns || !query.edns->dnssec_ok) {
+    // RFC 4035 §3.2.1: without DO, no RRSIG/NSEC/NSEC3 unless that type was asked for (an
+    // authority section's never is).
+    const std::uint16_t asked = query.questions.empty() ? 0 : query.questions.front().type;
+    std::erase_if(r.answer, [&](const dns::Record& rr) { return dns::is_dnssec_only(rr.type, asked); });
+    std::erase_if(r.authority, [](const dns::Record& rr) { return dns::is_dnssec_only(rr.type, 0); });
+  }
   if (r.edns && outcome.ede) r.edns->options = ede_option(*outcome.ede, outcome.ede_text);
   if (r.edns) r.edns->options += extra_options;
   if (auto wire = dns::build_message(r, max_size)) return std::move(*wire);

@@ -213,7 +213,9 @@ std::vector<std::uint8_t> build_query(const Question& q, std::uint16_t id, std::
   Message msg;
   msg.id = id;
   msg.questions.push_back(q);
-  if (edns_size) msg.edns = Edns{edns_size, 0, false, std::string(edns_options)};
+  // DO=1 (RFC 3225 §3): the authorities send RRSIGs and denial proofs, which the caches keep for
+  // clients that set DO themselves (and validation needs).
+  if (edns_size) msg.edns = Edns{edns_size, 0, true, std::string(edns_options)};
   return *build_message(msg);
 }
 
@@ -259,6 +261,12 @@ std::optional<Name> rdata_target(const Record& rr) {
       rr.type != rrtype::PTR)
     return std::nullopt;
   return Name::from_wire(rr.rdata);
+}
+
+std::optional<std::uint16_t> rrsig_covered(const Record& rr) {
+  if (rr.type != rrtype::RRSIG || rr.rdata.size() < 2) return std::nullopt;
+  return static_cast<std::uint16_t>(static_cast<std::uint8_t>(rr.rdata[0]) << 8 |
+                                    static_cast<std::uint8_t>(rr.rdata[1]));
 }
 
 std::optional<std::uint32_t> soa_minimum(const Record& rr) {

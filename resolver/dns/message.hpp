@@ -61,8 +61,8 @@ WireError parse_message(std::span<const std::uint8_t> packet, Message& out);
 std::optional<std::vector<std::uint8_t>> build_message(const Message& msg,
                                                        std::size_t max_size = 65535);
 
-/// An upstream query: RD clear, one question, EDNS with the given buffer size (0: no EDNS)
-/// carrying `edns_options` (raw option octets).
+/// An upstream query: RD clear, one question, EDNS with the given buffer size and DO set (0: no
+/// EDNS, the FORMERR fallback) carrying `edns_options` (raw option octets).
 std::vector<std::uint8_t> build_query(const Question& q, std::uint16_t id, std::uint16_t edns_size,
                                       std::string_view edns_options = {});
 
@@ -74,6 +74,9 @@ std::string type_to_text(std::uint16_t type);
 /// Parses "A", "AAAA", "TYPE65"...; nullopt when unknown.
 std::optional<std::uint16_t> type_from_text(std::string_view text);
 std::string rcode_to_text(std::uint16_t rcode);
+
+/// The type an RRSIG covers (RFC 4034 §3.1.1); nullopt for any other record or a short RDATA.
+std::optional<std::uint16_t> rrsig_covered(const Record& rr);
 
 /// The domain name held by an NS, CNAME, DNAME or PTR record; nullopt for other types.
 std::optional<Name> rdata_target(const Record& rr);

@@ -31,6 +31,13 @@ inline constexpr std::uint16_t AXFR = 252;
 inline constexpr std::uint16_t ANY = 255;
 }  // namespace rrtype
 
+/// Whether a record of `type` is one RFC 4035 §3.2.1 leaves out of a reply to a client that did
+/// not set DO, unless the client asked for that type (`asked`).
+constexpr bool is_dnssec_only(std::uint16_t type, std::uint16_t asked) noexcept {
+  return type != asked &&
+         (type == rrtype::RRSIG || type == rrtype::NSEC || type == rrtype::NSEC3);
+}
+
 inline constexpr std::uint16_t class_in = 1;
 
 /// Response codes (RFC 1035 §4.1.1, RFC 6891 extended).

@@ -35,16 +35,34 @@ void check_scrubbed(const dns::Message& reply, const dns::Question& asked, const
       FUZZ_CHECK(r.owner.is_subdomain_of(zone_cut));
       FUZZ_CHECK(r.klass == asked.klass);
     }
-  for (const Record& r : reply.authority) FUZZ_CHECK(r.type == dns::rrtype::NS || r.type == dns::rrtype::SOA);
+  for (const Record& r : reply.authority)
+    FUZZ_CHECK(r.type == dns::rrtype::NS || r.type == dns::rrtype::SOA || r.type == dns::rrtype::DS ||
+               r.type == dns::rrtype::NSEC || r.type == dns::rrtype::NSEC3 || r.type == dns::rrtype::RRSIG);
   for (const Record& r : reply.additional) FUZZ_CHECK(r.type == dns::rrtype::A || r.type == dns::rrtype::AAAA);
   for (const Record& r : reply.answer)
-    FUZZ_CHECK(r.type == dns::rrtype::CNAME || r.type == asked.type || asked.type == dns::rrtype::ANY);
+    FUZZ_CHECK(r.type == dns::rrtype::CNAME || r.type == asked.type || asked.type == dns::rrtype::ANY ||
+               r.type == dns::rrtype::RRSIG);
+  // Every RRSIG left covers an RRset left in its section (same owner, covered type), unless
+  // RRSIG itself was asked.
+  for (const auto* s : {&reply.answer, &reply.authority})
+    for (const Record& r : *s) {
+      if (r.type != dns::rrtype::RRSIG || (s == &reply.answer && asked.type == dns::rrtype::RRSIG)) continue;
+      auto covered = dns::rrsig_covered(r);
+      FUZZ_CHECK(covered && std::any_of(s->begin(), s->end(), [&](const Record& o) {
+                   return o.type != dns::rrtype::RRSIG && o.owner == r.owner && o.type == *covered;
+                 }));
+    }
 }
 
 void check_classified(const resolver::Classification& c, const dns::Message& reply,
                       const dns::Question& asked, const dns::Name& zone_cut) {
-  for (const auto* s : {&c.chain, &c.ns, &c.glue, &c.soa})
+  for (const auto* s : {&c.chain, &c.ns, &c.glue, &c.soa, &c.signatures, &c.proof})
     for (const Record& r : *s) FUZZ_CHECK(in_reply(reply, r));
+  // The DNSSEC records set aside are never the answer, the SOA or the NS set.
+  for (const Record& r : c.signatures) FUZZ_CHECK(r.type == dns::rrtype::RRSIG);
+  for (const Record& r : c.proof)
+    FUZZ_CHECK(r.type == dns::rrtype::RRSIG || r.type == dns::rrtype::NSEC || r.type == dns::rrtype::NSEC3 ||
+               r.type == dns::rrtype::DS);
   switch (c.kind) {
     case resolver::ResponseKind::answer:
       FUZZ_CHECK(!c.chain.empty());

@@ -156,3 +156,18 @@ TEST_CASE("a full cache holds no more heap than its budget", "[cache][heap]") {
   }
 }
 #endif
+
+TEST_CASE("rrset cache: an RRset keeps its RRSIGs, which live no longer than it", "[cache][dnssec]") {
+  cache::FakeClock clock;
+  cache::RRsetCache c(1 << 20, cache::HashKey{1, 1}, clock, cache::TtlBounds{10, 100});
+  const std::string sig = "www.example.lab. 3600 IN RRSIG A 13 3 3600 20300101000000 20200101000000 4242 example.lab. " +
+                          std::string(86, 'A') + "==";
+  REQUIRE(c.insert(rrs({"www.example.lab. 300 IN A 127.0.0.80"}), cache::Trust::answer_auth, "127.53.1.1",
+                   rrs({sig.c_str()})));
+  auto set = c.find(name("www.example.lab"), dns::rrtype::A);
+  REQUIRE(set);
+  REQUIRE(set->signatures.size() == 1);
+  CHECK(set->signatures[0].rdata == rr(sig.c_str()).rdata);
+  CHECK(set->signatures[0].ttl == 100);  // clamped with the set, not its own 3600
+  CHECK(set->records.size() == 1);
+}

@@ -88,3 +88,75 @@ TEST_CASE("errors and non-answers", "[classify]") {
   // recursive server answering from an empty cache, or a misconfigured one).
   CHECK(classify(reply(q, false, {}), q, name("example.lab")).kind == ResponseKind::lame);
 }
+
+namespace {
+
+std::string sig(const char* owner, const char* covered) {
+  return std::string(owner) + " 300 IN RRSIG " + covered + " 13 3 300 20300101000000 20200101000000 4242 example.lab. " +
+         std::string(86, 'A') + "==";
+}
+
+}  // namespace
+
+TEST_CASE("a signed answer is the RRset asked for; its RRSIG is set aside", "[classify][dnssec]") {
+  auto q = question("www.example.lab");
+  const auto a_sig = sig("www.example.lab.", "A");
+  auto c = classify(reply(q, true, rrs({a_sig.c_str(), "www.example.lab. 300 IN A 127.0.0.80"})), q, name("example.lab"));
+  CHECK(c.kind == ResponseKind::answer);
+  CHECK(c.chain == rrs({"www.example.lab. 300 IN A 127.0.0.80"}));
+  CHECK(c.signatures == rrs({a_sig.c_str()}));
+}
+
+TEST_CASE("an RRSIG alone in the answer is not the answer type", "[classify][dnssec]") {
+  auto q = question("www.example.lab");
+  const auto a_sig = sig("www.example.lab.", "A");
+  auto c = classify(reply(q, true, rrs({a_sig.c_str()}),
+                          rrs({"example.lab. 300 IN SOA ns1.example.lab. admin.example.lab. 1 7200 900 1209600 300"})),
+                    q, name("example.lab"));
+  CHECK(c.kind == ResponseKind::nodata);
+  CHECK(c.chain.empty());
+  CHECK(c.signatures.empty());  // it covers nothing of the chain
+  SECTION("unless RRSIG is what was asked") {
+    auto asked = question("www.example.lab", dns::rrtype::RRSIG);
+    auto d = classify(reply(asked, true, rrs({a_sig.c_str()})), asked, name("example.lab"));
+    CHECK(d.kind == ResponseKind::answer);
+    CHECK(d.chain == rrs({a_sig.c_str()}));
+    CHECK(d.signatures.empty());  // not twice
+  }
+}
+
+TEST_CASE("a signed NODATA carries its NSEC proof; the NSEC is no SOA", "[classify][dnssec]") {
+  auto q = question("www.example.lab", dns::rrtype::MX);
+  const auto soa_sig = sig("example.lab.", "SOA");
+  const auto nsec_sig = sig("www.example.lab.", "NSEC");
+  auto authority = rrs({"example.lab. 300 IN SOA ns1.example.lab. admin.example.lab. 1 7200 900 1209600 300",
+                        soa_sig.c_str(), "www.example.lab. 300 IN NSEC z.example.lab. A RRSIG NSEC", nsec_sig.c_str()});
+  auto c = classify(reply(q, true, {}, authority), q, name("example.lab"));
+  CHECK(c.kind == ResponseKind::nodata);
+  CHECK(c.soa == std::vector<dns::Record>{authority[0]});
+  CHECK(c.proof == std::vector<dns::Record>{authority[2], authority[1], authority[3]});  // proofs, then RRSIGs
+  SECTION("without the SOA a non-authoritative NSEC is lame, not NODATA") {
+    auto d = classify(reply(q, false, {}, std::vector<dns::Record>{authority[2], authority[3]}), q, name("example.lab"));
+    CHECK(d.kind == ResponseKind::lame);
+  }
+}
+
+TEST_CASE("a signed referral stays a referral and carries the child's DS", "[classify][dnssec]") {
+  auto q = question("www.child.example.lab");
+  const auto ds_sig = sig("child.example.lab.", "DS");
+  auto authority = rrs({"child.example.lab. 3600 IN NS ns1.child.example.lab.",
+                        "child.example.lab. 3600 IN DS 4242 13 2 E2D3C916F6DEEAC73294E8268FB5885044A833FC5459588F4A9184CFC41A5766",
+                        ds_sig.c_str()});
+  auto c = classify(reply(q, false, {}, authority), q, name("example.lab"));
+  CHECK(c.kind == ResponseKind::referral);
+  CHECK(c.child_zone == name("child.example.lab"));
+  CHECK(c.proof == std::vector<dns::Record>{authority[1], authority[2]});
+  SECTION("an unsigned delegation's NSEC (no DS) does not make it a negative answer") {
+    const auto nsec_sig = sig("child.example.lab.", "NSEC");
+    auto insecure = rrs({"child.example.lab. 3600 IN NSEC d.example.lab. NS RRSIG NSEC", nsec_sig.c_str()});
+    insecure.insert(insecure.begin(), authority[0]);
+    auto d = classify(reply(q, false, {}, insecure), q, name("example.lab"));
+    CHECK(d.kind == ResponseKind::referral);
+    CHECK(d.proof.empty());
+  }
+}

@@ -96,7 +96,10 @@ TEST_CASE("a cache hit allocates nothing once the handler is warm", "[alloc][han
   // Resolved once by the slow path; the TXT answer is too big for 512 octets (a TC=1 hit).
   REQUIRE(f.ask(query("www.example.lab")));
   REQUIRE(f.ask(query("big.example.lab", dns::rrtype::TXT)));
+  REQUIRE(f.ask(query("www.signed")));  // an answer with its RRSIG: two wire forms
   const std::vector<std::vector<std::uint8_t>> hits{
+      query("www.signed"),                                                                  // DO=0: without it
+      query("www.signed", dns::rrtype::A, [](dns::Message& m) { m.edns->dnssec_ok = true; }),  // DO=1: with it
       query("www.example.lab"),
       query("WWW.Example.LAB"),                                                   // the client's case kept
       query("www.example.lab", dns::rrtype::A, [](dns::Message& m) { m.edns.reset(); }),  // no EDNS

@@ -127,3 +127,77 @@ TEST_CASE("cache-max-ttl and the negative bounds clamp what is stored", "[hit]")
   REQUIRE(stored);
   CHECK(stored->ttl == 120);  // min(45, 120) raised to cache-min-negative-ttl
 }
+
+namespace {
+
+std::string sig(const char* owner, const char* covered) {
+  return std::string(owner) + " 300 IN RRSIG " + covered + " 13 3 300 20300101000000 20200101000000 4242 example.lab. " +
+         std::string(86, 'A') + "==";
+}
+
+std::vector<std::uint8_t> serve_bytes(const cache::CachedAnswer& entry, bool dnssec_ok, std::uint16_t qtype) {
+  const std::string qname("\x03www\x07" "example\x03lab", 16);
+  daemon::HitRequest request{0x0101, true, false, qtype,
+                             std::span(reinterpret_cast<const std::uint8_t*>(qname.data()), qname.size()),
+                             true, dnssec_ok, 1232};
+  std::vector<std::uint8_t> out;
+  daemon::make_hit_response(entry, request, daemon::HitServing{7, std::nullopt, std::nullopt, 1232, {}}, out);
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("a signed hit: RRSIGs for DO clients, for others the same octets as an unsigned entry", "[hit][dnssec]") {
+  // RFC 4035 §3.2.1. Two caches: one holds the answer as a DO=1 query brings it, one as it
+  // would be unsigned; a DO=0 client must not tell them apart, to the octet.
+  Cached signed_cache, unsigned_cache;
+  auto q = question("www.example.lab");
+  const auto a_sig = sig("www.example.lab.", "A");
+  signed_cache.answers.insert(q, dns::rcode::noerror, rrs({"www.example.lab. 300 IN A 127.0.0.80", a_sig.c_str()}), {});
+  unsigned_cache.answers.insert(q, dns::rcode::noerror, rrs({"www.example.lab. 300 IN A 127.0.0.80"}), {});
+  auto with_sig = signed_cache.answers.find(q);
+  auto without = unsigned_cache.answers.find(q);
+  REQUIRE(with_sig);
+  REQUIRE(without);
+  CHECK(serve_bytes(*with_sig->entry, false, q.type) == serve_bytes(*without->entry, false, q.type));
+  CHECK(without->entry->plain_wire.empty());  // nothing to strip: one wire form only
+
+  auto full = serve_bytes(*with_sig->entry, true, q.type);
+  dns::Message m;
+  REQUIRE(dns::parse_message(full, m) == dns::WireError::none);
+  REQUIRE(m.answer.size() == 2);
+  CHECK(m.answer[1].type == dns::rrtype::RRSIG);
+  CHECK(m.answer[1].rdata == rr(a_sig.c_str()).rdata);
+  CHECK(m.answer[1].ttl == 300 - 7);  // its TTL ages like the others
+  CHECK(m.answer[0].ttl == 300 - 7);
+  REQUIRE(m.edns);
+  CHECK(m.edns->dnssec_ok);
+  // The unsigned entry's DO=1 form differs from its DO=0 form only in the OPT's DO bit.
+  auto unsigned_do = serve_bytes(*without->entry, true, q.type);
+  auto unsigned_plain = serve_bytes(*without->entry, false, q.type);
+  REQUIRE(unsigned_do.size() == unsigned_plain.size());
+  unsigned_do[unsigned_do.size() - 4] &= 0x7f;  // the DO bit: OPT TTL's third octet, RDLENGTH 0 after
+  CHECK(unsigned_do == unsigned_plain);
+}
+
+TEST_CASE("a cached NXDOMAIN keeps its NSEC proof for DO clients only", "[hit][dnssec]") {
+  Cached c;
+  auto q = question("www.example.lab");
+  const auto soa_sig = sig("example.lab.", "SOA");
+  const auto nsec_sig = sig("a.example.lab.", "NSEC");
+  c.answers.insert(q, dns::rcode::nxdomain, {},
+                   rrs({"example.lab. 300 IN SOA ns1.example.lab. admin.example.lab. 1 7200 900 1209600 300",
+                        soa_sig.c_str(), "a.example.lab. 300 IN NSEC z.example.lab. A RRSIG NSEC", nsec_sig.c_str()}));
+  // A per-name NXDOMAIN serves every type, NSEC included: its proof is still DNSSEC-only there.
+  auto hit = c.answers.find(question("www.example.lab", dns::rrtype::NSEC));
+  REQUIRE(hit);
+  dns::Message with, without;
+  REQUIRE(dns::parse_message(serve_bytes(*hit->entry, true, dns::rrtype::NSEC), with) == dns::WireError::none);
+  REQUIRE(dns::parse_message(serve_bytes(*hit->entry, false, dns::rrtype::NSEC), without) == dns::WireError::none);
+  CHECK(with.rcode == dns::rcode::nxdomain);
+  CHECK(without.rcode == dns::rcode::nxdomain);
+  CHECK(with.authority.size() == 4);
+  REQUIRE(without.authority.size() == 1);
+  CHECK(without.authority[0].type == dns::rrtype::SOA);
+  CHECK(without.authority[0].ttl == 300 - 7);
+}

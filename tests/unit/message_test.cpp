@@ -56,7 +56,7 @@ TEST_CASE("records convert to and from text", "[message]") {
   CHECK_FALSE(dns::record_from_text("not a record"));
 }
 
-TEST_CASE("a query is built with EDNS and RD clear", "[message]") {
+TEST_CASE("a query is built with EDNS, DO set and RD clear", "[message]") {
   auto wire = dns::build_query(question("www.lab"), 0xBEEF, 1232);
   dns::Message m;
   REQUIRE(dns::parse_message(wire, m) == dns::WireError::none);
@@ -65,6 +65,7 @@ TEST_CASE("a query is built with EDNS and RD clear", "[message]") {
   CHECK_FALSE(m.qr);
   REQUIRE(m.edns);
   CHECK(m.edns->udp_size == 1232);
+  CHECK(m.edns->dnssec_ok);  // RFC 3225: RRSIGs and proofs come back for DO clients
   auto plain = dns::build_query(question("www.lab"), 1, 0);
   REQUIRE(dns::parse_message(plain, m) == dns::WireError::none);
   CHECK_FALSE(m.edns);

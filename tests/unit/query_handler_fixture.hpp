@@ -29,8 +29,15 @@ struct QueryHandlerTestAccess {
 
 namespace tern::test {
 
+/// An RRSIG over `owner`'s RRset of `covered` (the signature octets are not checked here).
+inline dns::Record test_rrsig(const std::string& owner, const char* covered) {
+  return rr((owner + " 300 IN RRSIG " + covered + " 13 2 300 20300101000000 20200101000000 4242 . " +
+             std::string(86, 'A') + "==").c_str());
+}
+
 /// An authority for everything: primes the root, answers any A question with 192.0.2.1 and
-/// any TXT question with ten 200-octet strings (too big for 512 octets).
+/// any TXT question with ten 200-octet strings (too big for 512 octets). Names under signed.
+/// come with the RRSIG of their answer (as to a query with DO=1, which tern sends).
 class AnsweringTransport final : public resolver::UpstreamTransport {
  public:
   asio::awaitable<resolver::ExchangeResult> exchange(const resolver::ExchangeRequest& request) override {
@@ -48,8 +55,12 @@ class AnsweringTransport final : public resolver::UpstreamTransport {
       for (int i = 0; i < 10; ++i)
         txt.push_back(rr((q.name.to_text() + " 300 IN TXT \"" + std::string(200, 'a' + i) + "\"").c_str()));
       r.reply = reply(q, true, txt);
-    } else
+    } else if (q.type == dns::rrtype::RRSIG)
+      r.reply = reply(q, true, {test_rrsig(q.name.to_text(), "A")});
+    else
       r.reply = reply(q, true, {dns::Record{q.name, q.type, dns::class_in, 300, std::string("\xc0\x00\x02\x01", 4)}});
+    if (!q.name.is_root() && q.name.is_subdomain_of(name("signed")) && q.type != dns::rrtype::RRSIG)
+      r.reply.answer.push_back(test_rrsig(q.name.to_text(), dns::type_to_text(q.type).c_str()));
     co_return r;
   }
   int calls = 0;

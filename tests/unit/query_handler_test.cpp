@@ -455,3 +455,51 @@ TEST_CASE("a question written as a pointer into the header is left to the slow p
   CHECK(again->answer.size() == 1);
   CHECK(again->questions == first->questions);
 }
+
+TEST_CASE("RRSIGs reach clients that set DO, on a miss and on a hit, and no others", "[handler][dnssec]") {
+  // RFC 4035 §3.2.1: without DO a resolver leaves RRSIG/NSEC/NSEC3 out unless asked for them.
+  auto with_do = [](dns::Message& m) { m.edns->dnssec_ok = true; };
+  auto types = [](const dns::Message& m) {
+    std::vector<std::uint16_t> out;
+    for (const auto& r : m.answer) out.push_back(r.type);
+    return out;
+  };
+  const std::vector<std::uint16_t> signed_a{dns::rrtype::A, dns::rrtype::RRSIG};
+  const std::vector<std::uint16_t> plain_a{dns::rrtype::A};
+  SECTION("the first client without DO") {
+    Fixture f;
+    auto miss = f.ask(query("www.signed"));
+    REQUIRE(miss);
+    CHECK(types(*miss) == plain_a);
+    auto hit_do = f.ask(query("www.signed", dns::rrtype::A, with_do));
+    REQUIRE(hit_do);
+    CHECK(f.stats.cache_hits == 1);
+    CHECK(types(*hit_do) == signed_a);
+    REQUIRE(hit_do->edns);
+    CHECK(hit_do->edns->dnssec_ok);
+  }
+  SECTION("the first client with DO") {
+    Fixture f;
+    auto miss = f.ask(query("www.signed", dns::rrtype::A, with_do));
+    REQUIRE(miss);
+    CHECK(types(*miss) == signed_a);
+    CHECK(miss->answer[1].owner == name("www.signed"));
+    auto hit = f.ask(query("www.signed"));
+    REQUIRE(hit);
+    CHECK(f.stats.cache_hits == 1);
+    CHECK(types(*hit) == plain_a);
+    auto no_edns = f.ask(query("www.signed", dns::rrtype::A, [](dns::Message& m) { m.edns.reset(); }));
+    REQUIRE(no_edns);
+    CHECK(types(*no_edns) == plain_a);
+  }
+  SECTION("a question for the RRSIGs themselves gets them without DO") {
+    Fixture f;
+    auto r = f.ask(query("www.signed", dns::rrtype::RRSIG));
+    REQUIRE(r);
+    CHECK_FALSE(r->answer.empty());
+    for (const auto& rec : r->answer) CHECK(rec.type == dns::rrtype::RRSIG);
+    auto again = f.ask(query("www.signed", dns::rrtype::RRSIG));
+    REQUIRE(again);
+    CHECK(again->answer == r->answer);
+  }
+}

@@ -69,3 +69,62 @@ TEST_CASE("a CNAME of another class neither stays nor extends the chain", "[scru
   CHECK(resolver::scrub(m, q, name("com")) == 2);
   CHECK(m.answer.empty());
 }
+
+namespace {
+
+/// An RRSIG over owner's `covered` RRset, signed by `signer` (signature octets not checked).
+std::string sig(const char* owner, const char* covered, const char* signer = "example.lab.") {
+  return std::string(owner) + " 300 IN RRSIG " + covered + " 13 3 300 20300101000000 20200101000000 4242 " +
+         signer + " " + std::string(86, 'A') + "==";
+}
+
+}  // namespace
+
+TEST_CASE("RRSIGs stay with the RRsets they cover and go with the ones removed", "[scrub][dnssec]") {
+  auto q = question("www.example.lab");
+  const auto kept_sig = sig("www.example.lab.", "A");
+  const auto off_chain_sig = sig("b.example.lab.", "A");        // its RRset is off the chain
+  const auto other_type_sig = sig("www.example.lab.", "MX");    // covers nothing in the reply
+  const auto outside_sig = sig("www.victim.corp.", "A", "victim.corp.");  // out of bailiwick
+  auto m = reply(q, true,
+                 rrs({"www.example.lab. 300 IN A 127.0.0.80", kept_sig.c_str(), "b.example.lab. 300 IN A 127.0.0.2",
+                      off_chain_sig.c_str(), other_type_sig.c_str(), outside_sig.c_str()}));
+  CHECK(resolver::scrub(m, q, name("example.lab")) == 4);
+  CHECK(m.answer == rrs({"www.example.lab. 300 IN A 127.0.0.80", kept_sig.c_str()}));
+}
+
+TEST_CASE("a negative answer keeps its NSEC/NSEC3 proof and their RRSIGs", "[scrub][dnssec]") {
+  auto q = question("nope.example.lab");
+  const auto soa_sig = sig("example.lab.", "SOA");
+  const auto nsec_sig = sig("mail.example.lab.", "NSEC");
+  const auto nsec3_sig = sig("0p9mhaveqvm6t7vbl5lop2u3t2rp3tom.example.lab.", "NSEC3");
+  const auto outside_sig = sig("a.victim.corp.", "NSEC", "victim.corp.");
+  auto m = reply(q, true, {},
+                 rrs({"example.lab. 300 IN SOA ns1.example.lab. admin.example.lab. 1 7200 900 1209600 300",
+                      soa_sig.c_str(), "mail.example.lab. 300 IN NSEC www.example.lab. A RRSIG NSEC",
+                      nsec_sig.c_str(),
+                      "0p9mhaveqvm6t7vbl5lop2u3t2rp3tom.example.lab. 300 IN NSEC3 1 0 0 - 2T7B4G4VSA5SMI47K61MV5BV1A22BOJR NS SOA RRSIG DNSKEY NSEC3PARAM",
+                      nsec3_sig.c_str(), "a.victim.corp. 300 IN NSEC z.victim.corp. A", outside_sig.c_str()}),
+                 {}, dns::rcode::nxdomain);
+  CHECK(resolver::scrub(m, q, name("example.lab")) == 2);  // the foreign NSEC and its RRSIG
+  CHECK(m.authority.size() == 6);
+  CHECK(std::none_of(m.authority.begin(), m.authority.end(),
+                     [](const dns::Record& r) { return r.owner.is_subdomain_of(name("victim.corp")); }));
+}
+
+TEST_CASE("a signed referral keeps the child's DS set and its RRSIG, not another's", "[scrub][dnssec]") {
+  auto q = question("www.child.example.lab");
+  const auto ds_sig = sig("child.example.lab.", "DS");
+  const auto sideways_sig = sig("other.example.lab.", "DS");
+  auto m = reply(q, false, {},
+                 rrs({"child.example.lab. 3600 IN NS ns1.child.example.lab.",
+                      "child.example.lab. 3600 IN DS 4242 13 2 E2D3C916F6DEEAC73294E8268FB5885044A833FC5459588F4A9184CFC41A5766",
+                      ds_sig.c_str(),
+                      "other.example.lab. 3600 IN DS 4243 13 2 E2D3C916F6DEEAC73294E8268FB5885044A833FC5459588F4A9184CFC41A5766",
+                      sideways_sig.c_str()}),
+                 rrs({"ns1.child.example.lab. 3600 IN A 127.53.10.9"}));
+  CHECK(resolver::scrub(m, q, name("example.lab")) == 2);
+  REQUIRE(m.authority.size() == 3);
+  CHECK(m.authority[1].type == dns::rrtype::DS);
+  CHECK(m.authority[2] == rr(ds_sig.c_str()));
+}
