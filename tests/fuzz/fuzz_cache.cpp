@@ -1,7 +1,8 @@
 // Fuzz target 3: the caches driven by bytes. The records of a parsed reply go into the answer
 // cache (wire form + TTL offsets) and the RRset cache; they are looked up again, served by the
 // hit path after a fuzzed age, and the served response is parsed back: it must be well formed,
-// carry the entry's records, and no TTL may exceed the stored one minus the age.
+// carry the entry's records (without the DNSSEC ones for a client without DO), and no TTL may
+// exceed the stored one minus the age.
 // Input: [request flags][age][rcode selector][reply packet...].
 #include "cache/answer_cache.hpp"
 #include "cache/rrset_cache.hpp"
@@ -60,7 +61,13 @@ void check_served(const cache::CachedAnswer& e, const daemon::HitRequest& reques
     return;
   }
   FUZZ_CHECK(out.size() <= request.max_size);  // what does not fit is truncated instead
-  const cache::AnswerSections stored = e.records();
+  // A client without DO gets the entry without its RRSIGs and NSEC/NSEC3 proofs, unless it
+  // asked for that type (RFC 4035 section 3.2.1: the entry's plain wire form).
+  cache::AnswerSections stored = e.records();
+  if (!request.dnssec_ok) {
+    std::erase_if(stored.answer, [&](const dns::Record& r) { return dns::is_dnssec_only(r.type, request.qtype); });
+    std::erase_if(stored.authority, [](const dns::Record& r) { return dns::is_dnssec_only(r.type, 0); });
+  }
   FUZZ_CHECK(served.answer.size() == stored.answer.size() && served.authority.size() == stored.authority.size());
   std::size_t i = 0;
   for (const dns::Record& r : served.answer) {
