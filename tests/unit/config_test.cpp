@@ -2,6 +2,7 @@
 #include "daemon/config/command_line.hpp"
 #include "daemon/config/config_loader.hpp"
 #include "daemon/config/settings_table.hpp"
+#include "tests/unit/temp_dir.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -16,27 +17,7 @@ namespace fs = std::filesystem;
 
 namespace {
 
-/// A private directory under /tmp, removed with everything in it.
-class TempDir {
- public:
-  TempDir() {
-    std::string pattern = (fs::temp_directory_path() / "tern-config-test-XXXXXX").string();
-    REQUIRE(::mkdtemp(pattern.data()) != nullptr);
-    path_ = pattern;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  std::string write(const std::string& name, const std::string& text) const {
-    std::ofstream(path_ / name) << text;
-    return (path_ / name).string();
-  }
-  const fs::path& path() const { return path_; }
-
- private:
-  fs::path path_;
-};
+using tern::test::TempDir;
 
 Config load_text(const std::string& yaml, const std::vector<std::string>& overrides = {}) {
   TempDir dir;
