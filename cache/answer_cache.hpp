@@ -53,6 +53,8 @@ struct AnswerSections {
 struct CachedAnswer {
   std::uint16_t rcode = dns::rcode::noerror;
   std::uint32_t ttl = 0;               ///< lifetime of the entry in seconds
+  /// DNSSEC verdict of the answer when stored; a hit sets AD from it for DO/AD clients.
+  resolver::dnssec::Security security = resolver::dnssec::Security::indeterminate;
   TimePoint inserted;                  ///< on the cache's clock
   std::chrono::system_clock::time_point inserted_wall;  ///< for people reading `cache show`
   /// The response as sent for the question it was resolved for: ID 0, QR RA and rcode set,

@@ -5,6 +5,7 @@
 #include "cache/clock.hpp"
 #include "cache/sharded_cache.hpp"
 #include "resolver/dns/message.hpp"
+#include "resolver/dnssec/security.hpp"  // header only: the enum
 
 #include <chrono>
 #include <cstdint>
@@ -45,6 +46,9 @@ struct RRset {
   std::vector<dns::Record> signatures;
   std::uint32_t ttl = 0;             ///< clamped TTL of the set (minimum over its records)
   Trust trust = Trust::glue;
+  /// DNSSEC state of the set (RFC 4035 §4.3) when it was stored: indeterminate when not
+  /// validated (validation off, glue, referral NS sets).
+  resolver::dnssec::Security security = resolver::dnssec::Security::indeterminate;
   std::string source;                ///< the server it came from ("127.53.1.1"), for ternctl
   TimePoint inserted;                ///< on the cache's clock
   std::chrono::system_clock::time_point inserted_wall;  ///< for people reading `cache show`

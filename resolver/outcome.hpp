@@ -2,6 +2,7 @@
 #pragma once
 
 #include "resolver/dns/message.hpp"
+#include "resolver/dnssec/security.hpp"
 
 #include <cstdint>
 #include <optional>
@@ -32,6 +33,9 @@ struct Outcome {
   std::string ede_text;                ///< human-readable detail for the EDE option
   unsigned upstream_queries = 0;       ///< spent by this resolution, sub-resolutions included
   bool from_cache = false;
+  /// DNSSEC verdict of the whole answer (RFC 4035 §4.3): AD=1 for DO/AD clients when secure.
+  /// indeterminate when validation is off or CD=1 skipped it.
+  dnssec::Security security = dnssec::Security::indeterminate;
 
   static Outcome servfail(std::uint16_t code, std::string text) {
     Outcome o;

@@ -10,6 +10,7 @@
 #include "cache/rrset_cache.hpp"
 #include "resolver/address_key.hpp"
 #include "resolver/classify.hpp"
+#include "resolver/dnssec/validation_settings.hpp"
 #include "resolver/exchange_verdict.hpp"
 #include "resolver/inflight.hpp"
 #include "resolver/outcome.hpp"
@@ -49,6 +50,9 @@ struct ResolverOptions {
   bool use_caps_for_id = false;           ///< 0x20 case randomisation of upstream UDP questions
   bool cookies = true;                    ///< RFC 7873 client cookies to authorities
   std::shared_ptr<const ZoneRoutes> routes = nullptr;  ///< forward and stub zones; null = none
+  /// DNSSEC validation (setting `dnssec`); null = off: nothing is validated, no answer gets AD,
+  /// RRSIGs and proofs still pass through to DO clients.
+  std::shared_ptr<const dnssec::ValidationSettings> dnssec = nullptr;
 };
 
 /// Counters of one worker's resolver; atomics so that another thread may read them.
@@ -67,6 +71,25 @@ struct ResolverStats {
   std::atomic<std::uint64_t> limit_hits{0};  ///< walks ended by a limits.hpp budget
   std::atomic<std::uint64_t> caps_fallbacks{0};  ///< servers found not to echo 0x20 case
   std::atomic<std::uint64_t> badcookie_retries{0};  ///< BADCOOKIE answered by asking again
+  // DNSSEC validation: client answers by verdict, bogus ones by reason (their EDE).
+  std::atomic<std::uint64_t> answers_secure{0};
+  std::atomic<std::uint64_t> answers_insecure{0};
+  std::atomic<std::uint64_t> answers_indeterminate{0};
+  std::atomic<std::uint64_t> answers_bogus{0};
+  std::atomic<std::uint64_t> bogus_signature_expired{0};        ///< EDE 7
+  std::atomic<std::uint64_t> bogus_signature_not_yet_valid{0};  ///< EDE 8
+  std::atomic<std::uint64_t> bogus_dnskey_missing{0};           ///< EDE 9
+  std::atomic<std::uint64_t> bogus_rrsigs_missing{0};           ///< EDE 10
+  std::atomic<std::uint64_t> bogus_no_zone_key_bit{0};          ///< EDE 11
+  std::atomic<std::uint64_t> bogus_nsec_missing{0};             ///< EDE 12
+  std::atomic<std::uint64_t> bogus_other{0};                    ///< EDE 6 and any other reason
+  /// Validations ended by a limits.hpp budget (KeyTrap, NSEC3 hashing): also counted bogus.
+  std::atomic<std::uint64_t> validation_limit_hits{0};
+  /// Zones found insecure for an unsupported algorithm or digest (EDE 1, 2) or too many NSEC3
+  /// iterations (EDE 27): what a client cannot see from the answer.
+  std::atomic<std::uint64_t> insecure_unsupported{0};
+  /// NXDOMAIN/NODATA answered from a cached, validated NSEC/NSEC3 (RFC 8198), no query sent.
+  std::atomic<std::uint64_t> aggressive_nsec_answers{0};
 };
 
 /// The shared caches a resolver reads and fills.
