@@ -6,6 +6,7 @@
 # fuzz-artifacts/). Usage: tests/fuzz/run-fuzz.sh [target...]   (default: all four)
 # Longer runs by hand: FUZZ_SECONDS=3600 tests/fuzz/run-fuzz.sh fuzz_wire
 # FUZZ_PARALLEL=1 fuzzes the targets at the same time (the suite does, to keep its wall time).
+# FUZZ_BUILD_ONLY=1 builds the targets and stops.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
@@ -21,6 +22,8 @@ else
     -Dbuildtype=debugoptimized >/dev/null
 fi
 ninja -C "$build" -j"${FUZZ_JOBS:-2}"
+# FUZZ_BUILD_ONLY=1: stop here (tests/run.sh builds the tree while other suites run).
+[ "${FUZZ_BUILD_ONLY:-0}" = 1 ] && exit 0
 
 export ASAN_OPTIONS=${ASAN_OPTIONS:-halt_on_error=1:abort_on_error=1:detect_leaks=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-halt_on_error=1:print_stacktrace=1}
