@@ -56,6 +56,7 @@ BASELINE_DIR=        # --baseline: another build's ternd, measured as ternd_base
 COLD_NAMES_PER_ZONE=30
 SIGNED_ALGS="13 8"   # DNSSEC algorithms of the signed cold runs, one run each ("none": skip)
 DO_SECONDS=          # length of each DO=1 cache-hit run; empty: --seconds; 0 = skip
+DO_ROUNDS=3          # the DO=1 runs alternate between the rows in this many slices each
 DNSSEC_ONLY=0        # 1: only the signed cold runs and the DO=1 cache-hit runs
 REQUIRE_VALIDATION=0 # 1: die unless ternd accepts `dnssec` and `trust-anchor-file`
 
@@ -86,6 +87,9 @@ usage: tests/bench/bench.sh [options]
                        16; "none" = skip)
   --do-seconds N       length of each DO=1 cache-hit run (ternd validating, ternd with
                        dnssec: no, unbound validating; default: --seconds; 0 = skip)
+  --do-rounds N        the DO=1 runs take turns in N slices of --do-seconds/N each, all
+                       processes up at once, so that a change in the machine's load hits
+                       every row alike (default $DO_ROUNDS)
   --dnssec-only        only the DNSSEC runs (signed cold, DO=1 hits): no echo, no plain hit,
                        latency, cold or DoT runs
   --require-validation die unless this ternd accepts the settings dnssec and trust-anchor-file
@@ -120,6 +124,7 @@ while (($#)); do
       die "--signed-algorithms takes \"none\" or algorithm numbers of 8 10 13 14 15 16, e.g. \"13 8\""
       SIGNED_ALGS=$2; shift 2 ;;
     --do-seconds) need_int "$1" "${2-}"; DO_SECONDS=$2; shift 2 ;;
+    --do-rounds) need_int "$1" "${2-}"; DO_ROUNDS=$2; shift 2 ;;
     --dnssec-only) DNSSEC_ONLY=1; shift ;;
     --require-validation) REQUIRE_VALIDATION=1; shift ;;
     --dot-seconds) need_int "$1" "${2-}"; DOT_SECONDS=$2; shift 2 ;;
@@ -134,6 +139,7 @@ done
 ((CLIENTS >= 1 && DNSPERF_THREADS >= 1 && COLD_OUTSTANDING >= 1)) || die "counts must be at least 1"
 ((LAT_SECONDS == 0 || LAT_QPS >= 1)) || die "--latency-qps must be at least 1"
 ((COLD_ZONES <= 250)) || die "--cold-zones is at most 250"
+((DO_ROUNDS >= 1)) || die "--do-rounds must be at least 1"
 for t in $THREAD_COUNTS; do ((t >= 1)) || die "--thread-counts must be at least 1 each"; done
 [[ $LAB_NET =~ ^127\.[0-9]{1,3}$ ]] || die "--lab-net must be 127.N"
 LAST_THREADS=${THREAD_COUNTS##* }
@@ -407,6 +413,8 @@ ECHO_PORT=$(pick_port "$TERN_PORT" "$UNBOUND_PORT")
 TERN_TLS_PORT=$(pick_port "$TERN_PORT" "$UNBOUND_PORT" "$ECHO_PORT")
 UNBOUND_TLS_PORT=$(pick_port "$TERN_PORT" "$UNBOUND_PORT" "$ECHO_PORT" "$TERN_TLS_PORT")
 OTHER_PORT=$(pick_port "$TERN_PORT" "$UNBOUND_PORT" "$ECHO_PORT" "$TERN_TLS_PORT" "$UNBOUND_TLS_PORT")
+# the second ternd of the DO=1 runs (dnssec: no), running next to the first
+TERN2_PORT=$(pick_port "$TERN_PORT" "$UNBOUND_PORT" "$ECHO_PORT" "$TERN_TLS_PORT" "$UNBOUND_TLS_PORT" "$OTHER_PORT")
 
 # One self-signed certificate for both resolvers' DoT listeners (dnsperf does not verify it).
 (umask 077 && openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 2 \
@@ -639,6 +647,12 @@ group_rss() {  # group_rss PIDS -> RSS_KIB
   RSS_KIB=$total
 }
 
+bad_rcodes() {  # bad_rcodes OUTFILE: answers other than NOERROR and NXDOMAIN (SERVFAIL, REFUSED, ...)
+  awk '/Response codes:/ { sub(/.*Response codes: */, ""); n = split($0, a, ", ");
+      for (i = 1; i <= n; i++) { split(a[i], f, " "); if (f[1] != "NOERROR" && f[1] != "NXDOMAIN") s += f[2] }
+      print s + 0; exit }' "$1"
+}
+
 # throughput KEY PIDS PORT [SECONDS QFILE [DNSPERF_ARG...]]: the unthrottled cache-hit run
 # against PORT (default --seconds over the cache-hit names), the processes PIDS's CPU
 throughput() {
@@ -658,9 +672,7 @@ throughput() {
   R[$key.completed]=$(field "$out" "Queries completed:")
   R[$key.lost]=$(field "$out" "Queries lost:")
   # answers other than NOERROR and NXDOMAIN (SERVFAIL, REFUSED, ...): none expected
-  R[$key.bad]=$(awk '/Response codes:/ { sub(/.*Response codes: */, ""); n = split($0, a, ", ");
-      for (i = 1; i <= n; i++) { split(a[i], f, " "); if (f[1] != "NOERROR" && f[1] != "NXDOMAIN") s += f[2] }
-      print s + 0; exit }' "$out")
+  R[$key.bad]=$(bad_rcodes "$out")
   R[$key.cpu_s]=$(awk -v t=$((c1 - c0)) -v hz="$CLK_TCK" 'BEGIN { printf "%.2f", t / hz }')
   R[$key.qps_per_cpu]=$(per_cpu "${R[$key.completed]}" $((c1 - c0)))
   R[$key.rss_mib]=$(awk -v k="$RSS_KIB" 'BEGIN { printf "%.1f", k / 1024 }')
@@ -852,7 +864,9 @@ row_label() {
   esac
 }
 
-# start_dnssec_row ROW ANCHOR_FILE LOG: starts ROW's fresh process -> RUN_PIDS, ROW_PORT
+# start_dnssec_row ROW ANCHOR_FILE LOG: starts ROW's fresh process -> ROW_PID (also added to
+# RUN_PIDS, which the exit trap stops), ROW_PORT (ternd_noval's own, so it can run next to
+# ternd_val)
 start_dnssec_row() {
   local row=$1 anchor=$2 log=$3 conf extra=
   case $row in
@@ -866,7 +880,7 @@ start_dnssec_row() {
         die "unbound-checkconf rejects $conf"
       }
       unbound -d -c "$conf" >"$log" 2>&1 &
-      RUN_PIDS=$! ROW_PORT=$UNBOUND_PORT
+      ROW_PID=$! ROW_PORT=$UNBOUND_PORT
       ;;
     ternd_*)
       conf=$TMP/$row.yaml
@@ -874,15 +888,18 @@ start_dnssec_row() {
         ternd_val) extra=$(validating_yaml "$anchor") ;;
         ternd_noval) extra="dnssec: no" ;;
       esac
-      ternd_config "$TERN_PORT" "$LAST_THREADS" "$CACHE_MB" "$HINTS" "$extra" >"$conf"
+      ROW_PORT=$TERN_PORT
+      [ "$row" = ternd_val ] || ROW_PORT=$TERN2_PORT
+      ternd_config "$ROW_PORT" "$LAST_THREADS" "$CACHE_MB" "$HINTS" "$extra" >"$conf"
       "$TERND" -c "$conf" --check-config >"$TMP/ternd-check.log" 2>&1 || {
         cat "$TMP/ternd-check.log" >&2
         die "ternd rejects $conf"
       }
       "$TERND" -d -c "$conf" >"$log" 2>&1 &
-      RUN_PIDS=$! ROW_PORT=$TERN_PORT
+      ROW_PID=$!
       ;;
   esac
+  RUN_PIDS+="${RUN_PIDS:+ }$ROW_PID"
 }
 
 # ad_count PORT NAME TYPE...: of the NAME TYPE pairs, how many 127.0.0.1@PORT answers with AD=1
@@ -914,28 +931,75 @@ measure_signed_cold() {
   local row=$1 alg=$2 key=$1.s$2 log=$TMP/$1-s$2.log ad_names=(host1.c1.cold.lab A)
   ((COLD_ZONES < 2)) || ad_names+=(host1.c2.cold.lab A)
   start_dnssec_row "$row" "$COLD_DIR/signed-$alg/anchors.key" "$log"
-  note "$row: pid $RUN_PIDS on 127.0.0.1@$ROW_PORT (signed cold zones, algorithm $alg)"
-  wait_answer "$row" "$RUN_PIDS" "$ROW_PORT" "$log"
-  cold "$key" "$RUN_PIDS" "$ROW_PORT"
+  note "$row: pid $ROW_PID on 127.0.0.1@$ROW_PORT (signed cold zones, algorithm $alg)"
+  wait_answer "$row" "$ROW_PID" "$ROW_PORT" "$log"
+  cold "$key" "$ROW_PID" "$ROW_PORT"
   R[$key.ad]=$(ad_count "$ROW_PORT" "${ad_names[@]}")
-  alive "$RUN_PIDS" || R[$key.status]="exited"
+  alive "$ROW_PID" || R[$key.status]="exited"
   finish_row "$row (signed cold, algorithm $alg)" "$log"
 }
 
-# measure_do ROW: ROW's cache-hit run with DO=1 (dnsperf -D) over the lab names and the secure
-# ones, anchored at the lab's root; AD checked on three secure names.
+# do_slice KEY PID PORT SECONDS: one slice of KEY's DO=1 cache-hit run; completed and lost
+# queries, other rcodes, run time and CPU ticks added to KEY's sums in R
+do_slice() {
+  local key=$1 pid=$2 port=$3 c0 out=$TMP/$1-slice.out rc=0 f
+  group_cpu "$pid"; c0=$CPU_TICKS
+  run_dnsperf "$out" "${DNSPERF_COMMON[@]}" -p "$port" -d "$DO_QFILE" -l "$4" -S 1 -D || rc=$?
+  if ! alive "$pid" || ! group_cpu "$pid"; then
+    R[$key.status]="exited during the run"
+    return 1
+  fi
+  ((rc == 0)) || R[$key.status]="dnsperf exit status $rc"
+  R[$key.ticks]=$((${R[$key.ticks]:-0} + CPU_TICKS - c0))
+  R[$key.bad]=$((${R[$key.bad]:-0} + $(bad_rcodes "$out")))
+  for f in completed:"Queries completed:" lost:"Queries lost:" elapsed:"Run time (s):"; do
+    R[$key.${f%%:*}]=$(awk -v a="${R[$key.${f%%:*}]:-0}" -v b="$(field "$out" "${f#*:}")" 'BEGIN { print a + b }')
+  done
+}
+
+# measure_do: the DO=1 cache-hit runs (dnsperf -D) over the lab names and the secure ones,
+# anchored at the lab's root. Every row's fresh process is started, warmed and checked (rcodes,
+# AD on three secure names) first; then the rows take turns, DO_ROUNDS slices each, so that the
+# yes/no ratio is not a difference in the machine's load between two runs.
 measure_do() {
-  local row=$1 key=$1.do log=$TMP/$1-do.log
-  start_dnssec_row "$row" "$LAB_DIR/root.key" "$log"
-  note "$row: pid $RUN_PIDS on 127.0.0.1@$ROW_PORT (DO=1 cache hits)"
-  wait_answer "$row" "$RUN_PIDS" "$ROW_PORT" "$log"
-  note "$key: warming the cache ($NDO_QUERIES names with DO=1, twice)"
-  run_dnsperf "$TMP/$key-warm.out" -s 127.0.0.1 -p "$ROW_PORT" -d "$DO_QFILE" -n 2 -c 1 -q 4 -t 10 -D || true
-  R[$key.check]=$(check_answers "$key" "$ROW_PORT" "$DO_QFILE" "$DO_EXPECTED" -D)
-  R[$key.ad]=$(ad_count "$ROW_PORT" www.alg13.sec A www.alg8.sec A nosuch.nsec.sec A)
-  throughput "$key" "$RUN_PIDS" "$ROW_PORT" "$DO_SECONDS" "$DO_QFILE" -D || true
-  alive "$RUN_PIDS" || R[$key.status]="exited"
-  finish_row "$row (DO=1 cache hits)" "$log"
+  local row key slice round pid
+  local -A pids ports
+  for row in "${DNSSEC_ROWS[@]}"; do
+    key=$row.do
+    start_dnssec_row "$row" "$LAB_DIR/root.key" "$TMP/$row-do.log"
+    pids[$row]=$ROW_PID ports[$row]=$ROW_PORT
+    note "$row: pid $ROW_PID on 127.0.0.1@$ROW_PORT (DO=1 cache hits)"
+    wait_answer "$row" "$ROW_PID" "$ROW_PORT" "$TMP/$row-do.log"
+    note "$key: warming the cache ($NDO_QUERIES names with DO=1, twice)"
+    run_dnsperf "$TMP/$key-warm.out" -s 127.0.0.1 -p "$ROW_PORT" -d "$DO_QFILE" -n 2 -c 1 -q 4 -t 10 -D || true
+    R[$key.check]=$(check_answers "$key" "$ROW_PORT" "$DO_QFILE" "$DO_EXPECTED" -D)
+    R[$key.ad]=$(ad_count "$ROW_PORT" www.alg13.sec A www.alg8.sec A nosuch.nsec.sec A)
+  done
+  slice=$(((DO_SECONDS + DO_ROUNDS - 1) / DO_ROUNDS))
+  for ((round = 1; round <= DO_ROUNDS; round++)); do
+    note "DO=1 cache hits: round $round of $DO_ROUNDS, ${slice}s per row"
+    for row in "${DNSSEC_ROWS[@]}"; do
+      [ -z "${R[$row.do.status]:-}" ] || continue
+      do_slice "$row.do" "${pids[$row]}" "${ports[$row]}" "$slice" || true
+    done
+  done
+  for row in "${DNSSEC_ROWS[@]}"; do
+    key=$row.do pid=${pids[$row]}
+    if alive "$pid"; then
+      group_rss "$pid"
+      R[$key.rss_mib]=$(awk -v k="$RSS_KIB" 'BEGIN { printf "%.1f", k / 1024 }')
+    else
+      R[$key.status]=${R[$key.status]:-exited}
+    fi
+    if [ -n "${R[$key.ticks]:-}" ]; then
+      R[$key.qps]=$(awk -v n="${R[$key.completed]}" -v s="${R[$key.elapsed]}" 'BEGIN { if (s > 0) printf "%.0f", n / s; else print "n/a" }')
+      R[$key.cpu_s]=$(awk -v t="${R[$key.ticks]}" -v hz="$CLK_TCK" 'BEGIN { printf "%.2f", t / hz }')
+      R[$key.qps_per_cpu]=$(per_cpu "${R[$key.completed]}" "${R[$key.ticks]}")
+    fi
+    { echo "### $row log (DO=1 cache hits)"; cat "$TMP/$row-do.log"; } >>"$RAW"
+    stop_pid "$pid"
+  done
+  RUN_PIDS=
 }
 
 LOADAVG_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
@@ -960,7 +1024,7 @@ for alg in $SIGNED_ALGS; do
 done
 stop_cold_nsds
 if ((DO_SECONDS > 0)); then
-  for row in "${DNSSEC_ROWS[@]}"; do measure_do "$row"; done
+  measure_do
 fi
 LOADAVG_AFTER=$(cut -d' ' -f1-3 /proc/loadavg)
 
@@ -1103,7 +1167,8 @@ report_dnssec() {  # the DNSSEC runs of issue 15 and their targets
         key=$row.s$alg
         echo "| $alg | $(row_label "$row")${R[$key.status]:+ (${R[$key.status]})} | $(get "$key.cold_s") | $(get "$key.cold_qps") | $(get "$key.cold_noerror") | $(get "$key.cold_other") | $(get "$key.cold_lost") | $(get "$key.cold_upstream") | $(get "$key.cold_per_name") | $(get "$key.cold_cpu_ms_per_name") | $(get "$key.ad") |"
       done
-      if ((TERND_VALIDATES)); then
+      # the ratios only when ternd_val's figures are validation's (see the targets for why not)
+      if [ -z "$(not_validation "ternd_val.s$alg")" ]; then
         echo "| $alg | **ternd (dnssec: yes)/unbound** | $(ratio "ternd_val.s$alg.cold_s" "unbound_val.s$alg.cold_s") | | | | | | **$(ratio "ternd_val.s$alg.cold_per_name" "unbound_val.s$alg.cold_per_name")** | **$(ratio "ternd_val.s$alg.cold_cpu_ms_per_name" "unbound_val.s$alg.cold_cpu_ms_per_name")** | |"
         if [ -n "$TERND_DNSSEC_OFF" ]; then
           echo "| $alg | **ternd dnssec: yes/no** | $(ratio "ternd_val.s$alg.cold_s" "ternd_noval.s$alg.cold_s") | | | | | | $(ratio "ternd_val.s$alg.cold_per_name" "ternd_noval.s$alg.cold_per_name") | $(ratio "ternd_val.s$alg.cold_cpu_ms_per_name" "ternd_noval.s$alg.cold_cpu_ms_per_name") | |"
@@ -1126,11 +1191,11 @@ report_dnssec() {  # the DNSSEC runs of issue 15 and their targets
       key=$row.do
       echo "| $(row_label "$row")${R[$key.status]:+ (${R[$key.status]})} | $(get "$key.qps") | $(get "$key.cpu_s") | $(get "$key.qps_per_cpu") | $(get "$key.lost") | $(get "$key.bad") | $(get "$key.rss_mib") | $(get "$key.check") | $(get "$key.ad") |"
     done
-    if ((TERND_VALIDATES)) && [ -n "$TERND_DNSSEC_OFF" ]; then
+    if [ -z "$(not_validation ternd_val.do)" ] && [ -n "$TERND_DNSSEC_OFF" ]; then
       echo "| **ternd dnssec: yes/no** | $(ratio ternd_val.do.qps ternd_noval.do.qps) | $(ratio ternd_val.do.cpu_s ternd_noval.do.cpu_s) | **$(ratio ternd_val.do.qps_per_cpu ternd_noval.do.qps_per_cpu)** | | | $(ratio ternd_val.do.rss_mib ternd_noval.do.rss_mib) | | |"
     fi
     echo
-    echo "- dnsperf -D (DO=1, EDNS0) ${DO_SECONDS} s per row, -c $CLIENTS -T $DNSPERF_THREADS -q $OUTSTANDING, unthrottled, over UDP: the $NQUERIES names of the plain cache-hit run and $((NDO_QUERIES - NQUERIES)) names of the lab's signed zones (secure answers with their RRSIGs, NXDOMAIN and NODATA with NSEC/NSEC3 proofs, a wildcard; zones/README.md, \"DNSSEC\"), cached by a DO=1 warm-up pass just before. Trust anchor: the lab's root (\$LAB_DIR/root.key)."
+    echo "- dnsperf -D (DO=1, EDNS0) $((DO_ROUNDS * ((DO_SECONDS + DO_ROUNDS - 1) / DO_ROUNDS))) s per row in $DO_ROUNDS slices, the rows taking turns (all processes up, each fresh), -c $CLIENTS -T $DNSPERF_THREADS -q $OUTSTANDING, unthrottled, over UDP: the $NQUERIES names of the plain cache-hit run and $((NDO_QUERIES - NQUERIES)) names of the lab's signed zones (secure answers with their RRSIGs, NXDOMAIN and NODATA with NSEC/NSEC3 proofs, a wildcard; zones/README.md, \"DNSSEC\"), cached by a DO=1 warm-up pass just before. Trust anchor: the lab's root (\$LAB_DIR/root.key)."
     echo "- AD on secure names: www.alg13.sec A, www.alg8.sec A, nosuch.nsec.sec A with DO=1 after the run."
     echo
   fi
