@@ -8,10 +8,15 @@
 #   - a cold-cache run of each over 3000 lab names in 100 zones (half delegated without glue):
 #     time, upstream queries per name counted at the lab's authorities (NSD's own counters),
 #     RSS after the run and per cached name;
-#   - DNS over TLS cache hits (dnsperf -m dot).
+#   - DNS over TLS cache hits (dnsperf -m dot);
+#   - DNSSEC (issue 15): the cold run again over the same zones signed (algorithms 13 and 8,
+#     keys made in the run), ternd validating (and with `dnssec: no`) against unbound with its
+#     validator, anchored at the signed cold.lab; and cache hits with DO=1, ternd validating
+#     against ternd with `dnssec: no`. ternd's DNSSEC settings are passed only when its
+#     --check-config accepts them, and its figures count as validation only when it sets AD.
 # Each resolver runs alone (fresh process per thread count), so they never share the CPUs.
 # Markdown on stdout, also written to results/bench-<date>.md. A measurement, not a test: it
-# never asserts timings; the targets of issue 5 are reported as met or not.
+# never asserts timings; the targets of issues 5 and 15 are reported as met or not.
 #
 # Run from anywhere, as root (the lab's NSD servers bind port 53 on $LAB_NET.x.y):
 #   tests/bench/bench.sh [--build-dir DIR] [--seconds N] ...     (--help for all options)
@@ -49,6 +54,11 @@ RESULTS_DIR=$REPO_DIR/results
 RESOLVERS=auto       # ternd unbound, plus pdns_recursor and kresd when installed
 BASELINE_DIR=        # --baseline: another build's ternd, measured as ternd_base in the same run
 COLD_NAMES_PER_ZONE=30
+SIGNED_ALGS="13 8"   # DNSSEC algorithms of the signed cold runs, one run each ("none": skip)
+DO_SECONDS=          # length of each DO=1 cache-hit run; empty: --seconds; 0 = skip
+DO_ROUNDS=3          # the DO=1 runs alternate between the rows in this many slices each
+DNSSEC_ONLY=0        # 1: only the signed cold runs and the DO=1 cache-hit runs
+REQUIRE_VALIDATION=0 # 1: die unless ternd accepts `dnssec` and `trust-anchor-file`
 
 usage() {
   cat <<EOF
@@ -72,6 +82,18 @@ usage: tests/bench/bench.sh [options]
                        the one before a change) as "ternd_base", with ternd's configuration, and
                        report ternd/ternd_base: a change's cost on the hit path, in one run
   --edns               dnsperf sends EDNS0 (default: plain DNS queries)
+  --signed-algorithms "A.."  DNSSEC algorithms of the signed cold runs, one run each over the
+                       --cold-zones zones signed with it (default "$SIGNED_ALGS"; of 8 10 13 14 15
+                       16; "none" = skip)
+  --do-seconds N       length of each DO=1 cache-hit run (ternd validating, ternd with
+                       dnssec: no, unbound validating; default: --seconds; 0 = skip)
+  --do-rounds N        the DO=1 runs take turns in N slices of --do-seconds/N each, all
+                       processes up at once, so that a change in the machine's load hits
+                       every row alike (default $DO_ROUNDS)
+  --dnssec-only        only the DNSSEC runs (signed cold, DO=1 hits): no echo, no plain hit,
+                       latency, cold or DoT runs
+  --require-validation die unless this ternd accepts the settings dnssec and trust-anchor-file
+                       (default: without them ternd is measured as it is, marked as not validating)
   --dot-seconds N      length of the DNS-over-TLS run, dnsperf -m dot (default $DOT_SECONDS; 0 = skip)
   --lab-net 127.N      address prefix of the benchmark's own NSD lab (default $LAB_NET)
   --results-dir DIR    where bench-<date>.md goes (default results/ in the repository)
@@ -98,6 +120,13 @@ while (($#)); do
       RESOLVERS=$2; shift 2 ;;
     --baseline) BASELINE_DIR=${2:?--baseline needs a build directory}; shift 2 ;;
     --edns) EDNS=1; shift ;;
+    --signed-algorithms) [[ ${2-} =~ ^(none|(8|10|13|14|15|16)( (8|10|13|14|15|16))*)$ ]] ||
+      die "--signed-algorithms takes \"none\" or algorithm numbers of 8 10 13 14 15 16, e.g. \"13 8\""
+      SIGNED_ALGS=$2; shift 2 ;;
+    --do-seconds) need_int "$1" "${2-}"; DO_SECONDS=$2; shift 2 ;;
+    --do-rounds) need_int "$1" "${2-}"; DO_ROUNDS=$2; shift 2 ;;
+    --dnssec-only) DNSSEC_ONLY=1; shift ;;
+    --require-validation) REQUIRE_VALIDATION=1; shift ;;
     --dot-seconds) need_int "$1" "${2-}"; DOT_SECONDS=$2; shift 2 ;;
     --lab-net) LAB_NET=${2:?--lab-net needs 127.N}; shift 2 ;;
     --results-dir) RESULTS_DIR=${2:?--results-dir needs a directory}; shift 2 ;;
@@ -110,9 +139,13 @@ done
 ((CLIENTS >= 1 && DNSPERF_THREADS >= 1 && COLD_OUTSTANDING >= 1)) || die "counts must be at least 1"
 ((LAT_SECONDS == 0 || LAT_QPS >= 1)) || die "--latency-qps must be at least 1"
 ((COLD_ZONES <= 250)) || die "--cold-zones is at most 250"
+((DO_ROUNDS >= 1)) || die "--do-rounds must be at least 1"
 for t in $THREAD_COUNTS; do ((t >= 1)) || die "--thread-counts must be at least 1 each"; done
 [[ $LAB_NET =~ ^127\.[0-9]{1,3}$ ]] || die "--lab-net must be 127.N"
 LAST_THREADS=${THREAD_COUNTS##* }
+[ "$SIGNED_ALGS" = none ] && SIGNED_ALGS=
+((COLD_ZONES > 0)) || SIGNED_ALGS=
+DO_SECONDS=${DO_SECONDS:-$SECONDS_RUN}
 if [ "$RESOLVERS" = auto ]; then
   RESOLVERS="ternd unbound"
   if [ -n "$BASELINE_DIR" ]; then RESOLVERS="ternd ternd_base unbound"; fi
@@ -127,6 +160,7 @@ for r in $RESOLVERS; do
 done
 
 need_tools dnsperf unbound unbound-checkconf dig nsd nsd-control ss openssl
+[ -z "$SIGNED_ALGS" ] || need_tools ldns-keygen ldns-signzone ldns-key2ds
 [ "$(id -u)" -eq 0 ] || die "run as root: the lab's NSD servers bind port 53"
 
 # ---- state and cleanup -------------------------------------------------------------------
@@ -171,7 +205,7 @@ BUILD_DIR=$(cd -- "$BUILD_DIR" && pwd)
 TERND=$BUILD_DIR/daemon/ternd
 ECHO=$BUILD_DIR/tests/bench/udp_echo
 [ -x "$TERND" ] || die "$TERND not found (build it, or drop --build-dir)"
-[ -x "$ECHO" ] || die "$ECHO not found (ninja -C $BUILD_DIR tests/bench/udp_echo)"
+[ -x "$ECHO" ] || ((DNSSEC_ONLY)) || die "$ECHO not found (ninja -C $BUILD_DIR tests/bench/udp_echo)"
 TERND_BASE=
 if [ -n "$BASELINE_DIR" ]; then
   TERND_BASE=$(cd -- "$BASELINE_DIR" && pwd)/daemon/ternd
@@ -191,7 +225,7 @@ HINTS=$LAB_DIR/root.hints
 # The cold run's zones (zones/README.md): cold.lab (N.17.1/2) delegates c1..cN.cold.lab to
 # N.18.1/2, odd zones with in-bailiwick glue, even zones to a/b.cold-dns.lab (N.17.3), names a
 # resolver must look up first; each child holds host1..host30. One NSD serves the parents, one
-# the children (all from two template zone files: NSD takes the origin from the zone name).
+# the children; the signed runs restart both on the same zones signed.
 COLD_DIR=$TMP/cold
 cold_nsd_conf() {  # cold_nsd_conf NAME ADDRESS... then "--" and ZONE=FILE...
   local name=$1 dir=$COLD_DIR/$1 a
@@ -232,10 +266,13 @@ cold_queries() {  # the cold run's query file, the same shuffled order for every
   done | awk 'BEGIN { srand(20261125) } { print rand() "\t" $0 }' | sort -n | cut -f2-
 }
 
-start_cold_zones() {
-  local z h glue soa="@ 3600 IN SOA ns1.cold.lab. hostmaster.cold.lab. 1 3600 600 86400 60" zones=()
-  mkdir -p "$COLD_DIR"
+# write_cold_zones DIR: the cold run's zone files, one per zone (each with its $ORIGIN, so that
+# a signer can sign it): cold.lab.zone, cold-dns.lab.zone, c1.cold.lab.zone ...
+write_cold_zones() {
+  local dir=$1 z h soa="@ 3600 IN SOA ns1.cold.lab. hostmaster.cold.lab. 1 3600 600 86400 60"
+  mkdir -p "$dir"
   {
+    echo "\$ORIGIN cold.lab."
     echo "\$TTL 3600"
     echo "$soa"
     echo "@ IN NS ns1.cold.lab."
@@ -250,28 +287,32 @@ start_cold_zones() {
         echo "c$z IN NS a.cold-dns.lab."; echo "c$z IN NS b.cold-dns.lab."
       fi
     done
-  } >"$COLD_DIR/cold.lab.zone"
-  printf '$TTL 3600\n%s\n@ IN NS ns1.cold-dns.lab.\nns1 IN A %s\na IN A %s\nb IN A %s\n' \
-    "${soa//cold.lab./cold-dns.lab.}" "$LAB_NET.17.3" "$LAB_NET.18.1" "$LAB_NET.18.2" >"$COLD_DIR/cold-dns.lab.zone"
-  for glue in glue glueless; do
+  } >"$dir/cold.lab.zone"
+  printf '$ORIGIN cold-dns.lab.\n$TTL 3600\n%s\n@ IN NS ns1.cold-dns.lab.\nns1 IN A %s\na IN A %s\nb IN A %s\n' \
+    "${soa//cold.lab./cold-dns.lab.}" "$LAB_NET.17.3" "$LAB_NET.18.1" "$LAB_NET.18.2" >"$dir/cold-dns.lab.zone"
+  for ((z = 1; z <= COLD_ZONES; z++)); do
     {
+      echo "\$ORIGIN c$z.cold.lab."
       echo "\$TTL 3600"
       echo "$soa"
-      if [ $glue = glue ]; then
+      if ((z % 2)); then
         printf '@ IN NS ns1\n@ IN NS ns2\nns1 IN A %s\nns2 IN A %s\n' "$LAB_NET.18.1" "$LAB_NET.18.2"
       else
         printf '@ IN NS a.cold-dns.lab.\n@ IN NS b.cold-dns.lab.\n'
       fi
       for ((h = 1; h <= COLD_NAMES_PER_ZONE; h++)); do echo "host$h IN A 192.0.2.$h"; done
-    } >"$COLD_DIR/child-$glue.zone"
+    } >"$dir/c$z.cold.lab.zone"
   done
-  for ((z = 1; z <= COLD_ZONES; z++)); do
-    zones+=("c$z.cold.lab=child-$([ $((z % 2)) = 1 ] && echo glue || echo glueless).zone")
-  done
-  cold_nsd_conf parents "$LAB_NET.17.1" "$LAB_NET.17.2" "$LAB_NET.17.3" -- cold.lab=cold.lab.zone \
-    cold-dns.lab=cold-dns.lab.zone >"$COLD_DIR/parents.conf"
+}
+
+# start_cold_nsds DIR SUFFIX: the two NSDs of the cold zones, serving DIR/cold.lab.zone$SUFFIX
+# and DIR/cN.cold.lab.zone$SUFFIX (cold-dns.lab: always the unsigned one) -> COLD_PIDS.
+start_cold_nsds() {
+  local dir=$1 suffix=$2 z zones=() part pid i
+  for ((z = 1; z <= COLD_ZONES; z++)); do zones+=("c$z.cold.lab=$dir/c$z.cold.lab.zone$suffix"); done
+  cold_nsd_conf parents "$LAB_NET.17.1" "$LAB_NET.17.2" "$LAB_NET.17.3" -- "cold.lab=$dir/cold.lab.zone$suffix" \
+    "cold-dns.lab=$COLD_DIR/zones/cold-dns.lab.zone" >"$COLD_DIR/parents.conf"
   cold_nsd_conf children "$LAB_NET.18.1" "$LAB_NET.18.2" -- "${zones[@]}" >"$COLD_DIR/children.conf"
-  local part pid i
   for part in parents children; do
     nsd -d -c "$COLD_DIR/$part.conf" >"$COLD_DIR/$part.out" 2>&1 &
     COLD_PIDS+=($!)
@@ -290,6 +331,59 @@ start_cold_zones() {
   die "the cold-zone NSDs did not answer within 10 s"
 }
 
+stop_cold_nsds() {
+  local pid
+  for pid in "${COLD_PIDS[@]}"; do stop_pid "$pid"; done
+  COLD_PIDS=()
+}
+
+cold_key() {  # cold_key DIR ZONE: the .key file of ZONE's one key in DIR
+  local k=("$1/K$2.+"*.key)
+  [ -f "${k[0]}" ] || die "no key for $2 in $1"
+  echo "${k[0]}"
+}
+
+# sign_cold_zones ALG: the cold zones of $COLD_DIR/zones signed with DNSSEC algorithm ALG into
+# $COLD_DIR/signed-ALG (*.zone.signed, NSEC): one fresh key per zone (a CSK, flags 257, made
+# here with ldns-keygen: a key per zone, as in the wild, so no validator gains from a key seen
+# before), each child's DS (SHA-256) in cold.lab, and anchors.key: the lab's root anchor
+# ($LAB_DIR/root.key) and cold.lab's DS. cold.lab is anchored directly because lab. delegates
+# it without a DS (zones/lab/lab.zone): from the root alone a validator proves it insecure.
+sign_cold_zones() {
+  local alg=$1 dir=$COLD_DIR/signed-$1 name bits=() z zones=() inception
+  case $alg in
+    8) name=RSASHA256 bits=(-b 2048) ;;
+    10) name=RSASHA512 bits=(-b 2048) ;;
+    13) name=ECDSAP256SHA256 ;;
+    14) name=ECDSAP384SHA384 ;;
+    15) name=ED25519 ;;
+    16) name=ED448 ;;
+  esac
+  mkdir -p "$dir"
+  for ((z = 1; z <= COLD_ZONES; z++)); do zones+=("c$z.cold.lab"); done
+  # RSA key generation is the slow part (~0.2 CPU-s a key): on every core at once.
+  printf '%s\n' cold.lab "${zones[@]}" | (cd "$dir" &&
+    xargs -P "$(nproc)" -n 1 ldns-keygen -a "$name" "${bits[@]}" -k >/dev/null 2>"$dir/keygen.log") || {
+    cat "$dir/keygen.log" >&2
+    die "ldns-keygen -a $name failed"
+  }
+  cp "$COLD_DIR/zones/cold.lab.zone" "$dir/cold.lab.zone"
+  for z in "${zones[@]}"; do ldns-key2ds -n -2 "$(cold_key "$dir" "$z")" >>"$dir/cold.lab.zone"; done
+  # Inception an hour back: no validator may see a signature made "in the future".
+  inception=$(date -u -d '-1 hour' +%Y%m%d%H%M%S)
+  for z in "${zones[@]}" cold.lab; do echo "$z"; done | (
+    cd "$dir" && SIGN_DIR=$dir SIGN_SRC=$COLD_DIR/zones SIGN_INCEPTION=$inception xargs -P "$(nproc)" -I{} sh -c '
+      src=$SIGN_DIR/{}.zone; [ -f "$src" ] || src=$SIGN_SRC/{}.zone
+      set -- "$SIGN_DIR"/K{}.+*.key
+      ldns-signzone -i "$SIGN_INCEPTION" -o {}. -f "$SIGN_DIR/{}.zone.signed" "$src" "${1%.key}"' \
+      >"$dir/sign.log" 2>&1
+  ) || {
+    cat "$dir/sign.log" >&2
+    die "ldns-signzone failed (algorithm $alg)"
+  }
+  { cat "$LAB_DIR/root.key"; ldns-key2ds -n -2 "$(cold_key "$dir" cold.lab)"; } >"$dir/anchors.key"
+}
+
 # upstream_total: every query the lab's and the cold zones' authorities have received so far.
 upstream_total() {
   local lab cold=0 part n
@@ -303,9 +397,12 @@ upstream_total() {
 
 COLD_QFILE=$TMP/cold-queries.txt
 if ((COLD_ZONES > 0)); then
-  note "starting the cold zones: $COLD_ZONES zones of $COLD_NAMES_PER_ZONE names on $LAB_NET.17.x/18.x"
-  start_cold_zones
+  write_cold_zones "$COLD_DIR/zones"
   cold_queries >"$COLD_QFILE"
+  if ((!DNSSEC_ONLY)); then
+    note "starting the cold zones: $COLD_ZONES zones of $COLD_NAMES_PER_ZONE names on $LAB_NET.17.x/18.x"
+    start_cold_nsds "$COLD_DIR/zones" ""
+  fi
 fi
 COLD_N=$((COLD_ZONES * COLD_NAMES_PER_ZONE))
 
@@ -316,6 +413,8 @@ ECHO_PORT=$(pick_port "$TERN_PORT" "$UNBOUND_PORT")
 TERN_TLS_PORT=$(pick_port "$TERN_PORT" "$UNBOUND_PORT" "$ECHO_PORT")
 UNBOUND_TLS_PORT=$(pick_port "$TERN_PORT" "$UNBOUND_PORT" "$ECHO_PORT" "$TERN_TLS_PORT")
 OTHER_PORT=$(pick_port "$TERN_PORT" "$UNBOUND_PORT" "$ECHO_PORT" "$TERN_TLS_PORT" "$UNBOUND_TLS_PORT")
+# the second ternd of the DO=1 runs (dnssec: no), running next to the first
+TERN2_PORT=$(pick_port "$TERN_PORT" "$UNBOUND_PORT" "$ECHO_PORT" "$TERN_TLS_PORT" "$UNBOUND_TLS_PORT" "$OTHER_PORT")
 
 # One self-signed certificate for both resolvers' DoT listeners (dnsperf does not verify it).
 (umask 077 && openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 2 \
@@ -323,6 +422,32 @@ OTHER_PORT=$(pick_port "$TERN_PORT" "$UNBOUND_PORT" "$ECHO_PORT" "$TERN_TLS_PORT
   cat "$TMP/openssl.log" >&2
   die "openssl could not make the DoT certificate"
 }
+
+# ---- ternd's DNSSEC settings ---------------------------------------------------------------
+# Issue 15's settings are passed to a ternd only when its --check-config accepts them, so the
+# script measures a ternd from before them as it is (not validating, said so in the report).
+# dnssec_off_yaml BINARY: "dnssec: no" when BINARY knows the setting, else nothing. The runs
+# other than the DNSSEC ones compare with an unbound without its validator, so they turn
+# ternd's validation (on by default once it exists) off.
+dnssec_off_yaml() {
+  ternd_config "$TERN_PORT" 1 "$CACHE_MB" "$HINTS" "dnssec: no" >"$TMP/probe.yaml"
+  if ternd_accepts "$1" "$TMP/probe.yaml" "$TMP/probe.log"; then echo "dnssec: no"; fi
+}
+TERND_DNSSEC_OFF=$(dnssec_off_yaml "$TERND")
+TERND_BASE_DNSSEC_OFF=
+[ -z "$TERND_BASE" ] || TERND_BASE_DNSSEC_OFF=$(dnssec_off_yaml "$TERND_BASE")
+# Validation needs both `dnssec: yes` and `trust-anchor-file`: the lab's root is signed with
+# the lab's own key, so a validator with the built-in IANA root anchors finds it bogus.
+validating_yaml() {  # validating_yaml ANCHOR_FILE: ternd's settings of a validating run
+  printf 'dnssec: yes\ntrust-anchor-file: ["%s"]\n' "$1"
+}
+TERND_VALIDATES=0
+ternd_config "$TERN_PORT" 1 "$CACHE_MB" "$HINTS" "$(validating_yaml "$LAB_DIR/root.key")" >"$TMP/probe.yaml"
+if ternd_accepts "$TERND" "$TMP/probe.yaml" "$TMP/probe.log"; then TERND_VALIDATES=1; fi
+if ((!TERND_VALIDATES)); then
+  ((!REQUIRE_VALIDATION)) || { cat "$TMP/probe.log" >&2; die "--require-validation: $TERND does not accept dnssec/trust-anchor-file"; }
+  note "this ternd does not know the settings dnssec/trust-anchor-file: measured as it is, not validating"
+fi
 
 # unbound's two caches share the budget 1:2 (its documented rule of thumb: rrset = 2 x msg).
 UB_MSG_MB=$((CACHE_MB / 3))
@@ -335,11 +460,20 @@ write_configs() {  # write_configs THREADS
 tls-certificate: $TMP/dot.pem
 tls-private-key: $TMP/dot.key"
   fi
-  ternd_config "$TERN_PORT" "$1" "$CACHE_MB" "$HINTS" "$tls" >"$TMP/ternd.yaml"
+  ternd_config "$TERN_PORT" "$1" "$CACHE_MB" "$HINTS" "$tls
+$TERND_DNSSEC_OFF" >"$TMP/ternd.yaml"
   "$TERND" -c "$TMP/ternd.yaml" --check-config >"$TMP/ternd-check.log" 2>&1 || {
     cat "$TMP/ternd-check.log" >&2
     die "ternd rejects $TMP/ternd.yaml"
   }
+  if [ -n "$TERND_BASE" ]; then
+    ternd_config "$TERN_PORT" "$1" "$CACHE_MB" "$HINTS" "$tls
+$TERND_BASE_DNSSEC_OFF" >"$TMP/ternd_base.yaml"
+    "$TERND_BASE" -c "$TMP/ternd_base.yaml" --check-config >"$TMP/ternd-check.log" 2>&1 || {
+      cat "$TMP/ternd-check.log" >&2
+      die "ternd_base rejects $TMP/ternd_base.yaml"
+    }
+  fi
   cat >"$TMP/unbound.conf" <<EOF
 server:
   interface: 127.0.0.1@$UNBOUND_PORT
@@ -428,6 +562,33 @@ NQUERIES=$(wc -l <"$QFILE")
 EXPECTED=$TMP/expected.txt
 awk '{ print tolower($1), $2, $3 }' <<<"$QUERIES" | sort >"$EXPECTED"
 
+# The DO=1 cache-hit runs ask these names too: secure answers of the lab's signed zones (their
+# RRSIGs and, for NXDOMAIN and NODATA, NSEC/NSEC3 proofs go to a DO=1 client) and an insecure one.
+DO_QUERIES=$(
+  cat <<'EOF'
+www.alg8.sec A NOERROR
+www.alg10.sec A NOERROR
+www.alg13.sec A NOERROR
+www.alg14.sec A NOERROR
+www.alg15.sec A NOERROR
+www.alg16.sec A NOERROR
+www.nsec.sec A NOERROR
+www.nsec3.sec A NOERROR
+www.nsec.sec AAAA NOERROR
+nosuch.nsec.sec A NXDOMAIN
+nosuch.nsec3.sec A NXDOMAIN
+any.wild.nsec.sec A NOERROR
+sec SOA NOERROR
+. SOA NOERROR
+www.insecure.sec A NOERROR
+EOF
+)
+DO_QFILE=$TMP/do-queries.txt
+{ cat "$QFILE"; awk '{ print $1, $2 }' <<<"$DO_QUERIES"; } >"$DO_QFILE"
+NDO_QUERIES=$(wc -l <"$DO_QFILE")
+DO_EXPECTED=$TMP/do-expected.txt
+printf '%s\n%s\n' "$QUERIES" "$DO_QUERIES" | awk '{ print tolower($1), $2, $3 }' | sort >"$DO_EXPECTED"
+
 DNSPERF_COMMON=(-s 127.0.0.1 -c "$CLIENTS" -T "$DNSPERF_THREADS" -q "$OUTSTANDING")
 if ((EDNS)); then DNSPERF_COMMON+=(-e); fi
 
@@ -444,19 +605,22 @@ run_dnsperf() {
   return "$rc"
 }
 
-# check_answers KEY PORT: one pass with per-query output; prints how many rcodes were as
-# expected ("34/34") and lists the others on stderr.
+# check_answers KEY PORT [QFILE EXPECTED [DNSPERF_ARG...]]: one pass over QFILE (default the
+# cache-hit names) with per-query output; prints how many rcodes were as EXPECTED ("34/34") and
+# lists the others on stderr.
 check_answers() {
-  local key=$1 port=$2 got=$TMP/$1-check.txt
-  run_dnsperf "$TMP/$key-check.out" -s 127.0.0.1 -p "$port" -d "$QFILE" -n 1 -c 1 -q 1 -v || true
+  local key=$1 port=$2 qfile=${3:-$QFILE} expected=${4:-$EXPECTED} got=$TMP/$1-check.txt n
+  shift $(($# < 4 ? $# : 4))
+  n=$(wc -l <"$qfile")
+  run_dnsperf "$TMP/$key-check.out" -s 127.0.0.1 -p "$port" -d "$qfile" -n 1 -c 1 -q 1 -v "$@" || true
   awk '$1 == ">" { print tolower($3), $4, $2 }' "$TMP/$key-check.out" | sort >"$got"
   local ok
-  ok=$(comm -12 "$EXPECTED" "$got" | wc -l)
-  if ((ok != NQUERIES)); then
+  ok=$(comm -12 "$expected" "$got" | wc -l)
+  if ((ok != n)); then
     echo "bench.sh: $key: unexpected answers (expected / got):" >&2
-    diff "$EXPECTED" "$got" | grep '^[<>]' >&2 || true
+    diff "$expected" "$got" | grep '^[<>]' >&2 || true
   fi
-  echo "$ok/$NQUERIES"
+  echo "$ok/$n"
 }
 
 # ---- 4. measurements ---------------------------------------------------------------------
@@ -483,12 +647,20 @@ group_rss() {  # group_rss PIDS -> RSS_KIB
   RSS_KIB=$total
 }
 
-# throughput KEY PIDS PORT: the unthrottled cache-hit run against PORT, the process PID's CPU
+bad_rcodes() {  # bad_rcodes OUTFILE: answers other than NOERROR and NXDOMAIN (SERVFAIL, REFUSED, ...)
+  awk '/Response codes:/ { sub(/.*Response codes: */, ""); n = split($0, a, ", ");
+      for (i = 1; i <= n; i++) { split(a[i], f, " "); if (f[1] != "NOERROR" && f[1] != "NXDOMAIN") s += f[2] }
+      print s + 0; exit }' "$1"
+}
+
+# throughput KEY PIDS PORT [SECONDS QFILE [DNSPERF_ARG...]]: the unthrottled cache-hit run
+# against PORT (default --seconds over the cache-hit names), the processes PIDS's CPU
 throughput() {
-  local key=$1 pid=$2 port=$3 c0 c1 out=$TMP/$1-run.out rc=0
-  note "$key: throughput run, ${SECONDS_RUN}s"
+  local key=$1 pid=$2 port=$3 seconds=${4:-$SECONDS_RUN} qfile=${5:-$QFILE} c0 c1 out=$TMP/$1-run.out rc=0
+  shift $(($# < 5 ? $# : 5))
+  note "$key: throughput run, ${seconds}s"
   group_cpu "$pid"; c0=$CPU_TICKS
-  run_dnsperf "$out" "${DNSPERF_COMMON[@]}" -p "$port" -d "$QFILE" -l "$SECONDS_RUN" -S 1 || rc=$?
+  run_dnsperf "$out" "${DNSPERF_COMMON[@]}" -p "$port" -d "$qfile" -l "$seconds" -S 1 "$@" || rc=$?
   if ! alive "$pid" || ! group_cpu "$pid"; then
     R[$key.status]="exited during the run"
     return 1
@@ -500,9 +672,7 @@ throughput() {
   R[$key.completed]=$(field "$out" "Queries completed:")
   R[$key.lost]=$(field "$out" "Queries lost:")
   # answers other than NOERROR and NXDOMAIN (SERVFAIL, REFUSED, ...): none expected
-  R[$key.bad]=$(awk '/Response codes:/ { sub(/.*Response codes: */, ""); n = split($0, a, ", ");
-      for (i = 1; i <= n; i++) { split(a[i], f, " "); if (f[1] != "NOERROR" && f[1] != "NXDOMAIN") s += f[2] }
-      print s + 0; exit }' "$out")
+  R[$key.bad]=$(bad_rcodes "$out")
   R[$key.cpu_s]=$(awk -v t=$((c1 - c0)) -v hz="$CLK_TCK" 'BEGIN { printf "%.2f", t / hz }')
   R[$key.qps_per_cpu]=$(per_cpu "${R[$key.completed]}" $((c1 - c0)))
   R[$key.rss_mib]=$(awk -v k="$RSS_KIB" 'BEGIN { printf "%.1f", k / 1024 }')
@@ -589,9 +759,9 @@ start_server() {
   local name=$1 threads=$2 port=$3 log=$4 i
   case $name in
     ternd | ternd_base)
-      local binary=$TERND
-      [ "$name" = ternd_base ] && binary=$TERND_BASE
-      "$binary" -d -c "$TMP/ternd.yaml" >"$log" 2>&1 &
+      local binary=$TERND conf=$TMP/ternd.yaml
+      [ "$name" = ternd_base ] && binary=$TERND_BASE conf=$TMP/ternd_base.yaml
+      "$binary" -d -c "$conf" >"$log" 2>&1 &
       RUN_PIDS=$!
       ;;
     unbound)
@@ -672,12 +842,190 @@ measure_echo() {  # measure_echo THREADS: the ceiling
   RUN_PIDS=
 }
 
+# ---- DNSSEC (issue 15) ---------------------------------------------------------------------
+# The rows of the DNSSEC runs, each a fresh process with the last thread count:
+#   ternd_val    ternd validating (dnssec: yes, trust-anchor-file), when this ternd knows them
+#   ternd_noval  ternd with dnssec: no, the reference, when it knows that setting
+#   ternd_asis   ternd as it is, when it knows neither (it does not validate)
+#   unbound_val  unbound with its validator (module-config "validator iterator") and the same
+#                trust-anchor-file
+DNSSEC_ROWS=()
+((TERND_VALIDATES)) && DNSSEC_ROWS+=(ternd_val)
+[ -n "$TERND_DNSSEC_OFF" ] && DNSSEC_ROWS+=(ternd_noval)
+((${#DNSSEC_ROWS[@]})) || DNSSEC_ROWS+=(ternd_asis)
+DNSSEC_ROWS+=(unbound_val)
+
+row_label() {
+  case $1 in
+    ternd_val) echo "ternd, dnssec: yes" ;;
+    ternd_noval) echo "ternd, dnssec: no" ;;
+    ternd_asis) echo "ternd (knows no dnssec setting: does not validate)" ;;
+    unbound_val) echo "unbound, validator iterator" ;;
+  esac
+}
+
+# start_dnssec_row ROW ANCHOR_FILE LOG: starts ROW's fresh process -> ROW_PID (also added to
+# RUN_PIDS, which the exit trap stops), ROW_PORT (ternd_noval's own, so it can run next to
+# ternd_val)
+start_dnssec_row() {
+  local row=$1 anchor=$2 log=$3 conf extra=
+  case $row in
+    unbound_val)
+      conf=$TMP/unbound-val.conf
+      sed -e 's/module-config: "iterator"/module-config: "validator iterator"/' \
+        -e "s|^  root-hints: .*|&\n  trust-anchor-file: \"$anchor\"\n  aggressive-nsec: yes|" \
+        "$TMP/unbound.conf" >"$conf"
+      unbound-checkconf "$conf" >"$TMP/unbound-check.log" 2>&1 || {
+        cat "$TMP/unbound-check.log" >&2
+        die "unbound-checkconf rejects $conf"
+      }
+      unbound -d -c "$conf" >"$log" 2>&1 &
+      ROW_PID=$! ROW_PORT=$UNBOUND_PORT
+      ;;
+    ternd_*)
+      conf=$TMP/$row.yaml
+      case $row in
+        ternd_val) extra=$(validating_yaml "$anchor") ;;
+        ternd_noval) extra="dnssec: no" ;;
+      esac
+      ROW_PORT=$TERN_PORT
+      [ "$row" = ternd_val ] || ROW_PORT=$TERN2_PORT
+      ternd_config "$ROW_PORT" "$LAST_THREADS" "$CACHE_MB" "$HINTS" "$extra" >"$conf"
+      "$TERND" -c "$conf" --check-config >"$TMP/ternd-check.log" 2>&1 || {
+        cat "$TMP/ternd-check.log" >&2
+        die "ternd rejects $conf"
+      }
+      "$TERND" -d -c "$conf" >"$log" 2>&1 &
+      ROW_PID=$!
+      ;;
+  esac
+  RUN_PIDS+="${RUN_PIDS:+ }$ROW_PID"
+}
+
+# ad_count PORT NAME TYPE...: of the NAME TYPE pairs, how many 127.0.0.1@PORT answers with AD=1
+# to a DO=1 query ("2/2"): whether the resolver validated them as secure.
+ad_count() {
+  local port=$1 ok=0 n=0
+  shift
+  while (($# >= 2)); do
+    n=$((n + 1))
+    if dig +dnssec +tries=1 +time=3 -p "$port" @127.0.0.1 "$1" "$2" 2>/dev/null | grep -Eq '^;; flags:[^;]* ad[ ;]'; then
+      ok=$((ok + 1))
+    fi
+    shift 2
+  done
+  echo "$ok/$n"
+}
+
+# finish_row TITLE LOG: the process's log to the raw output, the process stopped
+finish_row() {
+  local pid
+  { echo "### $1 log"; cat "$2"; } >>"$RAW"
+  for pid in $RUN_PIDS; do stop_pid "$pid"; done
+  RUN_PIDS=
+}
+
+# measure_signed_cold ROW ALG: ROW's cold run over the cold zones signed with ALG (served now),
+# anchored at cold.lab; then whether two of the names (a glue and a glue-less zone) have AD=1.
+measure_signed_cold() {
+  local row=$1 alg=$2 key=$1.s$2 log=$TMP/$1-s$2.log ad_names=(host1.c1.cold.lab A)
+  ((COLD_ZONES < 2)) || ad_names+=(host1.c2.cold.lab A)
+  start_dnssec_row "$row" "$COLD_DIR/signed-$alg/anchors.key" "$log"
+  note "$row: pid $ROW_PID on 127.0.0.1@$ROW_PORT (signed cold zones, algorithm $alg)"
+  wait_answer "$row" "$ROW_PID" "$ROW_PORT" "$log"
+  cold "$key" "$ROW_PID" "$ROW_PORT"
+  R[$key.ad]=$(ad_count "$ROW_PORT" "${ad_names[@]}")
+  alive "$ROW_PID" || R[$key.status]="exited"
+  finish_row "$row (signed cold, algorithm $alg)" "$log"
+}
+
+# do_slice KEY PID PORT SECONDS: one slice of KEY's DO=1 cache-hit run; completed and lost
+# queries, other rcodes, run time and CPU ticks added to KEY's sums in R
+do_slice() {
+  local key=$1 pid=$2 port=$3 c0 out=$TMP/$1-slice.out rc=0 f
+  group_cpu "$pid"; c0=$CPU_TICKS
+  run_dnsperf "$out" "${DNSPERF_COMMON[@]}" -p "$port" -d "$DO_QFILE" -l "$4" -S 1 -D || rc=$?
+  if ! alive "$pid" || ! group_cpu "$pid"; then
+    R[$key.status]="exited during the run"
+    return 1
+  fi
+  ((rc == 0)) || R[$key.status]="dnsperf exit status $rc"
+  R[$key.ticks]=$((${R[$key.ticks]:-0} + CPU_TICKS - c0))
+  R[$key.bad]=$((${R[$key.bad]:-0} + $(bad_rcodes "$out")))
+  for f in completed:"Queries completed:" lost:"Queries lost:" elapsed:"Run time (s):"; do
+    R[$key.${f%%:*}]=$(awk -v a="${R[$key.${f%%:*}]:-0}" -v b="$(field "$out" "${f#*:}")" 'BEGIN { print a + b }')
+  done
+}
+
+# measure_do: the DO=1 cache-hit runs (dnsperf -D) over the lab names and the secure ones,
+# anchored at the lab's root. Every row's fresh process is started, warmed and checked (rcodes,
+# AD on three secure names) first; then the rows take turns, DO_ROUNDS slices each, so that the
+# yes/no ratio is not a difference in the machine's load between two runs.
+measure_do() {
+  local row key slice round pid
+  local -A pids ports
+  for row in "${DNSSEC_ROWS[@]}"; do
+    key=$row.do
+    start_dnssec_row "$row" "$LAB_DIR/root.key" "$TMP/$row-do.log"
+    pids[$row]=$ROW_PID ports[$row]=$ROW_PORT
+    note "$row: pid $ROW_PID on 127.0.0.1@$ROW_PORT (DO=1 cache hits)"
+    wait_answer "$row" "$ROW_PID" "$ROW_PORT" "$TMP/$row-do.log"
+    note "$key: warming the cache ($NDO_QUERIES names with DO=1, twice)"
+    run_dnsperf "$TMP/$key-warm.out" -s 127.0.0.1 -p "$ROW_PORT" -d "$DO_QFILE" -n 2 -c 1 -q 4 -t 10 -D || true
+    R[$key.check]=$(check_answers "$key" "$ROW_PORT" "$DO_QFILE" "$DO_EXPECTED" -D)
+    R[$key.ad]=$(ad_count "$ROW_PORT" www.alg13.sec A www.alg8.sec A nosuch.nsec.sec A)
+  done
+  slice=$(((DO_SECONDS + DO_ROUNDS - 1) / DO_ROUNDS))
+  for ((round = 1; round <= DO_ROUNDS; round++)); do
+    note "DO=1 cache hits: round $round of $DO_ROUNDS, ${slice}s per row"
+    for row in "${DNSSEC_ROWS[@]}"; do
+      [ -z "${R[$row.do.status]:-}" ] || continue
+      do_slice "$row.do" "${pids[$row]}" "${ports[$row]}" "$slice" || true
+    done
+  done
+  for row in "${DNSSEC_ROWS[@]}"; do
+    key=$row.do pid=${pids[$row]}
+    if alive "$pid"; then
+      group_rss "$pid"
+      R[$key.rss_mib]=$(awk -v k="$RSS_KIB" 'BEGIN { printf "%.1f", k / 1024 }')
+    else
+      R[$key.status]=${R[$key.status]:-exited}
+    fi
+    if [ -n "${R[$key.ticks]:-}" ]; then
+      R[$key.qps]=$(awk -v n="${R[$key.completed]}" -v s="${R[$key.elapsed]}" 'BEGIN { if (s > 0) printf "%.0f", n / s; else print "n/a" }')
+      R[$key.cpu_s]=$(awk -v t="${R[$key.ticks]}" -v hz="$CLK_TCK" 'BEGIN { printf "%.2f", t / hz }')
+      R[$key.qps_per_cpu]=$(per_cpu "${R[$key.completed]}" "${R[$key.ticks]}")
+    fi
+    { echo "### $row log (DO=1 cache hits)"; cat "$TMP/$row-do.log"; } >>"$RAW"
+    stop_pid "$pid"
+  done
+  RUN_PIDS=
+}
+
 LOADAVG_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
-for threads in $THREAD_COUNTS; do
-  write_configs "$threads"
-  measure_echo "$threads"
-  for r in $RESOLVERS; do measure_resolver "$r" "$threads"; done
+if ((DNSSEC_ONLY)); then
+  write_configs "$LAST_THREADS"
+else
+  for threads in $THREAD_COUNTS; do
+    write_configs "$threads"
+    measure_echo "$threads"
+    for r in $RESOLVERS; do measure_resolver "$r" "$threads"; done
+  done
+fi
+declare -A SIGN_SECONDS
+for alg in $SIGNED_ALGS; do
+  note "signing the $((COLD_ZONES + 1)) cold zones with algorithm $alg (a key each)"
+  sign_start=$SECONDS
+  sign_cold_zones "$alg"
+  SIGN_SECONDS[$alg]=$((SECONDS - sign_start))
+  stop_cold_nsds
+  start_cold_nsds "$COLD_DIR/signed-$alg" .signed
+  for row in "${DNSSEC_ROWS[@]}"; do measure_signed_cold "$row" "$alg"; done
 done
+stop_cold_nsds
+if ((DO_SECONDS > 0)); then
+  measure_do
+fi
 LOADAVG_AFTER=$(cut -d' ' -f1-3 /proc/loadavg)
 
 # ---- 5. report ---------------------------------------------------------------------------
@@ -711,10 +1059,8 @@ if ((EDNS)); then EDNS_TEXT=yes; fi
 PDNS_VERSION=$( (pdns_recursor --version 2>&1 || true) | grep -o 'PowerDNS Recursor [0-9.]*' | head -n 1)
 KRESD_VERSION=$( (kresd --version 2>&1 || true) | head -n 1)
 
-report() {
+report_plain() {  # the runs without DNSSEC and the targets of issue 5
   local t n key cols
-  echo "## Performance report: ternd vs unbound, with the echo ceiling ($DATE)"
-  echo
   echo "### Cache hits over UDP"
   echo
   echo "| server | threads | QPS | % of echo QPS | CPU s | QPS per CPU-s | % of echo per CPU-s | p50 µs @${LAT_QPS}/s | p99 µs @${LAT_QPS}/s | lost | SERVFAIL+other | RSS MiB | answers as expected |"
@@ -796,8 +1142,96 @@ report() {
     echo "| RSS per cached name <= unbound's | $m x | $(verdict "$m" "<=" 1) |"
   fi
   echo
-  echo "- Both resolvers: 127.0.0.1 only, IPv4 upstream only, root hints of the lab ($LAB_NET.0.1/2), QNAME minimisation on, no DNSSEC, no prefetch. Cache: ternd cache-size ${CACHE_MB}m; unbound msg-cache-size ${UB_MSG_MB}m + rrset-cache-size ${UB_RRSET_MB}m (= ${CACHE_MB}m, split 1:2 as unbound recommends)."
-  echo "- Measured: $RESOLVERS. PowerDNS Recursor: --threads, --max-cache-entries and --max-packetcache-entries 2000000, --dnssec=off, --dont-query= (loopback authorities). Knot Resolver: one kresd process per thread on the port (SO_REUSEPORT), one shared LMDB cache of ${CACHE_MB} MiB, its RSS summed over the processes (the shared cache pages counted once per process). Neither has a DoT listener configured here."
+}
+
+# not_validation KEY: why ternd_val's figures under KEY (ternd_val.s13, ternd_val.do) do not
+# measure validation, or nothing when they do: this ternd takes the settings, and it set AD=1
+# on every name of the AD check, as unbound did.
+not_validation() {
+  local key=$1 ad ub
+  if ((!TERND_VALIDATES)); then echo "this ternd does not know dnssec/trust-anchor-file"; return; fi
+  ad=${R[ternd_val.${key#*.}.ad]:-0/1} ub=${R[unbound_val.${key#*.}.ad]:-0/1}
+  [ "${ad%/*}" = "${ad#*/}" ] || { echo "ternd set AD=1 on $ad of the names checked: not validating"; return; }
+  [ "${ub%/*}" = "${ub#*/}" ] || echo "unbound set AD=1 on $ub of the names checked: the anchors are wrong"
+}
+
+report_dnssec() {  # the DNSSEC runs of issue 15 and their targets
+  local alg row key why r
+  if [ -n "$SIGNED_ALGS" ]; then
+    echo "### Signed cold cache: $COLD_N names in $COLD_ZONES signed zones, each asked once ($LAST_THREADS threads)"
+    echo
+    echo "| algorithm | resolver | time s | QPS | NOERROR | other rcodes | lost | upstream queries | per name | resolver CPU ms per name | AD on cold names |"
+    echo "|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+    for alg in $SIGNED_ALGS; do
+      for row in "${DNSSEC_ROWS[@]}"; do
+        key=$row.s$alg
+        echo "| $alg | $(row_label "$row")${R[$key.status]:+ (${R[$key.status]})} | $(get "$key.cold_s") | $(get "$key.cold_qps") | $(get "$key.cold_noerror") | $(get "$key.cold_other") | $(get "$key.cold_lost") | $(get "$key.cold_upstream") | $(get "$key.cold_per_name") | $(get "$key.cold_cpu_ms_per_name") | $(get "$key.ad") |"
+      done
+      # the ratios only when ternd_val's figures are validation's (see the targets for why not)
+      if [ -z "$(not_validation "ternd_val.s$alg")" ]; then
+        echo "| $alg | **ternd (dnssec: yes)/unbound** | $(ratio "ternd_val.s$alg.cold_s" "unbound_val.s$alg.cold_s") | | | | | | **$(ratio "ternd_val.s$alg.cold_per_name" "unbound_val.s$alg.cold_per_name")** | **$(ratio "ternd_val.s$alg.cold_cpu_ms_per_name" "unbound_val.s$alg.cold_cpu_ms_per_name")** | |"
+        if [ -n "$TERND_DNSSEC_OFF" ]; then
+          echo "| $alg | **ternd dnssec: yes/no** | $(ratio "ternd_val.s$alg.cold_s" "ternd_noval.s$alg.cold_s") | | | | | | $(ratio "ternd_val.s$alg.cold_per_name" "ternd_noval.s$alg.cold_per_name") | $(ratio "ternd_val.s$alg.cold_cpu_ms_per_name" "ternd_noval.s$alg.cold_cpu_ms_per_name") | |"
+        fi
+      fi
+    done
+    echo
+    echo "- The cold run's zones (cold.lab and its $COLD_ZONES children) signed in this run with ldns-signzone, NSEC, one fresh key per zone (a CSK, flags 257; RSA keys 2048 bits), each child's DS (SHA-256) in cold.lab; signing took $(for alg in $SIGNED_ALGS; do printf '%s s (algorithm %s) ' "${SIGN_SECONDS[$alg]:-n/a}" "$alg"; done)of wall time. cold-dns.lab stays unsigned."
+    echo "- Trust anchors (trust-anchor-file for both resolvers): the lab's root DS (\$LAB_DIR/root.key) and cold.lab's DS. cold.lab is anchored directly: lab. (signed, algorithm 13) delegates it without a DS, so from the root alone a validator proves it insecure. Below the anchor every child zone costs a DS (from cold.lab) and a DNSKEY fetch and their checks; the glue-less zones' server names (cold-dns.lab) are proven insecure from the root's chain."
+    echo "- AD on cold names: host1.c1 and host1.c2.cold.lab A asked again after the run with DO=1: AD=1 shows the resolver validated them as secure. ternd's rows count as validation only when it set AD=1 on all of them."
+    echo "- Each row a fresh process started just before its run, priming and www.example.lab A done; otherwise as in the unsigned cold run."
+    echo
+  fi
+  if ((DO_SECONDS > 0)); then
+    echo "### Cache hits with DO=1 ($LAST_THREADS threads)"
+    echo
+    echo "| resolver | QPS | CPU s | QPS per CPU-s | lost | SERVFAIL+other | RSS MiB | answers as expected | AD on secure names |"
+    echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|"
+    for row in "${DNSSEC_ROWS[@]}"; do
+      key=$row.do
+      echo "| $(row_label "$row")${R[$key.status]:+ (${R[$key.status]})} | $(get "$key.qps") | $(get "$key.cpu_s") | $(get "$key.qps_per_cpu") | $(get "$key.lost") | $(get "$key.bad") | $(get "$key.rss_mib") | $(get "$key.check") | $(get "$key.ad") |"
+    done
+    if [ -z "$(not_validation ternd_val.do)" ] && [ -n "$TERND_DNSSEC_OFF" ]; then
+      echo "| **ternd dnssec: yes/no** | $(ratio ternd_val.do.qps ternd_noval.do.qps) | $(ratio ternd_val.do.cpu_s ternd_noval.do.cpu_s) | **$(ratio ternd_val.do.qps_per_cpu ternd_noval.do.qps_per_cpu)** | | | $(ratio ternd_val.do.rss_mib ternd_noval.do.rss_mib) | | |"
+    fi
+    echo
+    echo "- dnsperf -D (DO=1, EDNS0) $((DO_ROUNDS * ((DO_SECONDS + DO_ROUNDS - 1) / DO_ROUNDS))) s per row in $DO_ROUNDS slices, the rows taking turns (all processes up, each fresh), -c $CLIENTS -T $DNSPERF_THREADS -q $OUTSTANDING, unthrottled, over UDP: the $NQUERIES names of the plain cache-hit run and $((NDO_QUERIES - NQUERIES)) names of the lab's signed zones (secure answers with their RRSIGs, NXDOMAIN and NODATA with NSEC/NSEC3 proofs, a wildcard; zones/README.md, \"DNSSEC\"), cached by a DO=1 warm-up pass just before. Trust anchor: the lab's root (\$LAB_DIR/root.key)."
+    echo "- AD on secure names: www.alg13.sec A, www.alg8.sec A, nosuch.nsec.sec A with DO=1 after the run."
+    echo
+  fi
+  echo "### Targets (issue 15)"
+  echo
+  echo "| target | measured | |"
+  echo "|---|---:|---|"
+  for alg in $SIGNED_ALGS; do
+    why=$(not_validation "ternd_val.s$alg")
+    if [ -n "$why" ]; then
+      echo "| validation CPU per cold name <= unbound's, algorithm $alg | n/a: $why | n/a |"
+    else
+      r=$(ratio "ternd_val.s$alg.cold_cpu_ms_per_name" "unbound_val.s$alg.cold_cpu_ms_per_name")
+      echo "| validation CPU per cold name <= unbound's, algorithm $alg | $r x | $(verdict "$r" "<=" 1) |"
+    fi
+  done
+  if ((DO_SECONDS > 0)); then
+    why=$(not_validation ternd_val.do)
+    [ -n "$why" ] || [ -n "$TERND_DNSSEC_OFF" ] || why="this ternd does not know dnssec: no"
+    if [ -n "$why" ]; then
+      echo "| DO=1 cache-hit QPS per CPU-s, validation on >= 95% of off | n/a: $why | n/a |"
+    else
+      r=$(ratio ternd_val.do.qps_per_cpu ternd_noval.do.qps_per_cpu)
+      echo "| DO=1 cache-hit QPS per CPU-s, validation on >= 95% of off | $(awk -v r="$r" 'BEGIN { if (r ~ /^[0-9.]+$/) printf "%.0f%%", r * 100; else print "n/a" }') | $(verdict "$r" ">=" 0.95) |"
+    fi
+  fi
+  echo
+}
+
+report() {
+  echo "## Performance report: ternd vs unbound, with the echo ceiling ($DATE)"
+  echo
+  ((DNSSEC_ONLY)) || report_plain
+  if [ -n "$SIGNED_ALGS" ] || ((DO_SECONDS > 0)); then report_dnssec; fi
+  echo "- Both resolvers: 127.0.0.1 only, IPv4 upstream only, root hints of the lab ($LAB_NET.0.1/2), QNAME minimisation on, no prefetch; no DNSSEC outside the DNSSEC runs (ternd: ${TERND_DNSSEC_OFF:-no dnssec setting known}; unbound: module-config \"iterator\"). ternd's DNSSEC rows: $([ "$TERND_VALIDATES" = 1 ] && echo "dnssec: yes with trust-anchor-file" || echo "this ternd does not know dnssec/trust-anchor-file, so it is measured as it is"). Cache: ternd cache-size ${CACHE_MB}m; unbound msg-cache-size ${UB_MSG_MB}m + rrset-cache-size ${UB_RRSET_MB}m (= ${CACHE_MB}m, split 1:2 as unbound recommends); the validating unbound (module-config \"validator iterator\", aggressive-nsec: yes) the same."
+  ((DNSSEC_ONLY)) || echo "- Measured: $RESOLVERS. PowerDNS Recursor: --threads, --max-cache-entries and --max-packetcache-entries 2000000, --dnssec=off, --dont-query= (loopback authorities). Knot Resolver: one kresd process per thread on the port (SO_REUSEPORT), one shared LMDB cache of ${CACHE_MB} MiB, its RSS summed over the processes (the shared cache pages counted once per process). Neither has a DoT listener configured here."
   echo "- Machine: $(nproc) CPUs ($CPU_MODEL), $(uname -sr); load average before $LOADAVG_BEFORE, after $LOADAVG_AFTER. dnsperf and the server share these CPUs."
   if [ -n "$TERND_BASE" ]; then
     echo "- ternd_base: $TERND_BASE ($("$TERND_BASE" --version 2>&1 | head -n 1)), the same configuration as ternd; ternd/ternd_base is the cost of what changed between the two builds."

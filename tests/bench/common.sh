@@ -16,7 +16,7 @@ need_tools() {  # need_tools TOOL...: each on PATH, or die naming the Debian pac
   local tool
   for tool in "$@"; do
     command -v "$tool" >/dev/null ||
-      die "$tool not found (Debian: apt-get install dnsperf unbound bind9-dnsutils nsd iproute2 openssl)"
+      die "$tool not found (Debian: apt-get install dnsperf unbound bind9-dnsutils nsd iproute2 openssl ldnsutils)"
   done
 }
 
@@ -92,6 +92,16 @@ control-socket: ""
 username: ""
 ${5-}
 EOF
+}
+
+# ternd_accepts BINARY CONFIG LOG: whether `BINARY -c CONFIG --check-config` accepts CONFIG.
+# Returns 0 when it does and 1 when it rejects a setting it does not know (a ternd older than
+# the setting: the caller leaves the setting out); any other rejection dies with ternd's words.
+ternd_accepts() {
+  "$1" -c "$2" --check-config >"$3" 2>&1 && return 0
+  grep -q "unknown setting" "$3" && return 1
+  cat "$3" >&2
+  die "$1 rejects $2"
 }
 
 cpu_ticks() {  # cpu_ticks PID -> CPU_TICKS (utime+stime of the whole thread group), no fork

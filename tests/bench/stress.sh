@@ -117,7 +117,13 @@ start_lab "$LAB_NET" "$LAB_DIR"
 
 PORT=$(pick_port)
 CTL=$TMP/ternd.ctl
-ternd_config "$PORT" "$THREADS" "$CACHE_MB" "$LAB_DIR/root.hints" | sed "s|^control-socket: .*|control-socket: $CTL|" \
+# A validating ternd (issue 15: on by default) needs the lab's root anchor: the lab's root is
+# signed with the lab's own key, which the built-in IANA anchors call bogus. Named only when
+# this ternd knows the setting.
+ANCHOR_YAML="trust-anchor-file: [\"$LAB_DIR/root.key\"]"
+ternd_config "$PORT" "$THREADS" "$CACHE_MB" "$LAB_DIR/root.hints" "$ANCHOR_YAML" >"$TMP/probe.yaml"
+ternd_accepts "$TERND" "$TMP/probe.yaml" "$TMP/probe.log" || ANCHOR_YAML=
+ternd_config "$PORT" "$THREADS" "$CACHE_MB" "$LAB_DIR/root.hints" "$ANCHOR_YAML" | sed "s|^control-socket: .*|control-socket: $CTL|" \
   >"$TMP/ternd.yaml"
 "$TERND" -d -c "$TMP/ternd.yaml" >"$TMP/ternd.log" 2>&1 &
 TERND_PID=$!
