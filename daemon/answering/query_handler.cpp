@@ -134,6 +134,12 @@ bool QueryHandler::answer_from_cache(std::span<const std::uint8_t> packet, const
     if (found == dns::CookieParse::malformed) return false;  // handle() answers FORMERR
     has_cookie = found == dns::CookieParse::ok;
   }
+  // An NSID request is left to handle(), which adds the option (RFC 5001): a rare query.
+  if (edns && policy.identity && !policy.identity->nsid_option.empty()) {
+    const dns::RecordRef& opt = records_scratch_.front();
+    if (asks_nsid(std::string_view(reinterpret_cast<const char*>(packet.data()) + opt.rdata_offset, opt.rdlength)))
+      return false;
+  }
   probe_.question.name.assign_checked_wire(name_scratch_);
   probe_.question.type = qtype;
   probe_.question.klass = qclass;
@@ -350,13 +356,17 @@ asio::awaitable<std::optional<std::vector<std::uint8_t>>> QueryHandler::answer_q
   std::string cookie_reply;
   if (admission.client_cookie)
     answer_cookie(*policy->cookies, admission.client_cookie->view(), client, unix_now(), cookie_reply);
-  if (admission.verdict != Admission::accepted && admission.verdict != Admission::local_zone)
-    co_return turn_away(admission, packet, edns, cookie_reply);
+  // RFC 5001: an NSID option asked for is answered in every response, errors included.
+  if (policy->identity && !policy->identity->nsid_option.empty() && admission.query.edns &&
+      asks_nsid(admission.query.edns->options))
+    cookie_reply += policy->identity->nsid_option;
+  const bool local = admission.verdict == Admission::local_zone || admission.verdict == Admission::server_identity;
+  if (admission.verdict != Admission::accepted && !local) co_return turn_away(admission, packet, edns, cookie_reply);
   const dns::Message& query = admission.query;
   const dns::Question question = query.questions.front();
   const std::size_t name_length = question.name.wire().size();
   const std::size_t max_size = max_response_size(query, is_stream(transport), edns);
-  if (admission.verdict == Admission::local_zone)
+  if (local)
     co_return answer_locally(*admission.local, query, packet, max_size, edns, cookie_reply, client, started);
 
   HitRequest request{query.id, query.rd, query.cd, question.type, client_qname(packet, name_length),
