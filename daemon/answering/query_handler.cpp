@@ -31,6 +31,12 @@ std::vector<std::uint8_t> QueryHandler::counted(std::vector<std::uint8_t> respon
 
 namespace {
 
+/// How the query log names a resolved outcome: a failure remembered (the question's or a
+/// zone's, RFC 9520) is the failure cache's answer, anything else a miss.
+CacheResult resolved_from(const resolver::Outcome& outcome) {
+  return outcome.ede == resolver::ede::cached_error ? CacheResult::failure : CacheResult::miss;
+}
+
 /// The counter of queries received over `transport`: DoT is counted as its own transport
 /// (queries.tls), plain TCP as tcp.
 std::atomic<std::uint64_t>& queries_counter(DaemonStats& stats, ClientTransport transport) {
@@ -380,7 +386,7 @@ asio::awaitable<std::optional<std::vector<std::uint8_t>>> QueryHandler::answer_q
     resolver::Outcome any = minimal_any_outcome(std::move(resolved), question.name);
     std::vector<std::uint8_t> response =
         with_client_case(make_response(query, any, max_size, edns, cookie_reply), packet, name_length);
-    record_answer(started, client, question, response, CacheResult::miss, answer_ttl(any), any.upstream_queries);
+    record_answer(started, client, question, response, resolved_from(any), answer_ttl(any), any.upstream_queries);
     co_return counted(std::move(response));
   }
   co_return co_await answer_question(question, query, packet, request, client, policy, cookie_reply, started);
@@ -421,7 +427,7 @@ asio::awaitable<std::optional<std::vector<std::uint8_t>>> QueryHandler::answer_q
   }
   std::vector<std::uint8_t> response = with_client_case(
       make_response(query, *outcome, request.max_size, edns, cookie_reply), packet, question.name.wire().size());
-  record_answer(started, client, question, response, CacheResult::miss, answer_ttl(*outcome),
+  record_answer(started, client, question, response, resolved_from(*outcome), answer_ttl(*outcome),
                 outcome->upstream_queries);
   co_return counted(std::move(response));
 }
