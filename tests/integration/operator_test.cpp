@@ -130,6 +130,9 @@ TEST_CASE("failure cache: cache show, cache dump and the query log show the reme
   CHECK(contains(show.out, "  remaining: "));
   CHECK(contains(show.out, "  next-backoff: 120 s\n"));
   CHECK(contains(ternctl(ctl, socket, {"cache", "dump"}).out, "\n; FAILURE www.lame.lab. A remaining="));
+  // cache watch follows data, not a failure's block: the name is not cached.
+  Ctl watch = ternctl(ctl, socket, {"cache", "watch", "www.lame.lab", "--count", "1"});
+  CHECK(contains(watch.out, " www.lame.lab not cached"));
   // The second answer came from the failure cache, without a query.
   CHECK(eventually([&] { return contains(read_file(log), "\"cache\":\"failure\""); }, 5s));
   std::string lines = read_file(log);
