@@ -35,6 +35,8 @@ struct ServerStats {
   bool edns_unsupported = false;       ///< answered FORMERR to EDNS: query it without
   std::uint64_t queries = 0;           ///< sent to it, all time (for ternctl)
   std::uint64_t failures = 0;          ///< timeouts and errors, all time
+  std::uint64_t timeouts = 0;          ///< of the failures, the exchanges that timed out
+  std::uint64_t tcp_failures = 0;      ///< of the failures, TC=1 answers whose TCP retry failed
   bool no_caps_for_id = false;         ///< does not echo 0x20 case: query it without
   std::string client_cookie;           ///< RFC 7873: the 8-octet client cookie we use with it
   std::string server_cookie;           ///< the last server cookie it gave us (none or 8..32)
@@ -57,6 +59,8 @@ class InfraCache {
     const std::size_t owned = heap_bytes(value->client_cookie) + heap_bytes(value->server_cookie);
     cache_.insert(InfraKey{address}, std::move(value), owned, clock_.now() + infra_ttl);
   }
+  /// Forgets `address` (ternctl infra flush): the next query measures it afresh.
+  bool erase(const std::string& address) { return cache_.erase(InfraKey{address}); }
   const Clock& clock() const noexcept { return clock_; }
   ShardedCache<InfraKey, ServerStats, InfraKey::Hash>& entries() noexcept { return cache_; }
 

@@ -89,6 +89,8 @@ cache::ServerStats learn(cache::ServerStats stats, ServerFeedback feedback,
   }
   ++stats.failures;
   ++stats.consecutive_failures;
+  if (feedback == ServerFeedback::timeout) ++stats.timeouts;
+  if (feedback == ServerFeedback::tcp_failed) ++stats.tcp_failures;
   if (feedback == ServerFeedback::timeout) {
     // RFC 6298 §5.5: back the estimate off so the next timeout is longer than the one that
     // expired, and a server that timed out never ranks faster than the wait it cost.

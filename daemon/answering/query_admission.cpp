@@ -1,5 +1,6 @@
 #include "daemon/answering/query_admission.hpp"
 
+#include "daemon/answering/server_identity.hpp"
 #include "daemon/config/access_control.hpp"
 #include "resolver/outcome.hpp"
 
@@ -17,6 +18,7 @@ std::string_view to_string(Admission a) noexcept {
     case Admission::formerr_question_count: return "FORMERR: question count";
     case Admission::badvers: return "BADVERS";
     case Admission::formerr_opt_question: return "FORMERR: OPT question";
+    case Admission::server_identity: return "server identity";
     case Admission::refused_unsupported: return "REFUSED: class or type not supported";
     case Admission::local_zone: return "local zone";
     case Admission::refused_not_recursive: return "REFUSED: RD=0";
@@ -60,6 +62,11 @@ void judge_parsed(QueryAdmission& a, AclAction access, const ClientPolicy& polic
   const dns::Question& question = query.questions.front();
   if (question.type == dns::rrtype::OPT) {
     decide(a, Admission::formerr_opt_question, dns::rcode::formerr);
+    return;
+  }
+  // RFC 4892: CH TXT version.bind, id.server ... say who answers (or REFUSED when hidden).
+  if (question.klass == class_ch && policy.identity && (a.local = identity_answer(question, *policy.identity))) {
+    decide(a, Admission::server_identity);
     return;
   }
   // Zone transfers are for authorities; other classes than IN have no authorities to walk to.

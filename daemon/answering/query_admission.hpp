@@ -33,6 +33,7 @@ enum class Admission {
   formerr_question_count,  ///< not exactly one question
   badvers,                 ///< RFC 6891 §6.1.3: an EDNS version above 0
   formerr_opt_question,    ///< type OPT asked: it is no data type
+  server_identity,         ///< CH TXT version.bind, id.server ...: the answer or REFUSED, any RD
   refused_unsupported,     ///< a class other than IN, AXFR or IXFR: REFUSED, EDE 21
   local_zone,              ///< a local zone answers it (or drops it: LocalAnswer::drop), any RD
   refused_not_recursive,   ///< RD=0 outside local zones: REFUSED, EDE 20 not authoritative
@@ -60,7 +61,7 @@ struct QueryAdmission {
   std::optional<std::uint16_t> ede;      ///< the error verdicts: RFC 8914 code, when one
   /// The error response spells the question name as the client did (0x20 clients compare it).
   bool client_spelling = false;
-  std::optional<LocalAnswer> local;      ///< local_zone: the local zone's response
+  std::optional<LocalAnswer> local;      ///< local_zone, server_identity: the response
 };
 
 /// Judges a query from `client` under `policy`.

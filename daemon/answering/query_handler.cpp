@@ -31,6 +31,12 @@ std::vector<std::uint8_t> QueryHandler::counted(std::vector<std::uint8_t> respon
 
 namespace {
 
+/// How the query log names a resolved outcome: a failure remembered (the question's or a
+/// zone's, RFC 9520) is the failure cache's answer, anything else a miss.
+CacheResult resolved_from(const resolver::Outcome& outcome) {
+  return outcome.ede == resolver::ede::cached_error ? CacheResult::failure : CacheResult::miss;
+}
+
 /// The counter of queries received over `transport`: DoT is counted as its own transport
 /// (queries.tls), plain TCP as tcp.
 std::atomic<std::uint64_t>& queries_counter(DaemonStats& stats, ClientTransport transport) {
@@ -133,6 +139,12 @@ bool QueryHandler::answer_from_cache(std::span<const std::uint8_t> packet, const
     const dns::CookieParse found = dns::find_cookie(options, cookie);
     if (found == dns::CookieParse::malformed) return false;  // handle() answers FORMERR
     has_cookie = found == dns::CookieParse::ok;
+  }
+  // An NSID request is left to handle(), which adds the option (RFC 5001): a rare query.
+  if (edns && policy.identity && !policy.identity->nsid_option.empty()) {
+    const dns::RecordRef& opt = records_scratch_.front();
+    if (asks_nsid(std::string_view(reinterpret_cast<const char*>(packet.data()) + opt.rdata_offset, opt.rdlength)))
+      return false;
   }
   probe_.question.name.assign_checked_wire(name_scratch_);
   probe_.question.type = qtype;
@@ -350,13 +362,17 @@ asio::awaitable<std::optional<std::vector<std::uint8_t>>> QueryHandler::answer_q
   std::string cookie_reply;
   if (admission.client_cookie)
     answer_cookie(*policy->cookies, admission.client_cookie->view(), client, unix_now(), cookie_reply);
-  if (admission.verdict != Admission::accepted && admission.verdict != Admission::local_zone)
-    co_return turn_away(admission, packet, edns, cookie_reply);
+  // RFC 5001: an NSID option asked for is answered in every response, errors included.
+  if (policy->identity && !policy->identity->nsid_option.empty() && admission.query.edns &&
+      asks_nsid(admission.query.edns->options))
+    cookie_reply += policy->identity->nsid_option;
+  const bool local = admission.verdict == Admission::local_zone || admission.verdict == Admission::server_identity;
+  if (admission.verdict != Admission::accepted && !local) co_return turn_away(admission, packet, edns, cookie_reply);
   const dns::Message& query = admission.query;
   const dns::Question question = query.questions.front();
   const std::size_t name_length = question.name.wire().size();
   const std::size_t max_size = max_response_size(query, is_stream(transport), edns);
-  if (admission.verdict == Admission::local_zone)
+  if (local)
     co_return answer_locally(*admission.local, query, packet, max_size, edns, cookie_reply, client, started);
 
   HitRequest request{query.id, query.rd, query.cd, question.type, client_qname(packet, name_length),
@@ -370,7 +386,7 @@ asio::awaitable<std::optional<std::vector<std::uint8_t>>> QueryHandler::answer_q
     resolver::Outcome any = minimal_any_outcome(std::move(resolved), question.name);
     std::vector<std::uint8_t> response =
         with_client_case(make_response(query, any, max_size, edns, cookie_reply), packet, name_length);
-    record_answer(started, client, question, response, CacheResult::miss, answer_ttl(any), any.upstream_queries);
+    record_answer(started, client, question, response, resolved_from(any), answer_ttl(any), any.upstream_queries);
     co_return counted(std::move(response));
   }
   co_return co_await answer_question(question, query, packet, request, client, policy, cookie_reply, started);
@@ -411,7 +427,7 @@ asio::awaitable<std::optional<std::vector<std::uint8_t>>> QueryHandler::answer_q
   }
   std::vector<std::uint8_t> response = with_client_case(
       make_response(query, *outcome, request.max_size, edns, cookie_reply), packet, question.name.wire().size());
-  record_answer(started, client, question, response, CacheResult::miss, answer_ttl(*outcome),
+  record_answer(started, client, question, response, resolved_from(*outcome), answer_ttl(*outcome),
                 outcome->upstream_queries);
   co_return counted(std::move(response));
 }

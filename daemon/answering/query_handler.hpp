@@ -13,6 +13,7 @@
 #include "daemon/observe/query_log.hpp"
 #include "daemon/answering/server_cookies.hpp"
 #include "daemon/answering/local_zones.hpp"
+#include "daemon/answering/server_identity.hpp"
 #include "resolver/resolver.hpp"
 
 #include <asio/awaitable.hpp>
@@ -54,6 +55,8 @@ struct ClientPolicy {
   /// nullptr when `cookies` is off (the COOKIE option is then ignored like any unknown one).
   CookieSecrets* cookies = nullptr;
   std::shared_ptr<const LocalZones> local_zones;  ///< answered before the cache; null = none
+  /// version.bind, id.server and NSID (server_identity.hpp); null: every part hidden.
+  std::shared_ptr<const ServerIdentity> identity;
 };
 
 /// RFC 8767 §4: the TTL of stale data as served.

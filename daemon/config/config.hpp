@@ -119,6 +119,12 @@ struct Config {
   unsigned log_rate_limit = 20;                  ///< lines/s per message kind; 0 = unlimited
   std::vector<ListenEndpoint> metrics_listen;    ///< Prometheus HTTP endpoint; empty = off
   std::string query_log;                         ///< NDJSON query log: a path, "stderr", or "" (off)
+  // ---- identity (settings_identity.cpp): CH TXT version.bind, id.server, NSID ----
+  bool hide_identity = true;                     ///< id.server/hostname.bind answered REFUSED
+  std::string identity;                          ///< their TXT; empty = the host name
+  bool hide_version = true;                      ///< version.bind/version.server answered REFUSED
+  std::string version;                           ///< their TXT; empty = "tern VERSION"
+  std::string nsid;                              ///< RFC 5001 NSID octets; empty = none
 };
 
 /// A configuration error, located: file and line where known ("--set" for overrides).

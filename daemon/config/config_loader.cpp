@@ -5,6 +5,8 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include <glob.h>
+
 #include <algorithm>
 #include <array>
 #include <cctype>
@@ -15,6 +17,7 @@
 #include <optional>
 #include <system_error>
 #include <utility>
+#include <vector>
 
 namespace tern::daemon {
 namespace {
@@ -112,9 +115,74 @@ YAML::Node parse_document(const std::string& path, const std::string& text) {
   return documents.empty() ? YAML::Node() : documents[0];
 }
 
-void apply_file(const std::string& path, Config& config, Origins& origins, int& order) {
+/// The files being read, outermost first: an include of one of them is a cycle.
+using IncludeStack = std::vector<std::filesystem::path>;
+
+// Deep enough for any sane layout (main -> conf.d -> a shared snippet), and a stop for a
+// chain of distinct files that would otherwise run until the stack overflows.
+constexpr std::size_t max_include_depth = 8;
+
+void apply_file(const std::string& path, Config& config, Origins& origins, int& order, IncludeStack& stack);
+
+bool has_wildcard(std::string_view pattern) { return pattern.find_first_of("*?[") != std::string_view::npos; }
+
+/// The files `pattern` names, relative to `base_dir`: itself when it has no wildcard (it must
+/// then exist: read_file says so), else the sorted matches of glob(3), maybe none.
+std::vector<std::string> include_files(const std::string& pattern, const std::string& base_dir) {
+  const std::string path = (std::filesystem::path(base_dir) / pattern).lexically_normal().string();
+  if (!has_wildcard(pattern)) return {path};
+  glob_t matches{};
+  // A directory that does not exist matches nothing (no conf.d yet); one that cannot be read
+  // is an error, not a silently smaller configuration.
+  const auto unreadable = [](const char*, int error) { return error == ENOENT || error == ENOTDIR ? 0 : 1; };
+  const int status = ::glob(path.c_str(), 0, unreadable, &matches);
+  if (status == GLOB_ABORTED) {
+    ::globfree(&matches);
+    throw ConfigError(path, 0, "include: cannot read the directory of this pattern");
+  }
+  std::vector<std::string> files;
+  if (status == 0)
+    for (std::size_t i = 0; i < matches.gl_pathc; ++i) files.emplace_back(matches.gl_pathv[i]);
+  ::globfree(&matches);
+  return files;
+}
+
+/// The `include` key at `line` of `path`: reads each file it names, in order, where it stands.
+void apply_include(const std::string& path, int line, const YAML::Node& value, const std::string& base_dir,
+                   Config& config, Origins& origins, int& order, IncludeStack& stack) {
+  const Setting& self = *find_setting("include");
+  const SettingSource source{path, line, "", base_dir};
+  self.apply(self, value, source, config);  // the shape: a file, a pattern, or a list of them
+  std::vector<std::string> patterns;
+  if (value.IsSequence()) {
+    for (const YAML::Node& item : value) patterns.push_back(item.Scalar());
+  } else if (!value.Scalar().empty()) {
+    patterns.push_back(value.Scalar());
+  }
+  for (const std::string& pattern : patterns) {
+    for (const std::string& file : include_files(pattern, base_dir)) {
+      std::error_code ec;
+      const std::filesystem::path canonical = std::filesystem::weakly_canonical(file, ec);
+      for (const std::filesystem::path& open : stack) {
+        if (open == canonical)
+          throw ConfigError(path, line, "include: " + file + " is already being read (an include cycle)");
+      }
+      if (stack.size() >= max_include_depth)
+        throw ConfigError(path, line, "include: more than " + std::to_string(max_include_depth) +
+                                          " files deep");
+      apply_file(file, config, origins, order, stack);
+    }
+  }
+}
+
+void apply_file(const std::string& path, Config& config, Origins& origins, int& order, IncludeStack& stack) {
   YAML::Node document = parse_document(path, read_file(path));
-  if (document.IsNull()) return;
+  std::error_code ec;
+  stack.push_back(std::filesystem::weakly_canonical(path, ec));
+  if (document.IsNull()) {
+    stack.pop_back();
+    return;
+  }
   if (!document.IsMap()) {
     throw ConfigError(path, line_of(document.Mark()),
                       "the top level must be a mapping of settings (name: value)");
@@ -132,10 +200,15 @@ void apply_file(const std::string& path, Config& config, Origins& origins, int& 
       throw ConfigError(path, line, "'" + key + "' is set twice (first on line " +
                                         std::to_string(first->second) + ")");
     }
+    if (key == "include") {
+      apply_include(path, line, it->second, base_dir, config, origins, order, stack);
+      continue;
+    }
     SettingSource source{path, line, "", base_dir};
     setting->apply(*setting, it->second, source, config);
     origins[setting->name] = Origin{++order, std::move(source)};
   }
+  stack.pop_back();
 }
 
 void apply_override(const std::string& text, Config& config, Origins& origins, int& order) {
@@ -147,6 +220,7 @@ void apply_override(const std::string& text, Config& config, Origins& origins, i
   std::string value_text = text.substr(equals + 1);
   const Setting* setting = find_setting(key);
   if (setting == nullptr) throw ConfigError("--set", 0, text + ": " + unknown_setting_message(key));
+  if (key == "include") throw ConfigError("--set", 0, text + ": include is read from a file, not from --set");
   YAML::Node value;
   try {
     // An empty value is an empty string ("root-hints=" means the built-in hints), not null.
@@ -223,7 +297,8 @@ Config load_config(const std::string& path, const std::vector<std::string>& over
   Config config = default_config();
   Origins origins;
   int order = 0;
-  if (!path.empty()) apply_file(path, config, origins, order);
+  IncludeStack stack;
+  if (!path.empty()) apply_file(path, config, origins, order, stack);
   for (const std::string& text : overrides) apply_override(text, config, origins, order);
   check_consistency(config, origins);
   return config;

@@ -8,6 +8,7 @@
 
 namespace tern::daemon {
 
+std::span<const Setting> include_rows();      ///< settings_include.cpp: include
 std::span<const Setting> startup_rows();      ///< settings_startup.cpp: listen ... so-sndbuf
 std::span<const Setting> resolution_rows();   ///< settings_resolution.cpp: outgoing-address ... edns-buffer-size
 std::span<const Setting> client_rows();       ///< settings_clients.cpp: ip-ratelimit ... access-control
@@ -15,5 +16,6 @@ std::span<const Setting> cache_rows();        ///< settings_cache.cpp: cache-siz
 std::span<const Setting> zone_rows();         ///< settings_zones.cpp: local-zone ... tls-ca-file
 std::span<const Setting> connection_rows();   ///< settings_connections.cpp: control-socket ... tls-early-data
 std::span<const Setting> operations_rows();   ///< settings_operations.cpp: verbosity ... query-log
+std::span<const Setting> identity_rows();     ///< settings_identity.cpp: hide-identity ... nsid
 
 }  // namespace tern::daemon

@@ -1,5 +1,7 @@
 #include "daemon/control/control_commands.hpp"
 
+#include "daemon/control/control_failures.hpp"
+#include "daemon/control/control_infra.hpp"
 #include "daemon/control/control_trace.hpp"
 #include "daemon/observe/counters_render.hpp"
 #include "daemon/process/worker.hpp"
@@ -222,13 +224,16 @@ std::string show_entry(const Entry& e, cache::TimePoint now) {
 ControlReply cache_show(ControlContext& context, const Selector& selector,
                         const std::string& what) {
   std::vector<Entry> entries = collect(context, selector);
-  if (entries.empty()) return {ControlStatus::ok, "no cached entries at " + what + "\n"};
   cache::TimePoint now = context.clock.now();
+  // The remembered failures that answer the name (control_failures.hpp), after the data.
+  std::string failures = show_failures(context.answers.failures(), selector.name, selector.type, now);
+  if (entries.empty() && failures.empty()) return {ControlStatus::ok, "no cached entries at " + what + "\n"};
   std::string out;
   for (const Entry& e : entries) {
     if (!out.empty()) out += "\n";
     out += show_entry(e, now);
   }
+  if (!failures.empty()) out += (out.empty() ? "" : "\n") + failures;
   return {ControlStatus::ok, std::move(out)};
 }
 
@@ -290,6 +295,9 @@ ControlReply cache_dump(ControlContext& context) {
   std::size_t rrsets = dump_entries(entries, false, now, out);
   out += "; answer cache\n";
   std::size_t answers = dump_entries(entries, true, now, out);
+  std::size_t failures = 0;
+  std::string failure_lines = dump_failures(context.answers.failures(), now, failures);
+  if (failures > 0) out += "; failure cache (RFC 9520): answered SERVFAIL without a query\n" + failure_lines;
   out += "; end of dump: " + plural(rrsets, "rrset") + ", " + plural(answers, "answer") + "\n";
   return {ControlStatus::ok, std::move(out)};
 }
@@ -355,6 +363,7 @@ ControlReply execute_control(const std::vector<std::string>& words, ControlConte
   if (auto error = check_command(words)) return usage(*error);
   if (words[0] == "cache") return cache_command(words, context);
   if (words[0] == "stats") return stats(context);
+  if (words[0] == "infra") return infra_command(words, context);
   if (words[0] == "trace") {
     std::string error;
     auto name = parse_name(words[1], error);

@@ -16,7 +16,7 @@ struct CommandShape {
   std::size_t max_arguments;
 };
 
-constexpr std::array<CommandShape, 10> commands{{
+constexpr std::array<CommandShape, 12> commands{{
     {"cache", "show", "NAME [TYPE]", 1, 2},
     {"cache", "flush", "NAME [TYPE]", 1, 2},
     {"cache", "flush-zone", "NAME", 1, 1},
@@ -27,6 +27,8 @@ constexpr std::array<CommandShape, 10> commands{{
     {"reload", "", "", 0, 0},
     {"stop", "", "", 0, 0},
     {"log-reopen", "", "", 0, 0},
+    {"infra", "show", "[ADDRESS|ZONE]", 0, 1},
+    {"infra", "flush", "[ADDRESS]", 0, 1},
 }};
 
 std::string synopsis(const CommandShape& c) {
@@ -49,13 +51,18 @@ std::string_view control_commands_help() {
          "  trace NAME [TYPE]        resolve afresh (no cache), print every upstream hop\n"
          "  reload                   reload the configuration (as SIGHUP)\n"
          "  stop                     stop the daemon (as SIGTERM)\n"
-         "  log-reopen               reopen the query log (after it was rotated)\n";
+         "  log-reopen               reopen the query log (after it was rotated)\n"
+         "  infra show [ADDRESS|ZONE]\n"
+         "                           what is known of each authority: RTT, timeouts, back-off,\n"
+         "                           EDNS, TCP, 0x20, cookies (a zone: its cached servers)\n"
+         "  infra flush [ADDRESS]    forget one server (or all): it is measured afresh\n";
 }
 
 std::optional<std::string> check_command(const std::vector<std::string>& words) {
   if (words.empty()) return "no command";
-  bool has_second = words[0] == "cache";
-  if (has_second && words.size() < 2) return "usage: cache show|flush|flush-zone|flush-all|dump";
+  bool has_second = words[0] == "cache" || words[0] == "infra";
+  if (words[0] == "cache" && words.size() < 2) return "usage: cache show|flush|flush-zone|flush-all|dump";
+  if (words[0] == "infra" && words.size() < 2) return "usage: infra show|flush";
   auto shape = std::find_if(commands.begin(), commands.end(), [&](const CommandShape& c) {
     return c.first == words[0] && (!has_second || c.second == words[1]);
   });

@@ -180,15 +180,17 @@ Watched watched_entry(const std::string& text) {
   std::istringstream lines(text);
   std::string line;
   bool records = false;
+  bool failure = false;  // a remembered failure's block (after the data): not an entry to watch
   while (std::getline(lines, line)) {
     if (line.empty()) continue;
     if (line[0] != ' ') {
       if (line.starts_with("no cached entries")) break;
-      entries.push_back({line, "?", ""});
+      failure = line.ends_with(" failure") || line.ends_with(" zone-failure");
+      if (!failure) entries.push_back({line, "?", ""});
       records = false;
       continue;
     }
-    if (entries.empty()) continue;
+    if (entries.empty() || failure) continue;
     Watched& e = entries.back();
     if (line.starts_with("  remaining-ttl: ")) e.remaining = line.substr(17);
     if (line.starts_with("  inserted: ")) {

@@ -20,6 +20,7 @@ std::string_view cache_word(CacheResult r) {
     case CacheResult::stale: return "stale";
     case CacheResult::prefetch: return "prefetch";
     case CacheResult::local: return "local";
+    case CacheResult::failure: return "failure";
   }
   return "miss";
 }

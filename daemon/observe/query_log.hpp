@@ -15,7 +15,8 @@
 namespace tern::daemon {
 
 /// Where an answer came from, as the log names it.
-enum class CacheResult { hit, miss, stale, prefetch, local };
+/// failure: SERVFAIL from the failure cache (RFC 9520), the question's or a zone's, no query.
+enum class CacheResult { hit, miss, stale, prefetch, local, failure };
 
 /// One answered query.
 struct QueryLogEntry {

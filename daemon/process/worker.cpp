@@ -132,6 +132,8 @@ std::shared_ptr<const ClientPolicy> client_policy(const Config& config, CookieSe
   policy->prefetch = config.prefetch;
   policy->cookies = config.cookies ? cookies : nullptr;
   policy->local_zones = std::make_shared<const LocalZones>(config.local_zone, config.local_data);
+  policy->identity = std::make_shared<const ServerIdentity>(make_server_identity(
+      config.hide_identity, config.identity, config.hide_version, config.version, config.nsid));
   return policy;
 }
 

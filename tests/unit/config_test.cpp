@@ -91,6 +91,11 @@ void check_same(const Config& a, const Config& b) {
   CHECK(a.forward_zone == b.forward_zone);
   CHECK(a.stub_zone == b.stub_zone);
   CHECK(a.tls_ca_file == b.tls_ca_file);
+  CHECK(a.hide_identity == b.hide_identity);
+  CHECK(a.identity == b.identity);
+  CHECK(a.hide_version == b.hide_version);
+  CHECK(a.version == b.version);
+  CHECK(a.nsid == b.nsid);
 }
 
 ListenEndpoint endpoint(const char* address, std::uint16_t port) {
@@ -577,7 +582,8 @@ TEST_CASE("config: --dump-config re-loads to an equal config", "[config]") {
       "local-data=[\"printer.home.example. 300 IN A 192.168.1.2\", 'txt.home.example. TXT \"a b\"']",
       "forward-zone=[{name: corp., servers: [127.0.0.1@5353, \"::1\"], forward-first: yes}, "
       "{name: dot.example, servers: 192.0.2.53, forward-tls: yes, forward-tls-name: dns.example}]",
-      "stub-zone=[{name: 10.in-addr.arpa, servers: [10.0.0.53]}]", "tls-ca-file=" + ca};
+      "stub-zone=[{name: 10.in-addr.arpa, servers: [10.0.0.53]}]", "tls-ca-file=" + ca,
+      "hide-identity=no", "identity=ns1 \"odd\"", "hide-version=no", "version=v 1", "nsid=0001ff"};
   for (const Config& config : {default_config(), load_config("", overrides)}) {
     std::string dump = dump_config(config);
     INFO(dump);
@@ -617,7 +623,8 @@ TEST_CASE("config: the settings table is complete and consistent", "[config]") {
                      "tcp-max-connections-per-client", "tls-listen",
                      "tls-certificate", "tls-private-key", "tls-handshake-timeout",
                      "tls-max-connections", "tls-max-connections-per-client",
-                     "tls-ticket-key-rotation", "tls-early-data", "ip-ratelimit", "ip-ratelimit-slip"});
+                     "tls-ticket-key-rotation", "tls-early-data", "ip-ratelimit", "ip-ratelimit-slip",
+                     "include", "hide-identity", "identity", "hide-version", "version", "nsid"});
   CHECK(find_setting("nope") == nullptr);
   std::string_view doc = find_setting("access-control")->doc;
   for (const AclRule& rule : default_access_control()) {

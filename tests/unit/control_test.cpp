@@ -561,3 +561,102 @@ TEST_CASE("control server: one line in, status and text out", "[control][socket]
   }
   std::filesystem::remove_all(dir);
 }
+
+// ---- remembered failures and the infra cache, as the operator sees them ----
+
+TEST_CASE("control: cache show lists the failures that answer a name, cache dump has them as comments",
+          "[control][failure-cache]") {
+  Fixture f;
+  cache::FailureCache& failures = f.answers.failures();  // bounds 1..60 s
+  auto name = [](const char* text) { return *dns::Name::from_text(text); };
+  failures.record(cache::FailureKey::question(question("www.broken.lab")), 22, "no reachable authority for broken.lab.");
+  failures.record(cache::FailureKey::zone_of(name("broken.lab")), 22, "every server of broken.lab. REFUSED");
+  failures.record(cache::FailureKey::zone_of(name("other.lab")), 23, "unreachable");
+  std::string t = f.run({"cache", "show", "www.broken.lab"}).text;
+  INFO(t);
+  CHECK(has(t, "broken.lab. * zone-failure\n  scope: zone (every name at or below it fails without a query)\n"
+               "  reason: every server of broken.lab. REFUSED (EDE 22)\n  remaining: 1 s of 1\n"
+               "  failures: 1 in a row\n  next-backoff: 2 s\n"));
+  CHECK(has(t, "www.broken.lab. A failure\n  scope: question\n"
+               "  reason: no reachable authority for broken.lab. (EDE 22)\n  remaining: 1 s of 1\n"));
+  CHECK_FALSE(has(t, "other.lab"));
+  CHECK_FALSE(has(t, "no cached entries"));
+  // The zone's failure answers every name below it; a type filters the question's.
+  CHECK(has(f.run({"cache", "show", "mail.broken.lab"}).text, "broken.lab. * zone-failure"));
+  CHECK_FALSE(has(f.run({"cache", "show", "www.broken.lab", "AAAA"}).text, "www.broken.lab. A failure"));
+  // Data and failures together: the data first.
+  failures.record(cache::FailureKey::question(question("www.example.lab", dns::rrtype::TXT)), 22, "timeout");
+  t = f.run({"cache", "show", "www.example.lab"}).text;
+  CHECK(has(t, "www.example.lab. TXT failure"));
+  CHECK(t.find(" rrset\n") < t.find("TXT failure"));
+
+  std::string dump = f.run({"cache", "dump"}).text;
+  INFO(dump);
+  CHECK(has(dump, "\n; failure cache (RFC 9520): answered SERVFAIL without a query\n"));
+  CHECK(has(dump, "\n; ZONE-FAILURE broken.lab. * remaining=1 failures=1 reason=every server of broken.lab. REFUSED (EDE 22)\n"));
+  CHECK(has(dump, "\n; FAILURE www.broken.lab. A remaining=1 failures=1 reason=no reachable authority for broken.lab. (EDE 22)\n"));
+  CHECK(has(dump, "\n; ZONE-FAILURE other.lab. * remaining=1 failures=1 reason=unreachable (EDE 23)\n"));
+  // Failing again while remembered (within the back-off window) doubles the TTL.
+  f.clock.advance(std::chrono::milliseconds(1500));
+  failures.record(cache::FailureKey::zone_of(name("broken.lab")), 22, "every server of broken.lab. REFUSED");
+  t = f.run({"cache", "show", "broken.lab"}).text;
+  CHECK(has(t, "broken.lab. * zone-failure\n"));
+  CHECK(has(t, "  remaining: 2 s of 2\n  failures: 2 in a row\n  next-backoff: 4 s\n"));
+  // Past its time a question's failure is shown as over, and left out of the dump.
+  CHECK(has(f.run({"cache", "show", "www.broken.lab", "A"}).text, "remaining: 0 s of 1 (over: the next query asks again)"));
+  CHECK_FALSE(has(f.run({"cache", "dump"}).text, "; FAILURE www.broken.lab."));
+}
+
+TEST_CASE("control: infra show and infra flush", "[control][infra]") {
+  Fixture f;
+  const std::string ns1("\x7f\x38\x01\x01", 4);  // 127.56.1.1
+  const std::string ns2("\x7f\x38\x01\x02", 4);
+  cache::ServerStats s;
+  s.srtt_us = 12500;
+  s.rttvar_us = 3000;
+  s.queries = 9;
+  s.failures = 3;
+  s.timeouts = 2;
+  s.consecutive_failures = 3;
+  s.backoff_until = f.clock.now() + 4s;
+  s.edns_unsupported = true;
+  s.no_caps_for_id = true;
+  s.client_cookie = std::string("\x01\x02\x03\x04\x05\x06\x07\x08", 8);
+  f.infra.store(ns2, s);
+  std::string t = f.run({"infra", "show"}).text;
+  INFO(t);
+  CHECK(has(t, "127.56.1.1\n  srtt: unknown, rttvar 0.0 ms\n"));
+  CHECK(has(t, "127.56.1.2\n  srtt: 12.5 ms, rttvar 3.0 ms\n"));
+  CHECK(has(t, "  queries: 9, failures: 3 (timeouts 2), consecutive: 3\n  backoff: 4 s left\n"
+               "  edns: no (answered FORMERR to EDNS: asked without)\n  tcp: no failed retry\n"
+               "  0x20: no (does not echo the case: asked without)\n"
+               "  cookie: client 0102030405060708, server none\n  expires: 900 s (then measured afresh)\n"));
+  CHECK(t.find("127.56.1.1\n") < t.find("127.56.1.2\n"));
+  // One address.
+  t = f.run({"infra", "show", "127.56.1.2"}).text;
+  CHECK(t.rfind("127.56.1.2\n  srtt: 12.5 ms", 0) == 0);
+  CHECK_FALSE(has(t, "127.56.1.1"));
+  CHECK(has(f.run({"infra", "show", "192.0.2.9"}).text, "192.0.2.9\n  never asked (or forgotten)\n"));
+  // A zone: its cached NS set, their addresses, each server's state.
+  f.rrsets.insert(rrs({"ns1.example.lab. 3600 IN A 127.56.1.1", "ns1.example.lab. 3600 IN A 127.56.1.2"}),
+                  cache::Trust::glue, "127.56.0.2");
+  t = f.run({"infra", "show", "example.lab"}).text;
+  CHECK(t.rfind("zone example.lab.: 1 NS, 2 addresses known\n", 0) == 0);
+  CHECK(has(t, "\n127.56.1.1 (ns1.example.lab.)\n"));
+  CHECK(has(t, "\n127.56.1.2 (ns1.example.lab.)\n  srtt: 12.5 ms"));
+  CHECK(has(f.run({"infra", "show", "nowhere.lab"}).text, "no cached NS set for nowhere.lab."));
+  // Bad arguments are usage errors.
+  auto bad = f.run({"infra", "show", "a..b"});
+  CHECK(bad.status == ControlStatus::usage);
+  CHECK(has(bad.text, "'a..b' is neither an address nor a zone name"));
+  CHECK(f.run({"infra", "flush", "ns1.example.lab"}).status == ControlStatus::usage);
+  CHECK(f.run({"infra"}).status == ControlStatus::usage);
+  CHECK(f.run({"infra", "show", "a", "b"}).status == ControlStatus::usage);
+  // Flush one, then all; the data caches keep theirs.
+  CHECK(f.run({"infra", "flush", "127.56.1.2"}).text == "flushed 1 server at 127.56.1.2\n");
+  CHECK_FALSE(f.infra.find(ns2));
+  CHECK(f.infra.find(ns1));
+  CHECK(f.run({"infra", "flush"}).text == "flushed 1 server\n");
+  CHECK(f.run({"infra", "show"}).text == "no servers known\n");
+  CHECK(stat(f.run({"stats"}).text, "cache.rrset.entries") == 6);
+}

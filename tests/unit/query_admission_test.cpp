@@ -181,3 +181,30 @@ TEST_CASE("local zones answer whatever RD says; elsewhere RD=0 is refused with E
   // Without local zones configured, nothing is local.
   CHECK(verdict_of(query("localhost.", dns::rrtype::A, no_rd)) == Admission::refused_not_recursive);
 }
+
+TEST_CASE("CH TXT identity names are the server's own, after access control, whatever RD says", "[admission][identity]") {
+  daemon::ClientPolicy policy = default_policy();
+  policy.identity = std::make_shared<const daemon::ServerIdentity>(daemon::make_server_identity(true, "", false, "v1", ""));
+  auto ch = [](const char* name, std::uint16_t type, bool rd) {
+    return query(name, type, [rd](dns::Message& m) {
+      m.questions[0].klass = daemon::class_ch;
+      m.rd = rd;
+    });
+  };
+  auto a = admit(ch("version.bind", dns::rrtype::TXT, false), policy);
+  CHECK(a.verdict == Admission::server_identity);
+  REQUIRE(a.local);
+  CHECK(a.local->outcome.rcode == dns::rcode::noerror);
+  a = admit(ch("id.server", dns::rrtype::TXT, true), policy);  // hidden: REFUSED by the identity rule
+  CHECK(a.verdict == Admission::server_identity);
+  REQUIRE(a.local);
+  CHECK(a.local->outcome.rcode == dns::rcode::refused);
+  // Refused clients stay refused; other CH names and types are the class rule's.
+  CHECK(admit(ch("version.bind", dns::rrtype::TXT, true), policy, "192.0.2.1").verdict == Admission::refused_by_acl);
+  CHECK(admit(ch("authors.bind", dns::rrtype::TXT, true), policy).verdict == Admission::refused_unsupported);
+  CHECK(admit(ch("version.bind", dns::rrtype::A, true), policy).verdict == Admission::refused_unsupported);
+  // Class IN version.bind is an ordinary name.
+  CHECK(admit(query("version.bind", dns::rrtype::TXT), policy).verdict == Admission::accepted);
+  // Without an identity (a policy built elsewhere), the class rule as before.
+  CHECK(verdict_of(ch("version.bind", dns::rrtype::TXT, true)) == Admission::refused_unsupported);
+}

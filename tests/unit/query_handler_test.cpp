@@ -503,3 +503,24 @@ TEST_CASE("RRSIGs reach clients that set DO, on a miss and on a hit, and no othe
     CHECK(again->answer == r->answer);
   }
 }
+
+TEST_CASE("the query log names an answer from the failure cache \"failure\"", "[handler][query-log][failure-cache]") {
+  Fixture f;
+  char dir_template[] = "/tmp/tern-qlog-XXXXXX";
+  REQUIRE(mkdtemp(dir_template) != nullptr);
+  const std::string path = std::string(dir_template) + "/query.log";
+  REQUIRE(f.query_log.configure(path).empty());
+  // A failure remembered for the question (RFC 9520): SERVFAIL, EDE 13, no query.
+  f.answers.failures().record(cache::FailureKey::question(question("down.example.lab")), 22, "all down");
+  auto m = f.ask(query("down.example.lab"));
+  REQUIRE(m);
+  CHECK(m->rcode == dns::rcode::servfail);
+  CHECK(f.transport.calls == 0);
+  REQUIRE(f.ask(query("www.example.lab")));  // an ordinary miss stays a miss
+  const auto lines = lines_of(path);
+  REQUIRE(lines.size() == 2);
+  CHECK(lines[0].find("\"name\":\"down.example.lab.\"") != std::string::npos);
+  CHECK(lines[0].find("\"rcode\":\"SERVFAIL\",\"cache\":\"failure\",\"ttl\":0,\"upstream\":0,") != std::string::npos);
+  CHECK(lines[1].find("\"cache\":\"miss\"") != std::string::npos);
+  std::filesystem::remove_all(dir_template);
+}

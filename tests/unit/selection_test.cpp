@@ -74,3 +74,18 @@ TEST_CASE("learning from exchanges", "[selection]") {
     CHECK(t.backoff_until <= now + seconds(60));
   }
 }
+
+TEST_CASE("timeouts and failed TCP retries are counted apart from other failures (ternctl infra show)",
+          "[selection]") {
+  cache::ServerStats s;
+  const cache::TimePoint now{};
+  s = resolver::learn(s, ServerFeedback::timeout, microseconds(0), now);
+  s = resolver::learn(s, ServerFeedback::tcp_failed, microseconds(0), now);
+  s = resolver::learn(s, ServerFeedback::servfail, microseconds(1000), now);
+  s = resolver::learn(s, ServerFeedback::timeout, microseconds(0), now);
+  CHECK(s.failures == 4);
+  CHECK(s.timeouts == 2);
+  CHECK(s.tcp_failures == 1);
+  s = resolver::learn(s, ServerFeedback::ok, microseconds(1000), now);
+  CHECK(s.timeouts == 2);  // all time, not reset by a success
+}
