@@ -617,7 +617,9 @@ TEST_CASE("config: the settings table is complete and consistent", "[config]") {
                      "tcp-max-connections-per-client", "tls-listen",
                      "tls-certificate", "tls-private-key", "tls-handshake-timeout",
                      "tls-max-connections", "tls-max-connections-per-client",
-                     "tls-ticket-key-rotation", "tls-early-data", "ip-ratelimit", "ip-ratelimit-slip"});
+                     "tls-ticket-key-rotation", "tls-early-data", "ip-ratelimit", "ip-ratelimit-slip",
+                     "dnssec", "trust-anchor-file", "trust-anchor-auto-file", "domain-insecure",
+                     "aggressive-nsec", "dnssec-log-bogus"});
   CHECK(find_setting("nope") == nullptr);
   std::string_view doc = find_setting("access-control")->doc;
   for (const AclRule& rule : default_access_control()) {
