@@ -1,6 +1,7 @@
 #include "daemon/process/root_key_upkeep.hpp"
 
 #include "daemon/process/startup_checks.hpp"
+#include "resolver/dns/message.hpp"
 #include "resolver/dns/types.hpp"
 #include "resolver/dnssec/rfc5011_file.hpp"
 #include "resolver/dnssec/trust_anchors.hpp"
@@ -41,7 +42,8 @@ bool RootKeyUpkeep::tick(std::uint64_t now, const Ask& ask) {
 bool RootKeyUpkeep::take(const resolver::Outcome& outcome, std::uint64_t now) {
   if (outcome.answer.empty()) {
     next_refresh_ = dnssec::next_refresh_after_failure(last_timing_, now);
-    log::warning("trust-anchor-auto-file: no root DNSKEY set (rcode {}{}); asking again in {} s", outcome.rcode,
+    log::warning("trust-anchor-auto-file: no root DNSKEY set ({}{}); asking again in {} s",
+                 dns::rcode_to_text(outcome.rcode),
                  outcome.ede_text.empty() ? "" : ", " + outcome.ede_text, next_refresh_ - now);
     return false;
   }
