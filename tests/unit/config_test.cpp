@@ -91,6 +91,12 @@ void check_same(const Config& a, const Config& b) {
   CHECK(a.forward_zone == b.forward_zone);
   CHECK(a.stub_zone == b.stub_zone);
   CHECK(a.tls_ca_file == b.tls_ca_file);
+  CHECK(a.dnssec == b.dnssec);
+  CHECK(a.trust_anchor_file == b.trust_anchor_file);
+  CHECK(a.trust_anchor_auto_file == b.trust_anchor_auto_file);
+  CHECK(a.domain_insecure == b.domain_insecure);
+  CHECK(a.aggressive_nsec == b.aggressive_nsec);
+  CHECK(a.dnssec_log_bogus == b.dnssec_log_bogus);
 }
 
 ListenEndpoint endpoint(const char* address, std::uint16_t port) {
@@ -577,7 +583,10 @@ TEST_CASE("config: --dump-config re-loads to an equal config", "[config]") {
       "local-data=[\"printer.home.example. 300 IN A 192.168.1.2\", 'txt.home.example. TXT \"a b\"']",
       "forward-zone=[{name: corp., servers: [127.0.0.1@5353, \"::1\"], forward-first: yes}, "
       "{name: dot.example, servers: 192.0.2.53, forward-tls: yes, forward-tls-name: dns.example}]",
-      "stub-zone=[{name: 10.in-addr.arpa, servers: [10.0.0.53]}]", "tls-ca-file=" + ca};
+      "stub-zone=[{name: 10.in-addr.arpa, servers: [10.0.0.53]}]", "tls-ca-file=" + ca,
+      "dnssec=no", "trust-anchor-file=['" + dir.write("root \"odd\".key", "") + "', '" + ca + "']",
+      "trust-anchor-auto-file=/tmp/auto \"odd\".key", "domain-insecure=[Broken.Example, test.]",
+      "aggressive-nsec=no", "dnssec-log-bogus=yes"};
   for (const Config& config : {default_config(), load_config("", overrides)}) {
     std::string dump = dump_config(config);
     INFO(dump);
