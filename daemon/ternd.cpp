@@ -11,9 +11,12 @@
 #include "daemon/control/metrics.hpp"
 #include "daemon/control/metrics_server.hpp"
 #include "daemon/process/privileges.hpp"
+#include "daemon/process/root_key_upkeep.hpp"
 #include "daemon/process/service_notify.hpp"
 #include "daemon/process/startup_checks.hpp"
+#include "daemon/process/validation_setup.hpp"
 #include "daemon/process/worker.hpp"
+#include "resolver/dns/types.hpp"
 #include "resolver/log.hpp"
 #include "resolver/root_hints.hpp"
 
@@ -68,20 +71,34 @@ void apply_log_settings(const daemon::Config& config, bool detached) {
   log::set_rate_limit(config.log_rate_limit);
 }
 
+/// The root's anchor kept by trust-anchor-auto-file, when there is one.
+std::optional<resolver::dnssec::TrustAnchor> managed_root(const daemon::RootKeyUpkeep* root_keys) {
+  return root_keys ? std::optional(root_keys->anchor()) : std::nullopt;
+}
+
 void reload(const daemon::CommandLine& command, daemon::Config& running, daemon::SharedState& shared,
-            std::vector<std::unique_ptr<daemon::Worker>>& workers, bool detached) {
-  daemon::Config fresh;
+            std::vector<std::unique_ptr<daemon::Worker>>& workers, bool detached,
+            const daemon::RootKeyUpkeep* root_keys) {
+  daemon::Config loaded, fresh;
+  daemon::ValidationBuild validation;
   try {
-    fresh = daemon::config_from_command_line(command);
+    loaded = daemon::config_from_command_line(command);
   } catch (const daemon::ConfigError& e) {
-    log::error("reload rejected, keeping the running configuration: {}", daemon::format_config_error(e));
+    validation.error = daemon::format_config_error(e);
+  }
+  if (validation.error.empty()) {
+    fresh = daemon::keep_restart_settings(running, loaded);
+    validation = daemon::build_validation(fresh, managed_root(root_keys));  // a bad anchor file rejects the reload
+  }
+  if (!validation.error.empty()) {
+    log::error("reload rejected, keeping the running configuration: {}", validation.error);
     // SIGHUP is also logrotate's "reopen your files": the query log is reopened regardless.
     if (std::string error = shared.query_log.reopen(); !error.empty()) log::error("{}", error);
     return;
   }
-  for (std::string_view name : daemon::restart_settings_changed(running, fresh))
+  for (std::string_view name : daemon::restart_settings_changed(running, loaded))
     log::warning("reload: {} changed: takes effect at restart", name);
-  fresh = daemon::keep_restart_settings(running, std::move(fresh));
+  shared.validation = std::move(validation.settings);
   fresh.query_log = daemon::path_inside_chroot(fresh.query_log, running.chroot);
   if (std::string error = shared.query_log.configure(fresh.query_log); !error.empty()) {
     log::error("reload: {}; the query log stays as it was", error);
@@ -184,7 +201,8 @@ std::unique_ptr<daemon::ControlServer> start_control_socket(const daemon::Config
 
 /// Leaving root: pid file, chroot, user. False (logged) when a step failed: ternd stops.
 bool leave_root(const daemon::Config& config, const std::optional<daemon::RunAs>& run_as,
-                daemon::CommandLine& command, daemon::SharedState& shared, daemon::ControlServer* control) {
+                daemon::CommandLine& command, daemon::SharedState& shared, daemon::ControlServer* control,
+                daemon::RootKeyUpkeep* root_keys) {
   try {
     if (!config.pidfile.empty()) daemon::write_pidfile(config.pidfile);
     if (run_as) {
@@ -199,6 +217,7 @@ bool leave_root(const daemon::Config& config, const std::optional<daemon::RunAs>
       // A reload reads the configuration (and a log reopen the query log) inside the chroot.
       command.config_path = daemon::path_inside_chroot(command.config_path, config.chroot);
       shared.query_log.retarget(daemon::path_inside_chroot(config.query_log, config.chroot));
+      if (root_keys) root_keys->retarget(daemon::path_inside_chroot(config.trust_anchor_auto_file, config.chroot));
     }
     if (run_as) daemon::drop_to(*run_as);
     return true;
@@ -225,9 +244,31 @@ void start_serving(Workers& workers, daemon::MetricsServer* metrics, const daemo
   daemon::notify_ready("answering queries");
 }
 
+/// RFC 5011: asks for the root's DNSKEY set when due (on the first worker) and, when a key
+/// changed state, gives every worker validation settings with the new root anchor.
+void upkeep_root_keys(daemon::RootKeyUpkeep& root_keys, const daemon::Config& config, daemon::SharedState& shared,
+                      Workers& workers) {
+  if (!config.dnssec || workers.empty()) return;
+  const auto now = static_cast<std::uint64_t>(daemon::unix_now());
+  daemon::Worker& asker = *workers.front();
+  const bool changed = root_keys.tick(now, [&asker] {
+    return asker.refresh(dns::Question{dns::Name(), dns::rrtype::DNSKEY, dns::class_in});
+  });
+  if (!changed) return;
+  daemon::ValidationBuild build = daemon::build_validation(config, root_keys.anchor());
+  if (!build.error.empty()) {  // an anchor file changed on disk since the last reload
+    log::error("trust-anchor-auto-file: the new root key stays unused until a reload: {}", build.error);
+    return;
+  }
+  shared.validation = std::move(build.settings);
+  for (auto& w : workers) w->set_validation(shared.validation);
+}
+
 /// Once a second without a signal: reclaims expired cache entries, returns freed heap pages to
-/// the kernel and reports log lines the rate limit suppressed.
-void housekeeping(daemon::SharedState& shared) {
+/// the kernel, reports log lines the rate limit suppressed and keeps the RFC 5011 root anchor.
+void housekeeping(daemon::SharedState& shared, Workers& workers, const daemon::Config& config,
+                  daemon::RootKeyUpkeep* root_keys) {
+  if (root_keys) upkeep_root_keys(*root_keys, config, shared, workers);
   shared.sweep();
 #ifdef __GLIBC__
   // Hand the pages freed since the last second back to the kernel. glibc only returns the
@@ -241,15 +282,16 @@ void housekeeping(daemon::SharedState& shared) {
 
 /// Waits for signals: SIGHUP reloads, SIGTERM or SIGINT returns.
 void signal_loop(const sigset_t& signals, const daemon::CommandLine& command, daemon::Config& config,
-                 daemon::SharedState& shared, Workers& workers, bool detached) {
+                 daemon::SharedState& shared, Workers& workers, bool detached, daemon::RootKeyUpkeep* root_keys) {
   const timespec sweep_interval{1, 0};
+  if (root_keys) upkeep_root_keys(*root_keys, config, shared, workers);  // the first refresh at once
   while (true) {
     int sig = sigtimedwait(&signals, nullptr, &sweep_interval);
     if (sig < 0) {
-      housekeeping(shared);
+      housekeeping(shared, workers, config, root_keys);
     } else if (sig == SIGHUP) {
       daemon::notify_reloading();
-      reload(command, config, shared, workers, detached);
+      reload(command, config, shared, workers, detached, root_keys);
       daemon::notify_ready("answering queries");
     } else {
       log::warning("signal {}: stopping", sig == SIGTERM ? "TERM" : "INT");
@@ -280,6 +322,7 @@ int run(daemon::CommandLine& command) {
   const std::optional<daemon::RunAs>& run_as = plan.run_as;
   const sigset_t signals = block_signals();
   std::unique_ptr<daemon::SharedState> shared = make_shared_state(config, std::move(plan.hints));
+  shared->validation = plan.validation;  // before the workers: each starts with it
   Workers workers = bind_workers(*shared, config);
   daemon::ControlContext control_context = daemon::make_control_context(*shared, workers);
   control_context.reopen_logs = [&shared] { return shared->query_log.reopen(); };
@@ -289,10 +332,10 @@ int run(daemon::CommandLine& command) {
   if (detached) daemonize();
   apply_log_settings(config, detached);
   std::unique_ptr<daemon::ControlServer> control = start_control_socket(config, control_context);
-  if (!leave_root(config, run_as, command, *shared, control.get())) return 1;
+  if (!leave_root(config, run_as, command, *shared, control.get(), plan.root_keys.get())) return 1;
   warn_about_setup(config, plan.user_warning);
   start_serving(workers, metrics.get(), config);
-  signal_loop(signals, command, config, *shared, workers, detached);
+  signal_loop(signals, command, config, *shared, workers, detached, plan.root_keys.get());
   drain(metrics.get(), control.get(), workers, config);
   return 0;
 }

@@ -85,14 +85,15 @@ std::uint32_t answer_ttl(const resolver::Outcome& outcome) {
 
 void QueryHandler::record_answer(std::chrono::steady_clock::time_point started, const asio::ip::address& client,
                                  const dns::Question& question, std::span<const std::uint8_t> response,
-                                 CacheResult cache, std::uint32_t ttl, unsigned upstream) {
+                                 CacheResult cache, std::uint32_t ttl, unsigned upstream,
+                                 resolver::dnssec::Security security) {
   const auto latency =
       std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - started);
   stats_.observe_latency(latency);
   if (!query_log_.enabled()) return;
   const std::string name = question.name.to_text();
   const std::uint8_t rcode = response.size() >= dns::header_size ? response[3] & 0xF : dns::rcode::servfail;
-  query_log_.write(QueryLogEntry{client, name, question.type, rcode, cache, ttl, upstream, latency});
+  query_log_.write(QueryLogEntry{client, name, question.type, rcode, cache, ttl, upstream, latency, security});
 }
 
 bool QueryHandler::answer_from_cache(std::span<const std::uint8_t> packet, const asio::ip::address& client,
@@ -169,7 +170,7 @@ bool QueryHandler::answer_from_cache(std::span<const std::uint8_t> packet, const
     // Only with the query log on does a hit read the clock (twice: its latency is the time
     // spent here, the datagram's wait in the socket buffer is not seen).
     record_answer(hit_started, client, probe_.question, out,
-                  prefetching ? CacheResult::prefetch : CacheResult::hit, hit->remaining, 0);
+                  prefetching ? CacheResult::prefetch : CacheResult::hit, hit->remaining, 0, hit->entry->security);
   } else {
     // A hit answered inline takes microseconds: counted in the first latency bucket without a
     // clock reading, so the hot path stays as it was (man ternd(8), METRICS).
@@ -333,7 +334,7 @@ std::optional<std::vector<std::uint8_t>> QueryHandler::any_from_cache(const dns:
     DaemonStats::bump(stats_.cache_hits);
     std::vector<std::uint8_t> out;
     make_hit_response(*cached->entry, request, HitServing{cached->age, std::nullopt, std::nullopt, edns, cookie_reply}, out);
-    record_answer(started, client, question, out, CacheResult::hit, cached->remaining, 0);
+    record_answer(started, client, question, out, CacheResult::hit, cached->remaining, 0, cached->entry->security);
     return counted(std::move(out));
   }
   return std::nullopt;
@@ -386,7 +387,8 @@ asio::awaitable<std::optional<std::vector<std::uint8_t>>> QueryHandler::answer_q
     resolver::Outcome any = minimal_any_outcome(std::move(resolved), question.name);
     std::vector<std::uint8_t> response =
         with_client_case(make_response(query, any, max_size, edns, cookie_reply), packet, name_length);
-    record_answer(started, client, question, response, resolved_from(any), answer_ttl(any), any.upstream_queries);
+    record_answer(started, client, question, response, resolved_from(any), answer_ttl(any), any.upstream_queries,
+                  any.security);
     co_return counted(std::move(response));
   }
   co_return co_await answer_question(question, query, packet, request, client, policy, cookie_reply, started);
@@ -405,7 +407,7 @@ asio::awaitable<std::optional<std::vector<std::uint8_t>>> QueryHandler::answer_q
     make_hit_response(*hit->entry, request,
                       HitServing{hit->age, std::nullopt, std::nullopt, edns, cookie_reply}, out);
     record_answer(started, client, question, out, prefetching ? CacheResult::prefetch : CacheResult::hit,
-                  hit->remaining, 0);
+                  hit->remaining, 0, hit->entry->security);
     co_return counted(std::move(out));
   }
   DaemonStats::bump(stats_.cache_misses);
@@ -419,7 +421,7 @@ asio::awaitable<std::optional<std::vector<std::uint8_t>>> QueryHandler::answer_q
       const std::uint16_t ede = hit->entry->rcode == dns::rcode::nxdomain ? resolver::ede::stale_nxdomain_answer
                                                                          : resolver::ede::stale_answer;
       make_hit_response(*hit->entry, request, HitServing{hit->age, stale_answer_ttl, ede, edns, cookie_reply}, out);
-      record_answer(started, client, question, out, CacheResult::stale, stale_answer_ttl, 0);
+      record_answer(started, client, question, out, CacheResult::stale, stale_answer_ttl, 0, hit->entry->security);
       co_return counted(std::move(out));
     }
   } else {
@@ -428,7 +430,7 @@ asio::awaitable<std::optional<std::vector<std::uint8_t>>> QueryHandler::answer_q
   std::vector<std::uint8_t> response = with_client_case(
       make_response(query, *outcome, request.max_size, edns, cookie_reply), packet, question.name.wire().size());
   record_answer(started, client, question, response, resolved_from(*outcome), answer_ttl(*outcome),
-                outcome->upstream_queries);
+                outcome->upstream_queries, outcome->security);
   co_return counted(std::move(response));
 }
 

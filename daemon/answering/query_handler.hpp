@@ -123,7 +123,8 @@ class QueryHandler {
   /// An answered question: its latency into the histogram and, when on, its query-log line.
   void record_answer(std::chrono::steady_clock::time_point started, const asio::ip::address& client,
                      const dns::Question& question, std::span<const std::uint8_t> response,
-                     CacheResult cache, std::uint32_t ttl, unsigned upstream);
+                     CacheResult cache, std::uint32_t ttl, unsigned upstream,
+                     resolver::dnssec::Security security = resolver::dnssec::Security::indeterminate);
   /// A fresh outcome, or nullopt when stale data should be served instead.
   asio::awaitable<std::optional<resolver::Outcome>> resolve_or_stale(const dns::Question& question,
                                                                      const cache::AnswerHit& stale,

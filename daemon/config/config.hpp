@@ -99,6 +99,13 @@ struct Config {
   std::vector<ZoneRouteConfig> forward_zone;     ///< subtrees sent to recursive servers
   std::vector<ZoneRouteConfig> stub_zone;        ///< subtrees iterated from given authorities
   std::string tls_ca_file;                       ///< PEM CAs for forward-tls; empty = system store
+  // ---- DNSSEC validation (settings_dnssec.cpp); the daemon builds ValidationSettings from them ----
+  bool dnssec = true;                            ///< validate; off: no AD, RRSIGs still pass through
+  std::vector<std::string> trust_anchor_file;    ///< absolute paths of DS/DNSKEY zone files
+  std::string trust_anchor_auto_file;            ///< RFC 5011 state file of the root; empty = none
+  std::vector<std::string> domain_insecure;      ///< negative trust anchors, absolute lower-case names
+  bool aggressive_nsec = true;                   ///< RFC 8198 answers from cached validated NSEC/NSEC3
+  bool dnssec_log_bogus = false;                 ///< a log line per bogus answer
   unsigned tcp_max_connections_per_client = 64;  ///< open TCP connections from one client address
   unsigned ip_ratelimit = 0;                     ///< UDP queries per second per client address; 0 = off
   unsigned ip_ratelimit_slip = 2;                ///< every Nth limited query gets TC=1; 0 = drop all

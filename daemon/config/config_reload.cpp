@@ -26,6 +26,7 @@ Config keep_restart_settings(const Config& running, Config fresh) {
   fresh.so_sndbuf = running.so_sndbuf;
   fresh.outgoing_address = running.outgoing_address;  // the transport's sources, fixed at start
   fresh.cache_size = running.cache_size;              // cache budgets fixed at construction
+  fresh.trust_anchor_auto_file = running.trust_anchor_auto_file;  // its RFC 5011 state is read once
   fresh.control_socket = running.control_socket;      // bound before leaving root
   fresh.tls_listen = running.tls_listen;              // acceptors bound at start
   fresh.username = running.username;                  // privileges are dropped once

@@ -178,7 +178,8 @@ constexpr std::array rows{
         .help = "NDJSON line per answered query to this file or stderr; \"\" = off.",
         .doc = "Writes one JSON object per line (NDJSON) for every query answered: time (ISO "
                "8601 UTC), client, name, type, rcode, cache (hit, miss, stale, prefetch, local, or failure: "
-               "a SERVFAIL the failure cache answered without a query), ttl "
+               "a SERVFAIL the failure cache answered without a query), dnssec (the DNSSEC verdict: "
+               "secure, insecure, bogus or indeterminate), ttl "
                "(remaining TTL of the answer), upstream (queries sent to authorities for it) and "
                "latency_us. A path is opened for appending (created mode 0640) before ternd "
                "changes user; \"stderr\" writes to the error stream. The file is reopened on "

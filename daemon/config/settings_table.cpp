@@ -19,7 +19,7 @@ const std::vector<Setting>& joined_rows() {
   static const std::vector<Setting> rows = [] {
     std::vector<Setting> all;
     for (std::span<const Setting> group : {include_rows(), startup_rows(), resolution_rows(), client_rows(), cache_rows(),
-                                           zone_rows(), connection_rows(), operations_rows(),
+                                           zone_rows(), dnssec_rows(), connection_rows(), operations_rows(),
                                            identity_rows()}) {
       all.insert(all.end(), group.begin(), group.end());
     }
@@ -52,6 +52,8 @@ std::string_view kind_name(ValueKind kind) {
     case ValueKind::local_zone_list: return "a list of \"NAME TYPE\"";
     case ValueKind::record_list: return "a list of resource records";
     case ValueKind::zone_list: return "a list of zones (name, servers ...)";
+    case ValueKind::path_list: return "a list of file paths";
+    case ValueKind::name_list: return "a list of domain names";
   }
   return "a value";
 }

@@ -4,6 +4,7 @@
 #include "daemon/control/control_infra.hpp"
 #include "daemon/control/control_trace.hpp"
 #include "daemon/observe/counters_render.hpp"
+#include "daemon/observe/query_log.hpp"  // security_word
 #include "daemon/process/worker.hpp"
 #include "resolver/dns/message.hpp"
 
@@ -115,6 +116,11 @@ std::vector<Entry> collect(ControlContext& context, const Selector& selector) {
 
 std::uint32_t original_ttl(const Entry& e) { return e.rrset ? e.rrset->ttl : e.answer->ttl; }
 
+/// The DNSSEC state the entry was stored with (RFC 4035 section 4.3), as the query log names it.
+std::string_view security_of(const Entry& e) {
+  return security_word(e.rrset ? e.rrset->security : e.answer->security);
+}
+
 cache::TimePoint inserted(const Entry& e) {
   return e.rrset ? e.rrset->inserted : e.answer->inserted;
 }
@@ -208,6 +214,7 @@ std::string show_entry(const Entry& e, cache::TimePoint now) {
   std::string out = e.owner.to_text() + " " + type_text(e.type) + " " +
                     std::string(kind_name(e.kind)) + "\n";
   out += "  rank: " + (e.rrset ? std::string(cache::to_string(e.rrset->trust)) : "-") + "\n";
+  out += "  dnssec: " + std::string(security_of(e)) + "\n";
   out += "  original-ttl: " + std::to_string(original_ttl(e)) + "\n";
   out += "  remaining-ttl: " + std::to_string(expired ? 0 : remaining(original_ttl(e), age));
   if (expired) {
@@ -278,8 +285,10 @@ std::size_t dump_entries(const std::vector<Entry>& entries, bool answers, cache:
     if (answers) {
       std::string kind = e.kind == EntryKind::answer ? "ANSWER" : std::string(kind_name(e.kind));
       out += "; " + kind + " " + e.owner.to_text() + " " + type_text(e.type) +
-             " remaining=" + std::to_string(left) + "\n";
+             " remaining=" + std::to_string(left) + " dnssec=" + std::string(security_of(e)) + "\n";
       if (e.kind != EntryKind::answer) continue;  // a negative answer is its comment line
+    } else {
+      out += "; RRSET " + e.owner.to_text() + " " + type_text(e.type) + " dnssec=" + std::string(security_of(e)) + "\n";
     }
     for (const std::string& line : record_lines(e, age)) out += line + "\n";
   }

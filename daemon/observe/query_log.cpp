@@ -46,6 +46,17 @@ void append_json_string(std::string& out, std::string_view text) {
 
 }  // namespace
 
+std::string_view security_word(resolver::dnssec::Security security) noexcept {
+  using resolver::dnssec::Security;
+  switch (security) {
+    case Security::secure: return "secure";
+    case Security::insecure: return "insecure";
+    case Security::bogus: return "bogus";
+    case Security::indeterminate: break;
+  }
+  return "indeterminate";
+}
+
 std::string format_query_log_line(const QueryLogEntry& e, std::chrono::system_clock::time_point now) {
   const std::time_t secs = std::chrono::system_clock::to_time_t(now);
   const auto micros =
@@ -69,6 +80,8 @@ std::string format_query_log_line(const QueryLogEntry& e, std::chrono::system_cl
   append_json_string(out, dns::rcode_to_text(e.rcode));
   out += ",\"cache\":\"";
   out += cache_word(e.cache);
+  out += "\",\"dnssec\":\"";
+  out += security_word(e.security);
   out += "\",\"ttl\":" + std::to_string(e.ttl);
   out += ",\"upstream\":" + std::to_string(e.upstream);
   out += ",\"latency_us\":" + std::to_string(e.latency.count());

@@ -3,6 +3,8 @@
 // the hot path pays one relaxed load (enabled()). Reopened at its path for rotation.
 #pragma once
 
+#include "resolver/dnssec/security.hpp"  // header only: the enum
+
 #include <asio/ip/address.hpp>
 
 #include <atomic>
@@ -28,7 +30,13 @@ struct QueryLogEntry {
   std::uint32_t ttl = 0;        ///< remaining TTL of the answer as served, seconds
   unsigned upstream = 0;        ///< queries to authorities spent on it
   std::chrono::microseconds latency{0};
+  /// DNSSEC verdict of the answer (Outcome::security, CachedAnswer::security); local answers
+  /// and answers with validation off are indeterminate.
+  resolver::dnssec::Security security = resolver::dnssec::Security::indeterminate;
 };
+
+/// "secure", "insecure", "indeterminate" or "bogus": the query log's and ternctl's word.
+std::string_view security_word(resolver::dnssec::Security security) noexcept;
 
 /// The JSON line for `entry` at `now`, '\n' included. Names are escaped per RFC 8259.
 std::string format_query_log_line(const QueryLogEntry& entry, std::chrono::system_clock::time_point now);

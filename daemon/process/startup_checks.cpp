@@ -2,6 +2,8 @@
 
 #include "daemon/listeners/tls_context.hpp"
 #include "daemon/observe/query_log.hpp"
+#include "daemon/process/root_key_upkeep.hpp"
+#include "daemon/process/validation_setup.hpp"
 
 #include <unistd.h>
 
@@ -51,12 +53,23 @@ void check_query_log(const Config& config) {
   if (!existed) ::unlink(config.query_log.c_str());
 }
 
+/// The anchors as start-up and every reload read them (validation_setup.hpp).
+void plan_validation(const Config& config, StartupPlan& plan) {
+  if (!config.trust_anchor_auto_file.empty())
+    plan.root_keys = std::make_shared<RootKeyUpkeep>(config.trust_anchor_auto_file);
+  ValidationBuild build = build_validation(
+      config, plan.root_keys ? std::optional(plan.root_keys->anchor()) : std::nullopt);
+  if (!build.error.empty()) throw StartupFailure(2, "ternd: " + build.error);
+  plan.validation = std::move(build.settings);
+}
+
 }  // namespace
 
 StartupPlan check_startup(const Config& config) {
-  StartupPlan plan{load_hints(config), std::nullopt, {}};
+  StartupPlan plan{load_hints(config), std::nullopt, {}, nullptr, nullptr};
   plan.run_as = plan_privileges(config, plan.user_warning);
   check_tls_files(config);
+  plan_validation(config, plan);
   check_query_log(config);
   return plan;
 }

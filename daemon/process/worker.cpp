@@ -34,6 +34,13 @@ asio::awaitable<void> trace_into(resolver::Resolver& resolver, dns::Question que
   promise->set_value(std::move(result));
 }
 
+/// The body of Worker::refresh, a free coroutine so that it owns its arguments.
+asio::awaitable<void> refresh_into(resolver::Resolver& resolver, dns::Question question,
+                                   std::shared_ptr<std::promise<resolver::Outcome>> promise) {
+  resolver::Outcome outcome = co_await resolver.refresh(std::move(question));
+  promise->set_value(std::move(outcome));
+}
+
 /// The TLS client context for tls-ca-file. The loader has checked the file; should it have
 /// changed since, DNS over TLS fails (and says so) instead of the daemon.
 std::shared_ptr<asio::ssl::context> tls_context(const Config& config) {
@@ -106,7 +113,8 @@ std::shared_ptr<const resolver::ZoneRoutes> zone_routes(const Config& config) {
   return std::make_shared<const resolver::ZoneRoutes>(std::move(routes));
 }
 
-resolver::ResolverOptions resolver_options(const Config& config) {
+resolver::ResolverOptions resolver_options(const Config& config,
+                                           std::shared_ptr<const resolver::dnssec::ValidationSettings> validation) {
   resolver::ResolverOptions o;
   o.query_loopback = config.query_loopback;
   o.do_ip4 = config.do_ip4;
@@ -119,6 +127,7 @@ resolver::ResolverOptions resolver_options(const Config& config) {
                              ? resolver::QnameMinimisation::strict
                              : resolver::QnameMinimisation::relaxed;
   o.routes = zone_routes(config);
+  o.dnssec = std::move(validation);
   return o;
 }
 
@@ -144,9 +153,10 @@ Worker::Worker(unsigned index, SharedState& shared, const Config& config)
       tls_transport_(io_.get_executor(), tls_context(config), rng_),
       any_transport_(transport_, tls_transport_),
       coalescing_(any_transport_, resolver_stats_.upstream_shared),
+      options_(resolver_options(config, shared.validation)),
       resolver_(io_.get_executor(), coalescing_,
                 resolver::ResolverCaches{shared.rrsets, shared.answers, shared.infra}, shared.inflight,
-                shared.hints, resolver_options(config), rng_, resolver_stats_),
+                shared.hints, options_, rng_, resolver_stats_),
       handler_(resolver_, shared.answers, stats_, client_policy(config, &shared.cookie_secrets),
                shared.query_log),
       tcp_limits_{std::chrono::milliseconds(config.tcp_idle_timeout_ms), config.tcp_max_connections,
@@ -232,13 +242,27 @@ std::future<resolver::TraceResult> Worker::trace(const dns::Question& question) 
   return future;
 }
 
+void Worker::set_validation(std::shared_ptr<const resolver::dnssec::ValidationSettings> validation) {
+  asio::post(io_, [validation = std::move(validation), this] {
+    options_.dnssec = validation;
+    resolver_.set_options(options_);
+  });
+}
+
+std::future<resolver::Outcome> Worker::refresh(const dns::Question& question) {
+  auto promise = std::make_shared<std::promise<resolver::Outcome>>();
+  auto future = promise->get_future();
+  asio::co_spawn(io_, refresh_into(resolver_, question, std::move(promise)), asio::detached);
+  return future;
+}
+
 void Worker::join() {
   if (thread_.joinable()) thread_.join();
 }
 
 void Worker::reconfigure(const Config& config) {
   auto policy = client_policy(config, &shared_.cookie_secrets);
-  auto options = resolver_options(config);
+  auto options = resolver_options(config, shared_.validation);
   auto tls = tls_context(config);
   const std::chrono::milliseconds idle(config.tcp_idle_timeout_ms);
   const unsigned tcp_max = config.tcp_max_connections, tcp_per_client = config.tcp_max_connections_per_client;
@@ -247,7 +271,8 @@ void Worker::reconfigure(const Config& config) {
   asio::post(io_, [=, this] {
     handler_.set_policy(policy);
     tls_transport_.set_context(tls);
-    resolver_.set_options(options);
+    options_ = options;
+    resolver_.set_options(options_);
     // Connections read their limits on every check, so open ones follow the new values too.
     tcp_limits_.idle_timeout = tls_limits_.idle_timeout = idle;
     tcp_limits_.max_connections = tcp_max;

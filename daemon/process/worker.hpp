@@ -55,14 +55,18 @@ struct SharedState {
   QueryLog query_log;  ///< configured by main (start, reload), reopened by log-reopen
   CookieSecrets cookie_secrets;  ///< server cookies: rotated on a timer and by reconfigure()
   IpRateLimiter ip_ratelimit;    ///< shared: a client's datagrams reach several workers
+  /// DNSSEC validation in force (null: dnssec off). Read and written by main's thread only
+  /// (start, reload, RFC 5011 upkeep), which hands it to each worker (Worker::set_validation).
+  std::shared_ptr<const resolver::dnssec::ValidationSettings> validation;
   /// When ternd started (made once, before the workers): process_start_time_seconds.
   const std::chrono::system_clock::time_point started = std::chrono::system_clock::now();
 };
 
 /// The forward and stub zones a Config asks for.
 std::shared_ptr<const resolver::ZoneRoutes> zone_routes(const Config& config);
-/// The resolver options a Config asks for.
-resolver::ResolverOptions resolver_options(const Config& config);
+/// The resolver options a Config asks for, validating with `validation` (null: dnssec off).
+resolver::ResolverOptions resolver_options(const Config& config,
+                                           std::shared_ptr<const resolver::dnssec::ValidationSettings> validation);
 /// The client policy a Config asks for; `cookies` are the secrets used when cookies are on.
 std::shared_ptr<const ClientPolicy> client_policy(const Config& config, CookieSecrets* cookies);
 
@@ -76,11 +80,17 @@ class Worker {
   /// Stops accepting, lets queries in flight finish for up to `drain`, then ends the thread.
   void stop(std::chrono::milliseconds drain);
   void join();
-  /// Applies a reloaded configuration's reloadable parts, on the worker's own thread.
+  /// Applies a reloaded configuration's reloadable parts (and SharedState::validation), on the
+  /// worker's own thread.
   void reconfigure(const Config& config);
+  /// Validates with `validation` from now on (the RFC 5011 upkeep changed the root's anchor).
+  void set_validation(std::shared_ptr<const resolver::dnssec::ValidationSettings> validation);
 
   /// Runs Resolver::trace on this worker's thread (ternctl trace); callable from any thread.
   std::future<resolver::TraceResult> trace(const dns::Question& question);
+  /// Runs Resolver::refresh on this worker's thread (the RFC 5011 upkeep's ". DNSKEY");
+  /// callable from any thread.
+  std::future<resolver::Outcome> refresh(const dns::Question& question);
 
   const DaemonStats& stats() const noexcept { return stats_; }
   const resolver::ResolverStats& resolver_stats() const noexcept { return resolver_stats_; }
@@ -99,6 +109,7 @@ class Worker {
   resolver::TlsTransport tls_transport_;       ///< forward zones with forward-tls
   resolver::TlsOrPlainTransport any_transport_; ///< one of the two
   resolver::CoalescingTransport coalescing_;    ///< what the resolver uses: any_transport_, deduplicated
+  resolver::ResolverOptions options_;           ///< resolver_'s; on the worker's thread once started
   resolver::Resolver resolver_;
   QueryHandler handler_;
   ActiveQueries active_;

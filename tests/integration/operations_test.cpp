@@ -232,7 +232,7 @@ std::string validate_query_log(const TempDir& dir, const std::string& path) {
   const std::string script = dir.write("check_query_log.py", R"PY(
 import json, re, sys
 fields = {"time": str, "client": str, "name": str, "type": str, "rcode": str,
-          "cache": str, "ttl": int, "upstream": int, "latency_us": int}
+          "cache": str, "dnssec": str, "ttl": int, "upstream": int, "latency_us": int}
 bad = 0
 with open(sys.argv[1], encoding="utf-8") as f:
     for n, line in enumerate(f, 1):
@@ -249,6 +249,8 @@ with open(sys.argv[1], encoding="utf-8") as f:
             print(f"line {n}: time {o['time']!r}"); bad += 1
         if o["cache"] not in ("hit", "miss", "stale", "prefetch"):
             print(f"line {n}: cache {o['cache']!r}"); bad += 1
+        if o["dnssec"] not in ("secure", "insecure", "indeterminate", "bogus"):
+            print(f"line {n}: dnssec {o['dnssec']!r}"); bad += 1
         if not o["name"].endswith("."):
             print(f"line {n}: name {o['name']!r}"); bad += 1
 sys.exit(1 if bad else 0)

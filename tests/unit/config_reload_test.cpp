@@ -25,6 +25,7 @@ const std::map<std::string, std::string> restart_only_changes = {
     {"so-sndbuf", "2m"},
     {"outgoing-address", "127.0.0.9"},
     {"cache-size", "2m"},
+    {"trust-anchor-auto-file", "/tmp/tern-reload-test.autokey"},
     {"control-socket", "/tmp/tern-reload-test.ctl"},
     {"tls-listen", "127.0.0.1@8853"},
     {"username", "nobody"},

@@ -96,6 +96,12 @@ void check_same(const Config& a, const Config& b) {
   CHECK(a.hide_version == b.hide_version);
   CHECK(a.version == b.version);
   CHECK(a.nsid == b.nsid);
+  CHECK(a.dnssec == b.dnssec);
+  CHECK(a.trust_anchor_file == b.trust_anchor_file);
+  CHECK(a.trust_anchor_auto_file == b.trust_anchor_auto_file);
+  CHECK(a.domain_insecure == b.domain_insecure);
+  CHECK(a.aggressive_nsec == b.aggressive_nsec);
+  CHECK(a.dnssec_log_bogus == b.dnssec_log_bogus);
 }
 
 ListenEndpoint endpoint(const char* address, std::uint16_t port) {
@@ -583,7 +589,10 @@ TEST_CASE("config: --dump-config re-loads to an equal config", "[config]") {
       "forward-zone=[{name: corp., servers: [127.0.0.1@5353, \"::1\"], forward-first: yes}, "
       "{name: dot.example, servers: 192.0.2.53, forward-tls: yes, forward-tls-name: dns.example}]",
       "stub-zone=[{name: 10.in-addr.arpa, servers: [10.0.0.53]}]", "tls-ca-file=" + ca,
-      "hide-identity=no", "identity=ns1 \"odd\"", "hide-version=no", "version=v 1", "nsid=0001ff"};
+      "hide-identity=no", "identity=ns1 \"odd\"", "hide-version=no", "version=v 1", "nsid=0001ff",
+      "dnssec=no", "trust-anchor-file=['" + dir.write("root \"odd\".key", "") + "', '" + ca + "']",
+      "trust-anchor-auto-file=/tmp/auto \"odd\".key", "domain-insecure=[Broken.Example, test.]",
+      "aggressive-nsec=no", "dnssec-log-bogus=yes"};
   for (const Config& config : {default_config(), load_config("", overrides)}) {
     std::string dump = dump_config(config);
     INFO(dump);
@@ -624,7 +633,9 @@ TEST_CASE("config: the settings table is complete and consistent", "[config]") {
                      "tls-certificate", "tls-private-key", "tls-handshake-timeout",
                      "tls-max-connections", "tls-max-connections-per-client",
                      "tls-ticket-key-rotation", "tls-early-data", "ip-ratelimit", "ip-ratelimit-slip",
-                     "include", "hide-identity", "identity", "hide-version", "version", "nsid"});
+                     "include", "hide-identity", "identity", "hide-version", "version", "nsid",
+                     "dnssec", "trust-anchor-file", "trust-anchor-auto-file", "domain-insecure",
+                     "aggressive-nsec", "dnssec-log-bogus"});
   CHECK(find_setting("nope") == nullptr);
   std::string_view doc = find_setting("access-control")->doc;
   for (const AclRule& rule : default_access_control()) {

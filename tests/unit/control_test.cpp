@@ -166,10 +166,10 @@ TEST_CASE("control: cache show lists every entry at a name", "[control]") {
   CHECK(reply.status == ControlStatus::ok);
   const std::string& t = reply.text;
   INFO(t);
-  CHECK(has(t, "www.example.lab. A rrset\n  rank: answer\n  original-ttl: 300\n"
+  CHECK(has(t, "www.example.lab. A rrset\n  rank: answer\n  dnssec: indeterminate\n  original-ttl: 300\n"
                "  remaining-ttl: 300\n  source: 127.56.1.1\n  inserted: "));
   CHECK(has(t, "www.example.lab. AAAA rrset\n"));
-  CHECK(has(t, "www.example.lab. A answer\n  rank: -\n  original-ttl: 300\n"));
+  CHECK(has(t, "www.example.lab. A answer\n  rank: -\n  dnssec: indeterminate\n  original-ttl: 300\n"));
   CHECK(has(t, "www.example.lab. MX NODATA\n"));
   CHECK(has(t, "\t300\tIN\tA\t127.56.2.11\n"));
   CHECK(has(t, "\t120\tIN\tSOA\t"));  // the NODATA's SOA: min(TTL, MINIMUM)
@@ -290,6 +290,34 @@ TEST_CASE("control: cache flush-all", "[control]") {
   CHECK(stat(s, "cache.infra.entries") == 1);
 }
 
+TEST_CASE("control: cache show and cache dump give each entry's DNSSEC state", "[control][dnssec]") {
+  Fixture f;
+  // The validating walk stores the verdict with the entry; here it is set on the stored entries
+  // (made mutable by the caches, make_shared<RRset> / make_shared<CachedAnswer>).
+  auto rrset = f.rrsets.find(*dns::Name::from_text("www.example.lab."), dns::rrtype::A);
+  REQUIRE(rrset);
+  const_cast<cache::RRset&>(*rrset).security = resolver::dnssec::Security::secure;
+  auto answer = f.answers.find(question("www.example.lab"));
+  REQUIRE(answer);
+  const_cast<cache::CachedAnswer&>(*answer->entry).security = resolver::dnssec::Security::bogus;
+  auto negative = f.answers.find(question("nope.example.lab"));
+  REQUIRE(negative);
+  const_cast<cache::CachedAnswer&>(*negative->entry).security = resolver::dnssec::Security::insecure;
+
+  const std::string show = f.run({"cache", "show", "www.example.lab"}).text;
+  INFO(show);
+  CHECK(has(show, "www.example.lab. A rrset\n  rank: answer\n  dnssec: secure\n"));
+  CHECK(has(show, "www.example.lab. AAAA rrset\n  rank: answer\n  dnssec: indeterminate\n"));
+  CHECK(has(show, "www.example.lab. A answer\n  rank: -\n  dnssec: bogus\n"));
+  CHECK(has(f.run({"cache", "show", "nope.example.lab"}).text, "  dnssec: insecure\n"));
+
+  const std::string dump = f.run({"cache", "dump"}).text;
+  INFO(dump);
+  CHECK(has(dump, "\n; RRSET www.example.lab. A dnssec=secure\nwww.example.lab.\t300\tIN\tA\t"));
+  CHECK(has(dump, "\n; ANSWER www.example.lab. A remaining=300 dnssec=bogus\n"));
+  CHECK(has(dump, "\n; NXDOMAIN nope.example.lab. * remaining=120 dnssec=insecure\n"));
+}
+
 TEST_CASE("control: cache dump", "[control]") {
   Fixture f;
   f.clock.advance(60s);  // deep.sub.example.lab's TXT (TTL 60) has just expired
@@ -299,10 +327,11 @@ TEST_CASE("control: cache dump", "[control]") {
   CHECK(has(t, "\nwww.example.lab.\t240\tIN\tA\t127.56.2.10\n"));
   CHECK(has(t, "\nwww.example.lab.\t540\tIN\tAAAA\t2001:db8::10\n"));
   CHECK(has(t, "\nexample.lab.\t3540\tIN\tNS\tns1.example.lab.\n"));
-  CHECK(has(t, "\n; ANSWER www.example.lab. A remaining=240\n"));
-  CHECK(has(t, "\n; NODATA www.example.lab. MX remaining=60\n"));
+  CHECK(has(t, "\n; ANSWER www.example.lab. A remaining=240 dnssec=indeterminate\n"));
+  CHECK(has(t, "\n; NODATA www.example.lab. MX remaining=60 dnssec=indeterminate\n"));
   CHECK(has(t, "NXDOMAIN nope.example.lab. "));
-  CHECK(has(t, " remaining=60\n"));
+  CHECK(has(t, " remaining=60 dnssec=indeterminate\n"));
+  CHECK(has(t, "\n; RRSET www.example.lab. A dnssec=indeterminate\nwww.example.lab.\t240\tIN\tA\t"));
   CHECK_FALSE(has(t, "deep.sub"));
   CHECK(has(t, "; end of dump: 4 rrsets, 3 answers\n"));
   // Canonical order: example.lab. before www.example.lab., .lab before .org.

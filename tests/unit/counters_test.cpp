@@ -38,6 +38,10 @@ struct Sources {
     resolver0.upstream_queries = 10;
     resolver1.upstream_queries = 11;
     resolver1.badcookie_retries = 3;
+    resolver0.answers_secure = 4;
+    resolver1.answers_secure = 2;
+    resolver1.answers_bogus = 5;
+    resolver0.bogus_signature_expired = 3;
     sources.daemon = {&worker0, &worker1};
     sources.resolver = {&resolver0, &resolver1};
     for (std::size_t i = 0; i < counted_caches.size(); ++i) {
@@ -216,6 +220,9 @@ TEST_CASE("counters: the values come from the right sources", "[counters]") {
   CHECK(stats.at("tls.resumed") == "6");
   CHECK(stats.at("upstream.queries") == "21");
   CHECK(stats.at("upstream.badcookie-retries") == "3");
+  CHECK(stats.at("answers.secure") == "6");
+  CHECK(stats.at("answers.bogus") == "5");
+  CHECK(stats.at("bogus.signature-expired") == "3");
   CHECK(stats.at("resolver.in-flight") == "12");
   CHECK(stats.at("cache.infra.entries") == "12");
   CHECK(stats.at("cache.failure.bytes") == "1003");
@@ -242,6 +249,8 @@ TEST_CASE("counters: the values come from the right sources", "[counters]") {
   CHECK(scrape.series.at("ternd_queries_total{transport=\"tls\"}") == "4");
   CHECK(scrape.series.at("ternd_dropped_total{reason=\"local\"}") == "9");
   CHECK(scrape.series.at("ternd_resolutions_in_flight{}") == "12");
+  CHECK(scrape.series.at("ternd_dnssec_answers_total{security=\"secure\"}") == "6");
+  CHECK(scrape.series.at("ternd_dnssec_bogus_total{reason=\"signature-expired\"}") == "3");
   CHECK(scrape.types.at("ternd_resolutions_in_flight") == "gauge");
   CHECK(scrape.series.at("ternd_cache_shard_contention_total{cache=\"infra\",shard=\"2\"}") == "4");
   CHECK(scrape.series.at("ternd_query_duration_seconds_bucket{le=\"0.001000\"}") == "1");

@@ -378,7 +378,21 @@ TEST_CASE("the query log escapes names for JSON", "[handler][query-log]") {
   const std::string line = daemon::format_query_log_line(e, std::chrono::system_clock::time_point{});
   CHECK(line ==
         "{\"time\":\"1970-01-01T00:00:00.000000Z\",\"client\":\"::1\",\"name\":\"we\\\"ird\\\\na\\u0001me.\","
-        "\"type\":\"AAAA\",\"rcode\":\"NXDOMAIN\",\"cache\":\"stale\",\"ttl\":0,\"upstream\":0,\"latency_us\":0}\n");
+        "\"type\":\"AAAA\",\"rcode\":\"NXDOMAIN\",\"cache\":\"stale\",\"dnssec\":\"indeterminate\",\"ttl\":0,"
+        "\"upstream\":0,\"latency_us\":0}\n");
+}
+
+TEST_CASE("the query log names each DNSSEC verdict", "[handler][query-log][dnssec]") {
+  using resolver::dnssec::Security;
+  daemon::QueryLogEntry e;
+  e.client = asio::ip::make_address("127.0.0.1");
+  e.name = "www.sec.";
+  for (auto [security, word] : {std::pair{Security::secure, "secure"}, std::pair{Security::insecure, "insecure"},
+                                std::pair{Security::bogus, "bogus"}, std::pair{Security::indeterminate, "indeterminate"}}) {
+    e.security = security;
+    const std::string line = daemon::format_query_log_line(e, std::chrono::system_clock::time_point{});
+    CHECK_THAT(line, Catch::Contains(std::string("\"cache\":\"miss\",\"dnssec\":\"") + word + "\","));
+  }
 }
 
 TEST_CASE("every answered question lands in one latency bucket", "[handler][metrics]") {

@@ -20,6 +20,8 @@ class Lab {
   const std::string& dir() const { return dir_; }
   const std::string& net() const { return net_; }
   std::string hints() const { return dir_ + "/root.hints"; }
+  /// The DS of the lab's signed root (zones/lab.sh writes it at start): its trust anchor.
+  std::string trust_anchor() const { return dir_ + "/root.key"; }
   /// "net.suffix", e.g. address("12.2") = "127.54.12.2".
   std::string address(const std::string& suffix) const { return net_ + "." + suffix; }
   /// True if `lab.sh status` says every instance runs.

@@ -52,7 +52,9 @@ std::string Ternd::base_config(std::uint16_t port, bool use_lab, const std::stri
                        "listen: [\"127.0.0.1@" + std::to_string(port) + "\"]\n"
                        "username: \"" + username + "\"\n";
   if (use_lab) {
+    // Validation is on by default: the lab's root is signed with its own key, not IANA's.
     config += "root-hints: " + Lab::get().hints() + "\n"
+              "trust-anchor-file: [\"" + Lab::get().trust_anchor() + "\"]\n"
               "query-loopback: yes\n"
               "do-ip6: no\n";
   }
