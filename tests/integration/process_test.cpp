@@ -264,6 +264,21 @@ TEST_CASE("one instance per address: a second ternd on the same address exits 1 
   for (int i = 0; i < 20; ++i) CHECK(answers(first.port()));
 }
 
+TEST_CASE("one instance per control socket: a second ternd with a live control socket exits 1 naming it",
+          "[process][bind]") {
+  Ternd first(TerndOptions{"", false});
+  TempDir dir("second");
+  const std::string socket = first.dir() + "/ternd.ctl";
+  std::string file = dir.write("second.yaml", Ternd::base_config(allocate_port(), false) + "control-socket: " +
+                                                  socket + "\n");
+  Run r = run_ternd(dir, {"-c", file, "-d"}, 10s);
+  CHECK(r.status.code == 1);
+  CHECK(r.output.find("control socket " + socket + ": a process already accepts on it") != std::string::npos);
+  CHECK(first.running());
+  CHECK(answers(first.port()));
+  CHECK(std::filesystem::exists(socket));
+}
+
 TEST_CASE("a port held by a plain socket: ternd exits 1 with a clear message", "[process][bind]") {
   TempDir dir("proc");
   const std::string hints_line = "root-hints: " + Lab::get().hints() + "\n";
