@@ -40,10 +40,12 @@ std::string synopsis(const CommandShape& c) {
   return out;
 }
 
-/// " (did you mean 'status'?)" for a typo of one of `candidates`, else "".
-std::string did_you_mean(std::string_view word, const std::vector<std::string_view>& candidates) {
+/// " (did you mean 'status'?)" for a typo of one of `candidates`, else "". `prefix` goes
+/// before the suggestion ("cache " for the second word of "cache shwo").
+std::string did_you_mean(std::string_view word, const std::vector<std::string_view>& candidates,
+                         const std::string& prefix = "") {
   std::string_view best = closest_match(word, candidates);
-  return best.empty() ? "" : " (did you mean '" + std::string(best) + "'?)";
+  return best.empty() ? "" : " (did you mean '" + prefix + std::string(best) + "'?)";
 }
 
 }  // namespace
@@ -63,7 +65,7 @@ std::string_view control_commands_help() {
          "  cache dump               every live entry, one record per line\n"
          "  stats                    counters as key=value lines\n"
          "  trace NAME [TYPE]        resolve afresh (no cache), print every upstream hop\n"
-         "  reload                   reload the configuration (as SIGHUP)\n"
+         "  reload                   reload the configuration (as SIGHUP), wait for the outcome\n"
          "  stop                     stop the daemon (as SIGTERM)\n"
          "  log-reopen               reopen the query log (after it was rotated)\n"
          "  status                   version, pid, uptime, threads, config file, listeners,\n"
@@ -92,7 +94,7 @@ std::optional<std::string> check_command(const std::vector<std::string>& words) 
     return c.first == words[0] && (!has_second || c.second == words[1]);
   });
   if (shape == commands.end())
-    return "unknown command '" + words[0] + " " + words[1] + "'" + did_you_mean(words[1], seconds);
+    return "unknown command '" + words[0] + " " + words[1] + "'" + did_you_mean(words[1], seconds, words[0] + " ");
   std::size_t arguments = words.size() - (has_second ? 2 : 1);
   if (arguments < shape->min_arguments || arguments > shape->max_arguments) {
     return "usage: " + synopsis(*shape);

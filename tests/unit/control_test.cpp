@@ -161,7 +161,7 @@ TEST_CASE("control protocol: command words and arity", "[control]") {
   // A typo gets a suggestion from the command table (the config parser's closest_match).
   CHECK(check_command({"relaod"}) == "unknown command 'relaod' (did you mean 'reload'?)");
   CHECK(check_command({"verbosty", "2"}) == "unknown command 'verbosty' (did you mean 'verbosity'?)");
-  CHECK(check_command({"cache", "shwo", "x"}) == "unknown command 'cache shwo' (did you mean 'show'?)");
+  CHECK(check_command({"cache", "shwo", "x"}) == "unknown command 'cache shwo' (did you mean 'cache show'?)");
   CHECK_FALSE(check_command({"status"}));
   CHECK_FALSE(check_command({"verbosity"}));
   CHECK_FALSE(check_command({"verbosity", "3"}));
