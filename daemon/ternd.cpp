@@ -350,6 +350,7 @@ void drain(daemon::MetricsServer* metrics, daemon::ControlServer* control, Worke
 /// The daemon's life, step by step. Everything that needs root is opened before leaving root;
 /// the threads start after.
 int run(daemon::CommandLine& command) {
+  log::use_stderr();  // journal or not, from the first line on (apply_log_settings decides again)
   // Automatic values resolved: what runs is what a reload compares with.
   daemon::Config config = daemon::resolve_automatic(load_configuration(command), cores());
   apply_verbosity(config.verbosity);
