@@ -261,7 +261,19 @@ TEST_CASE("one instance per address: a second ternd on the same address exits 1 
   CHECK(r.output.find("cannot listen on " + where + " (UDP)") != std::string::npos);
   CHECK(r.output.find("another process already serves it") != std::string::npos);
   CHECK(first.running());
-  for (int i = 0; i < 20; ++i) CHECK(answers(first.port()));
+  for (int i = 0; i < 40; ++i) CHECK(answers(first.port()));  // each from a fresh source port
+  // The first ternd's own workers still share the address: the kernel spread the 40 queries
+  // (plus the readiness probes) over both (one of them alone: a chance of 2^-39).
+  TempDir ctl("ctl");
+  const std::string out = ctl.path + "/stats";
+  ExitStatus status = run_to_completion(
+      ProcessOptions{{ternctl_path(), "-s", first.dir() + "/ternd.ctl", "stats"}, out, {}, true}, 10s);
+  CHECK(status.code == 0);
+  const std::string stats = read_file(out);
+  INFO(stats);
+  CHECK(stats.find("worker.0.queries=0\n") == std::string::npos);
+  CHECK(stats.find("worker.1.queries=0\n") == std::string::npos);
+  CHECK(stats.find("worker.1.queries=") != std::string::npos);
 }
 
 TEST_CASE("one instance per control socket: a second ternd with a live control socket exits 1 naming it",
