@@ -12,6 +12,7 @@
 #include "daemon/control/metrics_server.hpp"
 #include "daemon/process/privileges.hpp"
 #include "daemon/process/root_key_upkeep.hpp"
+#include "daemon/process/reload_waiters.hpp"
 #include "daemon/process/service_notify.hpp"
 #include "daemon/process/startup_checks.hpp"
 #include "daemon/process/validation_setup.hpp"
@@ -20,11 +21,14 @@
 #include "resolver/log.hpp"
 #include "resolver/root_hints.hpp"
 
+#include <errno.h>
 #include <fcntl.h>
 #include <malloc.h>
 #include <signal.h>
 #include <unistd.h>
 
+#include <functional>
+#include <future>
 #include <iostream>
 #include <memory>
 #include <optional>
@@ -39,9 +43,10 @@ using namespace tern;
 
 constexpr std::chrono::milliseconds shutdown_drain{3000};
 
-void apply_verbosity(int verbosity) {
-  log::threshold = std::min(verbosity, static_cast<int>(log::Level::debug));
-}
+void apply_verbosity(int verbosity) { log::threshold = static_cast<int>(log::level_for_verbosity(verbosity)); }
+
+/// Worker threads for `threads: auto`.
+unsigned cores() { return std::max(1u, std::thread::hardware_concurrency()); }
 
 /// Detaches from the terminal after the sockets are bound, so bind errors reach the user.
 void daemonize() {
@@ -76,39 +81,57 @@ std::optional<resolver::dnssec::TrustAnchor> managed_root(const daemon::RootKeyU
   return root_keys ? std::optional(root_keys->anchor()) : std::nullopt;
 }
 
-void reload(const daemon::CommandLine& command, daemon::Config& running, daemon::SharedState& shared,
-            std::vector<std::unique_ptr<daemon::Worker>>& workers, bool detached,
-            const daemon::RootKeyUpkeep* root_keys) {
-  daemon::Config loaded, fresh;
+/// Reads the configuration again and applies what a reload can change. The outcome, for
+/// `ternctl reload`: status 0 and a summary, or status 1 and "FILE:LINE: message" (nothing
+/// changed then, but the query log, which SIGHUP also reopens for logrotate). A bad trust
+/// anchor file rejects the reload like a bad setting.
+daemon::ControlReply reload(const daemon::CommandLine& command, daemon::Config& running,
+                            daemon::SharedState& shared, std::vector<std::unique_ptr<daemon::Worker>>& workers,
+                            bool detached, const daemon::RootKeyUpkeep* root_keys) {
+  daemon::Config fresh;
   daemon::ValidationBuild validation;
   try {
-    loaded = daemon::config_from_command_line(command);
+    fresh = daemon::resolve_automatic(daemon::config_from_command_line(command), cores());
   } catch (const daemon::ConfigError& e) {
     validation.error = daemon::format_config_error(e);
   }
-  if (validation.error.empty()) {
-    fresh = daemon::keep_restart_settings(running, loaded);
-    validation = daemon::build_validation(fresh, managed_root(root_keys));  // a bad anchor file rejects the reload
-  }
+  if (validation.error.empty())
+    validation = daemon::build_validation(daemon::keep_restart_settings(running, fresh), managed_root(root_keys));
   if (!validation.error.empty()) {
-    log::error("reload rejected, keeping the running configuration: {}", validation.error);
+    const std::string& error = validation.error;
+    log::error("reload rejected, keeping the running configuration: {}", error);
     // SIGHUP is also logrotate's "reopen your files": the query log is reopened regardless.
-    if (std::string error = shared.query_log.reopen(); !error.empty()) log::error("{}", error);
-    return;
+    if (std::string reopen = shared.query_log.reopen(); !reopen.empty()) log::error("{}", reopen);
+    return {daemon::ControlStatus::failed, error + "\nreload rejected: ternd keeps the running configuration\n"};
   }
-  for (std::string_view name : daemon::restart_settings_changed(running, loaded))
+  std::string summary;
+  const auto restart_only = daemon::restart_settings_changed(running, fresh);
+  for (std::string_view name : restart_only) {
     log::warning("reload: {} changed: takes effect at restart", name);
+    summary += std::string(name) + " changed: takes effect at restart\n";
+  }
+  fresh = daemon::keep_restart_settings(running, std::move(fresh));
+  const auto applied = daemon::settings_changed(running, fresh);
   shared.validation = std::move(validation.settings);
-  fresh.query_log = daemon::path_inside_chroot(fresh.query_log, running.chroot);
-  if (std::string error = shared.query_log.configure(fresh.query_log); !error.empty()) {
+  // The configuration keeps the path as written (what the next reload compares with); inside
+  // a chroot the file is opened at its place there.
+  if (std::string error = shared.query_log.configure(daemon::path_inside_chroot(fresh.query_log, running.chroot));
+      !error.empty()) {
     log::error("reload: {}; the query log stays as it was", error);
+    summary += error + "; the query log stays as it was\n";
   }
   shared.reconfigure(fresh);
   for (auto& w : workers) w->reconfigure(fresh);
   apply_verbosity(fresh.verbosity);
   apply_log_settings(fresh, detached);
   running = std::move(fresh);
-  log::warning("configuration reloaded");
+  std::string names;
+  for (std::string_view name : applied) names += (names.empty() ? "" : ", ") + std::string(name);
+  log::notice("configuration reloaded{}{}", names.empty() ? "" : ": changed ", names);
+  const std::string file = command.config_path.empty() ? std::string("(defaults)") : command.config_path;
+  return {daemon::ControlStatus::ok, "configuration reloaded from " + file + ": " +
+                                         (names.empty() ? std::string("no reloadable setting changed") : "changed " + names) +
+                                         "\n" + summary};
 }
 
 void log_summary(const std::vector<std::unique_ptr<daemon::Worker>>& workers) {
@@ -119,7 +142,7 @@ void log_summary(const std::vector<std::unique_ptr<daemon::Worker>>& workers) {
     misses += w->stats().cache_misses;
     upstream += w->resolver_stats().upstream_queries;
   }
-  log::info("stopped: {} queries, {} cache hits, {} misses, {} upstream queries", queries, hits, misses, upstream);
+  log::notice("stopped: {} queries, {} cache hits, {} misses, {} upstream queries", queries, hits, misses, upstream);
 }
 
 using Workers = std::vector<std::unique_ptr<daemon::Worker>>;
@@ -153,18 +176,30 @@ std::unique_ptr<daemon::SharedState> make_shared_state(const daemon::Config& con
   return shared;
 }
 
-/// One worker per thread, each binding every listen address (SO_REUSEPORT).
+/// One worker per thread, each binding every listen address (SO_REUSEPORT). The first claims
+/// each address (port_claim.hpp): an address another process serves stops the start here.
 Workers bind_workers(daemon::SharedState& shared, const daemon::Config& config) {
-  unsigned threads = config.threads ? config.threads : std::max(1u, std::thread::hardware_concurrency());
+  const unsigned threads = config.threads;  // resolved: resolve_automatic
   Workers workers;
   try {
     for (unsigned i = 0; i < threads; ++i) workers.push_back(std::make_unique<daemon::Worker>(i, shared, config));
+  } catch (const daemon::ListenError& e) {
+    std::string why = e.code().value() == EADDRINUSE
+                          ? "another process already serves it (another ternd?); not starting a second one"
+                          : e.code().message();
+    throw daemon::StartupFailure(1, "ternd: cannot listen on " + e.where() + ": " + why);
   } catch (const std::system_error& e) {
-    std::string where;
-    for (const auto& l : config.listen) where += " " + l.address.to_string() + "@" + std::to_string(l.port);
-    throw daemon::StartupFailure(1, "ternd: cannot listen on" + where + ": " + e.what());
+    throw daemon::StartupFailure(1, std::string("ternd: cannot set up the listeners: ") + e.what());
   }
   return workers;
+}
+
+/// A control socket that accepts is another ternd's (or this configuration's daemon, already
+/// running): starting would take its ternctl channel, so ternd refuses, before binding anything.
+void refuse_live_control_socket(const daemon::Config& config) {
+  if (!config.control_socket.empty() && daemon::control_socket_answers(config.control_socket))
+    throw daemon::StartupFailure(1, "ternd: control socket " + config.control_socket +
+                                        ": a process already accepts on it (another ternd?); not starting a second one");
 }
 
 /// The metrics endpoint: bound now (a port below 1024 needs root), served once running.
@@ -192,11 +227,39 @@ std::unique_ptr<daemon::ControlServer> start_control_socket(const daemon::Config
                                                             daemon::ControlContext& control_context) {
   if (config.control_socket.empty()) return nullptr;
   auto control = std::make_unique<daemon::ControlServer>(
-      config.control_socket, [&control_context](const std::vector<std::string>& words) {
-        return daemon::execute_control(words, control_context);
+      config.control_socket,
+      [&control_context](const std::vector<std::string>& words, const daemon::ControlPeer& peer) {
+        return daemon::execute_control(words, control_context, peer);
       });
   if (!control->start()) control.reset();
   return control;
+}
+
+/// What `ternctl status` says about this process besides counters.
+daemon::ProcessFacts process_facts(const daemon::CommandLine& command, const daemon::Config& config,
+                                   std::size_t workers) {
+  daemon::ProcessFacts facts;
+  facts.config_file = command.config_path;
+  facts.threads = static_cast<unsigned>(workers);
+  for (const auto& l : config.listen) facts.listeners.push_back(daemon::format_listen_endpoint(l) + " UDP TCP");
+  for (const auto& l : config.tls_listen) facts.listeners.push_back(daemon::format_listen_endpoint(l) + " DoT");
+  for (const auto& l : config.metrics_listen) facts.listeners.push_back(daemon::format_listen_endpoint(l) + " metrics");
+  if (!config.control_socket.empty()) facts.listeners.push_back(config.control_socket + " control");
+  facts.cache_size = config.cache_size;
+  return facts;
+}
+
+/// `ternctl reload`: raises SIGHUP and waits for the main thread to say how that reload went.
+std::function<daemon::ControlReply()> reload_and_wait(daemon::ReloadWaiters& waiters) {
+  return [&waiters] {
+    std::future<daemon::ControlReply> outcome = waiters.add();
+    ::kill(::getpid(), SIGHUP);
+    // A reload reads a file and maybe a certificate: seconds at worst. The bound only keeps
+    // a wedged main thread from holding ternctl for ever.
+    if (outcome.wait_for(std::chrono::seconds(60)) != std::future_status::ready)
+      return daemon::ControlReply{daemon::ControlStatus::failed, "no outcome of the reload within 60 s\n"};
+    return outcome.get();
+  };
 }
 
 /// Leaving root: pid file, chroot, user. False (logged) when a step failed: ternd stops.
@@ -239,8 +302,8 @@ void warn_about_setup(const daemon::Config& config, const std::string& user_warn
 void start_serving(Workers& workers, daemon::MetricsServer* metrics, const daemon::Config& config) {
   for (auto& w : workers) w->start();
   if (metrics) metrics->start();
-  log::warning("ternd started: {} worker(s), {} listen address(es), running as uid {}", workers.size(),
-               config.listen.size(), ::geteuid());
+  log::notice("ternd started: {} worker(s), {} listen address(es), running as uid {}", workers.size(),
+              config.listen.size(), ::geteuid());
   daemon::notify_ready("answering queries");
 }
 
@@ -280,21 +343,34 @@ void housekeeping(daemon::SharedState& shared, Workers& workers, const daemon::C
   log::report_suppressed();
 }
 
-/// Waits for signals: SIGHUP reloads, SIGTERM or SIGINT returns.
+/// Who sent a signal, for the log: "SIGTERM from pid 1 (uid 0)".
+std::string signal_origin(const siginfo_t& info) {
+  const char* name = info.si_signo == SIGTERM ? "SIGTERM" : info.si_signo == SIGINT ? "SIGINT" : "SIGHUP";
+  if (info.si_code != SI_USER && info.si_code != SI_QUEUE) return name;  // from the terminal, say
+  if (info.si_pid == ::getpid()) return std::string(name) + " from ternctl";  // the control thread raised it
+  return std::string(name) + " from pid " + std::to_string(info.si_pid) + " (uid " + std::to_string(info.si_uid) + ")";
+}
+
+/// Waits for signals: SIGHUP reloads (answering the `ternctl reload` waiters), SIGTERM or
+/// SIGINT returns.
 void signal_loop(const sigset_t& signals, const daemon::CommandLine& command, daemon::Config& config,
-                 daemon::SharedState& shared, Workers& workers, bool detached, daemon::RootKeyUpkeep* root_keys) {
+                 daemon::SharedState& shared, Workers& workers, bool detached, daemon::ReloadWaiters& waiters,
+                 daemon::RootKeyUpkeep* root_keys) {
   const timespec sweep_interval{1, 0};
   if (root_keys) upkeep_root_keys(*root_keys, config, shared, workers);  // the first refresh at once
   while (true) {
-    int sig = sigtimedwait(&signals, nullptr, &sweep_interval);
+    siginfo_t info{};
+    int sig = sigtimedwait(&signals, &info, &sweep_interval);
     if (sig < 0) {
       housekeeping(shared, workers, config, root_keys);
     } else if (sig == SIGHUP) {
+      auto waiting = waiters.take();  // before the file is read: they asked before this read
       daemon::notify_reloading();
-      reload(command, config, shared, workers, detached, root_keys);
+      const daemon::ControlReply outcome = reload(command, config, shared, workers, detached, root_keys);
       daemon::notify_ready("answering queries");
+      for (auto& waiter : waiting) waiter.set_value(outcome);
     } else {
-      log::warning("signal {}: stopping", sig == SIGTERM ? "TERM" : "INT");
+      log::notice("{}: stopping", signal_origin(info));
       return;
     }
   }
@@ -316,26 +392,38 @@ void drain(daemon::MetricsServer* metrics, daemon::ControlServer* control, Worke
 /// The daemon's life, step by step. Everything that needs root is opened before leaving root;
 /// the threads start after.
 int run(daemon::CommandLine& command) {
-  daemon::Config config = load_configuration(command);
+  log::use_stderr();  // journal or not, from the first line on (apply_log_settings decides again)
+  // Automatic values resolved: what runs is what a reload compares with.
+  daemon::Config config = daemon::resolve_automatic(load_configuration(command), cores());
   apply_verbosity(config.verbosity);
   daemon::StartupPlan plan = daemon::check_startup(config);  // what --check-config checks
   const std::optional<daemon::RunAs>& run_as = plan.run_as;
+  refuse_live_control_socket(config);
   const sigset_t signals = block_signals();
   std::unique_ptr<daemon::SharedState> shared = make_shared_state(config, std::move(plan.hints));
   shared->validation = plan.validation;  // before the workers: each starts with it
   Workers workers = bind_workers(*shared, config);
   daemon::ControlContext control_context = daemon::make_control_context(*shared, workers);
   control_context.reopen_logs = [&shared] { return shared->query_log.reopen(); };
+  control_context.facts = process_facts(command, config, workers.size());
+  daemon::ReloadWaiters reload_waiters;
+  control_context.reload = reload_and_wait(reload_waiters);
   std::unique_ptr<daemon::MetricsServer> metrics = bind_metrics(config, control_context);
   open_query_log(*shared, config);
   const bool detached = !command.foreground;
   if (detached) daemonize();
   apply_log_settings(config, detached);
   std::unique_ptr<daemon::ControlServer> control = start_control_socket(config, control_context);
-  if (!leave_root(config, run_as, command, *shared, control.get(), plan.root_keys.get())) return 1;
+  if (!leave_root(config, run_as, command, *shared, control.get(), plan.root_keys.get())) {
+    log::notice("stopped: start-up did not complete");
+    return 1;
+  }
   warn_about_setup(config, plan.user_warning);
   start_serving(workers, metrics.get(), config);
-  signal_loop(signals, command, config, *shared, workers, detached, plan.root_keys.get());
+  signal_loop(signals, command, config, *shared, workers, detached, reload_waiters, plan.root_keys.get());
+  // A `ternctl reload` that raised SIGHUP after the stop began gets an answer, not silence
+  // (and the control thread is free to stop).
+  reload_waiters.answer_all({daemon::ControlStatus::failed, "ternd is stopping: the configuration was not reloaded\n"});
   drain(metrics.get(), control.get(), workers, config);
   return 0;
 }

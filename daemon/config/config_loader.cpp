@@ -59,16 +59,9 @@ std::string unknown_setting_message(const std::string& key) {
   for (auto [unbound, ours] : unbound_names) {
     if (name == unbound) return message + " (did you mean '" + std::string(ours) + "'?)";
   }
-  std::string_view best;
-  std::size_t best_distance = 4;  // farther than 3 edits is not a typo
-  for (const Setting& setting : settings_table()) {
-    std::size_t distance = edit_distance(name, setting.name);
-    if (name.size() >= 3 && setting.name.starts_with(name)) distance = 1;  // "cache"
-    if (distance < best_distance && distance < name.size()) {
-      best = setting.name;
-      best_distance = distance;
-    }
-  }
+  std::vector<std::string_view> names;
+  for (const Setting& setting : settings_table()) names.push_back(setting.name);
+  std::string_view best = closest_match(name, names);
   if (best.empty()) return message;
   return message + " (did you mean '" + std::string(best) + "'?)";
 }

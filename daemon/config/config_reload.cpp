@@ -15,6 +15,18 @@ std::vector<std::string_view> restart_settings_changed(const Config& running, co
   return changed;
 }
 
+std::vector<std::string_view> settings_changed(const Config& running, const Config& fresh) {
+  std::vector<std::string_view> changed;
+  for (const Setting& setting : settings_table())
+    if (setting.dump(running) != setting.dump(fresh)) changed.push_back(setting.name);
+  return changed;
+}
+
+Config resolve_automatic(Config config, unsigned cores) {
+  if (config.threads == 0) config.threads = cores == 0 ? 1 : cores;
+  return config;
+}
+
 Config keep_restart_settings(const Config& running, Config fresh) {
   // One line per Reload::restart row; the unit test changes every such row and checks that
   // nothing is left changed, so a row added without its line here fails it.

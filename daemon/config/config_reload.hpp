@@ -14,6 +14,15 @@ namespace tern::daemon {
 /// in table order. Values are compared as --dump-config prints them.
 std::vector<std::string_view> restart_settings_changed(const Config& running, const Config& fresh);
 
+/// The names of every setting whose value differs between `running` and `fresh`, in table
+/// order: the summary of a reload.
+std::vector<std::string_view> settings_changed(const Config& running, const Config& fresh);
+
+/// `config` with automatic values replaced by what they come to on this machine (threads:
+/// auto by `cores`), so that a reload compares values with what really runs: `threads: 4` on
+/// four cores is no change from `threads: auto`.
+Config resolve_automatic(Config config, unsigned cores);
+
 /// `fresh` with every restart-only setting back at its value in `running`: what a reload puts
 /// in effect, and so what the next reload compares with (a change is named until the restart).
 Config keep_restart_settings(const Config& running, Config fresh);

@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <span>
 #include <string_view>
 
 namespace tern::daemon {
@@ -42,5 +43,10 @@ std::string format_listen_endpoint(const ListenEndpoint& endpoint);
 
 /// Levenshtein distance, for "did you mean" suggestions.
 std::size_t edit_distance(std::string_view a, std::string_view b);
+
+/// The candidate that `word` is most likely a typo of, for "did you mean": at most 3 edits
+/// away and fewer edits than `word` has letters; a candidate that starts with a `word` of 3 or
+/// more letters counts as one edit ("cache" for "cache-size"). "" when none is that close.
+std::string_view closest_match(std::string_view word, std::span<const std::string_view> candidates);
 
 }  // namespace tern::daemon

@@ -7,11 +7,13 @@
 #include "daemon/observe/query_log.hpp"  // security_word
 #include "daemon/process/worker.hpp"
 #include "resolver/dns/message.hpp"
+#include "resolver/log.hpp"
 
 #include <signal.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <charconv>
 #include <chrono>
 #include <ctime>
 #include <optional>
@@ -173,9 +175,13 @@ std::vector<std::string> record_lines(const Entry& e, std::uint32_t age) {
 
 // ---- arguments ----
 
+/// An unknown command or a wrong number of arguments: the message and the command list.
 ControlReply usage(const std::string& message) {
   return {ControlStatus::usage, message + "\n" + std::string(control_commands_help())};
 }
+
+/// A bad argument of a known command: what is wrong with it, nothing more.
+ControlReply bad_argument(const std::string& message) { return {ControlStatus::usage, message + "\n"}; }
 
 std::optional<dns::Name> parse_name(const std::string& text, std::string& error) {
   auto name = dns::Name::from_text(text);
@@ -319,7 +325,7 @@ ControlReply cache_command(const std::vector<std::string>& words, ControlContext
   if (sub == "dump") return cache_dump(context);
   std::string error;
   auto selector = name_selector(words, error);
-  if (!selector) return usage(error);
+  if (!selector) return bad_argument(error);
   std::string what = selector->name.to_text();
   if (sub == "flush-zone") {
     selector->below = true;
@@ -340,6 +346,38 @@ ControlReply signal_command(ControlContext& context, int signal, std::string_vie
   if (!context.raise_signal) return {ControlStatus::failed, "not supported here\n"};
   context.raise_signal(signal);
   return {ControlStatus::ok, std::string(what) + "\n"};
+}
+
+// ---- status, verbosity ----
+
+std::string byte_text(std::uint64_t bytes) {
+  constexpr std::uint64_t mib = 1024 * 1024;
+  if (bytes >= 10 * mib) return std::to_string(bytes / mib) + " MiB";
+  if (bytes >= 10 * 1024) return std::to_string(bytes / 1024) + " KiB";
+  return std::to_string(bytes) + " B";
+}
+
+ControlReply verbosity_command(const std::vector<std::string>& words) {
+  if (words.size() == 1) {
+    const auto level = static_cast<log::Level>(log::threshold.load());
+    return {ControlStatus::ok, "verbosity " + std::to_string(log::verbosity_of(level)) + " (" +
+                                   std::string(log::level_name(level)) + ")\n"};
+  }
+  int verbosity = -1;
+  const std::string& text = words[1];
+  const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), verbosity);
+  if (error != std::errc() || end != text.data() + text.size() || verbosity < 0 || verbosity > 5)
+    return bad_argument("verbosity is a number from 0 to 5, not '" + text + "'");
+  const log::Level level = log::level_for_verbosity(verbosity);
+  log::threshold = static_cast<int>(level);
+  log::notice("verbosity set to {} ({}) by ternctl", verbosity, log::level_name(level));
+  return {ControlStatus::ok, "verbosity " + std::to_string(verbosity) + " (" + std::string(log::level_name(level)) +
+                                 "), until the next reload or restart\n"};
+}
+
+ControlReply reload_command(ControlContext& context) {
+  if (context.reload) return context.reload();
+  return signal_command(context, SIGHUP, "reloading");
 }
 
 ControlReply reopen_logs(ControlContext& context) {
@@ -368,7 +406,33 @@ ControlContext make_control_context(SharedState& shared,
   return context;
 }
 
-ControlReply execute_control(const std::vector<std::string>& words, ControlContext& context) {
+std::string status_text(const ControlContext& context) {
+  const auto now = std::chrono::system_clock::now();
+  const auto uptime = std::chrono::duration_cast<seconds>(now - context.started).count();
+  const ProcessFacts& facts = context.facts;
+  std::string out = "version: " TERN_VERSION "\n";
+  out += "pid: " + std::to_string(::getpid()) + "\n";
+  out += "uptime: " + std::to_string(std::max<long long>(uptime, 0)) + " s (since " + iso_utc(context.started) + ")\n";
+  out += "threads: " + std::to_string(facts.threads) + "\n";
+  out += "config-file: " + (facts.config_file.empty() ? std::string("(none: defaults)") : facts.config_file) + "\n";
+  for (const std::string& listener : facts.listeners) out += "listen: " + listener + "\n";
+  const auto level = static_cast<log::Level>(log::threshold.load());
+  out += "verbosity: " + std::to_string(log::verbosity_of(level)) + " (" + std::string(log::level_name(level)) + ")\n";
+  const CounterSources sources = counter_sources(context);
+  std::uint64_t bytes = 0;
+  for (const CacheSnapshot& c : sources.caches) {
+    out += "cache " + c.name + ": " + std::to_string(c.stats.entries) + (c.stats.entries == 1 ? " entry, " : " entries, ") + byte_text(c.stats.bytes) + "\n";
+    bytes += c.stats.bytes;
+  }
+  out += "cache-fill: " + byte_text(bytes) + " of " + byte_text(facts.cache_size);
+  if (facts.cache_size > 0) out += " (" + std::to_string(bytes * 100 / facts.cache_size) + "%)";
+  out += "\n";
+  out += "resolutions-in-flight: " + std::to_string(sources.resolutions_in_flight) + "\n";
+  return out;
+}
+
+ControlReply execute_control(const std::vector<std::string>& words, ControlContext& context,
+                             const ControlPeer& peer) {
   if (auto error = check_command(words)) return usage(*error);
   if (words[0] == "cache") return cache_command(words, context);
   if (words[0] == "stats") return stats(context);
@@ -378,12 +442,19 @@ ControlReply execute_control(const std::vector<std::string>& words, ControlConte
     auto name = parse_name(words[1], error);
     std::optional<std::uint16_t> type = dns::rrtype::A;
     if (name && words.size() > 2) type = parse_type(words[2], error);
-    if (!name || !type) return usage(error);
+    if (!name || !type) return bad_argument(error);
     return trace_command(dns::Question{*name, *type, dns::class_in}, context);
   }
-  if (words[0] == "reload") return signal_command(context, SIGHUP, "reloading");
+  if (words[0] == "reload") return reload_command(context);
   if (words[0] == "log-reopen") return reopen_logs(context);
-  return signal_command(context, SIGTERM, "stopping");  // "stop": check_command vetted it
+  if (words[0] == "status") return {ControlStatus::ok, status_text(context)};
+  if (words[0] == "verbosity") return verbosity_command(words);
+  if (words[0] == "stop") {
+    log::notice("stop asked by ternctl (pid {}, uid {})", peer.pid, peer.uid);
+    return signal_command(context, SIGTERM, "stopping");
+  }
+  // A row of the command table without its branch here: the unit test runs every row.
+  return {ControlStatus::failed, "command '" + words[0] + "' is not implemented by this ternd\n"};
 }
 
 namespace {

@@ -25,6 +25,14 @@ namespace tern::daemon {
 struct SharedState;
 class Worker;
 
+/// The process as `ternctl status` describes it, besides version, pid, uptime and caches.
+struct ProcessFacts {
+  std::string config_file;             ///< the file ternd read ("" when none)
+  unsigned threads = 0;                ///< worker threads running
+  std::vector<std::string> listeners;  ///< one line each: "127.0.0.1@53 UDP TCP", "... DoT", ...
+  std::uint64_t cache_size = 0;        ///< the cache-size budget of all caches together, bytes
+};
+
 /// Everything a command may touch; every member is safe to use from the control thread while
 /// the workers run (sharded caches, atomic counters). Refers to, never owns.
 struct ControlContext {
@@ -42,6 +50,12 @@ struct ControlContext {
   /// The in-flight table the workers share (resolutions running now); null: none counted.
   const resolver::InflightTable* inflight = nullptr;
   std::chrono::system_clock::time_point started{};  ///< when ternd started
+  /// What `status` tells beyond counters: fixed at start (restart-only settings).
+  ProcessFacts facts{};
+  /// Reloads the configuration on the main thread and waits for the outcome (reload): status
+  /// 0 and a summary when applied, 1 and "FILE:LINE: message" when rejected. Empty: the
+  /// command only raises SIGHUP.
+  std::function<ControlReply()> reload{};
 };
 
 /// What `ternctl stats` and the metrics read, for one report: the workers' counters, each
@@ -55,6 +69,10 @@ ControlContext make_control_context(SharedState& shared,
 
 /// Runs one command (the words of a request line) and returns the reply: status 0 with the
 /// command's output, 2 with a message and the command list for a bad command or argument.
-ControlReply execute_control(const std::vector<std::string>& words, ControlContext& context);
+ControlReply execute_control(const std::vector<std::string>& words, ControlContext& context,
+                             const ControlPeer& peer = {});
+
+/// The text of `ternctl status` (key: value lines; man/ternctl.8 lists them).
+std::string status_text(const ControlContext& context);
 
 }  // namespace tern::daemon

@@ -1,5 +1,7 @@
 #include "daemon/control/control_protocol.hpp"
 
+#include "daemon/config/config_values.hpp"
+
 #include <algorithm>
 #include <array>
 
@@ -16,7 +18,7 @@ struct CommandShape {
   std::size_t max_arguments;
 };
 
-constexpr std::array<CommandShape, 12> commands{{
+constexpr std::array<CommandShape, 14> commands{{
     {"cache", "show", "NAME [TYPE]", 1, 2},
     {"cache", "flush", "NAME [TYPE]", 1, 2},
     {"cache", "flush-zone", "NAME", 1, 1},
@@ -29,6 +31,8 @@ constexpr std::array<CommandShape, 12> commands{{
     {"log-reopen", "", "", 0, 0},
     {"infra", "show", "[ADDRESS|ZONE]", 0, 1},
     {"infra", "flush", "[ADDRESS]", 0, 1},
+    {"status", "", "", 0, 0},
+    {"verbosity", "", "[N]", 0, 1},
 }};
 
 std::string synopsis(const CommandShape& c) {
@@ -38,7 +42,21 @@ std::string synopsis(const CommandShape& c) {
   return out;
 }
 
+/// " (did you mean 'status'?)" for a typo of one of `candidates`, else "". `prefix` goes
+/// before the suggestion ("cache " for the second word of "cache shwo").
+std::string did_you_mean(std::string_view word, const std::vector<std::string_view>& candidates,
+                         const std::string& prefix = "") {
+  std::string_view best = closest_match(word, candidates);
+  return best.empty() ? "" : " (did you mean '" + prefix + std::string(best) + "'?)";
+}
+
 }  // namespace
+
+std::vector<std::string> control_command_synopses() {
+  std::vector<std::string> out;
+  for (const CommandShape& c : commands) out.push_back(synopsis(c));
+  return out;
+}
 
 std::string_view control_commands_help() {
   return "commands:\n"
@@ -49,27 +67,40 @@ std::string_view control_commands_help() {
          "  cache dump               every live entry, one record per line\n"
          "  stats                    counters as key=value lines\n"
          "  trace NAME [TYPE]        resolve afresh (no cache), print every upstream hop\n"
-         "  reload                   reload the configuration (as SIGHUP)\n"
+         "  reload                   reload the configuration (as SIGHUP), wait for the outcome\n"
          "  stop                     stop the daemon (as SIGTERM)\n"
          "  log-reopen               reopen the query log (after it was rotated)\n"
          "  infra show [ADDRESS|ZONE]\n"
          "                           what is known of each authority: RTT, timeouts, back-off,\n"
          "                           EDNS, TCP, 0x20, cookies (a zone: its cached servers)\n"
-         "  infra flush [ADDRESS]    forget one server (or all): it is measured afresh\n";
+         "  infra flush [ADDRESS]    forget one server (or all): it is measured afresh\n"
+         "  status                   version, pid, uptime, threads, config file, listeners,\n"
+         "                           cache fill\n"
+         "  verbosity [N]            the log level now, or set it: 0 errors, 1 warnings and\n"
+         "                           notices, 2 info, 3 debug (until the next reload)\n";
 }
 
 std::optional<std::string> check_command(const std::vector<std::string>& words) {
   if (words.empty()) return "no command";
-  bool has_second = words[0] == "cache" || words[0] == "infra";
-  if (words[0] == "cache" && words.size() < 2) return "usage: cache show|flush|flush-zone|flush-all|dump";
-  if (words[0] == "infra" && words.size() < 2) return "usage: infra show|flush";
+  // A command of two words ("cache show") has its first word on more than one row.
+  std::vector<std::string_view> firsts, seconds;
+  for (const CommandShape& c : commands) {
+    if (std::find(firsts.begin(), firsts.end(), c.first) == firsts.end()) firsts.push_back(c.first);
+    if (c.first == words[0] && !c.second.empty()) seconds.push_back(c.second);
+  }
+  if (std::find(firsts.begin(), firsts.end(), words[0]) == firsts.end())
+    return "unknown command '" + words[0] + "'" + did_you_mean(words[0], firsts);
+  const bool has_second = !seconds.empty();
+  if (has_second && words.size() < 2) {
+    std::string choices;
+    for (std::string_view second : seconds) choices += (choices.empty() ? "" : "|") + std::string(second);
+    return "usage: " + words[0] + " " + choices;
+  }
   auto shape = std::find_if(commands.begin(), commands.end(), [&](const CommandShape& c) {
     return c.first == words[0] && (!has_second || c.second == words[1]);
   });
-  if (shape == commands.end()) {
-    std::string command = has_second ? words[0] + " " + words[1] : words[0];
-    return "unknown command '" + command + "'";
-  }
+  if (shape == commands.end())
+    return "unknown command '" + words[0] + " " + words[1] + "'" + did_you_mean(words[1], seconds, words[0] + " ");
   std::size_t arguments = words.size() - (has_second ? 2 : 1);
   if (arguments < shape->min_arguments || arguments > shape->max_arguments) {
     return "usage: " + synopsis(*shape);

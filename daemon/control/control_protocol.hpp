@@ -30,6 +30,12 @@ inline constexpr std::chrono::seconds request_timeout{5};
 /// The status on a reply's first line; also ternctl's exit status.
 enum class ControlStatus : int { ok = 0, failed = 1, usage = 2 };
 
+/// Who sent a request (SO_PEERCRED of the connection), for the log; pid 0: not known.
+struct ControlPeer {
+  long pid = 0;
+  long uid = -1;
+};
+
 /// What a command answers: a status and text (each line ending in '\n', or empty).
 struct ControlReply {
   ControlStatus status = ControlStatus::ok;
@@ -56,9 +62,13 @@ std::string format_reply(const ControlReply& reply);
 /// usage texts of ternctl and of the server's "status 2" replies.
 std::string_view control_commands_help();
 
+/// Every command's synopsis ("cache show NAME [TYPE]", "stats"), from the one table that
+/// check_command uses: what the daemon accepts, for tests that keep the help texts true.
+std::vector<std::string> control_command_synopses();
+
 /// Checks the command words and the number of arguments (not the arguments themselves):
 /// nullopt when fine, else the message for a "status 2" reply, such as "unknown command
-/// 'frobnicate'" or "usage: cache show NAME [TYPE]". ternctl checks with it before connecting.
+/// 'stauts' (did you mean 'status'?)" or "usage: cache show NAME [TYPE]". ternctl checks with it before connecting.
 std::optional<std::string> check_command(const std::vector<std::string>& words);
 
 /// Reads what the server sent back (the whole stream). Nullopt when it does not start with a

@@ -91,8 +91,12 @@ void prepare_control_path(const std::string& path) {
   }
 }
 
-ControlServer::ControlServer(std::string path, ControlExecutor executor)
+ControlServer::ControlServer(std::string path, PeerControlExecutor executor)
     : path_(std::move(path)), executor_(std::move(executor)) {}
+
+ControlServer::ControlServer(std::string path, ControlExecutor executor)
+    : ControlServer(std::move(path), [executor = std::move(executor)](const std::vector<std::string>& words,
+                                                                       const ControlPeer&) { return executor(words); }) {}
 
 ControlServer::~ControlServer() { stop(); }
 
@@ -180,13 +184,26 @@ asio::awaitable<void> ControlServer::accept_loop() {
   }
 }
 
-ControlReply ControlServer::run_command(const std::string& line) {
+namespace {
+
+/// The process at the other end of a unix socket (SO_PEERCRED); pid 0 when unknown.
+ControlPeer peer_of(int fd) {
+  ucred credentials{};
+  socklen_t length = sizeof credentials;
+  if (::getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &credentials, &length) != 0) return {};
+  return {static_cast<long>(credentials.pid), static_cast<long>(credentials.uid)};
+}
+
+}  // namespace
+
+ControlReply ControlServer::run_command(const std::string& line, const ControlPeer& peer) {
   std::string error;
   auto words = split_request(line, error);
   if (!words) return {ControlStatus::usage, error + "\n"};
-  log::info("control: {}", line.size() <= 200 ? line : line.substr(0, 200) + "...");
+  log::info("control: {} (pid {}, uid {})", line.size() <= 200 ? line : line.substr(0, 200) + "...", peer.pid,
+            peer.uid);
   try {
-    return executor_(*words);
+    return executor_(*words, peer);
   } catch (const std::exception& e) {
     log::error("control command '{}' failed: {}", line, e.what());
     return {ControlStatus::failed, std::string("internal error: ") + e.what() + "\n"};
@@ -209,7 +226,7 @@ asio::awaitable<std::optional<ControlReply>> ControlServer::receive(
                                                      " seconds\n"};
   }
   auto [ec, n] = std::get<0>(got);
-  if (!ec) co_return run_command(buffer.substr(0, n - 1));
+  if (!ec) co_return run_command(buffer.substr(0, n - 1), peer_of(socket.native_handle()));
   if (ec == asio::error::not_found) {
     co_return ControlReply{ControlStatus::usage, "line too long (more than " +
                                                      std::to_string(max_request_line) +

@@ -24,6 +24,9 @@ namespace tern::daemon {
 
 /// Runs one command; called on the control thread only. An exception is answered "status 1".
 using ControlExecutor = std::function<ControlReply(const std::vector<std::string>& words)>;
+/// The same, also told who sent the request (for the log: "ternctl stop" says who asked).
+using PeerControlExecutor =
+    std::function<ControlReply(const std::vector<std::string>& words, const ControlPeer& peer)>;
 
 /// Prepares the socket's place: creates missing parent directories (mode 0755) and removes a
 /// leftover socket file that no process accepts on. Throws std::runtime_error with the reason
@@ -43,6 +46,7 @@ class ControlServer {
   /// How long input after the request line is read away before the connection is closed.
   static constexpr std::chrono::seconds drain_timeout{1};
 
+  ControlServer(std::string path, PeerControlExecutor executor);
   ControlServer(std::string path, ControlExecutor executor);
   /// Calls stop().
   ~ControlServer();
@@ -69,10 +73,10 @@ class ControlServer {
   asio::awaitable<void> respond(asio::local::stream_protocol::socket& socket,
                                 const ControlReply& reply);
   asio::awaitable<void> shut_down();
-  ControlReply run_command(const std::string& line);
+  ControlReply run_command(const std::string& line, const ControlPeer& peer);
 
   std::string path_;
-  ControlExecutor executor_;
+  PeerControlExecutor executor_;
   std::string error_;
   asio::io_context io_{1};
   asio::local::stream_protocol::acceptor acceptor_{io_};

@@ -2,7 +2,9 @@
 // and prints the reply; the exit status is the reply's status (0 ok, 1 failed, 2 usage).
 #include "daemon/config/command_line.hpp"
 #include "daemon/config/config_loader.hpp"
+#include "daemon/config/config_values.hpp"
 #include "daemon/control/control_protocol.hpp"
+#include "daemon/control/ternctl_help.hpp"
 
 #include <CLI/CLI.hpp>
 
@@ -33,31 +35,16 @@ using namespace tern::daemon;
 
 constexpr int exit_failed = static_cast<int>(ControlStatus::failed);
 constexpr int exit_usage = static_cast<int>(ControlStatus::usage);
-constexpr const char* default_socket = "/run/tern/ternd.ctl";
-
-constexpr const char* usage_line = "Usage: ternctl [-s SOCKET] [-c CONFIG] COMMAND [ARGUMENT]...\n";
-
-std::string help_text() {
-  return std::string("ternctl: control a running ternd.\n") + usage_line +
-         "\nOptions:\n"
-         "  -s, --socket SOCKET  the control socket (default: control-socket of the\n"
-         "                       configuration, else " + default_socket + ")\n"
-         "  -c, --config CONFIG  read control-socket from this ternd.yaml (default\n"
-         "                       " + default_config_path + ", when it exists)\n"
-         "  -h, --help           print this help and exit\n"
-         "      --version        print the version and exit\n\n" +
-         std::string(control_commands_help()) +
-         "  cache watch NAME [TYPE] [--count N] [--for S] [--interval S]\n"
-         "                           the entry's remaining TTL once per interval (default 1 s)\n"
-         "                           and every refresh (old -> new data), until interrupted or\n"
-         "                           N lines / S seconds (ternctl asks 'cache show' each time)\n" +
-         "\nExit status: 0 ok, 1 the command failed or ternd is not reachable, 2 usage error.\n"
-         "See ternctl(8).\n";
+int usage_error(const std::string& message) {
+  std::cerr << "ternctl: " << message << "\n" << ternctl_usage_line;
+  return exit_usage;
 }
 
-int usage_error(const std::string& message) {
-  std::cerr << "ternctl: " << message << "\n" << usage_line;
-  return exit_usage;
+/// "unknown option '--sokcet' (did you mean '--socket'?)".
+std::string unknown_option(const std::string& option) {
+  static constexpr std::string_view options[] = {"--socket", "--config", "--help", "--version"};
+  std::string_view best = closest_match(option, options);
+  return "unknown option '" + option + "'" + (best.empty() ? "" : " (did you mean '" + std::string(best) + "'?)");
 }
 
 /// The socket to talk to: -s, else control-socket of the configuration, else the default.
@@ -67,7 +54,7 @@ std::optional<std::string> socket_path(const std::string& socket_option, std::st
                                        bool config_given, int& status) {
   if (!socket_option.empty()) return socket_option;
   std::error_code ec;
-  if (!config_given && !std::filesystem::exists(config_path, ec)) return default_socket;
+  if (!config_given && !std::filesystem::exists(config_path, ec)) return ternctl_default_socket;
   try {
     std::string path = load_config(config_path, {}).control_socket;
     if (path.empty()) {
@@ -240,7 +227,7 @@ int watch(const std::vector<std::string>& words, const std::string& path) {
       }
       ++i;
     } else if (w.starts_with("-")) {
-      return usage_error("unknown option '" + w + "' of cache watch");
+      return usage_error("unknown option '" + w + "' of cache watch (--count, --for, --interval)");
     } else {
       show.push_back(w);
     }
@@ -302,7 +289,7 @@ int main(int argc, char** argv) {
     return usage_error(e.what());
   }
   if (help) {
-    std::cout << help_text();
+    std::cout << ternctl_help_text();
     return 0;
   }
   if (version) {
@@ -311,7 +298,7 @@ int main(int argc, char** argv) {
   }
   std::vector<std::string> words = app.remaining();
   if (words.empty()) return usage_error("no command given");
-  if (words[0].starts_with("-")) return usage_error("unknown option '" + words[0] + "'");
+  if (words[0].starts_with("-")) return usage_error(unknown_option(words[0]));
   bool watching = words.size() >= 2 && words[0] == "cache" && words[1] == "watch";
   // Checked here too, so that a typo is a usage error even when ternd is not running.
   if (auto error = watching ? std::nullopt : check_command(words)) return usage_error(*error);

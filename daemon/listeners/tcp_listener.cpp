@@ -14,13 +14,14 @@ namespace tern::daemon {
 using asio::ip::tcp;
 constexpr auto use_tuple = asio::experimental::as_tuple(asio::use_awaitable);
 
-tcp::acceptor open_tcp_acceptor(const asio::any_io_executor& executor, const tcp::endpoint& endpoint) {
+tcp::acceptor open_tcp_acceptor(const asio::any_io_executor& executor, const tcp::endpoint& endpoint,
+                                PortClaim claim) {
   tcp::acceptor acceptor(executor);
   acceptor.open(endpoint.protocol());
-  acceptor.set_option(asio::socket_base::reuse_address(true));
-  acceptor.set_option(asio::detail::socket_option::boolean<SOL_SOCKET, SO_REUSEPORT>(true));
+  prepare_bind(acceptor.native_handle(), true, claim);
   if (endpoint.address().is_v6()) acceptor.set_option(asio::ip::v6_only(true));
   acceptor.bind(endpoint);
+  finish_bind(acceptor.native_handle(), claim);
   acceptor.listen(asio::socket_base::max_listen_connections);
   return acceptor;
 }

@@ -3,6 +3,7 @@
 // with DNS over TLS.
 #pragma once
 
+#include "daemon/listeners/port_claim.hpp"
 #include "daemon/listeners/stream_connection.hpp"
 
 #include <asio/awaitable.hpp>
@@ -14,8 +15,10 @@
 
 namespace tern::daemon {
 
+/// A listening TCP acceptor on `endpoint` (SO_REUSEPORT, claimed or joined: port_claim.hpp).
 asio::ip::tcp::acceptor open_tcp_acceptor(const asio::any_io_executor& executor,
-                                          const asio::ip::tcp::endpoint& endpoint);
+                                          const asio::ip::tcp::endpoint& endpoint,
+                                          PortClaim claim = PortClaim::join);
 
 /// What one stream listener (TCP, DoT) counts, and its name in log lines.
 struct AcceptCounters {

@@ -186,7 +186,7 @@ bool TlsContextStore::reload(const Config& config) {
     std::lock_guard lock(mutex_);
     current_ = std::move(fresh);
   }
-  log::warning("tls: certificate {} and key {} loaded", config.tls_certificate, config.tls_private_key);
+  log::notice("tls: certificate {} and key {} loaded", config.tls_certificate, config.tls_private_key);
   return true;
 }
 

@@ -42,11 +42,11 @@ std::uint64_t request_buffer(int fd, int force_option, int option, std::uint64_t
 }  // namespace
 
 udp::socket open_udp_socket(const asio::any_io_executor& executor, const udp::endpoint& endpoint,
-                            const UdpSocketOptions& options, std::vector<std::string>* warnings) {
+                            const UdpSocketOptions& options, std::vector<std::string>* warnings,
+                            PortClaim claim) {
   udp::socket socket(executor);
   socket.open(endpoint.protocol());
-  socket.set_option(asio::socket_base::reuse_address(true));
-  socket.set_option(asio::detail::socket_option::boolean<SOL_SOCKET, SO_REUSEPORT>(true));
+  prepare_bind(socket.native_handle(), false, claim);
   if (endpoint.address().is_v6()) socket.set_option(asio::ip::v6_only(true));
   const struct {
     std::uint64_t bytes;
@@ -64,6 +64,7 @@ udp::socket open_udp_socket(const asio::any_io_executor& executor, const udp::en
                                       endpoint.address().to_string(), b.bytes, got, b.sysctl));
   }
   socket.bind(endpoint);
+  finish_bind(socket.native_handle(), claim);
   socket.non_blocking(true);
   return socket;
 }

@@ -4,6 +4,7 @@
 
 #include "daemon/answering/ip_ratelimit.hpp"
 #include "daemon/answering/query_handler.hpp"
+#include "daemon/listeners/port_claim.hpp"
 
 #include <asio/awaitable.hpp>
 #include <asio/ip/udp.hpp>
@@ -34,12 +35,14 @@ struct UdpSocketOptions {
 };
 
 /// Opens a UDP socket on `endpoint` with SO_REUSEPORT (one per worker on the same address;
-/// the kernel spreads clients over them). A buffer the kernel grants smaller than asked is a
-/// line in `warnings`, not an error. Throws asio::system_error when it cannot bind.
+/// the kernel spreads clients over them): claiming the address or joining the claimed group
+/// (port_claim.hpp). A buffer the kernel grants smaller than asked is a line in `warnings`,
+/// not an error. Throws asio::system_error when it cannot bind.
 asio::ip::udp::socket open_udp_socket(const asio::any_io_executor& executor,
                                       const asio::ip::udp::endpoint& endpoint,
                                       const UdpSocketOptions& options = {},
-                                      std::vector<std::string>* warnings = nullptr);
+                                      std::vector<std::string>* warnings = nullptr,
+                                      PortClaim claim = PortClaim::join);
 
 /// Receives until the socket is cancelled or closed: recvmmsg batches of up to `batch_size`
 /// datagrams, hits answered inline

@@ -1,5 +1,6 @@
 #include "daemon/process/worker.hpp"
 
+#include "daemon/config/config_values.hpp"
 #include "daemon/listeners/client_coroutine.hpp"
 #include "daemon/listeners/tls_listener.hpp"
 #include "resolver/log.hpp"
@@ -54,7 +55,20 @@ std::shared_ptr<asio::ssl::context> tls_context(const Config& config) {
   }
 }
 
+/// Runs `bind`; a system error it throws comes out as a ListenError naming the endpoint.
+template <class Bind>
+void named_bind(const ListenEndpoint& endpoint, std::string_view transport, Bind bind) {
+  try {
+    bind();
+  } catch (const std::system_error& e) {
+    throw ListenError(e.code(), format_listen_endpoint(endpoint) + " (" + std::string(transport) + ")");
+  }
+}
+
 }  // namespace
+
+ListenError::ListenError(std::error_code code, std::string where)
+    : std::system_error(code, where), where_(std::move(where)) {}
 
 cache::TtlBounds positive_bounds(const Config& config) {
   return cache::TtlBounds{config.cache_min_ttl, config.cache_max_ttl};
@@ -167,14 +181,18 @@ Worker::Worker(unsigned index, SharedState& shared, const Config& config)
       tls_contexts_(shared.tls.get()),
       udp_batch_size_(config.udp_batch_size) {
   std::vector<std::string> warnings;
+  // The first worker claims each address; the others join its SO_REUSEPORT group.
+  const PortClaim claim = index_ == 0 ? PortClaim::claim : PortClaim::join;
   for (const auto& l : config.listen) {
-    udp_sockets_.push_back(open_udp_socket(io_.get_executor(), {l.address, l.port},
-                                           {config.so_rcvbuf, config.so_sndbuf}, &warnings));
-    tcp_acceptors_.push_back(open_tcp_acceptor(io_.get_executor(), {l.address, l.port}));
+    named_bind(l, "UDP", [&] {
+      udp_sockets_.push_back(open_udp_socket(io_.get_executor(), {l.address, l.port},
+                                             {config.so_rcvbuf, config.so_sndbuf}, &warnings, claim));
+    });
+    named_bind(l, "TCP", [&] { tcp_acceptors_.push_back(open_tcp_acceptor(io_.get_executor(), {l.address, l.port}, claim)); });
   }
   if (tls_contexts_)
     for (const auto& l : config.tls_listen)
-      tls_acceptors_.push_back(open_tcp_acceptor(io_.get_executor(), {l.address, l.port}));
+      named_bind(l, "DoT", [&] { tls_acceptors_.push_back(open_tcp_acceptor(io_.get_executor(), {l.address, l.port}, claim)); });
   // Every worker gets the same buffers: the first one speaks for all.
   if (index_ == 0)
     for (const std::string& w : warnings) log::warning("{}", w);

@@ -27,6 +27,8 @@
 #include <chrono>
 #include <future>
 #include <memory>
+#include <string>
+#include <system_error>
 #include <thread>
 #include <vector>
 
@@ -70,9 +72,21 @@ resolver::ResolverOptions resolver_options(const Config& config,
 /// The client policy a Config asks for; `cookies` are the secrets used when cookies are on.
 std::shared_ptr<const ClientPolicy> client_policy(const Config& config, CookieSecrets* cookies);
 
+/// A listen endpoint a worker could not bind. what(): "127.0.0.1@53 (UDP): Address already in use".
+class ListenError : public std::system_error {
+ public:
+  ListenError(std::error_code code, std::string where);
+  /// "127.0.0.1@53 (UDP)": the endpoint and the transport.
+  const std::string& where() const noexcept { return where_; }
+
+ private:
+  std::string where_;
+};
+
 class Worker {
  public:
-  /// Binds every listen endpoint (throws asio::system_error naming none: the caller says which).
+  /// Binds every listen endpoint; worker 0 claims each address (port_claim.hpp). Throws
+  /// ListenError naming the endpoint that failed.
   Worker(unsigned index, SharedState& shared, const Config& config);
   ~Worker();
 

@@ -1,6 +1,6 @@
 // ternd as a program: --check-config, --dump-config, --help and bad command lines; SIGTERM
-// stops it (exit 0) within 5 s; a port held by another socket is a clear start-up error; a
-// reload names the restart-only settings it changed, and only those.
+// stops it (exit 0) within 5 s; a port held by another socket, or by another ternd, and a live
+// control socket are clear start-up errors; a reload names the restart-only settings it changed, and only those.
 #include <catch2/catch.hpp>
 
 #include "support/dig.hpp"
@@ -237,8 +237,60 @@ TEST_CASE("SIGTERM with queries in flight still exits 0 within 5 s", "[process][
   CHECK(status->code == 0);
 }
 
-// (A second ternd on the same address and port is not tested: with SO_REUSEPORT, which every
-// ternd socket sets, the kernel lets it bind and shares the traffic between the two.)
+namespace {
+
+/// Whether a ternd answers on 127.0.0.1:port (an RD=0 query gets any reply).
+bool answers(std::uint16_t port) {
+  QueryOptions q;
+  q.rd = false;
+  return udp_exchange(port, make_query(".", rrtype::SOA, q), 2s).has_value();
+}
+
+}  // namespace
+
+// Before the first worker claimed each address (port_claim.hpp), the second ternd bound the
+// same address through SO_REUSEPORT and the kernel split the queries between the two.
+TEST_CASE("one instance per address: a second ternd on the same address exits 1 naming it", "[process][bind]") {
+  Ternd first(TerndOptions{"threads: 2\n", false});
+  TempDir dir("second");
+  const std::string where = "127.0.0.1@" + std::to_string(first.port());
+  std::string file = dir.write("second.yaml", Ternd::base_config(first.port(), false) + "control-socket: " +
+                                                  dir.path + "/second.ctl\n");
+  Run r = run_ternd(dir, {"-c", file, "-d"}, 10s);
+  CHECK(r.status.code == 1);
+  CHECK(r.output.find("cannot listen on " + where + " (UDP)") != std::string::npos);
+  CHECK(r.output.find("another process already serves it") != std::string::npos);
+  CHECK(first.running());
+  for (int i = 0; i < 40; ++i) CHECK(answers(first.port()));  // each from a fresh source port
+  // The first ternd's own workers still share the address: the kernel spread the 40 queries
+  // (plus the readiness probes) over both (one of them alone: a chance of 2^-39).
+  TempDir ctl("ctl");
+  const std::string out = ctl.path + "/stats";
+  ExitStatus status = run_to_completion(
+      ProcessOptions{{ternctl_path(), "-s", first.dir() + "/ternd.ctl", "stats"}, out, {}, true}, 10s);
+  CHECK(status.code == 0);
+  const std::string stats = read_file(out);
+  INFO(stats);
+  CHECK(stats.find("worker.0.queries=0\n") == std::string::npos);
+  CHECK(stats.find("worker.1.queries=0\n") == std::string::npos);
+  CHECK(stats.find("worker.1.queries=") != std::string::npos);
+}
+
+TEST_CASE("one instance per control socket: a second ternd with a live control socket exits 1 naming it",
+          "[process][bind]") {
+  Ternd first(TerndOptions{"", false});
+  TempDir dir("second");
+  const std::string socket = first.dir() + "/ternd.ctl";
+  std::string file = dir.write("second.yaml", Ternd::base_config(allocate_port(), false) + "control-socket: " +
+                                                  socket + "\n");
+  Run r = run_ternd(dir, {"-c", file, "-d"}, 10s);
+  CHECK(r.status.code == 1);
+  CHECK(r.output.find("control socket " + socket + ": a process already accepts on it") != std::string::npos);
+  CHECK(first.running());
+  CHECK(answers(first.port()));
+  CHECK(std::filesystem::exists(socket));
+}
+
 TEST_CASE("a port held by a plain socket: ternd exits 1 with a clear message", "[process][bind]") {
   TempDir dir("proc");
   const std::string hints_line = "root-hints: " + Lab::get().hints() + "\n";

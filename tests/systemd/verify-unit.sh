@@ -16,4 +16,10 @@ for directive in 'Type=notify' 'ExecReload=' 'NoNewPrivileges=yes' 'ProtectSyste
   'User=tern' 'RuntimeDirectory=tern'; do
   grep -q "^$directive" "$dir/ternd.service" || { echo "the unit lacks $directive"; exit 1; }
 done
+# A reload checks the file first, then signals: the check's line comes before the kill.
+reloads=$(grep '^ExecReload=' "$dir/ternd.service")
+[ "$(printf '%s\n' "$reloads" | head -1)" = "ExecReload=$ternd --check-config -c /etc/tern/ternd.yaml" ] ||
+  { echo "the first ExecReload must be ternd --check-config: $reloads"; exit 1; }
+[ "$(printf '%s\n' "$reloads" | sed -n 2p)" = 'ExecReload=/bin/kill -HUP $MAINPID' ] ||
+  { echo "the second ExecReload must signal ternd: $reloads"; exit 1; }
 echo "unit OK"

@@ -97,3 +97,21 @@ TEST_CASE("reload: every restart-only setting is named, then kept at its running
   CHECK(applied.tls_certificate == "/tmp/cert.pem");
   CHECK(applied.listen == running.listen);
 }
+
+TEST_CASE("reload: compared with what runs, threads: auto is the number of cores", "[config][reload]") {
+  // ternd resolves automatic values at start and at each reload (resolve_automatic): on four
+  // cores, `threads: 4` after `threads: auto` is no change, `threads: 3` is.
+  const Config running = resolve_automatic(load_config("", {}), 4);
+  CHECK(running.threads == 4);
+  CHECK(restart_settings_changed(running, resolve_automatic(load_config("", {"threads=4"}), 4)).empty());
+  CHECK(as_strings(restart_settings_changed(running, resolve_automatic(load_config("", {"threads=3"}), 4))) ==
+        std::vector<std::string>{"threads"});
+  CHECK(resolve_automatic(load_config("", {"threads=2"}), 4).threads == 2);
+}
+
+TEST_CASE("reload: the summary names every setting that changed", "[config][reload]") {
+  const Config running = load_config("", {});
+  CHECK(settings_changed(running, load_config("", {})).empty());
+  CHECK(as_strings(settings_changed(running, load_config("", {"ip-ratelimit=100", "verbosity=3"}))) ==
+        std::vector<std::string>{"ip-ratelimit", "verbosity"});
+}
