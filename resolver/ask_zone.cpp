@@ -70,9 +70,27 @@ void tally(FailureTally& failures, FailureScope scope) {
   if (scope == FailureScope::name) ++failures.name;
 }
 
+/// What a usable reply brought the walk, for the trace to show: a referral's NS set and glue,
+/// an answer's chain and, for an NS answer (priming), the addresses of its names.
+void describe_reply(WalkHop& hop, const ExchangeResult& result, ServerFeedback feedback, const Classification& cls) {
+  if (result.status != ExchangeStatus::ok || feedback != ServerFeedback::ok) return;
+  if (cls.kind == ResponseKind::referral) {
+    hop.records = cls.ns;
+    hop.records.insert(hop.records.end(), cls.glue.begin(), cls.glue.end());
+    return;
+  }
+  hop.records = cls.chain;
+  for (const auto& ns : cls.chain) {
+    auto target = ns.type == dns::rrtype::NS ? dns::rdata_target(ns) : std::nullopt;
+    for (const auto& rr : result.reply.additional)
+      if (target && rr.owner == *target && (rr.type == dns::rrtype::A || rr.type == dns::rrtype::AAAA))
+        hop.records.push_back(rr);
+  }
+}
+
 }  // namespace
 
-void Resolver::report_hop(WalkObserver& observer, const Budget& budget, const dns::Name& zone,
+void Resolver::report_hop(WalkObserver& observer, Budget& budget, const dns::Name& zone,
                           const asio::ip::address& server, const dns::Question& ask,
                           const ExchangeResult& result, ServerFeedback feedback, const Classification& cls) {
   WalkHop hop{zone, server.to_string(), ask, result.over_tcp ? "udp+tcp" : "udp", result.rtt,
@@ -82,6 +100,11 @@ void Resolver::report_hop(WalkObserver& observer, const Budget& budget, const dn
   else if (feedback != ServerFeedback::ok) hop.result = std::string(to_string(feedback));
   else if (cls.kind == ResponseKind::referral) hop.result = "referral to " + cls.child_zone.to_text();
   else hop.result = std::string(to_string(cls.kind));
+  describe_reply(hop, result, feedback, cls);
+  // The trace's cost (trace_cost.hpp): this exchange follows the branch's previous one.
+  hop.index = budget.spend->hops++;
+  hop.after = std::exchange(budget.last_hop, static_cast<int>(hop.index));
+  hop.shared = result.shared;
   observer.hop(hop);
 }
 
@@ -120,7 +143,7 @@ Resolver::Attempt Resolver::choose_attempt(const ZoneCut& cut, const dns::Questi
   return Attempt{server, std::move(request), std::move(learnt), now};
 }
 
-void Resolver::learn_from(const ZoneCut& cut, const dns::Question& ask, const Budget& budget,
+void Resolver::learn_from(const ZoneCut& cut, const dns::Question& ask, Budget& budget,
                           const Attempt& attempt, const ExchangeResult& result, const ExchangeVerdict& verdict) {
   caches_.infra.store(address_key(attempt.server), learn(attempt.learnt, verdict.feedback, result.rtt, attempt.now));
   if (verdict.kind != Verdict::retry_without_edns)

@@ -34,7 +34,11 @@ asio::awaitable<ExchangeResult> CoalescingTransport::exchange(const ExchangeRequ
     std::shared_ptr<Pending> pending = it->second;
     co_await pending->done.async_wait(asio::experimental::as_tuple(asio::use_awaitable));
     shared_.fetch_add(1, std::memory_order_relaxed);
-    if (pending->result) co_return *pending->result;
+    if (pending->result) {
+      ExchangeResult result = *pending->result;
+      result.shared = true;
+      co_return result;
+    }
     co_return ExchangeResult{};  // the exchange was abandoned (shutdown): status error
   }
   auto pending = std::make_shared<Pending>(co_await asio::this_coro::executor);

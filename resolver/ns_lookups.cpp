@@ -29,7 +29,10 @@ asio::awaitable<bool> Resolver::resolve_next_ns(ZoneCut& cut, Budget& budget) {
         cut.addresses.push_back(a);
         added = true;
       }
-    if (added) co_return true;
+    if (added) {
+      budget.last_hop = std::max(budget.last_hop, lookups->last_hop);  // a trace's chain goes on from there
+      co_return true;
+    }
 
     std::string blocked;  // the limit that keeps a name from being looked up, if one does
     while (lookups->running < limits::max_parallel_ns_lookups && !cut.unresolved.empty()) {
@@ -54,6 +57,7 @@ asio::awaitable<bool> Resolver::resolve_next_ns(ZoneCut& cut, Budget& budget) {
       ++budget.spend->ns_lookups;
       Budget branch = budget;  // same spending, its own chain of names being resolved
       ++branch.depth;
+      branch.last_hop = std::max(budget.last_hop, lookups->last_hop);  // after the lookups that came back empty
       branch.resolving.push_back(ns);
       asio::co_spawn(executor_, look_up_ns(lookups, std::move(ns), std::move(branch)), asio::detached);
     }
@@ -88,6 +92,7 @@ asio::awaitable<void> Resolver::look_up_ns(std::shared_ptr<NsLookups> lookups, d
   } catch (const std::exception& e) {
     log::error("looking up the address of {}: {}", ns.to_text(), e.what());
   }
+  lookups->last_hop = std::max(lookups->last_hop, branch.last_hop);
   --lookups->running;
   lookups->wake.cancel();
 }

@@ -61,6 +61,7 @@ asio::awaitable<TraceResult> Resolver::trace(dns::Question question) {
   budget.spend->deadline = budget.spend->started + limits::resolution_deadline;
   budget.spend->observer = &recorder;
   budget.isolated = true;
+  budget.spend->learnt = std::make_shared<TraceCache>();
   TraceResult result;
   try {
     result.outcome = co_await walk(question, budget);
@@ -209,8 +210,8 @@ asio::awaitable<Outcome> Resolver::walk(const dns::Question& question, Budget& b
   }
 }
 
-std::optional<Resolver::Step> Resolver::step_from_cache(const dns::Question& q) {
-  if (auto hit = caches_.answers.find(q)) {
+std::optional<Resolver::Step> Resolver::step_from_cache(const dns::Question& q, const Budget& budget) {
+  if (auto hit = budget.isolated ? std::nullopt : caches_.answers.find(q)) {
     Step step;
     const cache::AnswerSections sections = hit->entry->records();
     step.records = aged(sections.answer, hit->age);
@@ -223,13 +224,13 @@ std::optional<Resolver::Step> Resolver::step_from_cache(const dns::Question& q) 
   // Only answer-ranked data is served (RFC 2181 §5.4.1): glue and referral NS sets guide the
   // walk but are never handed to clients.
   auto answerable = [&](std::uint16_t type) -> std::shared_ptr<const cache::RRset> {
-    auto set = caches_.rrsets.find(q.name, type);
+    auto set = known_rrset(budget, q.name, type);
     return set && set->trust >= cache::Trust::answer_nonauth ? set : nullptr;
   };
   auto served = [&](const cache::RRset& set) {
     std::vector<dns::Record> records = set.records;
     records.insert(records.end(), set.signatures.begin(), set.signatures.end());  // for DO clients
-    for (auto& rr : records) rr.ttl = caches_.rrsets.remaining_ttl(set);
+    for (auto& rr : records) rr.ttl = budget.isolated ? set.ttl : caches_.rrsets.remaining_ttl(set);
     return records;
   };
   if (auto set = answerable(q.type)) return Step{StepKind::answer, served(*set), q.name, {}, 0, {}};
@@ -244,8 +245,8 @@ std::optional<Resolver::Step> Resolver::step_from_cache(const dns::Question& q) 
 
 asio::awaitable<Resolver::Step> Resolver::resolve_name(const dns::Question& q, Budget& budget) {
   // RFC 1034 §5.3.3 step 1: see if the answer is in local information (the caches).
-  if (budget.bypass != q && !budget.isolated)
-    if (auto cached = step_from_cache(q)) co_return *cached;
+  if (budget.bypass != q)
+    if (auto cached = step_from_cache(q, budget)) co_return *cached;
   // A DS record lives at the parent side of a cut (RFC 4035 §3.1.4.1).
   const dns::Name start = q.type == dns::rrtype::DS ? q.name.parent() : q.name;
   if (const ZoneRoute* route = budget.routes ? budget.routes->closest(start) : nullptr;
@@ -299,7 +300,7 @@ asio::awaitable<Resolver::Step> Resolver::resolve_name(const dns::Question& q, B
       }
       store_rrsets(cls.ns, cache::Trust::referral, got->server, budget);
       store_rrsets(cls.glue, cache::Trust::glue, got->server, budget);
-      cut = make_cut(cls.child_zone, cls.ns, cls.glue, !budget.isolated);
+      cut = make_cut(cls.child_zone, cls.ns, cls.glue, budget);
       revealed = cut.zone.label_count();
       continue;
     }

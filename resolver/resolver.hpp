@@ -17,6 +17,7 @@
 #include "resolver/root_hints.hpp"
 #include "resolver/secure_random.hpp"
 #include "resolver/selection.hpp"
+#include "resolver/trace_cache.hpp"
 #include "resolver/upstream_transport.hpp"
 #include "resolver/walk_observer.hpp"
 #include "resolver/zone_routing.hpp"
@@ -119,7 +120,9 @@ class Resolver {
   asio::awaitable<Outcome> recheck_stale(dns::Question question);
   /// Walks afresh for `question` from the root, reading and writing neither the RRset nor the
   /// answer cache (what servers did is still learnt in the infra cache), and records every hop:
-  /// ternctl trace. Client questions in flight are neither joined nor disturbed.
+  /// ternctl trace. What the walk learns it keeps for itself (TraceCache), so it asks what a
+  /// client walk on a cold cache asks, through the same transport (identical exchanges in flight
+  /// shared). Client questions in flight are neither joined nor disturbed.
   asio::awaitable<TraceResult> trace(dns::Question question);
 
   void set_options(const ResolverOptions& options) { options_ = options; }
@@ -136,6 +139,10 @@ class Resolver {
     std::chrono::steady_clock::time_point deadline;
     std::string limit;                        ///< the limit that ended the walk, if one did
     WalkObserver* observer = nullptr;         ///< trace: told every hop; null for client walks
+    /// trace: what its walk learnt, read and written instead of the shared caches; null for
+    /// client walks. Shared by the walk's branches, like everything here.
+    std::shared_ptr<TraceCache> learnt;
+    unsigned hops = 0;                        ///< trace: hops reported so far (WalkHop::index)
     std::chrono::steady_clock::time_point started;  ///< for WalkHop::at
     bool finished = false;  ///< the walk has returned: lookups still running send nothing more
   };
@@ -153,6 +160,10 @@ class Resolver {
     /// walk's data still go to the RRset cache.
     std::optional<dns::Question> client_question;
     bool isolated = false;                    ///< trace: no RRset/answer cache read or write
+    /// trace: the hop this branch's next exchange comes after (WalkHop::after); -1 before its
+    /// first. A glue-less lookup starts from its parent's; the parent resumes from the lookup
+    /// that gave it an address (ns_lookups.cpp).
+    int last_hop = -1;
     bool past_zone_failures = false;          ///< serve-stale recheck: zone failure marks do not stop it
     std::shared_ptr<const ZoneRoutes> routes; ///< as when the walk began (a reload may swap them)
   };
@@ -165,6 +176,7 @@ class Resolver {
     unsigned started = 0;                  ///< lookups started for this cut
     unsigned running = 0;                  ///< of which not finished yet
     asio::steady_timer wake;               ///< cancelled when a lookup finishes
+    int last_hop = -1;                     ///< trace: the last hop of the latest lookup that found an address
   };
   /// A zone and the servers that may be asked about it.
   struct ZoneCut {
@@ -206,7 +218,7 @@ class Resolver {
   asio::awaitable<Outcome> run(dns::Question question, RunMode mode);
   asio::awaitable<Outcome> walk(const dns::Question& question, Budget& budget);
   asio::awaitable<Step> resolve_name(const dns::Question& question, Budget& budget);
-  std::optional<Step> step_from_cache(const dns::Question& question);
+  std::optional<Step> step_from_cache(const dns::Question& question, const Budget& budget);
   /// RFC 9520: the failed step of a cut whose servers all failed moments ago; nullopt when
   /// they did not (or a trace is walking: it never reads the failure cache).
   std::optional<Step> remembered_zone_failure(const ZoneCut& cut, const Budget& budget);
@@ -232,7 +244,7 @@ class Resolver {
                          const std::vector<asio::ip::address>& fresh, bool checking_caps);
   /// Keeps what a judged exchange taught about its server (the infra cache) and tells a
   /// trace's observer about it.
-  void learn_from(const ZoneCut& cut, const dns::Question& ask, const Budget& budget, const Attempt& attempt,
+  void learn_from(const ZoneCut& cut, const dns::Question& ask, Budget& budget, const Attempt& attempt,
                   const ExchangeResult& result, const ExchangeVerdict& verdict);
   /// Makes progress towards an address for a cut whose known addresses are all tried: starts
   /// glue-less NS lookups (up to limits::max_parallel_ns_lookups at once) and returns as soon
@@ -247,13 +259,17 @@ class Resolver {
   /// The cut of a forward or stub zone: its configured servers, whatever the cache says.
   static ZoneCut configured_cut(const ZoneRoute& route);
   asio::awaitable<ZoneCut> prime(Budget& budget);
-  /// `cached_addresses`: also take the NS names' addresses from the RRset cache.
+  /// The NS names' addresses come from the glue and from what the walk knows (known_rrset).
   ZoneCut make_cut(const dns::Name& zone, const std::vector<dns::Record>& ns,
-                   const std::vector<dns::Record>& glue, bool cached_addresses = true);
-  std::optional<ZoneCut> cut_from_cache(const dns::Name& zone);
+                   const std::vector<dns::Record>& glue, const Budget& budget);
+  std::optional<ZoneCut> cut_from_cache(const dns::Name& zone, const Budget& budget);
+  /// An RRset the walk may use: from the shared RRset cache, or for a trace from what its own
+  /// walk has learnt (Spending::learnt), never from the shared cache.
+  std::shared_ptr<const cache::RRset> known_rrset(const Budget& budget, const dns::Name& owner,
+                                                  std::uint16_t type) const;
   bool usable(const asio::ip::address& address) const;
   /// Tells a trace's observer about one exchange (ask_zone.cpp).
-  static void report_hop(WalkObserver& observer, const Budget& budget, const dns::Name& zone,
+  static void report_hop(WalkObserver& observer, Budget& budget, const dns::Name& zone,
                          const asio::ip::address& server, const dns::Question& ask,
                          const ExchangeResult& result, ServerFeedback feedback, const Classification& cls);
   /// An answer, CNAME, NXDOMAIN or NODATA reply as the step it ends: its chain cached with

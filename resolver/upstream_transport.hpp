@@ -56,6 +56,8 @@ struct ExchangeResult {
   std::string server_cookie;          ///< the server cookie of the accepted reply, if it had one
   bool case_echoed = false;           ///< tcp_only + randomise_case: the reply's question
                                       ///< name came back in our case, octet for octet
+  bool shared = false;                ///< the result of an identical exchange already in flight
+                                      ///< (CoalescingTransport): nothing was sent for this one
 };
 
 class UpstreamTransport {

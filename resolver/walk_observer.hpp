@@ -21,6 +21,16 @@ struct WalkHop {
   std::chrono::microseconds at{0};    ///< when the reply (or the failure) came, from the walk's start
   std::string result;                 ///< "referral to lab.", "answer", "nxdomain", "timeout" ...
   unsigned depth = 0;                 ///< 0 for the question itself, 1+ inside glue-less NS lookups
+  unsigned index = 0;                 ///< its place among the walk's hops, told in the order replies came
+  /// The hop this exchange was sent after in its chain of sequential exchanges: the previous one
+  /// of its branch, for a glue-less lookup's first the referral that needed it, for the walk
+  /// resuming the lookup that found it an address; -1 for the first. Always < index.
+  int after = -1;
+  /// Answered by an identical exchange already in flight (CoalescingTransport): nothing was sent.
+  bool shared = false;
+  /// What the reply brought: a referral's NS set and glue, an answer's chain (priming: the root
+  /// NS set and its addresses).
+  std::vector<dns::Record> records;
 };
 
 class WalkObserver {

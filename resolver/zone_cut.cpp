@@ -37,7 +37,10 @@ bool Resolver::usable(const asio::ip::address& a) const {
 void Resolver::store_rrsets(const std::vector<dns::Record>& records, cache::Trust trust,
                             const std::string& source, const Budget& budget,
                             const std::vector<dns::Record>& signatures) {
-  if (budget.isolated) return;  // a trace leaves the caches as they were
+  if (budget.isolated) {  // a trace leaves the caches as they were, and keeps what it learns
+    if (budget.spend->learnt) budget.spend->learnt->store(records, trust, source, signatures);
+    return;
+  }
   std::map<std::pair<dns::Name, std::uint16_t>, std::vector<dns::Record>> sets;
   for (const auto& rr : records) sets[{rr.owner, rr.type}].push_back(rr);
   for (auto& [key, set] : sets) {
@@ -48,8 +51,14 @@ void Resolver::store_rrsets(const std::vector<dns::Record>& records, cache::Trus
   }
 }
 
+std::shared_ptr<const cache::RRset> Resolver::known_rrset(const Budget& budget, const dns::Name& owner,
+                                                         std::uint16_t type) const {
+  if (!budget.isolated) return caches_.rrsets.find(owner, type);
+  return budget.spend->learnt ? budget.spend->learnt->find(owner, type) : nullptr;
+}
+
 Resolver::ZoneCut Resolver::make_cut(const dns::Name& zone, const std::vector<dns::Record>& ns,
-                                     const std::vector<dns::Record>& glue, bool cached_addresses) {
+                                     const std::vector<dns::Record>& glue, const Budget& budget) {
   ZoneCut cut{zone, {}, {}, {}, nullptr, nullptr};
   auto add = [&](const asio::ip::address& a) {
     if (usable(a) && std::find(cut.addresses.begin(), cut.addresses.end(), a) == cut.addresses.end())
@@ -63,7 +72,7 @@ Resolver::ZoneCut Resolver::make_cut(const dns::Name& zone, const std::vector<dn
       if (g.owner == *target)
         if (auto a = record_address(g)) add(*a);
     for (std::uint16_t type : {dns::rrtype::A, dns::rrtype::AAAA})
-      if (auto set = cached_addresses ? caches_.rrsets.find(*target, type) : nullptr)
+      if (auto set = known_rrset(budget, *target, type))
         for (const auto& r : set->records)
           if (auto a = record_address(r)) add(*a);
     if (cut.addresses.size() == before &&
@@ -73,10 +82,10 @@ Resolver::ZoneCut Resolver::make_cut(const dns::Name& zone, const std::vector<dn
   return cut;
 }
 
-std::optional<Resolver::ZoneCut> Resolver::cut_from_cache(const dns::Name& zone) {
-  auto ns = caches_.rrsets.find(zone, dns::rrtype::NS);
+std::optional<Resolver::ZoneCut> Resolver::cut_from_cache(const dns::Name& zone, const Budget& budget) {
+  auto ns = known_rrset(budget, zone, dns::rrtype::NS);
   if (!ns) return std::nullopt;
-  ZoneCut cut = make_cut(zone, ns->records, {});
+  ZoneCut cut = make_cut(zone, ns->records, {}, budget);
   if (cut.addresses.empty() && cut.unresolved.empty()) return std::nullopt;
   return cut;
 }
@@ -85,7 +94,7 @@ std::optional<Resolver::ZoneCut> Resolver::cut_from_cache(const dns::Name& zone)
 // whose NS set is known (the root's, primed from the hints, at worst). Which of them is asked
 // first is step 3's choice (choose_server: smoothed RTT).
 asio::awaitable<Resolver::ZoneCut> Resolver::closest_cut(const dns::Name& name, Budget& budget) {
-  for (dns::Name zone = name; !budget.isolated; zone = zone.parent()) {
+  for (dns::Name zone = name;; zone = zone.parent()) {
     // A stub zone starts at its configured servers, never at a delegation from above; cuts
     // below it that its servers referred to are in the cache and were found first.
     if (const ZoneRoute* stub = budget.routes ? budget.routes->stub_at(zone) : nullptr)
@@ -95,10 +104,11 @@ asio::awaitable<Resolver::ZoneCut> Resolver::closest_cut(const dns::Name& name, 
     // stops the walk at remembered_zone_failure(). This is what keeps a TsuNAME cycle's
     // upstream cost bounded by the failure's memory rather than by the delegations' TTLs.
     // A serve-stale recheck goes past it (see remembered_zone_failure).
-    if (!zone.is_root() && !budget.past_zone_failures &&
+    // A trace remembers no failure (remembered_zone_failure), so it reads none either.
+    if (!zone.is_root() && !budget.past_zone_failures && !budget.isolated &&
         caches_.answers.failures().remembered(cache::FailureKey::zone_of(zone)))
       co_return ZoneCut{zone, {}, {}, {}, nullptr, nullptr};
-    if (auto cut = cut_from_cache(zone)) co_return std::move(*cut);
+    if (auto cut = cut_from_cache(zone, budget)) co_return std::move(*cut);
     if (zone.is_root()) break;
   }
   co_return co_await prime(budget);
@@ -106,24 +116,21 @@ asio::awaitable<Resolver::ZoneCut> Resolver::closest_cut(const dns::Name& name, 
 
 asio::awaitable<Resolver::ZoneCut> Resolver::prime(Budget& budget) {
   // RFC 8109: ask the hinted servers for the current root NS set and use that, not the hints.
-  ZoneCut hinted = make_cut(dns::Name(), hints_.ns, hints_.addresses);
+  ZoneCut hinted = make_cut(dns::Name(), hints_.ns, hints_.addresses, budget);
   // Arguments of a co_await are named locals, never temporaries: g++ 12 destroys temporaries
   // inside a co_await expression twice (GCC PR 107288 family).
   const dns::Question priming{dns::Name(), dns::rrtype::NS, dns::class_in};
   auto got = co_await ask_zone(hinted, priming, budget);
-  if (got && got->cls.kind == ResponseKind::answer && budget.isolated) {
-    co_return make_cut(dns::Name(), got->cls.chain, got->reply.additional, false);
-  }
   if (got && got->cls.kind == ResponseKind::answer) {
     store_rrsets(got->cls.chain, cache::Trust::answer_auth, got->server, budget);
     store_rrsets(got->reply.additional, cache::Trust::glue, got->server, budget);
-    if (auto cut = cut_from_cache(dns::Name())) {
+    if (auto cut = cut_from_cache(dns::Name(), budget)) {
       log::info("primed the root: {} servers, {} addresses", got->cls.chain.size(), cut->addresses.size());
       co_return std::move(*cut);
     }
   }
   log::warning("root priming failed; walking from the hints");
-  co_return make_cut(dns::Name(), hints_.ns, hints_.addresses);
+  co_return make_cut(dns::Name(), hints_.ns, hints_.addresses, budget);
 }
 
 }  // namespace tern::resolver

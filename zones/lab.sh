@@ -832,39 +832,66 @@ failover_summary() {
     }' "$tsv"
 }
 
-# A picture of the timeline: one row per (name, address), a point per answer, a dashed line at
-# each name's TTL.
+# A picture of a run, two panels on one x axis (seconds after the switch at the authority):
+# above, the timeline, one row per (name, address), a point per answer; below, the TTL the
+# client saw, counting down, the stale answers (the old address after its TTL ran out, as the
+# summary counts them) circled. A dashed line at each name's TTL crosses both panels; the x
+# axis always reaches past every TTL, so the line shows even when the run ended exactly there
+# (a switch exactly at the TTL, where gnuplot's autoscale made the line the plot's border).
 failover_plot() {
-  local tsv=$1 png=$2 title=$3 records=$4 script
+  local tsv=$1 png=$2 title=$3 records=$4
   command -v gnuplot >/dev/null || {
     echo "lab.sh: gnuplot not installed (.ci/install-deps installs gnuplot-nox): no picture" >&2
     return 0
   }
-  script=$(awk -v recs="$records" -v png="$png" -v title="$title" '
+  failover_plot_script "$tsv" "$png" "$title" "$records" | gnuplot && echo "picture: $png"
+}
+
+# failover_plot_script TSV PNG TITLE RECORDS: the gnuplot script of failover_plot, on stdout.
+failover_plot_script() {
+  local tsv=$1 png=$2 title=$3 records=$4
+  awk -v recs="$records" -v png="$png" -v title="$title" '
     BEGIN {
       n = split(recs, lines, "\n")
       for (i = 1; i <= n; i++) if (split(lines[i], f, " ") == 4) {
-        k++; name[k] = f[1]; row[f[1] " " f[3]] = 2 * k - 1; row[f[1] " " f[2]] = 2 * k; ttl[k] = f[4]
-        label[f[1] " " f[3]] = f[1] " old " f[3]; label[f[1] " " f[2]] = f[1] " new " f[2]
+        k++; name[k] = f[1]; old[f[1]] = f[3]; row[f[1] " " f[3]] = 2 * k - 1; row[f[1] " " f[2]] = 2 * k; ttl[k] = f[4]
+        ttl_of[f[1]] = f[4]; label[f[1] " " f[3]] = f[1] " old " f[3]; label[f[1] " " f[2]] = f[1] " new " f[2]
+        if (f[4] + 0 > xmax) xmax = f[4] + 0
       }
     }
-    $1 ~ /^[0-9.]+$/ { key = $2 " " $3; if (!(key in row)) { row[key] = 2 * k + (++extra) } ; data[++m] = $1 " " row[key] " " index_of($2) }
+    $1 ~ /^[0-9.]+$/ {
+      key = $2 " " $3; if (!(key in row)) { row[key] = 2 * k + (++extra) }
+      data[++m] = $1 " " row[key] " " index_of($2)
+      if ($1 + 0 > xmax) xmax = $1 + 0
+      if ($4 ~ /^[0-9]+$/) {
+        seen[++s] = $1 " " $4 " " index_of($2)
+        if ($4 + 0 > ymax) ymax = $4 + 0
+        if ($3 == old[$2] && $1 > ttl_of[$2] + 0.5) stale[++st] = $1 " " $4
+      }
+    }
     function index_of(nm,   j) { for (j = 1; j <= k; j++) if (name[j] == nm) return j; return 0 }
     END {
-      print "set terminal pngcairo size 1000," 200 + 60 * (2 * k + extra) " font \",10\""
+      # Past the last answer and every TTL by a tenth (at least a second): no line on the border.
+      pad = xmax / 10; if (pad < 1) pad = 1
+      rows = 2 * k + extra
+      print "set terminal pngcairo size 1000," 520 + 60 * rows " font \",10\""
       print "set output \"" png "\""
-      print "set title \"" title "\" noenhanced"
-      print "set xlabel \"seconds after the switch at the authority\""
-      print "set yrange [0.5:" 2 * k + extra + 0.5 "]"
+      print "set multiplot layout 2,1 title \"" title "\" noenhanced"
+      print "set xrange [0:" xmax + pad "]"
       print "set grid xtics"
-      print "set xrange [0:*]"
       print "set key outside bottom center horizontal noenhanced"
+      # One left margin for both panels (the first one'"'"'s row labels), so their x axes line up.
+      for (key in row) { len = length((key in label) ? label[key] : key); if (len > lmargin) lmargin = len }
+      print "set lmargin " lmargin + 4
+      for (j = 1; j <= k; j++)
+        printf "set arrow from %s, graph 0 to %s, graph 1 nohead dashtype 2 lc %d\n", ttl[j], ttl[j], j
+      # Panel 1: which address each answer carried.
+      print "set title \"answers: the address ternd gave\" noenhanced"
+      print "set yrange [0.5:" rows + 0.5 "]"
       printf "set ytics ("
       sep = ""
       for (key in row) { printf "%s\"%s\" %d", sep, (key in label) ? label[key] : key, row[key]; sep = ", " }
       print ")"
-      for (j = 1; j <= k; j++)
-        printf "set arrow from %s, graph 0 to %s, graph 1 nohead dashtype 2 lc %d\n", ttl[j], ttl[j], j
       printf "plot "
       for (j = 1; j <= k; j++) printf "%s\"-\" using 1:2 with points pt 7 ps 0.8 lc %d title \"%s (TTL %s, dashed)\"", (j > 1 ? ", " : ""), j, name[j], ttl[j]
       print ""
@@ -872,8 +899,25 @@ failover_plot() {
         for (i = 1; i <= m; i++) { split(data[i], d, " "); if (d[3] == j) print d[1], d[2] }
         print "e"
       }
-    }' "$tsv")
-  gnuplot <<<"$script" && echo "picture: $png"
+      # Panel 2: the TTL each answer carried, counting down to the switch; stale answers circled.
+      print "set title \"TTL the client saw (stale: the old address after its TTL, circled)\" noenhanced"
+      print "set xlabel \"seconds after the switch at the authority\""
+      print "set ylabel \"TTL (s)\""
+      print "set ytics autofreq"
+      print "set yrange [0:" (ymax > 0 ? ymax * 1.1 : 1) "]"
+      printf "plot "
+      for (j = 1; j <= k; j++) printf "%s\"-\" using 1:2 with linespoints pt 7 ps 0.6 lc %d title \"%s TTL seen\"", (j > 1 ? ", " : ""), j, name[j]
+      print ", \"-\" using 1:2 with points pt 6 ps 2 lw 2 lc rgb \"red\" title \"stale answer\""
+      for (j = 1; j <= k; j++) {
+        for (i = 1; i <= s; i++) { split(seen[i], d, " "); if (d[3] == j) print d[1], d[2] }
+        print "e"
+      }
+      # gnuplot needs a point to plot: with no stale answer, one far outside the x range.
+      if (st == 0) print -1, 0
+      for (i = 1; i <= st; i++) print stale[i]
+      print "e"
+      print "unset multiplot"
+    }' "$tsv"
 }
 
 cmd_failover() {

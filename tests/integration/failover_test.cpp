@@ -204,8 +204,9 @@ TEST_CASE("ternctl trace: the hops of a fresh walk, the cache neither read nor w
   INFO(out);
   const std::string n = Lab::get().net();
   auto hop = [&](const std::string& zone, const std::string& server_suffix, const std::string& result) {
-    return std::regex(R"((^|\n) +\d+ +[\d.]+ )" + std::regex_replace(zone, std::regex(R"(\.)"), R"(\.)") + " +" +
-                      std::regex_replace(n + "." + server_suffix, std::regex(R"(\.)"), R"(\.)") +
+    // #, after, step, at-ms, zone, server (its name, when the walk learnt one, and address) ...
+    return std::regex(R"((^|\n) +\d+ +(\d+|-) +\d+ +[\d.]+ )" + std::regex_replace(zone, std::regex(R"(\.)"), R"(\.)") +
+                      " +(\\S+ )?" + std::regex_replace(n + "." + server_suffix, std::regex(R"(\.)"), R"(\.)") +
                       R"(\.\d+ +udp +[\d.]+ +\S+ \S+ +)" + result + "\n");
   };
   std::smatch root, tld, sld;
@@ -216,7 +217,9 @@ TEST_CASE("ternctl trace: the hops of a fresh walk, the cache neither read nor w
   CHECK(tld.position() < sld.position());
   CHECK(out.find("outcome: NOERROR") != std::string::npos);
   CHECK(out.find("127.0.0.80") != std::string::npos);
-  CHECK(std::regex_search(out, std::regex(R"(walk: [4-9] round trips)")));  // priming, root, lab., example.lab.
+  // Priming, root, lab., example.lab.: one after the other.
+  CHECK(std::regex_search(out, std::regex(R"(exchanges: [4-9] sent)")));
+  CHECK(std::regex_search(out, std::regex(R"(critical path: [4-9] round trips)")));
   CHECK(out.find("cache hit: 0 round trips") != std::string::npos);
   // Nothing the trace learnt was stored: a name only it resolved is not cached.
   std::string traced = c.ternctl({"trace", "db.shop.lab"});

@@ -10,6 +10,7 @@
 #include <asio/steady_timer.hpp>
 #include <asio/use_awaitable.hpp>
 
+#include <algorithm>
 #include <chrono>
 
 using namespace tern;
@@ -67,6 +68,8 @@ TEST_CASE("identical exchanges in flight together are sent once", "[coalescing]"
     CHECK(r.status == resolver::ExchangeStatus::ok);
     CHECK(r.reply.id == 1);  // the one answer, copied to every caller
   }
+  // Each waiter's result says it was not sent (ternctl trace counts only the one that was).
+  CHECK(std::count_if(f.results.begin(), f.results.end(), [](const auto& r) { return r.shared; }) == 4);
   CHECK(f.transport.pending() == 0);
 }
 
