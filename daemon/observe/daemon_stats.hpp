@@ -1,5 +1,6 @@
 // Counters of the client side of one worker; atomics so the control side can read them from
-// another thread while the worker runs. Counters only ever go up.
+// another thread while the worker runs. Counters only ever go up (resolutions_admitted, a
+// gauge, is the one exception, and says so).
 #pragma once
 
 #include "resolver/dns/wire_check.hpp"
@@ -48,6 +49,11 @@ struct DaemonStats {
   std::atomic<std::uint64_t> tls_handshake_timeouts{0};  ///< stalled past tls-handshake-timeout
   std::atomic<std::uint64_t> tls_resumed{0};         ///< handshakes that resumed a session (ticket)
   std::atomic<std::uint64_t> tls_early_data_accepted{0};  ///< handshakes whose 0-RTT data was taken
+  // The bound on resolutions in flight (daemon/answering/walk_admission.hpp).
+  std::atomic<std::uint64_t> resolutions_jostled{0};  ///< waited past the jostle timeout, gave way to a newer one
+  std::atomic<std::uint64_t> resolutions_refused{0};  ///< turned away: the bound reached, none old enough to give way
+  /// A gauge, not a counter: resolutions admitted and not finished in this worker now.
+  std::atomic<std::uint64_t> resolutions_admitted{0};
 
   /// Latency histogram of answered questions (hits, misses, stale): upper bounds of the
   /// buckets in microseconds, and one more bucket for the rest (+Inf). Buckets are counted
@@ -67,6 +73,19 @@ struct DaemonStats {
     latency_sum_us.fetch_add(us, std::memory_order_relaxed);
   }
 };
+
+/// The heap one client question waiting on a resolution holds, all of it freed when it is
+/// answered: its coroutine frames (the handler's four, the resolution's run, walk, resolve_name,
+/// ask_zone and the exchange's, each a few hundred octets to a few KiB), the parsed query, the
+/// walk's budget, zone cut and server list, and the upstream query buffer. Not measurable per
+/// frame (asio allocates the frames), so measured as a whole: the growth of the heap
+/// (process.heap-bytes) with N questions stuck on a silent authority, divided by N
+/// (tests/bench/flight_flood.sh; figures in tests/bench/README.md). resolver.in-flight-memory
+/// is this times resolutions.admitted plus upstream_socket_heap_estimate per upstream socket.
+inline constexpr std::uint64_t resolution_heap_estimate = 12 * 1024;
+/// The heap of one open upstream socket beyond its question's: asio's per-socket state and, for
+/// TCP, the length-prefixed query and the reply read so far (the kernel's buffers are not heap).
+inline constexpr std::uint64_t upstream_socket_heap_estimate = 1024;
 
 /// The name of responses_by_rcode[index] in `ternctl stats` and the metrics: lower case, stable
 /// (not ldns' spellings).
