@@ -42,6 +42,7 @@ struct ControlContext {
   /// The in-flight table the workers share (resolutions running now); null: none counted.
   const resolver::InflightTable* inflight = nullptr;
   std::chrono::system_clock::time_point started{};  ///< when ternd started
+  std::vector<const resolver::SocketBudget*> sockets{};  ///< one per worker: upstream sockets
 };
 
 /// What `ternctl stats` and the metrics read, for one report: the workers' counters, each
