@@ -27,10 +27,13 @@ constexpr std::array rows{
                "that SERVFAIL; counted as resolutions.jostled and resolutions.refused. Cache "
                "hits, local zones, stale answers and remembered failures are answered before "
                "this bound and never meet it; prefetches and serve-stale rechecks only take a "
-               "free place and are the first to give way. The default is Unbound's: 1024 "
-               "waiting questions cost about 16 MiB of heap in all (see ternd(8), "
-               "resolver.in-flight-memory), so that ternd's memory stays within cache-size plus "
-               "a fixed overhead whatever the flood.",
+               "free place and are the first to give way. The default is Unbound's. Each "
+               "waiting question holds about 20 KiB of heap (15 to 28 KiB measured by "
+               "tests/bench/flight_flood.sh; resolver.in-flight-memory), so the bound caps "
+               "what a flood can take at about threads x max-resolutions-per-worker x 20 KiB "
+               "of heap (40 MiB with 2 threads and the default) on top of cache-size, however "
+               "many questions clients keep outstanding; the allocator may keep up to about as "
+               "much again resident for a while after a flood.",
         .reload = Reload::applies,
         .apply = apply_integer<&Config::max_resolutions_per_worker>,
         .dump = dump_integer<&Config::max_resolutions_per_worker>},

@@ -114,7 +114,22 @@ Samples sockets_sum(const CounterSources& s) {
   return one(total);
 }
 
-/// The estimate of resolver.in-flight-memory (daemon_stats.hpp says how it was measured).
+/// The heap one client question waiting on a resolution holds, all of it freed when it is
+/// answered: its coroutine frames (the handler's four, the resolution's run, walk, resolve_name,
+/// ask_zone and the exchange's, each a few hundred octets to a few KiB), the parsed query, the
+/// walk's budget, zone cut and server list, and the upstream query buffer. Not measurable per
+/// frame (asio allocates the frames), so measured as a whole: the growth of the heap
+/// (process.heap-bytes) with N questions stuck on a silent authority, divided by N
+/// (tests/bench/flight_flood.sh's second table; figures in README.md, "Abuse limits, measured":
+/// 15 to 17 KiB per waiting question at 3,000 outstanding, 25 to 28 KiB at 12,000 where
+/// questions also wait for sockets). resolver.in-flight-memory is this times resolutions.admitted plus
+/// upstream_socket_heap_estimate per upstream socket: within 30% of the measured growth.
+inline constexpr std::uint64_t resolution_heap_estimate = 20 * 1024;
+/// The heap of one open upstream socket beyond its question's: asio's per-socket state and, for
+/// TCP, the length-prefixed query and the reply read so far (the kernel's buffers are not heap).
+inline constexpr std::uint64_t upstream_socket_heap_estimate = 2 * 1024;
+
+/// The estimate of resolver.in-flight-memory.
 Samples in_flight_memory(const CounterSources& s) {
   const std::uint64_t admitted = daemon_total<&DaemonStats::resolutions_admitted>(s);
   std::uint64_t sockets = 0;

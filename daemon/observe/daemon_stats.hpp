@@ -74,19 +74,6 @@ struct DaemonStats {
   }
 };
 
-/// The heap one client question waiting on a resolution holds, all of it freed when it is
-/// answered: its coroutine frames (the handler's four, the resolution's run, walk, resolve_name,
-/// ask_zone and the exchange's, each a few hundred octets to a few KiB), the parsed query, the
-/// walk's budget, zone cut and server list, and the upstream query buffer. Not measurable per
-/// frame (asio allocates the frames), so measured as a whole: the growth of the heap
-/// (process.heap-bytes) with N questions stuck on a silent authority, divided by N
-/// (tests/bench/flight_flood.sh; figures in tests/bench/README.md). resolver.in-flight-memory
-/// is this times resolutions.admitted plus upstream_socket_heap_estimate per upstream socket.
-inline constexpr std::uint64_t resolution_heap_estimate = 12 * 1024;
-/// The heap of one open upstream socket beyond its question's: asio's per-socket state and, for
-/// TCP, the length-prefixed query and the reply read so far (the kernel's buffers are not heap).
-inline constexpr std::uint64_t upstream_socket_heap_estimate = 1024;
-
 /// The name of responses_by_rcode[index] in `ternctl stats` and the metrics: lower case, stable
 /// (not ldns' spellings).
 inline std::string rcode_stat_name(std::size_t index) {
