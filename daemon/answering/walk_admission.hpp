@@ -14,6 +14,9 @@
 // instead of waiting out its timeout (seconds) and asking us again, which under overload only
 // brings the same query back; the answer is no larger than the question (no amplification).
 //
+// Clients that joined the walk of a question that gives way (the in-flight table: identical
+// questions share one walk) get the same SERVFAIL: they asked the same slow question.
+//
 // Cache hits never meet this: they are answered before a question is admitted (the hot path
 // pays nothing), and so are local zones, stale answers and remembered failures.
 // One per worker, used from its thread only: no locks. It must outlive the io_context whose
