@@ -1,6 +1,9 @@
 #include "resolver/coalescing_transport.hpp"
 
+#include <asio/cancellation_state.hpp>
+#include <asio/cancellation_type.hpp>
 #include <asio/experimental/as_tuple.hpp>
+#include <asio/system_error.hpp>
 #include <asio/this_coro.hpp>
 #include <asio/use_awaitable.hpp>
 
@@ -28,22 +31,35 @@ std::string CoalescingTransport::key_of(const ExchangeRequest& r) {
   return key;
 }
 
+namespace {
+
+/// Whether a cancellation state says the coroutine was cancelled: a shed resolution
+/// (max-resolutions-per-worker). Read without a co_await that would throw on it.
+bool cancelled(const asio::cancellation_state& state) { return state.cancelled() != asio::cancellation_type::none; }
+
+}  // namespace
+
 asio::awaitable<ExchangeResult> CoalescingTransport::exchange(const ExchangeRequest& request) {
   std::string key = key_of(request);
-  if (auto it = pending_.find(key); it != pending_.end()) {
+  while (true) {
+    auto it = pending_.find(key);
+    if (it == pending_.end()) break;
     std::shared_ptr<Pending> pending = it->second;
     co_await pending->done.async_wait(asio::experimental::as_tuple(asio::use_awaitable));
-    shared_.fetch_add(1, std::memory_order_relaxed);
+    // A walk that was shed must not learn from an exchange its cancellation cut short.
+    if (cancelled(co_await asio::this_coro::cancellation_state)) throw asio::system_error(asio::error::operation_aborted);
     if (pending->result) {
+      shared_.fetch_add(1, std::memory_order_relaxed);
       ExchangeResult result = *pending->result;
       result.shared = true;
       co_return result;
     }
-    co_return ExchangeResult{};  // the exchange was abandoned (shutdown): status error
+    // The walk that sent it was shed and its exchange cut short: send it ourselves.
   }
   auto pending = std::make_shared<Pending>(co_await asio::this_coro::executor);
   pending_.emplace(key, pending);
-  // Whatever ends this frame (a result, or destruction at shutdown) releases the waiters.
+  // Whatever ends this frame (a result, a cancellation, or destruction at shutdown) releases
+  // the waiters; without a result they send the exchange again themselves.
   struct Release {
     CoalescingTransport& self;
     const std::string& key;
@@ -54,6 +70,9 @@ asio::awaitable<ExchangeResult> CoalescingTransport::exchange(const ExchangeRequ
     }
   } release{*this, key, *pending};
   ExchangeResult result = co_await inner_.exchange(request);
+  // Cut short by a cancellation (the status then says nothing about the server): the walk
+  // ends here, and the waiters, if any, ask again.
+  if (cancelled(co_await asio::this_coro::cancellation_state)) throw asio::system_error(asio::error::operation_aborted);
   pending->result = result;
   co_return result;
 }

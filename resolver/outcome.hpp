@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace tern::resolver {
@@ -23,6 +24,10 @@ inline constexpr std::uint16_t not_supported = 21;           ///< zone transfers
 inline constexpr std::uint16_t no_reachable_authority = 22;  ///< timeouts, error rcodes, lame servers
 inline constexpr std::uint16_t network_error = 23;           ///< every server failed at the network level
 }  // namespace ede
+
+/// The EXTRA-TEXT of the SERVFAIL (EDE 0, other: RFC 8914 has no code for it) a client gets
+/// when its resolution gave way to the bound on resolutions in flight, or found it full.
+inline constexpr std::string_view shed_reason = "resolver busy: too many resolutions in flight";
 
 /// The result of resolving one question.
 struct Outcome {

@@ -5,6 +5,9 @@
 #include "resolver/minimise.hpp"
 
 
+#include <asio/cancellation_state.hpp>
+#include <asio/this_coro.hpp>
+
 #include <algorithm>
 
 namespace tern::resolver {
@@ -114,13 +117,24 @@ asio::awaitable<Outcome> Resolver::run(dns::Question question, RunMode mode) {
   budget.client_question = question;
   budget.routes = options_.routes;
   Outcome out;
+  std::string error;
   try {
     out = co_await walk(question, budget);
   } catch (const std::exception& e) {
-    log::error("resolving {} {}: {}", question.name.to_text(), dns::type_to_text(question.type), e.what());
+    error = e.what();
     out = Outcome::servfail(ede::other, "internal error");
   }
   budget.spend->finished = true;  // NS lookups still running send nothing more
+  // Cancelled: the client gave way to the bound on resolutions in flight (walk_admission.hpp).
+  // Its cut-short walk says nothing about the question: nothing is remembered or cached.
+  if ((co_await asio::this_coro::cancellation_state).cancelled() != asio::cancellation_type::none) {
+    out = Outcome::servfail(ede::other, std::string(shed_reason));
+    out.upstream_queries = budget.spend->upstream;
+    flight->finish(out);
+    co_return out;
+  }
+  if (!error.empty())
+    log::error("resolving {} {}: {}", question.name.to_text(), dns::type_to_text(question.type), error);
   out.upstream_queries = budget.spend->upstream;
   if (!budget.spend->limit.empty()) {
     stats_.limit_hits.fetch_add(1, std::memory_order_relaxed);

@@ -73,6 +73,11 @@ std::optional<asio::ip::address> UdpTcpTransport::source_for(const asio::ip::add
   return family[rng_.below(static_cast<std::uint32_t>(family.size()))];
 }
 
+asio::awaitable<SocketBudget::Permit> UdpTcpTransport::socket_permit(std::chrono::steady_clock::time_point deadline) {
+  if (!sockets_) co_return SocketBudget::Permit(nullptr);
+  co_return co_await sockets_->acquire(deadline);
+}
+
 namespace {
 
 #ifdef TERN_WEAK_UPSTREAM_FOR_TESTS
@@ -145,6 +150,14 @@ asio::awaitable<ExchangeResult> UdpTcpTransport::exchange(const ExchangeRequest&
   if (request.randomise_case) randomise_case(query, rng_);
   const std::size_t qname_end = dns::header_size + request.question.name.wire().size();
   const udp::endpoint server(request.server, request.port);
+  // No socket free within the exchange's own timeout (max-upstream-sockets-per-worker): the
+  // walk sees a timeout, which concerns this question only, never a zone-wide failure.
+  const bool bounded = sockets_ != nullptr;
+  SocketBudget::Permit permit = co_await socket_permit(Clock::now() + request.timeout);
+  if (bounded && !permit) {
+    result.status = ExchangeStatus::timeout;
+    co_return result;
+  }
   udp::socket sock(executor_);
   asio::error_code ec;
   sock.open(server.protocol(), ec);
@@ -217,7 +230,11 @@ asio::awaitable<ExchangeResult> UdpTcpTransport::exchange(const ExchangeRequest&
     }
     break;
   }
-  // RFC 7766 §5 / RFC 1035 §4.2.1: truncated over UDP, so ask the same question over TCP.
+  // RFC 7766 §5 / RFC 1035 §4.2.1: truncated over UDP, so ask the same question over TCP. The
+  // UDP socket is closed first and its permit given back: holding it while waiting for a TCP
+  // one could leave every permit held by exchanges waiting for another.
+  sock.close(ec);
+  permit.release();
   ExchangeResult tcp_result = co_await exchange_tcp(request);
   tcp_result.rtt = result.rtt;
   tcp_result.mismatched += result.mismatched;
@@ -237,12 +254,18 @@ asio::awaitable<ExchangeResult> UdpTcpTransport::exchange_tcp(const ExchangeRequ
   if (check_case) randomise_case(query, rng_);
   const std::size_t qname_end = dns::header_size + request.question.name.wire().size();
   const tcp::endpoint server(request.server, request.port);
+  const auto start = Clock::now();
+  SocketBudget::Permit permit = co_await socket_permit(start + limits::tcp_upstream_timeout);
+  if (sockets_ && !permit) {
+    // As over UDP: a timeout (this question's), not tcp_failed (a zone-wide network failure).
+    result.status = ExchangeStatus::timeout;
+    co_return result;
+  }
   tcp::socket sock(executor_);
   asio::error_code ec;
   sock.open(server.protocol(), ec);
   if (auto source = source_for(request.server); !ec && source) sock.bind(tcp::endpoint(*source, 0), ec);
   if (ec) co_return result;
-  const auto start = Clock::now();
   asio::steady_timer deadline(executor_, start + limits::tcp_upstream_timeout);
 
   auto connected = co_await (sock.async_connect(server, use_tuple) || deadline.async_wait(use_tuple));

@@ -6,6 +6,7 @@
 #pragma once
 
 #include "resolver/secure_random.hpp"
+#include "resolver/socket_budget.hpp"
 #include "resolver/upstream_transport.hpp"
 
 #include <asio/any_io_executor.hpp>
@@ -24,8 +25,10 @@ struct OutgoingAddresses {
 
 class UdpTcpTransport final : public UpstreamTransport {
  public:
-  UdpTcpTransport(asio::any_io_executor executor, OutgoingAddresses outgoing, SecureRandom& rng)
-      : executor_(std::move(executor)), outgoing_(std::move(outgoing)), rng_(rng) {}
+  /// `sockets`: the worker's max-upstream-sockets-per-worker budget; null = unbounded (tests).
+  UdpTcpTransport(asio::any_io_executor executor, OutgoingAddresses outgoing, SecureRandom& rng,
+                  SocketBudget* sockets = nullptr)
+      : executor_(std::move(executor)), outgoing_(std::move(outgoing)), rng_(rng), sockets_(sockets) {}
 
   asio::awaitable<ExchangeResult> exchange(const ExchangeRequest& request) override;
 
@@ -34,10 +37,14 @@ class UdpTcpTransport final : public UpstreamTransport {
   /// One of the configured source addresses of the server's family, drawn from the CSPRNG for
   /// each query (as Unbound's outgoing-interface): a forger must guess the address too.
   std::optional<asio::ip::address> source_for(const asio::ip::address& server);
+  /// A socket's permit, waiting until `deadline` when the budget is spent; an empty permit
+  /// means none came in time, and is all there is without a budget (nothing is counted).
+  asio::awaitable<SocketBudget::Permit> socket_permit(std::chrono::steady_clock::time_point deadline);
 
   asio::any_io_executor executor_;
   OutgoingAddresses outgoing_;
   SecureRandom& rng_;
+  SocketBudget* sockets_;
   /// Where every UDP reply is read and parsed, without a co_await in between: one transport
   /// serves one thread's exchanges, so one buffer of the largest datagram serves them all.
   std::vector<std::uint8_t> receive_buffer_ = std::vector<std::uint8_t>(65535);

@@ -7,6 +7,8 @@
 #include "daemon/answering/responder.hpp"
 #include "resolver/log.hpp"
 
+#include <asio/bind_cancellation_slot.hpp>
+#include <asio/cancellation_signal.hpp>
 #include <asio/co_spawn.hpp>
 #include <asio/detached.hpp>
 #include <asio/experimental/as_tuple.hpp>
@@ -185,8 +187,47 @@ bool QueryHandler::maybe_prefetch(const cache::AnswerHit& hit, const dns::Questi
   // popular names never expire in front of a client.
   if (!policy.prefetch || hit.remaining * 10 > hit.entry->ttl) return false;
   if (hit.entry->prefetching.exchange(true)) return false;
+  // The hit is answered either way; the refresh waits for a free place, never takes one.
+  if (!start_background(resolver_.refresh(question), [](std::exception_ptr, resolver::Outcome) {})) {
+    hit.entry->prefetching.store(false);  // a later hit may try again
+    return false;
+  }
   DaemonStats::bump(stats_.prefetches);
-  asio::co_spawn(resolver_.executor(), resolver_.refresh(question), asio::detached);
+  return true;
+}
+
+bool QueryHandler::start_background(asio::awaitable<resolver::Outcome> resolution,
+                                    std::function<void(std::exception_ptr, resolver::Outcome)> done) {
+  if (!admission_) {
+    asio::co_spawn(resolver_.executor(), std::move(resolution), std::move(done));
+    return true;
+  }
+  // The cancellation signal lives as long as the resolution's completion handler; giving way
+  // reaches it through a weak pointer (no cycle through the slot that holds give_way).
+  struct Background {
+    asio::cancellation_signal cancel;
+    bool finished = false;  ///< the handler ran: the signal's slot is no longer the walk's
+    bool shed = false;      ///< gave way to a client's resolution: whatever it threw is no bug
+  };
+  auto background = std::make_shared<Background>();
+  std::unique_ptr<WalkAdmission::Slot> slot =
+      admission_->admit(WalkAdmission::Kind::background, [weak = std::weak_ptr<Background>(background)] {
+        if (auto b = weak.lock(); b && !b->finished) {
+          b->shed = true;
+          b->cancel.emit(asio::cancellation_type::terminal);
+        }
+      });
+  if (!slot) return false;
+  auto& signal = background->cancel;
+  asio::co_spawn(resolver_.executor(), std::move(resolution),
+                 asio::bind_cancellation_slot(
+                     signal.slot(), [background = std::move(background), slot = std::move(slot),
+                                     done = std::move(done)](std::exception_ptr error, resolver::Outcome outcome) mutable {
+                       background->finished = true;
+                       slot.reset();  // its place is free before the callback runs
+                       if (background->shed) done(nullptr, resolver::Outcome::servfail(resolver::ede::other, std::string(resolver::shed_reason)));
+                       else done(error, std::move(outcome));
+                     }));
   return true;
 }
 
@@ -205,13 +246,18 @@ asio::awaitable<std::optional<resolver::Outcome>> QueryHandler::resolve_or_stale
     std::optional<resolver::Outcome> outcome;
   };
   auto race = std::make_shared<Race>(resolver_.executor(), policy.stale_client_timeout);
-  asio::co_spawn(resolver_.executor(), start_resolution(question, Resolution::stale_recheck),
-                 [race, this, question](std::exception_ptr error, resolver::Outcome outcome) {
-                   // A refresh that threw failed: the client gets the stale answer, the bug is counted.
-                   if (error) note_internal_error(error, "refreshing the stale answer of " + question.name.to_text());
-                   else race->outcome = std::move(outcome);
-                   race->timer.cancel();
-                 });
+  // With the bound on resolutions in flight reached, the stale answer is served without a
+  // recheck (the next one comes after stale_recheck_interval).
+  const bool started = start_background(
+      start_resolution(question, Resolution::stale_recheck),
+      [race, this, question](std::exception_ptr error, resolver::Outcome outcome) {
+        // A refresh that threw failed: the client gets the stale answer, the bug is counted. A
+        // recheck that gave way to the bound is no bug.
+        if (error) note_internal_error(error, "refreshing the stale answer of " + question.name.to_text());
+        else race->outcome = std::move(outcome);
+        race->timer.cancel();
+      });
+  if (!started) co_return std::nullopt;
   co_await race->timer.async_wait(asio::experimental::as_tuple(asio::use_awaitable));
   if (race->outcome && race->outcome->rcode != dns::rcode::servfail) co_return race->outcome;
   co_return std::nullopt;
@@ -223,17 +269,32 @@ asio::awaitable<resolver::Outcome> QueryHandler::resolve_unless_abandoned(const 
     asio::steady_timer timer;
     std::optional<resolver::Outcome> outcome;
     std::exception_ptr error;  ///< what ended the resolution, if it threw
+    asio::cancellation_signal cancel;  ///< cancels the resolution when it gives way
+    bool finished = false;  ///< the resolution's handler ran: cancel no longer reaches it
+    bool shed = false;      ///< gave way to a newer resolution (walk_admission.hpp)
   };
   auto wait = std::make_shared<Wait>(resolver_.executor());
+  std::unique_ptr<WalkAdmission::Slot> slot;
+  if (admission_) {
+    slot = admission_->admit(WalkAdmission::Kind::client, [wait] {
+      wait->shed = true;
+      wait->timer.cancel();
+      if (!wait->finished) wait->cancel.emit(asio::cancellation_type::terminal);
+    });
+    if (!slot) co_return resolver::Outcome::servfail(resolver::ede::other, std::string(resolver::shed_reason));
+  }
   asio::co_spawn(resolver_.executor(), start_resolution(question),
-                 [wait](std::exception_ptr error, resolver::Outcome outcome) {
-                   if (error) wait->error = error;
-                   else wait->outcome = std::move(outcome);
-                   wait->timer.cancel();
-                 });
+                 asio::bind_cancellation_slot(wait->cancel.slot(),
+                                              [wait](std::exception_ptr error, resolver::Outcome outcome) {
+                                                wait->finished = true;
+                                                if (error) wait->error = error;
+                                                else wait->outcome = std::move(outcome);
+                                                wait->timer.cancel();
+                                              }));
   waiting_.insert(&wait->timer);
   co_await wait->timer.async_wait(asio::experimental::as_tuple(asio::use_awaitable));
   waiting_.erase(&wait->timer);
+  if (wait->shed) co_return resolver::Outcome::servfail(resolver::ede::other, std::string(resolver::shed_reason));
   // Not a SERVFAIL made up here: handle()'s catch-all answers it, counts it and logs it.
   if (wait->error) std::rethrow_exception(wait->error);
   if (wait->outcome) co_return std::move(*wait->outcome);

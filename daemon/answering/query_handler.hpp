@@ -14,6 +14,7 @@
 #include "daemon/answering/server_cookies.hpp"
 #include "daemon/answering/local_zones.hpp"
 #include "daemon/answering/server_identity.hpp"
+#include "daemon/answering/walk_admission.hpp"
 #include "resolver/resolver.hpp"
 
 #include <asio/awaitable.hpp>
@@ -69,10 +70,12 @@ inline constexpr std::chrono::seconds stale_recheck_interval{30};
 
 class QueryHandler {
  public:
+  /// `admission`: the worker's bound on resolutions in flight; null = unbounded (tests).
   QueryHandler(resolver::Resolver& resolver, cache::AnswerCache& answers, DaemonStats& stats,
-               std::shared_ptr<const ClientPolicy> policy, QueryLog& query_log)
+               std::shared_ptr<const ClientPolicy> policy, QueryLog& query_log,
+               WalkAdmission* admission = nullptr)
       : resolver_(resolver), answers_(answers), stats_(stats), policy_(std::move(policy)),
-        query_log_(query_log) {}
+        query_log_(query_log), admission_(admission) {}
 
   /// The hot path, without suspending: when `packet` is a plain recursive query (one
   /// question, at most an OPT, RD set, allowed client) whose answer is live in the cache,
@@ -153,14 +156,21 @@ class QueryHandler {
       const std::string& cookie_reply, std::chrono::steady_clock::time_point started);
 
   void count_response(std::span<const std::uint8_t> response);
-  /// resolver_.resolve(question), unless abandon_resolutions() comes first: then SERVFAIL.
+  /// resolver_.resolve(question), admitted under the bound on resolutions in flight, unless
+  /// abandon_resolutions() comes first: then SERVFAIL. SERVFAIL with resolver::shed_reason
+  /// when the bound turns it away or it gives way to a newer one (walk_admission.hpp).
   asio::awaitable<resolver::Outcome> resolve_unless_abandoned(const dns::Question& question);
+  /// Starts `resolution` (a prefetch or a serve-stale recheck: no client waits for it) when the
+  /// bound has a free place, then calls `done` with its outcome or error; false when turned away.
+  bool start_background(asio::awaitable<resolver::Outcome> resolution,
+                        std::function<void(std::exception_ptr, resolver::Outcome)> done);
 
   resolver::Resolver& resolver_;
   cache::AnswerCache& answers_;
   DaemonStats& stats_;
   std::shared_ptr<const ClientPolicy> policy_;
   QueryLog& query_log_;  // shared by the workers; enabled() is the hot path's only cost when off
+  WalkAdmission* admission_;  ///< the worker's bound on resolutions in flight; null = none
   /// The timers of resolutions in progress, cancelled by abandon_resolutions().
   std::set<asio::steady_timer*> waiting_;
   // Scratch of the hot path, reused so that a hit allocates nothing once warm (one worker

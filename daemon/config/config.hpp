@@ -79,6 +79,9 @@ struct Config {
   bool cookies = true;                           ///< DNS cookies, client and server side
   std::uint32_t cookie_secret_rotation = 86400;  ///< seconds between server-secret rotations
   std::uint16_t edns_buffer_size = 1232;         ///< 512..4096, both directions
+  unsigned max_resolutions_per_worker = 1024;    ///< client questions waiting on a walk, per worker
+  unsigned resolution_jostle_timeout_ms = 200;   ///< the oldest may give way once it waited this long
+  unsigned max_upstream_sockets_per_worker = 2048; ///< upstream UDP+TCP sockets open, per worker
   std::vector<AclRule> access_control;           ///< defaults first, then the operator's rules
   std::uint64_t cache_size = 64ull << 20;        ///< bytes for all caches together
   std::uint32_t cache_min_ttl = 0;               ///< seconds; TTLs below are raised (<= max)

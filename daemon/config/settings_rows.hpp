@@ -11,6 +11,7 @@ namespace tern::daemon {
 std::span<const Setting> include_rows();      ///< settings_include.cpp: include
 std::span<const Setting> startup_rows();      ///< settings_startup.cpp: listen ... so-sndbuf
 std::span<const Setting> resolution_rows();   ///< settings_resolution.cpp: outgoing-address ... edns-buffer-size
+std::span<const Setting> pressure_rows();     ///< settings_pressure.cpp: max-resolutions-per-worker ... max-upstream-sockets-per-worker
 std::span<const Setting> client_rows();       ///< settings_clients.cpp: ip-ratelimit ... access-control
 std::span<const Setting> cache_rows();        ///< settings_cache.cpp: cache-size ... prefetch
 std::span<const Setting> zone_rows();         ///< settings_zones.cpp: local-zone ... tls-ca-file

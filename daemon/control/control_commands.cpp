@@ -397,6 +397,7 @@ ControlContext make_control_context(SharedState& shared,
   for (const auto& w : workers) {
     context.daemon_stats.push_back(&w->stats());
     context.resolver_stats.push_back(&w->resolver_stats());
+    context.sockets.push_back(&w->socket_budget());
   }
   context.raise_signal = [](int signal) { ::kill(::getpid(), signal); };
   if (!workers.empty()) {
@@ -477,6 +478,8 @@ CounterSources counter_sources(const ControlContext& context) {
                     snapshot(counted_caches[3], context.answers.failures().entries())};
   sources.failure_hits = context.answers.failures().hits();
   sources.resolutions_in_flight = context.inflight ? context.inflight->size() : 0;
+  sources.sockets = context.sockets;
+  sources.process = read_process_gauges();
   sources.start_time = std::chrono::duration_cast<seconds>(context.started.time_since_epoch()).count();
   sources.version = TERN_VERSION;
   return sources;

@@ -56,6 +56,7 @@ struct ControlContext {
   /// 0 and a summary when applied, 1 and "FILE:LINE: message" when rejected. Empty: the
   /// command only raises SIGHUP.
   std::function<ControlReply()> reload{};
+  std::vector<const resolver::SocketBudget*> sockets{};  ///< one per worker: upstream sockets
 };
 
 /// What `ternctl stats` and the metrics read, for one report: the workers' counters, each

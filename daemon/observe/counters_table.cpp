@@ -106,6 +106,37 @@ Samples summed(const CounterSources& s) {
   return one(total);
 }
 
+/// A SocketBudget reading summed over the workers.
+template <std::uint64_t (resolver::SocketBudget::*Read)() const noexcept>
+Samples sockets_sum(const CounterSources& s) {
+  std::uint64_t total = 0;
+  for (const resolver::SocketBudget* b : s.sockets) total += (b->*Read)();
+  return one(total);
+}
+
+/// The heap one client question waiting on a resolution holds, all of it freed when it is
+/// answered: its coroutine frames (the handler's four, the resolution's run, walk, resolve_name,
+/// ask_zone and the exchange's, each a few hundred octets to a few KiB), the parsed query, the
+/// walk's budget, zone cut and server list, and the upstream query buffer. Not measurable per
+/// frame (asio allocates the frames), so measured as a whole: the growth of the heap
+/// (process.heap-bytes) with N questions stuck on a silent authority, divided by N
+/// (tests/bench/flight_flood.sh's second table; figures in README.md, "Abuse limits, measured":
+/// 15 to 17 KiB per waiting question at 3,000 outstanding, 25 to 28 KiB at 12,000 where
+/// questions also wait for sockets). resolver.in-flight-memory is this times resolutions.admitted plus
+/// upstream_socket_heap_estimate per upstream socket: within 30% of the measured growth.
+inline constexpr std::uint64_t resolution_heap_estimate = 20 * 1024;
+/// The heap of one open upstream socket beyond its question's: asio's per-socket state and, for
+/// TCP, the length-prefixed query and the reply read so far (the kernel's buffers are not heap).
+inline constexpr std::uint64_t upstream_socket_heap_estimate = 2 * 1024;
+
+/// The estimate of resolver.in-flight-memory.
+Samples in_flight_memory(const CounterSources& s) {
+  const std::uint64_t admitted = daemon_total<&DaemonStats::resolutions_admitted>(s);
+  std::uint64_t sockets = 0;
+  for (const resolver::SocketBudget* b : s.sockets) sockets += b->open();
+  return one(admitted * resolution_heap_estimate + sockets * upstream_socket_heap_estimate);
+}
+
 Samples query_duration(const CounterSources& s) {
   Samples out;
   std::uint64_t cumulative = 0;
@@ -191,6 +222,22 @@ constexpr std::array families{
                  "NXDOMAIN/NODATA answered from cached validated NSEC/NSEC3 without a query (RFC 8198)."},
     MetricFamily{"ternd_resolutions_in_flight", MetricKind::gauge, "", "",
                  "Resolutions running now (the in-flight table, shared by the workers)."},
+    MetricFamily{"ternd_resolutions_admitted", MetricKind::gauge, "", "",
+                 "Client questions waiting on a resolution now, all workers (max-resolutions-per-worker each)."},
+    MetricFamily{"ternd_resolutions_shed_total", MetricKind::counter, "reason", "",
+                 "Client questions answered SERVFAIL by the bound on resolutions in flight: jostled (gave way to a "
+                 "newer one), refused (found it full)."},
+    MetricFamily{"ternd_resolutions_memory_bytes", MetricKind::gauge, "", "",
+                 "Estimated heap held by resolutions in flight: frames, buffers, upstream sockets."},
+    MetricFamily{"ternd_upstream_sockets", MetricKind::gauge, "", "",
+                 "Sockets open towards authoritative servers now, all workers (max-upstream-sockets-per-worker each)."},
+    MetricFamily{"ternd_upstream_socket_waits_total", MetricKind::counter, "", "",
+                 "Upstream queries that waited for a socket (max-upstream-sockets-per-worker)."},
+    MetricFamily{"ternd_upstream_socket_timeouts_total", MetricKind::counter, "", "",
+                 "Upstream queries that got no socket within their timeout (counted as timeouts)."},
+    MetricFamily{"process_resident_memory_bytes", MetricKind::gauge, "", "", "Resident memory size in bytes."},
+    MetricFamily{"process_open_fds", MetricKind::gauge, "", "", "Open file descriptors."},
+    MetricFamily{"process_heap_bytes", MetricKind::gauge, "", "", "Heap in use (malloc), in bytes."},
     MetricFamily{"ternd_cache_entries", MetricKind::gauge, "cache", "", "Entries in each cache."},
     MetricFamily{"ternd_cache_bytes", MetricKind::gauge, "cache", "", "Bytes held by each cache."},
     MetricFamily{"ternd_cache_evictions_total", MetricKind::counter, "cache", "",
@@ -382,6 +429,45 @@ constexpr std::array table{
     Counter{"resolver.in-flight", "ternd_resolutions_in_flight", "",
             "Resolutions running now: the questions in the in-flight table, which the workers share (a gauge).",
             [](const CounterSources& s) { return one(s.resolutions_in_flight); }},
+    Counter{"resolutions.admitted", "ternd_resolutions_admitted", "",
+            "Client questions waiting on a resolution now, all workers together (a gauge): each worker admits at "
+            "most max-resolutions-per-worker; cache hits never count.",
+            daemon_sum<&D::resolutions_admitted>},
+    Counter{"resolutions.jostled", "ternd_resolutions_shed_total", "jostled",
+            "Client questions that had waited at least resolution-jostle-timeout and gave way to a newer one when "
+            "max-resolutions-per-worker was reached: their walk was cancelled, their client answered SERVFAIL (EDE 0, "
+            "\"resolver busy\"). Prefetches and serve-stale rechecks that gave way count here too.",
+            daemon_sum<&D::resolutions_jostled>},
+    Counter{"resolutions.refused", "ternd_resolutions_shed_total", "refused",
+            "Client questions answered SERVFAIL (EDE 0, \"resolver busy\") at once because max-resolutions-per-worker "
+            "was reached and no waiting one was old enough to give way; prefetches and serve-stale rechecks not "
+            "started for want of a free place count here too (their clients got their answer).",
+            daemon_sum<&D::resolutions_refused>},
+    Counter{"resolver.in-flight-memory", "ternd_resolutions_memory_bytes", "",
+            "An estimate of the heap that resolutions in flight hold, in bytes (a gauge): resolutions.admitted times "
+            "a per-question figure measured with tests/bench/flight_flood.sh (coroutine frames, the parsed query, the "
+            "walk's state, buffers) plus a figure per open upstream socket. 0 when nothing waits.",
+            in_flight_memory},
+    Counter{"upstream.sockets", "ternd_upstream_sockets", "",
+            "Sockets open towards authoritative servers now, UDP and TCP, all workers together (a gauge); at most "
+            "max-upstream-sockets-per-worker per worker.",
+            sockets_sum<&resolver::SocketBudget::open>},
+    Counter{"upstream.socket-waits", "ternd_upstream_socket_waits_total", "",
+            "Upstream queries that found every socket of their worker taken and waited for one.",
+            sockets_sum<&resolver::SocketBudget::waits>},
+    Counter{"upstream.socket-timeouts", "ternd_upstream_socket_timeouts_total", "",
+            "Of those, queries that got no socket within their own timeout: the walk counts them as timeouts.",
+            sockets_sum<&resolver::SocketBudget::timeouts>},
+    Counter{"process.resident-bytes", "process_resident_memory_bytes", "",
+            "ternd's resident memory (RSS) in bytes, from /proc/self/statm (a gauge; 0 in a chroot without /proc).",
+            [](const CounterSources& s) { return one(s.process.resident_bytes); }},
+    Counter{"process.open-fds", "process_open_fds", "",
+            "ternd's open file descriptors, from /proc/self/fd (a gauge; 0 in a chroot without /proc).",
+            [](const CounterSources& s) { return one(s.process.open_fds); }},
+    Counter{"process.heap-bytes", "process_heap_bytes", "",
+            "Heap in use by ternd in bytes, from mallinfo2 (a gauge): the caches, resolutions in flight, buffers. "
+            "RSS above it is memory the allocator keeps for reuse.",
+            [](const CounterSources& s) { return one(s.process.heap_bytes); }},
     Counter{"cache.{}.entries", "ternd_cache_entries", "",
             "For each cache (rrset, answer, infra, failure; the failure cache holds the questions and zones whose "
             "resolution failed recently, RFC 9520): the entries it holds (a gauge).",

@@ -7,7 +7,9 @@
 
 #include "cache/sharded_cache.hpp"
 #include "daemon/observe/daemon_stats.hpp"
+#include "daemon/observe/process_gauges.hpp"
 #include "resolver/resolver.hpp"
+#include "resolver/socket_budget.hpp"
 
 #include <array>
 #include <cstdint>
@@ -40,6 +42,8 @@ struct CounterSources {
   std::vector<CacheSnapshot> caches;                     ///< rrset, answer, infra, failure
   std::uint64_t failure_hits = 0;           ///< questions answered from a remembered failure
   std::uint64_t resolutions_in_flight = 0;  ///< walks in the in-flight table now
+  std::vector<const resolver::SocketBudget*> sockets;  ///< one per worker: upstream sockets
+  ProcessGauges process;                    ///< RSS, descriptors, heap, read for this report
   std::int64_t start_time = 0;              ///< when ternd started, seconds since the epoch
   std::string version;                      ///< ternd's version
 };

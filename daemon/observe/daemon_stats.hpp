@@ -1,5 +1,6 @@
 // Counters of the client side of one worker; atomics so the control side can read them from
-// another thread while the worker runs. Counters only ever go up.
+// another thread while the worker runs. Counters only ever go up (resolutions_admitted, a
+// gauge, is the one exception, and says so).
 #pragma once
 
 #include "resolver/dns/wire_check.hpp"
@@ -48,6 +49,11 @@ struct DaemonStats {
   std::atomic<std::uint64_t> tls_handshake_timeouts{0};  ///< stalled past tls-handshake-timeout
   std::atomic<std::uint64_t> tls_resumed{0};         ///< handshakes that resumed a session (ticket)
   std::atomic<std::uint64_t> tls_early_data_accepted{0};  ///< handshakes whose 0-RTT data was taken
+  // The bound on resolutions in flight (daemon/answering/walk_admission.hpp).
+  std::atomic<std::uint64_t> resolutions_jostled{0};  ///< waited past the jostle timeout, gave way to a newer one
+  std::atomic<std::uint64_t> resolutions_refused{0};  ///< turned away: the bound reached, none old enough to give way
+  /// A gauge, not a counter: resolutions admitted and not finished in this worker now.
+  std::atomic<std::uint64_t> resolutions_admitted{0};
 
   /// Latency histogram of answered questions (hits, misses, stale): upper bounds of the
   /// buckets in microseconds, and one more bucket for the rest (+Inf). Buckets are counted

@@ -65,6 +65,12 @@ void named_bind(const ListenEndpoint& endpoint, std::string_view transport, Bind
   }
 }
 
+/// The bound on resolutions in flight a Config asks for.
+WalkAdmissionLimits admission_limits(const Config& config) {
+  return WalkAdmissionLimits{config.max_resolutions_per_worker,
+                             std::chrono::milliseconds(config.resolution_jostle_timeout_ms)};
+}
+
 }  // namespace
 
 ListenError::ListenError(std::error_code code, std::string where)
@@ -163,7 +169,9 @@ std::shared_ptr<const ClientPolicy> client_policy(const Config& config, CookieSe
 Worker::Worker(unsigned index, SharedState& shared, const Config& config)
     : index_(index),
       shared_(shared),
-      transport_(io_.get_executor(), outgoing_from(config), rng_),
+      admission_(admission_limits(config), stats_),
+      socket_budget_(config.max_upstream_sockets_per_worker),
+      transport_(io_.get_executor(), outgoing_from(config), rng_, &socket_budget_),
       tls_transport_(io_.get_executor(), tls_context(config), rng_),
       any_transport_(transport_, tls_transport_),
       coalescing_(any_transport_, resolver_stats_.upstream_shared),
@@ -172,7 +180,7 @@ Worker::Worker(unsigned index, SharedState& shared, const Config& config)
                 resolver::ResolverCaches{shared.rrsets, shared.answers, shared.infra}, shared.inflight,
                 shared.hints, options_, rng_, resolver_stats_),
       handler_(resolver_, shared.answers, stats_, client_policy(config, &shared.cookie_secrets),
-               shared.query_log),
+               shared.query_log, &admission_),
       tcp_limits_{std::chrono::milliseconds(config.tcp_idle_timeout_ms), config.tcp_max_connections,
                   config.tcp_max_connections_per_client, &shared.tcp_connections},
       tls_limits_{std::chrono::milliseconds(config.tcp_idle_timeout_ms), config.tls_max_connections,
@@ -286,7 +294,11 @@ void Worker::reconfigure(const Config& config) {
   const unsigned tcp_max = config.tcp_max_connections, tcp_per_client = config.tcp_max_connections_per_client;
   const unsigned tls_max = config.tls_max_connections, tls_per_client = config.tls_max_connections_per_client;
   const std::chrono::milliseconds handshake(config.tls_handshake_timeout_ms);
+  const WalkAdmissionLimits admission = admission_limits(config);
+  const unsigned upstream_sockets = config.max_upstream_sockets_per_worker;
   asio::post(io_, [=, this] {
+    admission_.set_limits(admission);
+    socket_budget_.set_limit(upstream_sockets);
     handler_.set_policy(policy);
     tls_transport_.set_context(tls);
     options_ = options;

@@ -10,6 +10,7 @@
 #include "daemon/observe/daemon_stats.hpp"
 #include "daemon/answering/ip_ratelimit.hpp"
 #include "daemon/answering/query_handler.hpp"
+#include "daemon/answering/walk_admission.hpp"
 #include "daemon/observe/query_log.hpp"
 #include "daemon/listeners/connection_limits.hpp"
 #include "daemon/listeners/tcp_listener.hpp"
@@ -18,6 +19,7 @@
 #include "resolver/coalescing_transport.hpp"
 #include "resolver/inflight.hpp"
 #include "resolver/resolver.hpp"
+#include "resolver/socket_budget.hpp"
 #include "resolver/tls_transport.hpp"
 #include "resolver/udp_tcp_transport.hpp"
 
@@ -108,6 +110,8 @@ class Worker {
 
   const DaemonStats& stats() const noexcept { return stats_; }
   const resolver::ResolverStats& resolver_stats() const noexcept { return resolver_stats_; }
+  /// This worker's upstream sockets (max-upstream-sockets-per-worker): read from any thread.
+  const resolver::SocketBudget& socket_budget() const noexcept { return socket_budget_; }
   unsigned index() const noexcept { return index_; }
 
  private:
@@ -115,10 +119,14 @@ class Worker {
 
   unsigned index_;
   SharedState& shared_;
+  // Declared before io_ so that they outlive it: destroying io_ destroys the coroutines still
+  // suspended, which give back their admission slots and socket permits (and count that).
+  DaemonStats stats_;
+  WalkAdmission admission_;              ///< max-resolutions-per-worker
+  resolver::SocketBudget socket_budget_;  ///< max-upstream-sockets-per-worker
   asio::io_context io_{1};
   resolver::SecureRandom rng_;
   resolver::ResolverStats resolver_stats_;
-  DaemonStats stats_;
   resolver::UdpTcpTransport transport_;
   resolver::TlsTransport tls_transport_;       ///< forward zones with forward-tls
   resolver::TlsOrPlainTransport any_transport_; ///< one of the two

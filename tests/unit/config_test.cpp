@@ -180,6 +180,9 @@ do-ip4: on
 do-ip6: false
 qname-minimisation: strict
 edns-buffer-size: 4096
+max-resolutions-per-worker: 100
+resolution-jostle-timeout: 0
+max-upstream-sockets-per-worker: 300
 access-control:
   - 192.0.2.0/24 allow
   - 10.0.0.0/8 deny
@@ -208,6 +211,9 @@ verbosity: 5
   CHECK_FALSE(config.do_ip6);
   CHECK(config.qname_minimisation == QnameMinimisation::strict);
   CHECK(config.edns_buffer_size == 4096);
+  CHECK(config.max_resolutions_per_worker == 100);
+  CHECK(config.resolution_jostle_timeout_ms == 0);
+  CHECK(config.max_upstream_sockets_per_worker == 300);
   CHECK(config.access_control ==
         merge_acl_rules(default_access_control(), {acl("192.0.2.0/24 allow"), acl("10.0.0.0/8 deny")}));
   CHECK(config.cache_size == 1ull << 30);
@@ -621,6 +627,7 @@ TEST_CASE("config: the settings table is complete and consistent", "[config]") {
                      "listen", "root-hints", "threads", "udp-batch-size", "so-rcvbuf", "so-sndbuf", "outgoing-address", "query-loopback",
                      "do-ip4", "do-ip6", "qname-minimisation", "use-caps-for-id", "cookies",
                      "cookie-secret-rotation", "edns-buffer-size",
+                     "max-resolutions-per-worker", "resolution-jostle-timeout", "max-upstream-sockets-per-worker",
                      "access-control", "cache-size", "cache-min-ttl", "cache-max-ttl",
                      "cache-min-negative-ttl", "cache-max-negative-ttl",
                      "cache-min-failure-ttl", "cache-max-failure-ttl", "serve-stale",
