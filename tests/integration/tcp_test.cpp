@@ -171,7 +171,9 @@ TEST_CASE("tcp-max-connections 2: a third connection is closed at once, UDP stil
   DigResult udp = dig(t.port(), "www.example.lab", "A", {"+notcp"});
   INFO(udp.output);
   CHECK(udp.status == "NOERROR");
-  CHECK(answers_ok(c2, 0x8004));  // the admitted ones keep working
+  // Both slots taken is pressure (issue 16): idle, the admitted ones are closed at 200 ms, not
+  // after tcp-idle-timeout (10 s), making room for clients that have a query.
+  CHECK(c2.wait_closed(5s));
 
   // one closes: a new connection gets in (ternd frees the slot when it sees the close)
   c1.reset();
