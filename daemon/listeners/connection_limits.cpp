@@ -1,5 +1,6 @@
 #include "daemon/listeners/connection_limits.hpp"
 
+#include <algorithm>
 #include <vector>
 
 namespace tern::daemon {
@@ -9,7 +10,7 @@ ConnectionCounter::Verdict ConnectionCounter::try_admit(const asio::ip::address&
   std::lock_guard lock(mutex_);
   const auto mine = per_client_.find(client);
   if (mine != per_client_.end() && mine->second >= max_per_client) return Verdict::over_client;
-  const PressureLevel before = pressure_level(static_cast<unsigned>(entries_.size()), max_total);
+  max_total_ = max_total;
   bool evicted = false;
   if (entries_.size() >= max_total) {
     if (!evict_for(client)) return Verdict::over_total;
@@ -20,7 +21,8 @@ ConnectionCounter::Verdict ConnectionCounter::try_admit(const asio::ip::address&
   const std::uint64_t id = next_id_++;
   entries_.emplace(id, Entry{client, activity, {}});
   slot.emplace(*this, id, std::move(activity));
-  if (pressure_level(static_cast<unsigned>(entries_.size()), max_total) > before) wake_all();
+  const PressureLevel level = pressure_level(static_cast<unsigned>(entries_.size()), max_total);
+  if (level > told_level_) wake_all(level);
   return evicted ? Verdict::admitted_by_eviction : Verdict::admitted;
 }
 
@@ -44,15 +46,17 @@ bool ConnectionCounter::evict_for(const asio::ip::address& client) {
   return true;
 }
 
-void ConnectionCounter::wake_all() {
+void ConnectionCounter::wake_all(PressureLevel level) {
   // Under churn the level crosses a threshold up and down with every connection: waking every
   // connection each time would cost O(open) per admission. A shortened timeout applied up to
-  // this much later changes nothing a client could notice.
+  // this much later changes nothing a client could notice; a rise not told now is told by the
+  // next admission (told_level_ stays below the level).
   constexpr auto min_interval = std::chrono::milliseconds(100);
   const auto now = std::chrono::steady_clock::now();
   if (woken_once_ && now - last_wake_all_ < min_interval) return;
   woken_once_ = true;
   last_wake_all_ = now;
+  told_level_ = level;
   for (auto& [id, entry] : entries_)
     if (entry.wake) entry.wake();
 }
@@ -78,6 +82,8 @@ void ConnectionCounter::forget(std::unordered_map<std::uint64_t, Entry>::iterato
   auto count = per_client_.find(entry->second.client);
   if (count != per_client_.end() && --count->second == 0) per_client_.erase(count);
   entries_.erase(entry);
+  // A connection that starts now reads the lower level itself; the next rise must be told.
+  told_level_ = std::min(told_level_, pressure_level(static_cast<unsigned>(entries_.size()), max_total_));
 }
 
 }  // namespace tern::daemon

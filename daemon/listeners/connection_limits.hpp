@@ -112,13 +112,18 @@ class ConnectionCounter {
   /// Closes a connection so that `client` can have its slot; false when fairness says no.
   bool evict_for(const asio::ip::address& client);
   void forget(std::unordered_map<std::uint64_t, Entry>::iterator entry);
-  /// Wakes every running connection to apply a shorter idle timeout, at most every 100 ms.
-  void wake_all();
+  /// Wakes every running connection to apply the shorter idle timeout of `level`, at most
+  /// every 100 ms.
+  void wake_all(PressureLevel level);
 
   mutable std::mutex mutex_;
   std::uint64_t next_id_ = 0;
   std::unordered_map<std::uint64_t, Entry> entries_;            ///< the open connections, by id
   std::unordered_map<asio::ip::address, unsigned> per_client_;  ///< no zero entries; sums to entries_.size()
+  unsigned max_total_ = 0;  ///< the bound of the last admission (a reload may change it)
+  /// The highest level every running connection has been told of since the level was last
+  /// lower: an admission above it wakes them all.
+  PressureLevel told_level_ = PressureLevel::none;
   bool woken_once_ = false;
   std::chrono::steady_clock::time_point last_wake_all_;  ///< meaningful once woken_once_
 };
