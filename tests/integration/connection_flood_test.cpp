@@ -23,6 +23,7 @@
 #include <atomic>
 #include <csignal>
 #include <cstdio>
+#include <cstdlib>
 #include <memory>
 #include <regex>
 #include <thread>
@@ -179,7 +180,10 @@ bool fresh_dot_answers(std::uint16_t port, std::uint16_t id) {
 
 TEST_CASE("a flood of idle TCP and DoT connections from 16 addresses leaves room for a fresh client",
           "[abuse][tcp-flood][tcp][dot]") {
-  constexpr int addresses = 16, per_address = 5, slots = 64, probes = 40;
+  // TERN_ITEST_FLOOD_FULL=1: the issue's own scale, 40 addresses x 30 against the default 1024.
+  const bool full_scale = std::getenv("TERN_ITEST_FLOOD_FULL") && std::string(std::getenv("TERN_ITEST_FLOOD_FULL")) == "1";
+  const int addresses = full_scale ? 40 : 16, per_address = full_scale ? 30 : 5, slots = full_scale ? 1024 : 64;
+  constexpr int probes = 40;
   StreamServer s("tcp-max-connections: " + std::to_string(slots) + "\ntls-max-connections: " + std::to_string(slots) +
                  "\n");
   REQUIRE(fresh_tcp_answers(s.port(), 1));  // www.example.lab is cached from here on
@@ -196,7 +200,9 @@ TEST_CASE("a flood of idle TCP and DoT connections from 16 addresses leaves room
        !(full("tcp") && full("tls")) && std::chrono::steady_clock::now() < deadline;)
     std::this_thread::sleep_for(100ms);
   REQUIRE(full("tcp"));
-  REQUIRE(full("tls"));
+  // At full scale one thread of TLS handshakes cannot refill 1024 DoT slots as fast as the
+  // pressure timeout empties them: there the TCP half is the flood that fills its slots.
+  if (!full_scale) REQUIRE(full("tls"));
 
   int tcp_ok = 0, dot_ok = 0, udp_ok = 0;
   SourcedUdp udp("127.0.0.1");
@@ -225,7 +231,7 @@ TEST_CASE("a flood of idle TCP and DoT connections from 16 addresses leaves room
   CHECK(dot_ok >= probes * 95 / 100);
   CHECK(udp_ok == probes);
   CHECK(s.stat("tcp.evicted") > 0);
-  CHECK(s.stat("tls.evicted") > 0);
+  if (!full_scale) CHECK(s.stat("tls.evicted") > 0);
   CHECK(s.stat("tcp.pressure-closed") > 0);  // the holders' idle TCP connections, at 200 ms
 }
 
