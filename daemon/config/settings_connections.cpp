@@ -86,7 +86,15 @@ constexpr std::array rows{
         .help = "Milliseconds before an idle client TCP connection is closed.",
         .doc = "How long, in milliseconds, a client TCP or DNS-over-TLS connection may stay "
                "idle, with no query in progress, before ternd closes it (RFC 7766, section "
-               "6.2.3; RFC 7858, section 3.4).",
+               "6.2.3; RFC 7858, section 3.4). Under connection pressure the timeout shrinks, "
+               "so that idle connections, the idlest first, make room for clients that have a "
+               "query: with more than half of tcp-max-connections (tls-max-connections for DNS "
+               "over TLS) open it is a tenth of this value (at least 200 ms), with more than 80 % "
+               "open it is 200 ms (Unbound's thresholds); never longer than this value. A client "
+               "that sends the edns-tcp-keepalive option (RFC 7828) in a query over TCP or TLS "
+               "is told the timeout in force in the answer, in units of 100 ms; over UDP the "
+               "option is ignored. Connections closed at a shortened timeout are counted in "
+               "tcp.pressure-closed.",
         .reload = Reload::applies,
         .apply = apply_integer<&Config::tcp_idle_timeout_ms>,
         .dump = dump_integer<&Config::tcp_idle_timeout_ms>},
@@ -95,7 +103,15 @@ constexpr std::array rows{
         .min = 1, .max = 100000,
         .help = "Client TCP connections open at once, all threads together.",
         .doc = "The largest number of client TCP connections ternd keeps open at once, all "
-               "threads together; it bounds the memory and descriptors that clients can hold.",
+               "threads together; it bounds the memory and descriptors that clients can hold. "
+               "So that a flood of idle connections from a few addresses, reconnecting as soon "
+               "as one is closed, cannot lock everyone else out: above half of it the idle "
+               "timeout shrinks (see tcp-idle-timeout), and when every slot is taken a new "
+               "connection from an address that holds at least two fewer connections than the "
+               "address holding the most is admitted in place of that address's idlest "
+               "connection, which is closed (counted in tcp.evicted; a connection with a query "
+               "in progress goes only when that address has no idle one). An address with no "
+               "connection thus gets in while any other holds two or more.",
         .reload = Reload::applies,
         .apply = apply_integer<&Config::tcp_max_connections>,
         .dump = dump_integer<&Config::tcp_max_connections>},
@@ -161,7 +177,9 @@ constexpr std::array rows{
         .min = 1, .max = 100000,
         .help = "DNS-over-TLS connections open at once, all threads together.",
         .doc = "The largest number of DNS-over-TLS connections ternd keeps open at once, all "
-               "threads together, handshakes included. Counted apart from tcp-max-connections.",
+               "threads together, handshakes included. Counted apart from tcp-max-connections, "
+               "with the same shortened idle timeout above half of it and the same eviction "
+               "when full (counted in tls.evicted).",
         .reload = Reload::applies,
         .apply = apply_integer<&Config::tls_max_connections>,
         .dump = dump_integer<&Config::tls_max_connections>},

@@ -1,17 +1,21 @@
 // One client connection of a stream transport, DNS over TCP (RFC 7766) or over TLS (RFC 7858):
 // 2-octet length framing, many queries in flight answered as each finishes (out of order), an
-// idle timeout. Generic over the stream (a TCP socket or a TlsStream over one), so TCP and DoT
-// share every line of framing and pipelining.
+// idle timeout, shortened while the slots run short (connection_pressure.hpp) and told to clients
+// that ask (RFC 7828), and an eviction by another client's admission (connection_limits.hpp).
+// Generic over the stream (a TCP socket or a TlsStream over one), so TCP and DoT share every
+// line of framing and pipelining.
 #pragma once
 
 #include "daemon/listeners/client_coroutine.hpp"
 #include "daemon/listeners/connection_limits.hpp"
+#include "daemon/listeners/edns_keepalive.hpp"
 #include "daemon/observe/daemon_stats.hpp"
 #include "daemon/answering/edns_padding.hpp"
 #include "daemon/answering/query_handler.hpp"
 #include "daemon/listeners/udp_listener.hpp"
 
 #include <asio/co_spawn.hpp>
+#include <asio/post.hpp>
 #include <asio/experimental/as_tuple.hpp>
 #include <asio/ip/tcp.hpp>
 #include <asio/read.hpp>
@@ -49,7 +53,7 @@ inline bool still_connecting(const asio::ip::tcp::socket&) { return false; }
 
 /// Limits of one stream transport, read by its connections on every check (reload changes them).
 struct StreamLimits {
-  std::chrono::milliseconds idle_timeout{10000};
+  std::chrono::milliseconds idle_timeout{10000};  ///< tcp-idle-timeout: the one in force without pressure
   unsigned max_connections = 1024;
   unsigned max_connections_per_client = 64;
   ConnectionCounter* open_connections = nullptr;  ///< shared by all workers; outlives them
@@ -78,13 +82,21 @@ class StreamConnection : public std::enable_shared_from_this<StreamConnection<St
 
   Stream& stream() noexcept { return stream_; }
   /// Starts the idle timeout again (a TLS handshake just finished: idleness counts from there).
-  void mark_active() { last_activity_ = std::chrono::steady_clock::now(); }
+  void mark_active() { slot_.activity().touch(); }
   bool is_open() const { return stream_.lowest_layer().is_open(); }
+  /// Closed (or about to be) because another client's admission took its slot.
+  bool evicted() { return slot_.activity().evicted(); }
 
   /// Reads and answers queries until EOF, an error, a bad frame or the idle timeout.
   asio::awaitable<void> run() {
     auto self = this->shared_from_this();
-    last_activity_ = std::chrono::steady_clock::now();
+    slot_.activity().touch();
+    // From now on an admission on any worker may evict this connection or shorten its timeout.
+    slot_.on_wake([weak = std::weak_ptr<StreamConnection>(self), executor = stream_.get_executor()] {
+      asio::post(executor, [weak] {
+        if (auto connection = weak.lock()) connection->idle_timer_.cancel();  // watch_idle looks again
+      });
+    });
     asio::co_spawn(stream_.get_executor(), watch_idle(self), CountEscaped(services_.stats, "idle watch"));
     while (is_open()) {
       while (pending_ >= max_pipelined_per_connection && is_open()) {
@@ -100,7 +112,8 @@ class StreamConnection : public std::enable_shared_from_this<StreamConnection<St
       }
       std::vector<std::uint8_t> packet(length);
       if (auto ec = co_await read_exactly(stream_, asio::buffer(packet))) break;
-      last_activity_ = std::chrono::steady_clock::now();
+      slot_.activity().touch();
+      slot_.activity().query_started();
       ++pending_;
       asio::co_spawn(stream_.get_executor(), answer(self, std::move(packet)),
                      CountEscaped(services_.stats, "stream query"));
@@ -125,11 +138,15 @@ class StreamConnection : public std::enable_shared_from_this<StreamConnection<St
   static asio::awaitable<void> answer(std::shared_ptr<StreamConnection> self, std::vector<std::uint8_t> packet) {
     ActiveQueries::Guard guard(self->services_.active);
     const bool pad = self->transport_ == ClientTransport::tls && query_asks_for_padding(packet);
+    const bool keepalive = query_asks_for_keepalive(packet);
     // handle() never throws: its catch-all turns an exception into SERVFAIL for this client.
     auto response = co_await self->services_.handler.handle(std::move(packet), self->client_, self->transport_);
     --self->pending_;
+    self->slot_.activity().query_finished();
     self->slot_timer_.cancel();
-    self->last_activity_ = std::chrono::steady_clock::now();
+    self->slot_.activity().touch();
+    // RFC 7828 §3.3.2: the timeout in force now; before the padding, which must come last.
+    if (response && keepalive) add_keepalive(*response, self->idle_timeout_now());
     if (response && pad) pad_response(*response, padding_block_size);
     if (response && response->size() <= 65535) {
       std::vector<std::uint8_t> frame(2 + response->size());
@@ -152,25 +169,42 @@ class StreamConnection : public std::enable_shared_from_this<StreamConnection<St
     writing_ = false;
   }
 
-  /// RFC 7766 §6.2.3: close a connection that has been idle (nothing pending, nothing read).
+  /// The idle timeout in force: tcp-idle-timeout, shortened while the slots of this transport
+  /// run short (RFC 7766 §6.2.3).
+  std::chrono::milliseconds idle_timeout_now() const {
+    const StreamLimits& limits = services_.limits;
+    const unsigned open = limits.open_connections ? limits.open_connections->open() : 0;
+    return idle_timeout_under_pressure(limits.idle_timeout, pressure_level(open, limits.max_connections));
+  }
+
+  /// RFC 7766 §6.2.3: close a connection that has been idle (nothing pending, nothing read), at
+  /// the timeout in force, so under pressure the idlest go first; close an evicted one at once.
+  /// Woken early (the timer cancelled) by an eviction or a rise in pressure.
   static asio::awaitable<void> watch_idle(std::shared_ptr<StreamConnection> self) {
-    auto next_check = self->last_activity_ + self->services_.limits.idle_timeout;
+    ConnectionActivity& activity = self->slot_.activity();
     while (self->is_open()) {
-      self->idle_timer_.expires_at(next_check);
-      co_await self->idle_timer_.async_wait(use_tuple());
-      if (!self->is_open()) break;
-      const auto now = std::chrono::steady_clock::now();
-      const auto idle_deadline = self->last_activity_ + self->services_.limits.idle_timeout;
-      if (now < idle_deadline) {
-        next_check = idle_deadline;
-      } else if (self->pending_ == 0 && !still_connecting(self->stream_)) {
-        DaemonStats::bump(self->services_.stats.tcp_idle_closed);
+      if (activity.evicted()) {  // counted by the admission that took the slot
         self->close();
-      } else {
-        // Not idle: queries (or the TLS handshake) are in progress. Re-arming at the expired deadline would complete
-        // at once and spin this loop until they finish; the answer moves last_activity_ on.
-        next_check = now + self->services_.limits.idle_timeout;
+        break;
       }
+      const auto timeout = self->idle_timeout_now();
+      const auto now = std::chrono::steady_clock::now();
+      const auto idle_since = activity.last_activity();
+      auto wake_at = idle_since + timeout;
+      if (now >= wake_at) {
+        if (self->pending_ == 0 && !still_connecting(self->stream_)) {
+          const bool only_under_pressure = now < idle_since + self->services_.limits.idle_timeout;
+          DaemonStats::bump(only_under_pressure ? self->services_.stats.tcp_pressure_closed
+                                                : self->services_.stats.tcp_idle_closed);
+          self->close();
+          break;
+        }
+        // Not idle: queries (or the TLS handshake) are in progress. Re-arming at the expired deadline would complete
+        // at once and spin this loop until they finish; the answer moves the last activity on.
+        wake_at = now + timeout;
+      }
+      self->idle_timer_.expires_at(wake_at);
+      co_await self->idle_timer_.async_wait(use_tuple());
     }
   }
 
@@ -185,7 +219,6 @@ class StreamConnection : public std::enable_shared_from_this<StreamConnection<St
   ClientTransport transport_;
   asio::steady_timer idle_timer_;
   asio::steady_timer slot_timer_;
-  std::chrono::steady_clock::time_point last_activity_ = std::chrono::steady_clock::now();
   unsigned pending_ = 0;  ///< queries read and not yet answered
   bool writing_ = false;
   bool reading_done_ = false;

@@ -35,14 +35,18 @@ asio::ip::address peer_address(const tcp::socket& socket) {
   return ec ? asio::ip::address() : peer.address();
 }
 
-/// Admits a connection from `client` under `limits`, counting a refusal in `rejected`.
+/// Admits a connection from `client` under `limits`, counting a refusal or an eviction in `counters`.
 std::optional<ConnectionCounter::Slot> admit(const StreamLimits& limits, const asio::ip::address& client,
-                                             std::atomic<std::uint64_t>& rejected) {
+                                             const AcceptCounters& counters) {
   std::optional<ConnectionCounter::Slot> slot;
   auto verdict = limits.open_connections->try_admit(client, limits.max_connections,
                                                     limits.max_connections_per_client, slot);
-  if (verdict != ConnectionCounter::Verdict::admitted) {
-    DaemonStats::bump(rejected);
+  if (verdict == ConnectionCounter::Verdict::admitted_by_eviction) {
+    DaemonStats::bump(counters.evicted);
+    log::debug("{} connection from {} admitted in an evicted connection's slot", counters.transport,
+               client.to_string());
+  } else if (verdict != ConnectionCounter::Verdict::admitted) {
+    DaemonStats::bump(counters.rejected);
     log::debug("connection from {} refused: {}", client.to_string(),
                verdict == ConnectionCounter::Verdict::over_total ? "too many connections"
                                                                  : "too many connections from this address");
@@ -62,7 +66,7 @@ asio::awaitable<void> accept_connections(tcp::acceptor& acceptor, StreamServices
       continue;
     }
     const asio::ip::address client = peer_address(socket);
-    auto slot = admit(services.limits, client, counters.rejected);
+    auto slot = admit(services.limits, client, counters);
     if (!slot) {
       asio::error_code ignored;
       socket.close(ignored);
@@ -75,7 +79,7 @@ asio::awaitable<void> accept_connections(tcp::acceptor& acceptor, StreamServices
 
 asio::awaitable<void> serve_tcp(tcp::acceptor& acceptor, StreamServices services) {
   co_await accept_connections(
-      acceptor, services, {"tcp", services.stats.tcp_accepted, services.stats.tcp_rejected},
+      acceptor, services, {"tcp", services.stats.tcp_accepted, services.stats.tcp_rejected, services.stats.tcp_evicted},
       [&acceptor, services](tcp::socket socket, const asio::ip::address& client, ConnectionCounter::Slot slot) {
         auto connection =
             std::make_shared<StreamConnection<tcp::socket>>(std::move(socket), client, std::move(slot), services,

@@ -25,14 +25,16 @@ struct AcceptCounters {
   const char* transport;                   ///< "tcp", "tls"
   std::atomic<std::uint64_t>& accepted;    ///< admitted connections
   std::atomic<std::uint64_t>& rejected;    ///< refused over the connection bounds
+  std::atomic<std::uint64_t>& evicted;     ///< open connections closed to admit a fairer newcomer
 };
 
 /// Takes an accepted socket, its client's address and the connection slot it holds.
 using ServeConnection = std::function<void(asio::ip::tcp::socket, const asio::ip::address&, ConnectionCounter::Slot)>;
 
 /// The accept loop of TCP and DoT: accepts until the acceptor is closed, admits each connection
-/// under `services.limits` (in all and per client address, counted in `counters`) and hands the
-/// admitted ones to `serve`; a refused one is closed at once.
+/// under `services.limits` (in all and per client address, counted in `counters`; with every
+/// slot taken, by evicting a connection of the address holding the most) and hands the admitted
+/// ones to `serve`; a refused one is closed at once.
 asio::awaitable<void> accept_connections(asio::ip::tcp::acceptor& acceptor, StreamServices services,
                                          AcceptCounters counters, ServeConnection serve);
 

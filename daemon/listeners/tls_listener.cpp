@@ -44,7 +44,9 @@ asio::awaitable<void> tls_session([[maybe_unused]] std::shared_ptr<TlsServerCont
   if (*state == Handshake::running) *state = Handshake::over;
   deadline.cancel();
   if (ec) {
-    if (*state != Handshake::timed_out) DaemonStats::bump(services.stats.tls_handshake_failures);
+    // A handshake cut by an eviction is counted as the eviction (tls.evicted), not as a failure.
+    if (*state != Handshake::timed_out && !connection->evicted())
+      DaemonStats::bump(services.stats.tls_handshake_failures);
     log::debug("tls handshake: {}", ec.message());
     connection->close();
     co_return;
@@ -59,7 +61,7 @@ asio::awaitable<void> tls_session([[maybe_unused]] std::shared_ptr<TlsServerCont
 asio::awaitable<void> serve_tls(tcp::acceptor& acceptor, const TlsContextStore& contexts, StreamServices services,
                                 const std::chrono::milliseconds& handshake_timeout) {
   co_await accept_connections(
-      acceptor, services, {"tls", services.stats.tls_accepted, services.stats.tls_rejected},
+      acceptor, services, {"tls", services.stats.tls_accepted, services.stats.tls_rejected, services.stats.tls_evicted},
       [&](tcp::socket socket, const asio::ip::address& client, ConnectionCounter::Slot slot) {
         auto context = contexts.current();
         auto connection = std::make_shared<TlsConnection>(TlsStream(std::move(socket), context->ssl.native_handle()),

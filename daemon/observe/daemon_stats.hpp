@@ -42,9 +42,13 @@ struct DaemonStats {
   std::atomic<std::uint64_t> tcp_accepted{0};
   std::atomic<std::uint64_t> tcp_rejected{0};        ///< over tcp-max-connections
   std::atomic<std::uint64_t> tcp_idle_closed{0};
+  /// Idle past the timeout shortened under pressure, not past tcp-idle-timeout (TCP and DoT).
+  std::atomic<std::uint64_t> tcp_pressure_closed{0};
+  std::atomic<std::uint64_t> tcp_evicted{0};         ///< closed, all slots taken, for an address holding fewer
   std::atomic<std::uint64_t> tcp_bad_frames{0};      ///< zero-length or unparsable framing (TCP and DoT)
   std::atomic<std::uint64_t> tls_accepted{0};        ///< DoT connections admitted (handshake not yet done)
   std::atomic<std::uint64_t> tls_rejected{0};        ///< over tls-max-connections[-per-client]
+  std::atomic<std::uint64_t> tls_evicted{0};         ///< closed, all slots taken, for an address holding fewer
   std::atomic<std::uint64_t> tls_handshake_failures{0};  ///< bad ClientHello, old TLS, no shared suite ...
   std::atomic<std::uint64_t> tls_handshake_timeouts{0};  ///< stalled past tls-handshake-timeout
   std::atomic<std::uint64_t> tls_resumed{0};         ///< handshakes that resumed a session (ticket)

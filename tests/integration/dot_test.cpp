@@ -449,16 +449,30 @@ TEST_CASE("DoT: a world-readable key or a missing certificate: ternd refuses to 
 }
 
 TEST_CASE("DoT: tls-max-connections holds while UDP keeps answering", "[dot][limit]") {
-  DotServer s("tls-max-connections: 2\n");
-  TlsClient c1(s.tls_port), c2(s.tls_port);
-  REQUIRE(tls_answers(c1, 0x4500));
-  REQUIRE(tls_answers(c2, 0x4501));
-  TlsClient c3(s.tls_port);  // closed before the handshake
+  // The slots are held by clients that never start their handshake: not idle, so the short
+  // idle timeout of a full listener (issue 16) does not free them; tls-handshake-timeout would.
+  DotServer s("tls-max-connections: 2\ntls-handshake-timeout: 60000\n");
+  auto h1 = std::make_unique<TcpClient>(s.tls_port);
+  TcpClient h2(s.tls_port);
+  REQUIRE(h1->connected());
+  REQUIRE(h2.connected());
+  for (auto deadline = std::chrono::steady_clock::now() + 5s;
+       s.stat("tls.accepted") < 2 && std::chrono::steady_clock::now() < deadline;)
+    std::this_thread::sleep_for(50ms);
+  REQUIRE(s.stat("tls.accepted") == 2);
+  TlsClient c3(s.tls_port);  // closed before the handshake (same address: no eviction)
   CHECK_FALSE(c3.connected());
   CHECK(s.stat("tls.rejected") == 1);
   DigResult udp = dig(s.ternd->port(), "www.example.lab", "A", {"+notcp"});
   CHECK(udp.status == "NOERROR");
-  CHECK(tls_answers(c1, 0x4502));
+  h1.reset();  // a slot comes free: a client gets in and is answered
+  bool admitted = false;
+  for (auto deadline = std::chrono::steady_clock::now() + 3s; !admitted && std::chrono::steady_clock::now() < deadline;) {
+    TlsClient c4(s.tls_port);
+    admitted = c4.connected() && tls_answers(c4, 0x4502);
+    if (!admitted) std::this_thread::sleep_for(100ms);
+  }
+  CHECK(admitted);
 }
 
 TEST_CASE("per-client connection bounds: DoT and plain TCP", "[dot][tcp][limit]") {

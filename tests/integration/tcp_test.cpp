@@ -157,24 +157,31 @@ TEST_CASE("TCP idle timeout 500 ms: an idle connection is closed by ternd", "[tc
 
 TEST_CASE("tcp-max-connections 2: a third connection is closed at once, UDP still answers", "[tcp][limit]") {
   Ternd t(TerndOptions{"tcp-max-connections: 2\n"});
-  auto c1 = std::make_unique<TcpClient>(t.port());
-  TcpClient c2(t.port());
-  REQUIRE(answers_ok(*c1, 0x8001));  // both accepted and counted by ternd
-  REQUIRE(answers_ok(c2, 0x8002));
+  REQUIRE(dig(t.port(), "www.example.lab", "A").status == "NOERROR");  // cached: the TCP queries take no time
+  // Both slots taken is pressure (issue 16): idle, the two are closed after 200 ms (not after
+  // tcp-idle-timeout, 10 s), so the third must come within that; a round that a stalled
+  // machine made too slow is tried again.
+  bool refused = false;
+  std::uint16_t id = 0x8001;
+  for (int round = 0; round < 5 && !refused; ++round) {
+    TcpClient c1(t.port());
+    REQUIRE(answers_ok(c1, id++));  // accepted and counted by ternd
+    TcpClient c2(t.port());
+    REQUIRE(answers_ok(c2, id++));
+    TcpClient c3(t.port());
+    REQUIRE(c3.connected());  // the kernel completes the handshake; ternd then closes it
+    (void)c3.send_frame(query(id++, "www.example.lab", rrtype::A));
+    refused = !c3.read_frame(2s) && c3.eof();
+    if (!refused) continue;
+    DigResult udp = dig(t.port(), "www.example.lab", "A", {"+notcp"});
+    INFO(udp.output);
+    CHECK(udp.status == "NOERROR");
+    // Idle, the idlest goes at the pressure timeout; then the pressure is off for the other.
+    CHECK((c1.wait_closed(3s) || c2.wait_closed(3s)));
+  }
+  CHECK(refused);
 
-  TcpClient c3(t.port());
-  REQUIRE(c3.connected());  // the kernel completes the handshake; ternd then closes it
-  (void)c3.send_frame(query(0x8003, "www.example.lab", rrtype::A));
-  CHECK_FALSE(c3.read_frame(2s));
-  CHECK(c3.eof());
-
-  DigResult udp = dig(t.port(), "www.example.lab", "A", {"+notcp"});
-  INFO(udp.output);
-  CHECK(udp.status == "NOERROR");
-  CHECK(answers_ok(c2, 0x8004));  // the admitted ones keep working
-
-  // one closes: a new connection gets in (ternd frees the slot when it sees the close)
-  c1.reset();
+  // the two closed: a new connection gets in (ternd frees the slot when it sees the close)
   bool admitted = false;
   auto deadline = std::chrono::steady_clock::now() + 3s;
   for (std::uint16_t id = 0x8100; !admitted && std::chrono::steady_clock::now() < deadline; ++id) {

@@ -95,7 +95,9 @@ Lab& Lab::get() {
     set_emergency_lab_stop({"/bin/bash", lab_script(), "stop"}, env);
     started_dir = dir;
     std::string log = dir + "/lab-start.log";
-    ExitStatus s = lab_command(net, dir, "start", log, 60s);
+    // Rendering signs the lab's DNSSEC zones: over a minute on a 2-core machine shared by
+    // several builds (measured 68 s at load 29), seconds otherwise.
+    ExitStatus s = lab_command(net, dir, "start", log, 180s);
     if (!s.exited || s.code != 0) {
       std::string why = "lab: 'lab.sh start' (LAB_NET=" + net + " LAB_DIR=" + dir + ") ended with " +
                         s.describe() + ":\n" + tail_file(log, 30);
