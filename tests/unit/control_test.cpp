@@ -181,6 +181,7 @@ Words sample_words(const std::string& synopsis) {
     if (word == "TYPE") word = "A";
     if (word == "N") word = "1";
     if (word == "ADDRESS|ZONE") word = "example.lab";
+    if (word == "ADDRESS") word = "127.0.0.1";
     words.push_back(word);
   }
   return words;
@@ -595,6 +596,8 @@ TEST_CASE("control: trace prints the walk's hops and the cost of a cache hit", "
                       "referral to example.lab.", 0});
     r.hops.push_back({*dns::Name::from_text("example.lab"), "127.56.1.1", question("www.example.lab"), "udp+tcp",
                       160000us, 181000us, "answer", 0});
+    r.hops.back().after = 0;  // sent after the referral: the second step of one chain
+    r.outcome.upstream_queries = 2;
     r.total = 181200us;
     std::promise<resolver::TraceResult> p;
     p.set_value(std::move(r));
@@ -605,11 +608,13 @@ TEST_CASE("control: trace prints the walk's hops and the cost of a cache hit", "
   CHECK(reply.status == ControlStatus::ok);
   REQUIRE(asked.size() == 1);
   CHECK(asked[0] == question("www.example.lab"));
-  CHECK(has(reply.text, "  1      20.5 .                    127.56.0.1       udp          20.0  example.lab. A"));
+  // Columns: #, after, step (round trips in sequence so far), at-ms, zone, server, via, rtt-ms.
+  CHECK(has(reply.text, "  1     -    1      20.5 .                    127.56.0.1"));
   CHECK(has(reply.text, "referral to example.lab.\n"));
-  CHECK(has(reply.text, "  2     181.0 example.lab.         127.56.1.1       udp+tcp     160.0  www.example.lab. A"));
+  CHECK(has(reply.text, "  2     1    3     181.0 example.lab.         127.56.1.1"));
   CHECK(has(reply.text, "outcome: NOERROR\n  www.example.lab.\t300\tIN\tA\t127.56.2.10\n"));
-  CHECK(has(reply.text, "walk: 3 round trips (2 exchanges, 1 retried over TCP), 181.2 ms\n"));
+  CHECK(has(reply.text, "exchanges: 2 sent (0 more shared an identical exchange in flight, 1 retried over TCP)\n"));
+  CHECK(has(reply.text, "critical path: 3 round trips in sequence"));
   CHECK(has(reply.text, "cache hit: 0 round trips, "));
   CHECK(has(reply.text, "remaining TTL 300 s)"));
   f.run({"trace", "www.example.lab", "AAAA"});
