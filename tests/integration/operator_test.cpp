@@ -138,7 +138,7 @@ TEST_CASE("failure cache: cache show, cache dump and the query log show the reme
   std::string lines = read_file(log);
   INFO(lines);
   CHECK(contains(lines, "\"name\":\"www.lame.lab.\""));
-  CHECK(contains(lines, "\"cache\":\"failure\",\"ttl\":0,\"upstream\":0"));
+  CHECK(contains(lines, "\"cache\":\"failure\",\"dnssec\":\"indeterminate\",\"ttl\":0,\"upstream\":0"));
 }
 
 TEST_CASE("infra show and flush: each authority's RTT, failures, back-off, EDNS, cookies", "[operator][infra]") {
