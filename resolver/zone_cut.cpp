@@ -36,7 +36,7 @@ bool Resolver::usable(const asio::ip::address& a) const {
 
 void Resolver::store_rrsets(const std::vector<dns::Record>& records, cache::Trust trust,
                             const std::string& source, const Budget& budget,
-                            const std::vector<dns::Record>& signatures) {
+                            const std::vector<dns::Record>& signatures, dnssec::Security security) {
   if (budget.isolated) return;  // a trace leaves the caches as they were
   std::map<std::pair<dns::Name, std::uint16_t>, std::vector<dns::Record>> sets;
   for (const auto& rr : records) sets[{rr.owner, rr.type}].push_back(rr);
@@ -44,7 +44,7 @@ void Resolver::store_rrsets(const std::vector<dns::Record>& records, cache::Trus
     std::vector<dns::Record> sigs;
     for (const auto& sig : signatures)
       if (sig.owner == key.first && dns::rrsig_covered(sig) == key.second) sigs.push_back(sig);
-    caches_.rrsets.insert(std::move(set), trust, source, std::move(sigs));
+    caches_.rrsets.insert(std::move(set), trust, source, std::move(sigs), security);
   }
 }
 

@@ -204,7 +204,8 @@ asio::awaitable<std::optional<resolver::Outcome>> QueryHandler::resolve_or_stale
   co_return std::nullopt;
 }
 
-asio::awaitable<resolver::Outcome> QueryHandler::resolve_unless_abandoned(const dns::Question& question) {
+asio::awaitable<resolver::Outcome> QueryHandler::resolve_unless_abandoned(const dns::Question& question,
+                                                                           Resolution kind) {
   struct Wait {
     explicit Wait(const asio::any_io_executor& ex) : timer(ex, asio::steady_timer::time_point::max()) {}
     asio::steady_timer timer;
@@ -212,7 +213,7 @@ asio::awaitable<resolver::Outcome> QueryHandler::resolve_unless_abandoned(const 
     std::exception_ptr error;  ///< what ended the resolution, if it threw
   };
   auto wait = std::make_shared<Wait>(resolver_.executor());
-  asio::co_spawn(resolver_.executor(), start_resolution(question),
+  asio::co_spawn(resolver_.executor(), start_resolution(question, kind),
                  [wait](std::exception_ptr error, resolver::Outcome outcome) {
                    if (error) wait->error = error;
                    else wait->outcome = std::move(outcome);
@@ -234,7 +235,7 @@ void QueryHandler::abandon_resolutions() {
 asio::awaitable<resolver::Outcome> QueryHandler::start_resolution(dns::Question question, Resolution kind) {
   if (resolution_for_tests_) return resolution_for_tests_(std::move(question));
   if (kind == Resolution::stale_recheck) return resolver_.recheck_stale(std::move(question));
-  return resolver_.resolve(std::move(question));
+  return resolver_.resolve(std::move(question), kind == Resolution::checking_disabled);
 }
 
 void QueryHandler::note_internal_error(std::exception_ptr error, std::string_view during) noexcept {
@@ -360,13 +361,14 @@ asio::awaitable<std::optional<std::vector<std::uint8_t>>> QueryHandler::answer_q
     co_return answer_locally(*admission.local, query, packet, max_size, edns, cookie_reply, client, started);
 
   HitRequest request{query.id, query.rd, query.cd, question.type, client_qname(packet, name_length),
-                     query.edns.has_value(), query.edns && query.edns->dnssec_ok, max_size};
+                     query.edns.has_value(), query.edns && query.edns->dnssec_ok, max_size, query.ad};
   if (question.type == dns::rrtype::ANY) {
     // RFC 8482: one RRset, from the cache when one is there, else one walk; never a fan-out.
     if (auto cached = any_from_cache(question, request, edns, cookie_reply, client, started)) co_return std::move(cached);
     DaemonStats::bump(stats_.cache_misses);
     const dns::Question resolved_question{question.name, minimal_any_resolved_type, question.klass};
-    resolver::Outcome resolved = co_await resolve_unless_abandoned(resolved_question);
+    resolver::Outcome resolved = co_await resolve_unless_abandoned(
+        resolved_question, query.cd ? Resolution::checking_disabled : Resolution::client);
     resolver::Outcome any = minimal_any_outcome(std::move(resolved), question.name);
     std::vector<std::uint8_t> response =
         with_client_case(make_response(query, any, max_size, edns, cookie_reply), packet, name_length);
@@ -407,7 +409,7 @@ asio::awaitable<std::optional<std::vector<std::uint8_t>>> QueryHandler::answer_q
       co_return counted(std::move(out));
     }
   } else {
-    outcome = co_await resolve_unless_abandoned(question);
+    outcome = co_await resolve_unless_abandoned(question, query.cd ? Resolution::checking_disabled : Resolution::client);
   }
   std::vector<std::uint8_t> response = with_client_case(
       make_response(query, *outcome, request.max_size, edns, cookie_reply), packet, question.name.wire().size());

@@ -109,6 +109,7 @@ class QueryHandler {
   /// Which walk start_resolution asks the resolver for.
   enum class Resolution {
     client,         ///< Resolver::resolve: what the caches remember applies
+    checking_disabled,  ///< the same for a CD=1 client: a bogus answer's data, unvalidated (RFC 6840 §5.9)
     stale_recheck,  ///< Resolver::recheck_stale: past the failure marks (RFC 8767 §5)
   };
   /// The resolution of `question` for a client: the resolver's, or the tests' stand-in.
@@ -150,7 +151,8 @@ class QueryHandler {
 
   void count_response(std::span<const std::uint8_t> response);
   /// resolver_.resolve(question), unless abandon_resolutions() comes first: then SERVFAIL.
-  asio::awaitable<resolver::Outcome> resolve_unless_abandoned(const dns::Question& question);
+  asio::awaitable<resolver::Outcome> resolve_unless_abandoned(const dns::Question& question,
+                                                              Resolution kind = Resolution::client);
 
   resolver::Resolver& resolver_;
   cache::AnswerCache& answers_;
