@@ -341,6 +341,9 @@ asio::awaitable<Resolver::Step> Resolver::resolve_name(const dns::Question& q, B
   // RFC 1034 §5.3.3 step 1: see if the answer is in local information (the caches).
   if (budget.bypass != q && !budget.isolated)
     if (auto cached = step_from_cache(q)) co_return *cached;
+  // RFC 8198: a name inside a validated NSEC span does not exist; no need to ask.
+  if (budget.dnssec && budget.dnssec->aggressive_nsec && budget.bypass != q && !budget.isolated)
+    if (auto denied = aggressive_denial(q, budget)) co_return std::move(*denied);
   // A DS record lives at the parent side of a cut (RFC 4035 §3.1.4.1).
   const dns::Name start = q.type == dns::rrtype::DS ? q.name.parent() : q.name;
   if (const ZoneRoute* route = budget.routes ? budget.routes->closest(start) : nullptr;

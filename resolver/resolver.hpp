@@ -20,6 +20,7 @@
 #include "resolver/secure_random.hpp"
 #include "resolver/selection.hpp"
 #include "resolver/upstream_transport.hpp"
+#include "resolver/validated_nsec.hpp"
 #include "resolver/walk_observer.hpp"
 #include "resolver/zone_routing.hpp"
 
@@ -136,7 +137,15 @@ class Resolver {
   /// ternctl trace. Client questions in flight are neither joined nor disturbed.
   asio::awaitable<TraceResult> trace(dns::Question question);
 
-  void set_options(const ResolverOptions& options) { options_ = options; }
+  /// A reload's options. New validation settings (trust anchors, negative anchors) make the
+  /// zone verdicts and NSEC chains this worker remembers start afresh.
+  void set_options(const ResolverOptions& options) {
+    if (options.dnssec != options_.dnssec) {
+      zone_memo_.clear();
+      nsec_store_ = ValidatedNsecStore{};
+    }
+    options_ = options;
+  }
   const asio::any_io_executor& executor() const noexcept { return executor_; }
 
  private:
@@ -344,6 +353,8 @@ class Resolver {
     cache::TimePoint expires;
   };
   std::map<dns::Name, RememberedZone> zone_memo_;
+  /// Validated NSEC chains for RFC 8198 (aggressive-nsec), this worker's.
+  ValidatedNsecStore nsec_store_;
   /// RFC 7873 §4.1: client cookies are a MAC of the server's address under this secret (per
   /// resolver; the cookie made is kept in the infra cache, so every worker sends the same).
   cache::HashKey client_cookie_secret_;

@@ -5,7 +5,23 @@
 // or from a trust anchor; the parent's keys are found the same way, so the chain is built from
 // the anchor down, only as far as the data needs, through the same transport, caches and
 // budget as the walk. The checks themselves are the pure functions of resolver/dnssec/.
+//
+// Why this shape:
+// - Validation runs after a step, not inside resolve_name: resolve_name also fetches the DS and
+//   DNSKEY sets validation needs, and judging those inside it would recurse into itself.
+// - Keys are found by the signer name, not by the cut the walk used: a server may answer for a
+//   child zone it also serves without a referral, and the RRSIG says which zone signed.
+// - DS is read from the referral first (classify keeps a referral's DS set or its no-DS proof):
+//   the parent already said it, and asking again is a round trip per zone cut (Unbound asks).
+// - Each step up the chain is a strictly shorter name (a DS is the parent's data), so the
+//   recursion ends at the anchor; Budget::keying catches a signer that names its own zone.
+// - A zone's verdict is remembered per worker (zone_memo_, no lock: a Worker owns its state)
+//   and its validated DNSKEY set is shared in the RRset cache with its security: a zone's
+//   chain is fetched and checked once per TTL, a broken zone's failure once per minute.
+// - Everything spends one ValidationBudget per client query (limits.hpp): KeyTrap and the
+//   NSEC3 hashing attack end as bogus (EDE 6, the limit named), never as a busy core.
 #include "resolver/dnssec/dnskey_trust.hpp"
+#include "resolver/dnssec/aggressive_denial.hpp"
 #include "resolver/dnssec/denial.hpp"
 #include "resolver/dnssec/records.hpp"
 #include "resolver/dnssec/verify.hpp"
@@ -334,7 +350,7 @@ asio::awaitable<SecVerdict> Resolver::validate_step(const dns::Question& q, cons
   dns::Name zone = step.zone;
   if (step.cached) {
     // Cached data that was never judged: the closest zone cut the cache knows gave it.
-    zone = step.target;
+    zone = step.records.empty() ? step.target : step.records.front().owner;
     while (!zone.is_root() && !caches_.rrsets.find(zone, dns::rrtype::NS)) zone = zone.parent();
   }
   SecVerdict worst = make_verdict(Security::secure, 0, {});
@@ -377,11 +393,65 @@ asio::awaitable<SecVerdict> Resolver::validate_step(const dns::Question& q, cons
                                          ? dnssec::prove_nxdomain(asked, *verified, budget.spend->validation)
                                          : dnssec::prove_nodata(asked, *verified, budget.spend->validation);
   SecVerdict v = proof.verdict;
+  // RFC 8198: a chain proven secure may answer later names without asking (NSEC only).
+  if (v.security == Security::secure && budget.dnssec->aggressive_nsec && !budget.isolated &&
+      std::none_of(verified->begin(), verified->end(), [](const dns::Record& rr) { return rr.type == dns::rrtype::NSEC3; })) {
+    std::vector<dns::Record> soa;
+    std::uint32_t ttl = max_zone_ttl;
+    for (const auto& rr : step.soa)
+      if (rr.owner == denying && (rr.type == dns::rrtype::SOA || (rr.type == dns::rrtype::RRSIG &&
+                                                                  dns::rrsig_covered(rr) == dns::rrtype::SOA))) {
+        soa.push_back(rr);
+        if (rr.type == dns::rrtype::SOA) ttl = std::min({ttl, rr.ttl, dns::soa_minimum(rr).value_or(0)});
+      }
+    std::vector<dns::Record> nsec;
+    for (const auto& rr : step.soa)
+      if (rr.type == dns::rrtype::NSEC ||
+          (rr.type == dns::rrtype::RRSIG && dns::rrsig_covered(rr) == dns::rrtype::NSEC)) {
+        nsec.push_back(rr);
+        ttl = std::min(ttl, rr.ttl);
+      }
+    nsec_store_.add(denying, nsec, soa, ttl, caches_.rrsets.clock().now());
+  }
   if (v.security == Security::bogus && v.ede == 0) v.ede = dnssec::ede::nsec_missing;
   if (v.security == Security::bogus || v.security == Security::insecure)
     v.why = step.target.to_text() + " " + dns::type_to_text(q.type) + ": " + v.why;
   weaker(std::move(v));
   co_return worst;
+}
+
+std::optional<Resolver::Step> Resolver::aggressive_denial(const dns::Question& q, Budget& budget) {
+  // A DS question is the parent's to answer: its proof lives in the parent's chain.
+  const dns::Name from = q.type == dns::rrtype::DS && !q.name.is_root() ? q.name.parent() : q.name;
+  const auto zone = nsec_store_.zone_of(from);
+  if (!zone) return std::nullopt;
+  const cache::TimePoint now = caches_.rrsets.clock().now();
+  auto found = nsec_store_.around(*zone, q.name, now);
+  if (!found) return std::nullopt;
+  const dnssec::DenialResult proof = dnssec::synthesise_denial(dnssec::DenialQuestion{q.name, q.type, *zone},
+                                                                found->nsec, budget.spend->validation);
+  if (proof.verdict.security != Security::secure) return std::nullopt;
+  Step step;
+  if (proof.proven == dnssec::Proven::nxdomain) step.kind = StepKind::nxdomain;
+  else if (proof.proven == dnssec::Proven::nodata || proof.proven == dnssec::Proven::wildcard_nodata)
+    step.kind = StepKind::nodata;
+  else return std::nullopt;
+  step.target = q.name;
+  step.zone = *zone;
+  step.cached = Security::secure;
+  step.soa = found->soa;
+  for (std::size_t i : proof.proof)
+    if (i < found->nsec.size()) {
+      const dns::Record& nsec = found->nsec[i];
+      step.soa.push_back(nsec);
+      for (const auto& sig : found->sigs)
+        if (sig.owner == nsec.owner) step.soa.push_back(sig);
+    }
+  for (auto& rr : step.soa) rr.ttl = std::min(rr.ttl, found->ttl);
+  stats_.aggressive_nsec_answers.fetch_add(1, std::memory_order_relaxed);
+  log::debug("{} {}: {} from the validated NSEC chain of {} (RFC 8198)", q.name.to_text(), dns::type_to_text(q.type),
+             step.kind == StepKind::nxdomain ? "NXDOMAIN" : "NODATA", zone->to_text());
+  return step;
 }
 
 void Resolver::note_security(const Step& step, Security security, const Budget& budget) {

@@ -503,3 +503,28 @@ TEST_CASE("RRSIGs reach clients that set DO, on a miss and on a hit, and no othe
     CHECK(again->answer == r->answer);
   }
 }
+
+TEST_CASE("make_response sets AD for a secure outcome to DO or AD clients only", "[responder][dnssec]") {
+  dns::Message q;
+  q.id = 7;
+  q.rd = true;
+  q.questions = {question("www.alg13.sec")};
+  resolver::Outcome secure;
+  secure.rcode = dns::rcode::noerror;
+  secure.answer = rrs({"www.alg13.sec. 300 IN A 127.0.30.80"});
+  secure.security = resolver::dnssec::Security::secure;
+  auto ad_of = [&](const resolver::Outcome& out) {
+    dns::Message m;
+    REQUIRE(dns::parse_message(daemon::make_response(q, out, 1232, 1232), m) == dns::WireError::none);
+    return m.ad;
+  };
+  CHECK_FALSE(ad_of(secure));  // neither DO nor AD
+  q.ad = true;
+  CHECK(ad_of(secure));
+  q.ad = false;
+  q.edns = dns::Edns{1232, 0, true, {}};
+  CHECK(ad_of(secure));
+  resolver::Outcome insecure = secure;
+  insecure.security = resolver::dnssec::Security::insecure;
+  CHECK_FALSE(ad_of(insecure));
+}
