@@ -147,6 +147,16 @@ class Resolver {
     options_ = options;
   }
   const asio::any_io_executor& executor() const noexcept { return executor_; }
+  /// Counts a cached answer the daemon served itself (its hit path) by its verdict, as
+  /// resolve() counts the answers it gives: one relaxed increment, nothing when not validating.
+  void count_cached_answer(dnssec::Security security) noexcept {
+    if (!options_.dnssec) return;
+    switch (security) {
+      case dnssec::Security::secure: stats_.answers_secure.fetch_add(1, std::memory_order_relaxed); break;
+      case dnssec::Security::insecure: stats_.answers_insecure.fetch_add(1, std::memory_order_relaxed); break;
+      default: stats_.answers_indeterminate.fetch_add(1, std::memory_order_relaxed); break;  // never bogus
+    }
+  }
 
  private:
   /// What one client question has spent (limits.hpp), shared by every branch of its walk:

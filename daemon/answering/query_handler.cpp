@@ -322,6 +322,7 @@ std::optional<std::vector<std::uint8_t>> QueryHandler::any_from_cache(const dns:
     DaemonStats::bump(stats_.cache_hits);
     std::vector<std::uint8_t> out;
     make_hit_response(*cached->entry, request, HitServing{cached->age, std::nullopt, std::nullopt, edns, cookie_reply}, out);
+    resolver_.count_cached_answer(cached->entry->security);
     record_answer(started, client, question, out, CacheResult::hit, cached->remaining, 0);
     return counted(std::move(out));
   }
@@ -390,6 +391,7 @@ asio::awaitable<std::optional<std::vector<std::uint8_t>>> QueryHandler::answer_q
     std::vector<std::uint8_t> out;
     make_hit_response(*hit->entry, request,
                       HitServing{hit->age, std::nullopt, std::nullopt, edns, cookie_reply}, out);
+    resolver_.count_cached_answer(hit->entry->security);
     record_answer(started, client, question, out, prefetching ? CacheResult::prefetch : CacheResult::hit,
                   hit->remaining, 0);
     co_return counted(std::move(out));

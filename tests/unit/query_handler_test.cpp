@@ -528,3 +528,23 @@ TEST_CASE("make_response sets AD for a secure outcome to DO or AD clients only",
   insecure.security = resolver::dnssec::Security::insecure;
   CHECK_FALSE(ad_of(insecure));
 }
+
+TEST_CASE("with validation on, a cache hit is counted by its verdict and answered with AD to DO clients",
+          "[handler][dnssec]") {
+  Fixture f;
+  resolver::ResolverOptions options{true, true, false};
+  options.dnssec = std::make_shared<resolver::dnssec::ValidationSettings>();
+  f.resolver.set_options(options);
+  const auto q = question("secure.lab");
+  f.answers.insert(q, dns::rcode::noerror, rrs({"secure.lab. 300 IN A 192.0.2.7"}), {},
+                   resolver::dnssec::Security::secure);
+  auto r = f.ask(query("secure.lab", dns::rrtype::A, [](dns::Message& m) { m.edns = dns::Edns{1232, 0, true, {}}; }));
+  REQUIRE(r);
+  CHECK(r->ad);
+  CHECK(f.stats.cache_hits == 1);
+  CHECK(f.resolver_stats.answers_secure == 1);
+  r = f.ask(query("secure.lab"));  // neither DO nor AD
+  REQUIRE(r);
+  CHECK_FALSE(r->ad);
+  CHECK(f.resolver_stats.answers_secure == 2);
+}
