@@ -115,7 +115,8 @@ asio::awaitable<Resolver::ZoneCut> Resolver::prime(Budget& budget) {
     co_return make_cut(dns::Name(), got->cls.chain, got->reply.additional, false);
   }
   if (got && got->cls.kind == ResponseKind::answer) {
-    store_rrsets(got->cls.chain, cache::Trust::answer_auth, got->server, budget);
+    // With its RRSIGs: a client asking ". NS" is served this set, validated like any other.
+    store_rrsets(got->cls.chain, cache::Trust::answer_auth, got->server, budget, got->cls.signatures);
     store_rrsets(got->reply.additional, cache::Trust::glue, got->server, budget);
     if (auto cut = cut_from_cache(dns::Name())) {
       log::info("primed the root: {} servers, {} addresses", got->cls.chain.size(), cut->addresses.size());

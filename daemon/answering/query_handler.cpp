@@ -145,7 +145,9 @@ bool QueryHandler::answer_from_cache(std::span<const std::uint8_t> packet, const
   HitRequest request{read_u16(packet, 0), true, (packet[3] & 0x10) != 0, qtype,
                      packet.subspan(dns::header_size, name_scratch_.size()), edns, dnssec_ok,
                      max_response_size(edns, client_size, is_stream(transport),
-                                       policy.edns_buffer_size)};
+                                       policy.edns_buffer_size),
+                     (packet[3] & 0x20) != 0};  // AD: the client understands it (RFC 6840 §5.7)
+  resolver_.count_cached_answer(hit->entry->security);
   // A client cookie gets its server cookie here too: the cached wire form never holds one.
   if (has_cookie) answer_cookie(*policy.cookies, cookie, client, unix_now(), cookie_scratch_);
   make_hit_response(*hit->entry, request,

@@ -221,6 +221,14 @@ TEST_CASE("a secure answer is cached secure; asked again it is secure with no qu
   }
 }
 
+TEST_CASE("the root's NS set, stored by priming, is served validated (its RRSIGs kept with it)", "[dnssec-walk]") {
+  Validating v;
+  REQUIRE(v.ask("www.alg13.sec.").security == Security::secure);  // primes the root
+  Outcome ns = v.ask(".", dns::rrtype::NS);
+  CHECK(ns.rcode == dns::rcode::noerror);
+  CHECK(ns.security == Security::secure);
+}
+
 TEST_CASE("a bogus answer is remembered: asked again, SERVFAIL with its EDE and no query", "[dnssec-walk]") {
   Validating v;
   Outcome first = v.ask("www.expired.sec.");

@@ -547,4 +547,18 @@ TEST_CASE("with validation on, a cache hit is counted by its verdict and answere
   REQUIRE(r);
   CHECK_FALSE(r->ad);
   CHECK(f.resolver_stats.answers_secure == 2);
+  SECTION("the hot path (answer_from_cache) too: AD to a client that set AD, not to one that did not") {
+    const auto from = asio::ip::make_address("127.0.0.1");
+    std::vector<std::uint8_t> out;
+    dns::Message m;
+    auto plain = query("secure.lab", dns::rrtype::A, [](dns::Message& q) { q.edns->dnssec_ok = false; q.ad = false; });
+    REQUIRE(f.handler.answer_from_cache(plain, from, daemon::ClientTransport::udp, out));
+    REQUIRE(dns::parse_message(out, m) == dns::WireError::none);
+    CHECK_FALSE(m.ad);
+    auto with_ad = query("secure.lab", dns::rrtype::A, [](dns::Message& q) { q.edns->dnssec_ok = false; q.ad = true; });
+    REQUIRE(f.handler.answer_from_cache(with_ad, from, daemon::ClientTransport::udp, out));
+    REQUIRE(dns::parse_message(out, m) == dns::WireError::none);
+    CHECK(m.ad);
+    CHECK(f.resolver_stats.answers_secure == 4);
+  }
 }
