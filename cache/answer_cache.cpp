@@ -71,8 +71,10 @@ AnswerSections CachedAnswer::records() const {
 }
 
 std::shared_ptr<const CachedAnswer> AnswerCache::insert(const dns::Question& q, std::uint16_t rcode,
-                         std::vector<dns::Record> answer, std::vector<dns::Record> authority) {
+                         std::vector<dns::Record> answer, std::vector<dns::Record> authority,
+                         resolver::dnssec::Security security) {
   auto entry = std::make_shared<CachedAnswer>();
+  entry->security = security;
   std::uint32_t ttl = UINT32_MAX;
   for (auto& rr : answer) {
     rr.ttl = positive_.clamp(rr.ttl);

@@ -102,8 +102,10 @@ class AnswerCache {
   /// Stores an answer (NOERROR with records, NXDOMAIN, or NODATA) unless its TTL is 0 or a
   /// negative answer has no SOA (RFC 2308 §5: then it is not cached). Returns the entry as
   /// stored (TTLs clamped), or null when nothing was stored.
+  /// `security`: the answer's DNSSEC verdict (never bogus: a bogus answer is not cached).
   std::shared_ptr<const CachedAnswer> insert(const dns::Question& q, std::uint16_t rcode, std::vector<dns::Record> answer,
-              std::vector<dns::Record> authority);
+              std::vector<dns::Record> authority,
+              resolver::dnssec::Security security = resolver::dnssec::Security::indeterminate);
   /// The live entry for q (or for its name's NXDOMAIN).
   std::optional<AnswerHit> find(const dns::Question& q);
   /// Like find, but also returns an expired entry that has not been reclaimed yet.

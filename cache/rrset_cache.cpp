@@ -30,7 +30,7 @@ RRsetCache::RRsetCache(std::size_t byte_budget, HashKey key, const Clock& clock,
     : cache_(byte_budget, key), clock_(clock), bounds_(bounds) {}
 
 bool RRsetCache::insert(std::vector<dns::Record> records, Trust trust, std::string source,
-                        std::vector<dns::Record> signatures) {
+                        std::vector<dns::Record> signatures, resolver::dnssec::Security security) {
   if (records.empty()) return false;
   auto set = std::make_shared<RRset>();
   std::uint32_t ttl = UINT32_MAX;
@@ -54,6 +54,7 @@ bool RRsetCache::insert(std::vector<dns::Record> records, Trust trust, std::stri
   set->signatures = std::move(signatures);
   set->ttl = ttl;
   set->trust = trust;
+  set->security = security;
   set->source = std::move(source);
   set->inserted = clock_.now();
   set->inserted_wall = std::chrono::system_clock::now();
@@ -68,6 +69,21 @@ std::shared_ptr<const RRset> RRsetCache::find(const dns::Name& owner, std::uint1
   auto item = cache_.find(RRsetKey{owner, type, dns::class_in});
   if (!item.value || item.expiry <= clock_.now()) return nullptr;
   return item.value;
+}
+
+bool RRsetCache::set_security(const dns::Name& owner, std::uint16_t type, resolver::dnssec::Security security) {
+  const RRsetKey key{owner, type, dns::class_in};
+  auto item = cache_.find(key);
+  if (!item.value || item.expiry <= clock_.now() || item.value->security == security) return item.value != nullptr;
+  auto copy = std::make_shared<RRset>(*item.value);
+  copy->security = security;
+  std::size_t bytes = heap_bytes(copy->records) + heap_bytes(copy->source) + heap_bytes(copy->signatures);
+  for (const auto& rr : copy->records) bytes += record_heap_bytes(rr);
+  for (const auto& rr : copy->signatures) bytes += record_heap_bytes(rr);
+  const auto* old = item.value.get();
+  return cache_.insert(key, std::move(copy), bytes, item.expiry, [&](const auto& current) {
+    return current.value.get() == old;  // not replaced meanwhile by newer data
+  });
 }
 
 std::uint32_t RRsetCache::remaining_ttl(const RRset& set) const noexcept {

@@ -70,7 +70,12 @@ class RRsetCache {
   /// Stores the records (all of one owner/type/class) unless live data of higher trust is
   /// there. Returns whether it was stored.
   bool insert(std::vector<dns::Record> records, Trust trust, std::string source,
-              std::vector<dns::Record> signatures = {});
+              std::vector<dns::Record> signatures = {},
+              resolver::dnssec::Security security = resolver::dnssec::Security::indeterminate);
+  /// Records the DNSSEC verdict of a live set once it has been validated (a copy replaces it,
+  /// same expiry): the walk stores what it learns before it knows the verdict. False when the
+  /// set is gone.
+  bool set_security(const dns::Name& owner, std::uint16_t type, resolver::dnssec::Security security);
   /// The live RRset, or null when absent or expired.
   std::shared_ptr<const RRset> find(const dns::Name& owner, std::uint16_t type) ;
   /// Seconds the set has left (0 when expired).

@@ -82,10 +82,13 @@ std::vector<dns::Record> denial_proof(const dns::Message& reply, const Classific
   return denial;
 }
 
-/// RFC 4035 §3.1.4: a signed referral's DS set at the child zone and its RRSIGs.
+/// RFC 4035 §3.1.4: a signed referral's DS set at the child zone, or the NSEC/NSEC3 records
+/// proving it has none (§3.1.4.1: an unsigned delegation), and their RRSIGs. The validator
+/// takes the child's DS from here: no DS query of its own.
 std::vector<dns::Record> delegation_signer(const dns::Message& reply, const dns::Name& child) {
   auto ds = select(reply.authority, [&](const dns::Record& r) {
-    return r.type == dns::rrtype::DS && r.owner == child;
+    return (r.type == dns::rrtype::DS && r.owner == child) || r.type == dns::rrtype::NSEC ||
+           r.type == dns::rrtype::NSEC3;
   });
   auto sigs = select(reply.authority, [&](const dns::Record& r) {
     return r.type == dns::rrtype::RRSIG && covers_one_of(r, ds);
@@ -108,6 +111,8 @@ Classification classify(const dns::Message& reply, const dns::Question& asked,
   collect_signatures(reply, asked, c);
   if (!chain_open) {
     c.kind = ResponseKind::answer;
+    // RFC 4035 §3.1.3.3: a wildcard expansion comes with the NSEC/NSEC3 proving no closer name.
+    c.proof = denial_proof(reply, c);
     return c;
   }
   c.soa = select(reply.authority, [&](const dns::Record& r) {

@@ -32,8 +32,9 @@ struct Classification {
   /// The RRSIGs of the answer section covering a record of `chain` (RFC 4035 §3.1.1), unless
   /// the question's type (RRSIG, ANY) already put them into the chain.
   std::vector<dns::Record> signatures;
-  /// nxdomain/nodata: the authority section's NSEC/NSEC3 records and the RRSIGs over them and
-  /// over the SOA (RFC 4035 §3.1.3); referral: the DS set of child_zone and its RRSIGs.
+  /// nxdomain/nodata/answer: the authority section's NSEC/NSEC3 records and the RRSIGs over
+  /// them and over the SOA (RFC 4035 §3.1.3; an answer's prove a wildcard expansion); referral:
+  /// the DS set of child_zone, or the NSEC/NSEC3 records proving it has none, and their RRSIGs.
   std::vector<dns::Record> proof;
 };
 

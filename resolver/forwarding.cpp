@@ -31,7 +31,7 @@ asio::awaitable<std::optional<Resolver::Step>> Resolver::forward(const dns::Ques
     log::info("{}: forwarder {} of {} answered with a referral", q.name.to_text(), got->server, route.zone.to_text());
     co_return std::nullopt;
   }
-  co_return final_step(*got, budget);
+  co_return final_step(*got, budget, route.zone);
 }
 
 }  // namespace tern::resolver

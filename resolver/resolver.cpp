@@ -28,6 +28,30 @@ std::vector<dns::Record> aged(const std::vector<dns::Record>& records, std::uint
   return out;
 }
 
+/// Weakens `out`'s security by one part's verdict: bogus < indeterminate < insecure < secure.
+/// The first bogus part's reason becomes the answer's EDE; an insecure part's reason (an
+/// unsupported algorithm, EDE 1/2/27) is told too when nothing else is.
+void weaken(Outcome& out, const dnssec::Verdict& part) {
+  auto rank = [](dnssec::Security s) {
+    switch (s) {
+      case dnssec::Security::bogus: return 0;
+      case dnssec::Security::indeterminate: return 1;
+      case dnssec::Security::insecure: return 2;
+      case dnssec::Security::secure: return 3;
+    }
+    return 0;
+  };
+  if (rank(part.security) >= rank(out.security)) return;
+  out.security = part.security;
+  if (part.security == dnssec::Security::bogus) {
+    out.ede = part.ede != 0 ? part.ede : dnssec::ede::dnssec_bogus;
+    out.ede_text = part.why;
+  } else if (part.security == dnssec::Security::insecure && part.ede != 0 && !out.ede) {
+    out.ede = part.ede;
+    out.ede_text = part.why;
+  }
+}
+
 /// Whether `records` hold one of `type` (RRSIGs after the RRset they sign are not the answer).
 bool holds_type(const std::vector<dns::Record>& records, std::uint16_t type) {
   return std::any_of(records.begin(), records.end(), [&](const dns::Record& rr) { return rr.type == type; });
@@ -35,8 +59,8 @@ bool holds_type(const std::vector<dns::Record>& records, std::uint16_t type) {
 
 }  // namespace
 
-asio::awaitable<Outcome> Resolver::resolve(dns::Question question) {
-  return run(std::move(question), RunMode::normal);
+asio::awaitable<Outcome> Resolver::resolve(dns::Question question, bool checking_disabled) {
+  return run(std::move(question), RunMode::normal, checking_disabled);
 }
 
 asio::awaitable<Outcome> Resolver::refresh(dns::Question question) {
@@ -82,7 +106,14 @@ asio::awaitable<TraceResult> Resolver::trace(dns::Question question) {
   co_return result;
 }
 
-asio::awaitable<Outcome> Resolver::run(dns::Question question, RunMode mode) {
+namespace {
+
+/// DNSSEC EDE codes (RFC 8914 1-12): a failure remembered with one of these was a bogus answer.
+bool dnssec_ede(std::uint16_t code) { return code >= 1 && code <= 12; }
+
+}  // namespace
+
+asio::awaitable<Outcome> Resolver::run(dns::Question question, RunMode mode, bool checking_disabled) {
   const bool refresh = mode == RunMode::refresh;
   if (auto hit = refresh ? std::nullopt : caches_.answers.find(question)) {
     Outcome out;
@@ -91,16 +122,21 @@ asio::awaitable<Outcome> Resolver::run(dns::Question question, RunMode mode) {
     out.answer = aged(sections.answer, hit->age);
     out.authority = aged(sections.authority, hit->age);
     out.from_cache = true;
-    co_return out;
+    out.security = options_.dnssec ? hit->entry->security : dnssec::Security::indeterminate;
+    co_return for_client(std::move(out), checking_disabled);
   }
   // RFC 9520: a question that failed moments ago fails again without asking anyone. A refresh
   // (prefetch) is asked for explicitly and walks anyway; so does a serve-stale recheck, whose
-  // own timer (30 s per entry) already keeps it from retrying a failure sooner.
-  if (mode == RunMode::normal)
+  // own timer (30 s per entry) already keeps it from retrying a failure sooner. A CD client
+  // asks for the data whatever its verdict: a remembered bogus answer is no answer for it.
+  if (mode == RunMode::normal && !checking_disabled)
     if (auto failed = caches_.answers.failures().find(cache::FailureKey::question(question))) {
-      Outcome out = Outcome::servfail(ede::cached_error, "cached failure: " + failed->why);
+      // A bogus answer remembered keeps its reason (EDE 6-12): the client sees why, as the first time.
+      Outcome out = dnssec_ede(failed->ede) ? Outcome::servfail(failed->ede, failed->why)
+                                            : Outcome::servfail(ede::cached_error, "cached failure: " + failed->why);
+      if (dnssec_ede(failed->ede)) out.security = dnssec::Security::bogus;
       out.from_cache = true;
-      co_return out;
+      co_return for_client(std::move(out), checking_disabled);
     }
   // RFC 5452 §5 (birthday attacks) and plain thrift: one walk per question in flight.
   Outcome shared;
@@ -108,7 +144,7 @@ asio::awaitable<Outcome> Resolver::run(dns::Question question, RunMode mode) {
   if (!flight) {
     stats_.coalesced.fetch_add(1, std::memory_order_relaxed);
     shared.upstream_queries = 0;
-    co_return shared;
+    co_return for_client(std::move(shared), checking_disabled);
   }
   Budget budget;
   budget.spend->deadline = std::chrono::steady_clock::now() + limits::resolution_deadline;
@@ -116,6 +152,7 @@ asio::awaitable<Outcome> Resolver::run(dns::Question question, RunMode mode) {
   budget.past_zone_failures = mode == RunMode::stale_recheck;
   budget.client_question = question;
   budget.routes = options_.routes;
+  budget.dnssec = options_.dnssec;
   Outcome out;
   std::string error;
   try {
@@ -140,30 +177,73 @@ asio::awaitable<Outcome> Resolver::run(dns::Question question, RunMode mode) {
     stats_.limit_hits.fetch_add(1, std::memory_order_relaxed);
     log::info("{} {}: limit {} reached", question.name.to_text(), dns::type_to_text(question.type), budget.spend->limit);
   }
+  if (out.security == dnssec::Security::bogus && out.ede_text.find("limit") != std::string::npos) {
+    stats_.validation_limit_hits.fetch_add(1, std::memory_order_relaxed);
+    log::info("{} {}: validation stopped by a limit: {}", question.name.to_text(), dns::type_to_text(question.type),
+              out.ede_text);
+  }
+  if (out.security == dnssec::Security::bogus && options_.dnssec && options_.dnssec->log_bogus)
+    log::warning("DNSSEC bogus: {} {}: EDE {} {}", question.name.to_text(), dns::type_to_text(question.type),
+                 out.ede.value_or(0), out.ede_text);
   remember_outcome(question, out);
-  if (out.rcode == dns::rcode::noerror || out.rcode == dns::rcode::nxdomain) {
+  // A bogus answer is not cached: CD=0 clients must never get it (the failure cache remembers it).
+  if ((out.rcode == dns::rcode::noerror || out.rcode == dns::rcode::nxdomain) &&
+      out.security != dnssec::Security::bogus) {
     // Clients get the TTLs the cache keeps (clamped by cache-min/max-ttl), on a miss as on a hit.
-    if (auto stored = caches_.answers.insert(question, out.rcode, out.answer, out.authority)) {
+    if (auto stored = caches_.answers.insert(question, out.rcode, out.answer, out.authority, out.security)) {
       cache::AnswerSections sections = stored->records();  // the TTLs as clamped by the cache
       out.answer = std::move(sections.answer);
       out.authority = std::move(sections.authority);
     }
   }
   flight->finish(out);
-  co_return out;
+  co_return for_client(std::move(out), checking_disabled);
+}
+
+Outcome Resolver::for_client(Outcome out, bool checking_disabled) {
+  using dnssec::Security;
+  if (options_.dnssec) {
+    switch (out.security) {
+      case Security::secure: stats_.answers_secure.fetch_add(1, std::memory_order_relaxed); break;
+      case Security::insecure: stats_.answers_insecure.fetch_add(1, std::memory_order_relaxed); break;
+      case Security::indeterminate: stats_.answers_indeterminate.fetch_add(1, std::memory_order_relaxed); break;
+      case Security::bogus: {
+        stats_.answers_bogus.fetch_add(1, std::memory_order_relaxed);
+        switch (out.ede.value_or(dnssec::ede::dnssec_bogus)) {
+          case dnssec::ede::signature_expired: stats_.bogus_signature_expired.fetch_add(1, std::memory_order_relaxed); break;
+          case dnssec::ede::signature_not_yet_valid: stats_.bogus_signature_not_yet_valid.fetch_add(1, std::memory_order_relaxed); break;
+          case dnssec::ede::dnskey_missing: stats_.bogus_dnskey_missing.fetch_add(1, std::memory_order_relaxed); break;
+          case dnssec::ede::rrsigs_missing: stats_.bogus_rrsigs_missing.fetch_add(1, std::memory_order_relaxed); break;
+          case dnssec::ede::no_zone_key_bit: stats_.bogus_no_zone_key_bit.fetch_add(1, std::memory_order_relaxed); break;
+          case dnssec::ede::nsec_missing: stats_.bogus_nsec_missing.fetch_add(1, std::memory_order_relaxed); break;
+          default: stats_.bogus_other.fetch_add(1, std::memory_order_relaxed); break;
+        }
+        break;
+      }
+    }
+  }
+  // RFC 6840 §5.9: CD=1 gets the data unvalidated; everyone else a SERVFAIL saying why.
+  if (out.security == Security::bogus && !checking_disabled && out.rcode != dns::rcode::servfail) {
+    Outcome failed = Outcome::servfail(out.ede.value_or(dnssec::ede::dnssec_bogus), out.ede_text);
+    failed.security = Security::bogus;
+    failed.upstream_queries = out.upstream_queries;
+    failed.from_cache = out.from_cache;
+    return failed;
+  }
+  return out;
 }
 
 void Resolver::remember_outcome(const dns::Question& question, const Outcome& out) {
   cache::FailureCache& failures = caches_.answers.failures();
   if (!failures.bounds().enabled()) return;
   const cache::FailureKey key = cache::FailureKey::question(question);
-  if (out.rcode != dns::rcode::servfail) {
+  if (out.rcode != dns::rcode::servfail && out.security != dnssec::Security::bogus) {
     failures.erase(key);  // it works again: a later failure starts the backoff afresh
     return;
   }
   // A failure that came from a remembered zone failure is that entry's to expire; an internal
   // error is tern's, not the authorities'.
-  if (out.ede == ede::cached_error || out.ede_text == "internal error") return;
+  if (out.ede == ede::cached_error || out.ede_text == "internal error" || out.from_cache) return;
   const std::uint32_t ttl = failures.record(key, out.ede.value_or(ede::other), out.ede_text);
   log::info("{} {}: failure remembered for {} s ({})", question.name.to_text(), dns::type_to_text(question.type),
             ttl, out.ede_text);
@@ -192,9 +272,18 @@ asio::awaitable<Outcome> Resolver::walk(const dns::Question& question, Budget& b
   out.rcode = dns::rcode::noerror;
   dns::Question current = question;
   std::vector<dns::Name> seen{question.name};
+  // RFC 4035 §4.3: the answer is as secure as the weakest of its parts (each CNAME link, the
+  // final RRset or the denial); indeterminate throughout when validation is off.
+  out.security = budget.dnssec ? dnssec::Security::secure : dnssec::Security::indeterminate;
   while (true) {
     Step step = co_await resolve_name(current, budget);
+    if (budget.dnssec && step.kind != StepKind::failed && out.security != dnssec::Security::bogus) {
+      const dnssec::Verdict verdict = co_await validate_step(current, step, budget);
+      note_security(step, verdict.security, budget);
+      weaken(out, verdict);
+    }
     out.answer.insert(out.answer.end(), step.records.begin(), step.records.end());
+    out.authority.insert(out.authority.end(), step.proof.begin(), step.proof.end());
     // limits.hpp counts CNAME links, not steps: one reply may carry a whole in-zone chain.
     const auto links = std::count_if(out.answer.begin(), out.answer.end(),
                                      [](const dns::Record& rr) { return rr.type == dns::rrtype::CNAME; });
@@ -209,9 +298,10 @@ asio::awaitable<Outcome> Resolver::walk(const dns::Question& question, Budget& b
         out.rcode = dns::rcode::nxdomain;
         [[fallthrough]];
       case StepKind::nodata:
-        out.authority = std::move(step.soa);
+        out.authority.insert(out.authority.end(), step.soa.begin(), step.soa.end());
         co_return out;
       case StepKind::failed:
+        if (out.security == dnssec::Security::bogus) co_return out;  // the bogus link's reason says more
         co_return Outcome::servfail(step.ede, std::move(step.why));
       case StepKind::cname:
         break;
@@ -233,6 +323,11 @@ std::optional<Resolver::Step> Resolver::step_from_cache(const dns::Question& q, 
     step.kind = hit->entry->rcode == dns::rcode::nxdomain ? StepKind::nxdomain
                 : holds_type(step.records, q.type) ? StepKind::answer
                                                    : StepKind::nodata;
+    step.cached = hit->entry->security;
+    if (step.kind == StepKind::answer) {  // a wildcard's proof is in the authority section
+      step.proof = std::move(step.soa);
+      step.soa.clear();
+    }
     return step;
   }
   // Only answer-ranked data is served (RFC 2181 §5.4.1): glue and referral NS sets guide the
@@ -247,11 +342,11 @@ std::optional<Resolver::Step> Resolver::step_from_cache(const dns::Question& q, 
     for (auto& rr : records) rr.ttl = budget.isolated ? set.ttl : caches_.rrsets.remaining_ttl(set);
     return records;
   };
-  if (auto set = answerable(q.type)) return Step{StepKind::answer, served(*set), q.name, {}, 0, {}};
+  if (auto set = answerable(q.type)) return Step{StepKind::answer, served(*set), q.name, {}, 0, {}, {}, {}, set->security};
   if (q.type != dns::rrtype::CNAME) {
     if (auto set = answerable(dns::rrtype::CNAME)) {
       if (auto target = dns::rdata_target(set->records.front()))
-        return Step{StepKind::cname, served(*set), *target, {}, 0, {}};
+        return Step{StepKind::cname, served(*set), *target, {}, 0, {}, {}, {}, set->security};
     }
   }
   return std::nullopt;
@@ -261,6 +356,9 @@ asio::awaitable<Resolver::Step> Resolver::resolve_name(const dns::Question& q, B
   // RFC 1034 §5.3.3 step 1: see if the answer is in local information (the caches).
   if (budget.bypass != q)
     if (auto cached = step_from_cache(q, budget)) co_return *cached;
+  // RFC 8198: a name inside a validated NSEC span does not exist; no need to ask.
+  if (budget.dnssec && budget.dnssec->aggressive_nsec && budget.bypass != q && !budget.isolated)
+    if (auto denied = aggressive_denial(q, budget)) co_return std::move(*denied);
   // A DS record lives at the parent side of a cut (RFC 4035 §3.1.4.1).
   const dns::Name start = q.type == dns::rrtype::DS ? q.name.parent() : q.name;
   if (const ZoneRoute* route = budget.routes ? budget.routes->closest(start) : nullptr;
@@ -314,6 +412,9 @@ asio::awaitable<Resolver::Step> Resolver::resolve_name(const dns::Question& q, B
       }
       store_rrsets(cls.ns, cache::Trust::referral, got->server, budget);
       store_rrsets(cls.glue, cache::Trust::glue, got->server, budget);
+      // RFC 4035 §3.1.4: the child's DS set (or the proof it has none) came with the referral:
+      // the validator takes it from here instead of asking for it.
+      if (!cls.proof.empty()) budget.spend->delegations[cls.child_zone] = {cut.zone, cls.proof};
       cut = make_cut(cls.child_zone, cls.ns, cls.glue, budget);
       revealed = cut.zone.label_count();
       continue;
@@ -321,7 +422,9 @@ asio::awaitable<Resolver::Step> Resolver::resolve_name(const dns::Question& q, B
     if (minimised) {
       if (cls.kind == ResponseKind::nxdomain && options_.qname_minimisation == QnameMinimisation::strict) {
         // RFC 8020: nothing exists below a name that does not exist.
-        co_return Step{StepKind::nxdomain, {}, q.name, cls.soa, 0, {}};
+        std::vector<dns::Record> soa = cls.soa;
+        soa.insert(soa.end(), cls.proof.begin(), cls.proof.end());
+        co_return Step{StepKind::nxdomain, {}, ask.name, std::move(soa), 0, {}, {}, cut.zone, {}};
       }
       if (cls.kind == ResponseKind::nxdomain || cls.kind == ResponseKind::cname) {
         minimise = false;  // broken empty-non-terminal handling, or an alias: ask in full
@@ -332,11 +435,11 @@ asio::awaitable<Resolver::Step> Resolver::resolve_name(const dns::Question& q, B
     }
     // Step 4 a (an answer or a name error: cache it, return) or 4 c (a CNAME: cache it; the
     // walk changes SNAME and goes back to step 1).
-    co_return final_step(*got, budget);
+    co_return final_step(*got, budget, cut.zone);
   }
 }
 
-Resolver::Step Resolver::final_step(const Answered& got, Budget& budget) {
+Resolver::Step Resolver::final_step(const Answered& got, Budget& budget, const dns::Name& zone) {
   const Classification& cls = got.cls;
   auto trust = got.reply.aa ? cache::Trust::answer_auth : cache::Trust::answer_nonauth;
   // The client's own question answered directly (no CNAME): its answer-cache entry holds it.
@@ -354,10 +457,11 @@ Resolver::Step Resolver::final_step(const Answered& got, Budget& budget) {
   std::vector<dns::Record> soa = cls.soa;
   soa.insert(soa.end(), cls.proof.begin(), cls.proof.end());
   switch (cls.kind) {
-    case ResponseKind::answer: return Step{StepKind::answer, std::move(records), cls.target, {}, 0, {}};
-    case ResponseKind::cname: return Step{StepKind::cname, std::move(records), cls.target, {}, 0, {}};
-    case ResponseKind::nxdomain: return Step{StepKind::nxdomain, std::move(records), cls.target, std::move(soa), 0, {}};
-    default: return Step{StepKind::nodata, std::move(records), cls.target, std::move(soa), 0, {}};
+    case ResponseKind::answer: return Step{StepKind::answer, std::move(records), cls.target, {}, 0, {}, cls.proof, zone, {}};
+    case ResponseKind::cname: return Step{StepKind::cname, std::move(records), cls.target, {}, 0, {}, {}, zone, {}};
+    case ResponseKind::nxdomain:
+      return Step{StepKind::nxdomain, std::move(records), cls.target, std::move(soa), 0, {}, {}, zone, {}};
+    default: return Step{StepKind::nodata, std::move(records), cls.target, std::move(soa), 0, {}, {}, zone, {}};
   }
 }
 

@@ -10,6 +10,8 @@
 #include "cache/rrset_cache.hpp"
 #include "resolver/address_key.hpp"
 #include "resolver/classify.hpp"
+#include "resolver/dnssec/crypto.hpp"
+#include "resolver/limits.hpp"
 #include "resolver/dnssec/validation_settings.hpp"
 #include "resolver/exchange_verdict.hpp"
 #include "resolver/inflight.hpp"
@@ -19,6 +21,7 @@
 #include "resolver/selection.hpp"
 #include "resolver/trace_cache.hpp"
 #include "resolver/upstream_transport.hpp"
+#include "resolver/validated_nsec.hpp"
 #include "resolver/walk_observer.hpp"
 #include "resolver/zone_routing.hpp"
 
@@ -30,6 +33,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -100,6 +104,15 @@ struct ResolverCaches {
   cache::InfraCache& infra;
 };
 
+/// What the chain of trust says of one zone's keys (RFC 4035 §5.2): secure (then `keys` are
+/// its validated DNSKEY records, or for a DS lookup its validated DS records), insecure,
+/// indeterminate or bogus (with the EDE and why).
+struct ZoneKeys {
+  dnssec::Verdict verdict;
+  std::vector<dns::Record> keys;
+  std::uint32_t ttl = 0;  ///< how long the verdict may be remembered
+};
+
 class Resolver {
  public:
   Resolver(asio::any_io_executor executor, UpstreamTransport& transport, ResolverCaches caches,
@@ -107,8 +120,10 @@ class Resolver {
            SecureRandom& rng, ResolverStats& stats);
 
   /// Answers one question: from the answer cache, by joining an identical walk in flight, or
-  /// by walking. Never throws; failures are SERVFAIL outcomes with an EDE code.
-  asio::awaitable<Outcome> resolve(dns::Question question);
+  /// by walking. Never throws; failures are SERVFAIL outcomes with an EDE code. With
+  /// validation on, a bogus answer is SERVFAIL with the EDE that says why, unless the client
+  /// set CD (`checking_disabled`, RFC 6840 §5.9): then it gets the data as the authority sent it.
+  asio::awaitable<Outcome> resolve(dns::Question question, bool checking_disabled = false);
   /// Walks afresh for `question` even though the caches hold it (prefetch, serve-stale
   /// refresh): the cached data for that name is not used, the result replaces it.
   asio::awaitable<Outcome> refresh(dns::Question question);
@@ -125,8 +140,26 @@ class Resolver {
   /// shared). Client questions in flight are neither joined nor disturbed.
   asio::awaitable<TraceResult> trace(dns::Question question);
 
-  void set_options(const ResolverOptions& options) { options_ = options; }
+  /// A reload's options. New validation settings (trust anchors, negative anchors) make the
+  /// zone verdicts and NSEC chains this worker remembers start afresh.
+  void set_options(const ResolverOptions& options) {
+    if (options.dnssec != options_.dnssec) {
+      zone_memo_.clear();
+      nsec_store_ = ValidatedNsecStore{};
+    }
+    options_ = options;
+  }
   const asio::any_io_executor& executor() const noexcept { return executor_; }
+  /// Counts a cached answer the daemon served itself (its hit path) by its verdict, as
+  /// resolve() counts the answers it gives: one relaxed increment, nothing when not validating.
+  void count_cached_answer(dnssec::Security security) noexcept {
+    if (!options_.dnssec) return;
+    switch (security) {
+      case dnssec::Security::secure: stats_.answers_secure.fetch_add(1, std::memory_order_relaxed); break;
+      case dnssec::Security::insecure: stats_.answers_insecure.fetch_add(1, std::memory_order_relaxed); break;
+      default: stats_.answers_indeterminate.fetch_add(1, std::memory_order_relaxed); break;  // never bogus
+    }
+  }
 
  private:
   /// What one client question has spent (limits.hpp), shared by every branch of its walk:
@@ -145,6 +178,14 @@ class Resolver {
     unsigned hops = 0;                        ///< trace: hops reported so far (WalkHop::index)
     std::chrono::steady_clock::time_point started;  ///< for WalkHop::at
     bool finished = false;  ///< the walk has returned: lookups still running send nothing more
+    /// DNSSEC: what validating this client query may still spend (KeyTrap, NSEC3 hashing).
+    dnssec::ValidationBudget validation{limits::max_signature_verifications,
+                                        limits::max_nsec3_hash_computations, limits::max_ds_match_failures};
+    /// Zones whose keys this query has settled (validation.cpp): each chain is built once.
+    std::map<dns::Name, ZoneKeys> zones;
+    /// Referrals' DS sets or no-DS proofs by child zone, with the zone that gave them: the
+    /// validator reads the child's DS from here, not from a query of its own.
+    std::map<dns::Name, std::pair<dns::Name, std::vector<dns::Record>>> delegations;
   };
   /// One branch of a walk: the shared spending plus what is particular to this chain of
   /// sub-resolutions (copied into each concurrent NS lookup).
@@ -166,6 +207,9 @@ class Resolver {
     int last_hop = -1;
     bool past_zone_failures = false;          ///< serve-stale recheck: zone failure marks do not stop it
     std::shared_ptr<const ZoneRoutes> routes; ///< as when the walk began (a reload may swap them)
+    /// Validation settings as when the walk began; null: no validation.
+    std::shared_ptr<const dnssec::ValidationSettings> dnssec;
+    std::vector<dns::Name> keying;            ///< zones whose keys are being found up the stack
   };
   /// The glue-less NS lookups of one zone cut, running concurrently: they add the addresses
   /// they find here and wake the walk waiting on the cut (Unbound's "target queries").
@@ -204,9 +248,16 @@ class Resolver {
     StepKind kind = StepKind::failed;
     std::vector<dns::Record> records;  ///< CNAMEs then final RRset, TTLs as to be served
     dns::Name target;                  ///< cname: where the chain continues
-    std::vector<dns::Record> soa;      ///< nxdomain/nodata
+    std::vector<dns::Record> soa;      ///< nxdomain/nodata (with its NSEC/NSEC3 proof and RRSIGs)
     std::uint16_t ede = ede::other;
     std::string why;
+    /// answer/cname: the NSEC/NSEC3 records proving a wildcard expansion, and their RRSIGs.
+    std::vector<dns::Record> proof{};
+    /// The zone whose servers gave it (unsigned data is judged by that zone's keys); root
+    /// when it came from the cache.
+    dns::Name zone{};
+    /// From the cache: the verdict it was stored with (indeterminate: validate it now).
+    std::optional<dnssec::Security> cached{};
   };
 
   /// What a walk may skip of what the caches remember.
@@ -215,7 +266,37 @@ class Resolver {
     refresh,        ///< past the cached answer and the question's failure mark (prefetch)
     stale_recheck,  ///< past the question's and the zones' failure marks (recheck_stale)
   };
-  asio::awaitable<Outcome> run(dns::Question question, RunMode mode);
+  asio::awaitable<Outcome> run(dns::Question question, RunMode mode, bool checking_disabled = false);
+  /// What the client gets of a walk's outcome: a bogus one is SERVFAIL with its EDE, unless
+  /// the client set CD. Counts the verdict (ResolverStats answers_*, bogus_*).
+  Outcome for_client(Outcome out, bool checking_disabled);
+
+  // DNSSEC validation (validation.cpp): RFC 4035 §5, the chain of trust built as the walk goes.
+  /// The verdict on one step of the walk: its RRsets, its denial proof, its wildcard proof.
+  asio::awaitable<dnssec::Verdict> validate_step(const dns::Question& q, const Step& step, Budget& budget);
+  /// The keys of `zone`: secure (its validated DNSKEYs), insecure, indeterminate or bogus.
+  asio::awaitable<ZoneKeys> zone_keys(const dns::Name& zone, Budget& budget);
+  asio::awaitable<ZoneKeys> find_zone_keys(const dns::Name& zone, Budget& budget);
+  /// The DS set of `zone` with its verdict (secure and empty: provably none, the zone is insecure).
+  asio::awaitable<ZoneKeys> delegation_signer(const dns::Name& zone, Budget& budget);
+  /// One RRset (with the RRSIGs over it) against its signer's keys; `zone`: the zone that gave
+  /// it, for unsigned data. `wildcard_proof`: NSEC/NSEC3 for a wildcard expansion.
+  asio::awaitable<dnssec::Verdict> validate_rrset(const std::vector<dns::Record>& rrset,
+                                                  const std::vector<dns::Record>& sigs, const dns::Name& zone,
+                                                  const std::vector<dns::Record>& wildcard_proof, Budget& budget);
+  /// The NSEC/NSEC3 RRsets among `records` that verify under `keys` of `zone`; nullopt and
+  /// `failed` set when one does not.
+  std::optional<std::vector<dns::Record>> verified_denial(const std::vector<dns::Record>& records,
+                                                          const ZoneKeys& keys, const dns::Name& zone,
+                                                          Budget& budget, dnssec::Verdict& failed);
+  /// RFC 8198: NXDOMAIN/NODATA from a cached, validated NSEC of the zone; nullopt: ask.
+  std::optional<Step> aggressive_denial(const dns::Question& q, Budget& budget);
+  /// After validation: the verdict kept with the RRsets the step put into the RRset cache.
+  void note_security(const Step& step, dnssec::Security security, const Budget& budget);
+  dnssec::KeyCache& key_cache();
+  /// The chain verdict of a zone remembered by this worker (its TTL not run out).
+  std::optional<ZoneKeys> remembered_zone_keys(const dns::Name& zone);
+  void remember_zone_keys(const dns::Name& zone, const ZoneKeys& keys);
   asio::awaitable<Outcome> walk(const dns::Question& question, Budget& budget);
   asio::awaitable<Step> resolve_name(const dns::Question& question, Budget& budget);
   std::optional<Step> step_from_cache(const dns::Question& question, const Budget& budget);
@@ -274,10 +355,12 @@ class Resolver {
                          const ExchangeResult& result, ServerFeedback feedback, const Classification& cls);
   /// An answer, CNAME, NXDOMAIN or NODATA reply as the step it ends: its chain cached with
   /// the trust its AA bit earns. The walk and forward zones both end this way.
-  Step final_step(const Answered& got, Budget& budget);
+  /// `zone`: the cut whose servers gave it (Step::zone).
+  Step final_step(const Answered& got, Budget& budget, const dns::Name& zone);
   void store_rrsets(const std::vector<dns::Record>& records, cache::Trust trust,
                     const std::string& source, const Budget& budget,
-                    const std::vector<dns::Record>& signatures = {});
+                    const std::vector<dns::Record>& signatures = {},
+                    dnssec::Security security = dnssec::Security::indeterminate);
 
   asio::any_io_executor executor_;
   UpstreamTransport& transport_;
@@ -287,6 +370,17 @@ class Resolver {
   SecureRandom& rng_;
   ResolverStats& stats_;
   InflightTable& inflight_;
+  /// Parsed DNSKEYs (one per worker: no lock; created at the first validation).
+  std::optional<dnssec::KeyCache> key_cache_;
+  /// Zone chain verdicts this worker settled, until their TTL (validation.cpp): a zone's
+  /// chain, and a broken zone's failure, cost one fetch, not one per query. Bounded.
+  struct RememberedZone {
+    ZoneKeys keys;
+    cache::TimePoint expires;
+  };
+  std::map<dns::Name, RememberedZone> zone_memo_;
+  /// Validated NSEC chains for RFC 8198 (aggressive-nsec), this worker's.
+  ValidatedNsecStore nsec_store_;
   /// RFC 7873 §4.1: client cookies are a MAC of the server's address under this secret (per
   /// resolver; the cookie made is kept in the infra cache, so every worker sends the same).
   cache::HashKey client_cookie_secret_;

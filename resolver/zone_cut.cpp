@@ -36,7 +36,7 @@ bool Resolver::usable(const asio::ip::address& a) const {
 
 void Resolver::store_rrsets(const std::vector<dns::Record>& records, cache::Trust trust,
                             const std::string& source, const Budget& budget,
-                            const std::vector<dns::Record>& signatures) {
+                            const std::vector<dns::Record>& signatures, dnssec::Security security) {
   if (budget.isolated) {  // a trace leaves the caches as they were, and keeps what it learns
     if (budget.spend->learnt) budget.spend->learnt->store(records, trust, source, signatures);
     return;
@@ -47,7 +47,7 @@ void Resolver::store_rrsets(const std::vector<dns::Record>& records, cache::Trus
     std::vector<dns::Record> sigs;
     for (const auto& sig : signatures)
       if (sig.owner == key.first && dns::rrsig_covered(sig) == key.second) sigs.push_back(sig);
-    caches_.rrsets.insert(std::move(set), trust, source, std::move(sigs));
+    caches_.rrsets.insert(std::move(set), trust, source, std::move(sigs), security);
   }
 }
 
@@ -122,7 +122,8 @@ asio::awaitable<Resolver::ZoneCut> Resolver::prime(Budget& budget) {
   const dns::Question priming{dns::Name(), dns::rrtype::NS, dns::class_in};
   auto got = co_await ask_zone(hinted, priming, budget);
   if (got && got->cls.kind == ResponseKind::answer) {
-    store_rrsets(got->cls.chain, cache::Trust::answer_auth, got->server, budget);
+    // With its RRSIGs: a client asking ". NS" is served this set, validated like any other.
+    store_rrsets(got->cls.chain, cache::Trust::answer_auth, got->server, budget, got->cls.signatures);
     store_rrsets(got->reply.additional, cache::Trust::glue, got->server, budget);
     if (auto cut = cut_from_cache(dns::Name(), budget)) {
       log::info("primed the root: {} servers, {} addresses", got->cls.chain.size(), cut->addresses.size());

@@ -58,7 +58,9 @@ void make_hit_response(const cache::CachedAnswer& entry, const HitRequest& reque
   std::uint8_t* h = out.data();
   put16(h, request.id);
   h[2] = static_cast<std::uint8_t>((h[2] & ~0x01) | (request.rd ? 0x01 : 0x00));
-  h[3] = static_cast<std::uint8_t>((h[3] & ~0x10) | (request.cd ? 0x10 : 0x00));
+  // RFC 4035 §3.2.3 and RFC 6840 §5.7: AD for a secure answer, to a client that set DO or AD.
+  const bool ad = entry.security == resolver::dnssec::Security::secure && (request.dnssec_ok || request.ad);
+  h[3] = static_cast<std::uint8_t>((h[3] & ~0x30) | (request.cd ? 0x10 : 0x00) | (ad ? 0x20 : 0x00));
   // The client's own spelling of the name (same length: it is the same name), and its type
   // (a per-name NXDOMAIN entry was stored for whichever type was asked first).
   if (request.qname_wire.size() == entry.question_end - dns::header_size - 4)

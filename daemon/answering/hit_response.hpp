@@ -25,6 +25,7 @@ struct HitRequest {
   bool edns = false;
   bool dnssec_ok = false;
   std::size_t max_size = 512;       ///< the most the client can take (see max_response_size)
+  bool ad = false;                  ///< the client set AD: it understands it (RFC 6840 §5.7)
 };
 
 /// How the cached data is to be served.

@@ -160,7 +160,9 @@ bool QueryHandler::answer_from_cache(std::span<const std::uint8_t> packet, const
   HitRequest request{read_u16(packet, 0), true, (packet[3] & 0x10) != 0, qtype,
                      packet.subspan(dns::header_size, name_scratch_.size()), edns, dnssec_ok,
                      max_response_size(edns, client_size, is_stream(transport),
-                                       policy.edns_buffer_size)};
+                                       policy.edns_buffer_size),
+                     (packet[3] & 0x20) != 0};  // AD: the client understands it (RFC 6840 §5.7)
+  resolver_.count_cached_answer(hit->entry->security);
   // A client cookie gets its server cookie here too: the cached wire form never holds one.
   if (has_cookie) answer_cookie(*policy.cookies, cookie, client, unix_now(), cookie_scratch_);
   make_hit_response(*hit->entry, request,
@@ -263,7 +265,8 @@ asio::awaitable<std::optional<resolver::Outcome>> QueryHandler::resolve_or_stale
   co_return std::nullopt;
 }
 
-asio::awaitable<resolver::Outcome> QueryHandler::resolve_unless_abandoned(const dns::Question& question) {
+asio::awaitable<resolver::Outcome> QueryHandler::resolve_unless_abandoned(const dns::Question& question,
+                                                                           Resolution kind) {
   struct Wait {
     explicit Wait(const asio::any_io_executor& ex) : timer(ex, asio::steady_timer::time_point::max()) {}
     asio::steady_timer timer;
@@ -283,7 +286,7 @@ asio::awaitable<resolver::Outcome> QueryHandler::resolve_unless_abandoned(const 
     });
     if (!slot) co_return resolver::Outcome::servfail(resolver::ede::other, std::string(resolver::shed_reason));
   }
-  asio::co_spawn(resolver_.executor(), start_resolution(question),
+  asio::co_spawn(resolver_.executor(), start_resolution(question, kind),
                  asio::bind_cancellation_slot(wait->cancel.slot(),
                                               [wait](std::exception_ptr error, resolver::Outcome outcome) {
                                                 wait->finished = true;
@@ -308,7 +311,7 @@ void QueryHandler::abandon_resolutions() {
 asio::awaitable<resolver::Outcome> QueryHandler::start_resolution(dns::Question question, Resolution kind) {
   if (resolution_for_tests_) return resolution_for_tests_(std::move(question));
   if (kind == Resolution::stale_recheck) return resolver_.recheck_stale(std::move(question));
-  return resolver_.resolve(std::move(question));
+  return resolver_.resolve(std::move(question), kind == Resolution::checking_disabled);
 }
 
 void QueryHandler::note_internal_error(std::exception_ptr error, std::string_view during) noexcept {
@@ -395,6 +398,7 @@ std::optional<std::vector<std::uint8_t>> QueryHandler::any_from_cache(const dns:
     DaemonStats::bump(stats_.cache_hits);
     std::vector<std::uint8_t> out;
     make_hit_response(*cached->entry, request, HitServing{cached->age, std::nullopt, std::nullopt, edns, cookie_reply}, out);
+    resolver_.count_cached_answer(cached->entry->security);
     record_answer(started, client, question, out, CacheResult::hit, cached->remaining, 0, cached->entry->security);
     return counted(std::move(out));
   }
@@ -438,13 +442,14 @@ asio::awaitable<std::optional<std::vector<std::uint8_t>>> QueryHandler::answer_q
     co_return answer_locally(*admission.local, query, packet, max_size, edns, cookie_reply, client, started);
 
   HitRequest request{query.id, query.rd, query.cd, question.type, client_qname(packet, name_length),
-                     query.edns.has_value(), query.edns && query.edns->dnssec_ok, max_size};
+                     query.edns.has_value(), query.edns && query.edns->dnssec_ok, max_size, query.ad};
   if (question.type == dns::rrtype::ANY) {
     // RFC 8482: one RRset, from the cache when one is there, else one walk; never a fan-out.
     if (auto cached = any_from_cache(question, request, edns, cookie_reply, client, started)) co_return std::move(cached);
     DaemonStats::bump(stats_.cache_misses);
     const dns::Question resolved_question{question.name, minimal_any_resolved_type, question.klass};
-    resolver::Outcome resolved = co_await resolve_unless_abandoned(resolved_question);
+    resolver::Outcome resolved = co_await resolve_unless_abandoned(
+        resolved_question, query.cd ? Resolution::checking_disabled : Resolution::client);
     resolver::Outcome any = minimal_any_outcome(std::move(resolved), question.name);
     std::vector<std::uint8_t> response =
         with_client_case(make_response(query, any, max_size, edns, cookie_reply), packet, name_length);
@@ -467,6 +472,7 @@ asio::awaitable<std::optional<std::vector<std::uint8_t>>> QueryHandler::answer_q
     std::vector<std::uint8_t> out;
     make_hit_response(*hit->entry, request,
                       HitServing{hit->age, std::nullopt, std::nullopt, edns, cookie_reply}, out);
+    resolver_.count_cached_answer(hit->entry->security);
     record_answer(started, client, question, out, prefetching ? CacheResult::prefetch : CacheResult::hit,
                   hit->remaining, 0, hit->entry->security);
     co_return counted(std::move(out));
@@ -486,7 +492,7 @@ asio::awaitable<std::optional<std::vector<std::uint8_t>>> QueryHandler::answer_q
       co_return counted(std::move(out));
     }
   } else {
-    outcome = co_await resolve_unless_abandoned(question);
+    outcome = co_await resolve_unless_abandoned(question, query.cd ? Resolution::checking_disabled : Resolution::client);
   }
   std::vector<std::uint8_t> response = with_client_case(
       make_response(query, *outcome, request.max_size, edns, cookie_reply), packet, question.name.wire().size());

@@ -115,6 +115,7 @@ class QueryHandler {
   /// Which walk start_resolution asks the resolver for.
   enum class Resolution {
     client,         ///< Resolver::resolve: what the caches remember applies
+    checking_disabled,  ///< the same for a CD=1 client: a bogus answer's data, unvalidated (RFC 6840 §5.9)
     stale_recheck,  ///< Resolver::recheck_stale: past the failure marks (RFC 8767 §5)
   };
   /// The resolution of `question` for a client: the resolver's, or the tests' stand-in.
@@ -159,7 +160,8 @@ class QueryHandler {
   /// resolver_.resolve(question), admitted under the bound on resolutions in flight, unless
   /// abandon_resolutions() comes first: then SERVFAIL. SERVFAIL with resolver::shed_reason
   /// when the bound turns it away or it gives way to a newer one (walk_admission.hpp).
-  asio::awaitable<resolver::Outcome> resolve_unless_abandoned(const dns::Question& question);
+  asio::awaitable<resolver::Outcome> resolve_unless_abandoned(const dns::Question& question,
+                                                              Resolution kind = Resolution::client);
   /// Starts `resolution` (a prefetch or a serve-stale recheck: no client waits for it) when the
   /// bound has a free place, then calls `done` with its outcome or error; false when turned away.
   bool start_background(asio::awaitable<resolver::Outcome> resolution,

@@ -55,6 +55,9 @@ std::vector<std::uint8_t> make_response(const dns::Message& query, const resolve
   dns::Message r = response_skeleton(query, outcome.rcode, our_edns_size);
   r.answer = outcome.answer;
   r.authority = outcome.authority;
+  // RFC 4035 §3.2.3 and RFC 6840 §5.7: AD for a secure answer, to a client that set DO or AD.
+  r.ad = outcome.security == resolver::dnssec::Security::secure &&
+         (query.ad || (query.edns && query.edns->dnssec_ok));
   if (!query.edns || !query.edns->dnssec_ok) {
     // RFC 4035 §3.2.1: without DO, no RRSIG/NSEC/NSEC3 unless that type was asked for (an
     // authority section's never is).

@@ -107,6 +107,17 @@ TEST_CASE("a signed answer is the RRset asked for; its RRSIG is set aside", "[cl
   CHECK(c.signatures == rrs({a_sig.c_str()}));
 }
 
+TEST_CASE("a wildcard answer carries the NSEC proving no closer name", "[classify][dnssec]") {
+  auto q = question("any.wild.example.lab");
+  const auto a_sig = sig("any.wild.example.lab.", "A");
+  const auto nsec_sig = sig("a.wild.example.lab.", "NSEC");
+  auto authority = rrs({"a.wild.example.lab. 300 IN NSEC b.wild.example.lab. A RRSIG NSEC", nsec_sig.c_str()});
+  auto c = classify(reply(q, true, rrs({"any.wild.example.lab. 300 IN A 127.0.0.80", a_sig.c_str()}), authority), q,
+                    name("example.lab"));
+  CHECK(c.kind == ResponseKind::answer);
+  CHECK(c.proof == authority);
+}
+
 TEST_CASE("an RRSIG alone in the answer is not the answer type", "[classify][dnssec]") {
   auto q = question("www.example.lab");
   const auto a_sig = sig("www.example.lab.", "A");
@@ -151,12 +162,12 @@ TEST_CASE("a signed referral stays a referral and carries the child's DS", "[cla
   CHECK(c.kind == ResponseKind::referral);
   CHECK(c.child_zone == name("child.example.lab"));
   CHECK(c.proof == std::vector<dns::Record>{authority[1], authority[2]});
-  SECTION("an unsigned delegation's NSEC (no DS) does not make it a negative answer") {
+  SECTION("an unsigned delegation's NSEC (no DS) does not make it a negative answer, and is kept as the proof") {
     const auto nsec_sig = sig("child.example.lab.", "NSEC");
     auto insecure = rrs({"child.example.lab. 3600 IN NSEC d.example.lab. NS RRSIG NSEC", nsec_sig.c_str()});
     insecure.insert(insecure.begin(), authority[0]);
     auto d = classify(reply(q, false, {}, insecure), q, name("example.lab"));
     CHECK(d.kind == ResponseKind::referral);
-    CHECK(d.proof.empty());
+    CHECK(d.proof == std::vector<dns::Record>{insecure[1], insecure[2]});  // the no-DS proof, for the validator
   }
 }

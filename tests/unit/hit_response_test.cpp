@@ -201,3 +201,27 @@ TEST_CASE("a cached NXDOMAIN keeps its NSEC proof for DO clients only", "[hit][d
   CHECK(without.authority[0].type == dns::rrtype::SOA);
   CHECK(without.authority[0].ttl == 300 - 7);
 }
+
+TEST_CASE("a secure entry is served with AD to DO and AD clients only; others never get AD", "[hit][dnssec]") {
+  Cached c;
+  auto secure_q = question("www.alg13.sec");
+  auto insecure_q = question("www.example.lab");
+  c.answers.insert(secure_q, dns::rcode::noerror, rrs({"www.alg13.sec. 300 IN A 127.0.30.80"}), {},
+                   resolver::dnssec::Security::secure);
+  c.answers.insert(insecure_q, dns::rcode::noerror, rrs({"www.example.lab. 300 IN A 127.0.0.80"}), {},
+                   resolver::dnssec::Security::insecure);
+  auto secure = c.answers.find(secure_q);
+  auto insecure = c.answers.find(insecure_q);
+  REQUIRE(secure);
+  REQUIRE(insecure);
+  auto request = [](bool dnssec_ok, bool ad) {
+    daemon::HitRequest r{1, true, false, dns::rrtype::A, {}, true, dnssec_ok, 1232};
+    r.ad = ad;
+    return r;
+  };
+  const daemon::HitServing serving{0, std::nullopt, std::nullopt, 1232, {}};
+  CHECK(serve(*secure->entry, request(true, false), serving).ad);   // DO
+  CHECK(serve(*secure->entry, request(false, true), serving).ad);   // AD (RFC 6840 §5.7)
+  CHECK_FALSE(serve(*secure->entry, request(false, false), serving).ad);
+  CHECK_FALSE(serve(*insecure->entry, request(true, true), serving).ad);
+}

@@ -538,3 +538,62 @@ TEST_CASE("the query log names an answer from the failure cache \"failure\"", "[
   CHECK(lines[1].find("\"cache\":\"miss\"") != std::string::npos);
   std::filesystem::remove_all(dir_template);
 }
+
+TEST_CASE("make_response sets AD for a secure outcome to DO or AD clients only", "[responder][dnssec]") {
+  dns::Message q;
+  q.id = 7;
+  q.rd = true;
+  q.questions = {question("www.alg13.sec")};
+  resolver::Outcome secure;
+  secure.rcode = dns::rcode::noerror;
+  secure.answer = rrs({"www.alg13.sec. 300 IN A 127.0.30.80"});
+  secure.security = resolver::dnssec::Security::secure;
+  auto ad_of = [&](const resolver::Outcome& out) {
+    dns::Message m;
+    REQUIRE(dns::parse_message(daemon::make_response(q, out, 1232, 1232), m) == dns::WireError::none);
+    return m.ad;
+  };
+  CHECK_FALSE(ad_of(secure));  // neither DO nor AD
+  q.ad = true;
+  CHECK(ad_of(secure));
+  q.ad = false;
+  q.edns = dns::Edns{1232, 0, true, {}};
+  CHECK(ad_of(secure));
+  resolver::Outcome insecure = secure;
+  insecure.security = resolver::dnssec::Security::insecure;
+  CHECK_FALSE(ad_of(insecure));
+}
+
+TEST_CASE("with validation on, a cache hit is counted by its verdict and answered with AD to DO clients",
+          "[handler][dnssec]") {
+  Fixture f;
+  resolver::ResolverOptions options{true, true, false};
+  options.dnssec = std::make_shared<resolver::dnssec::ValidationSettings>();
+  f.resolver.set_options(options);
+  const auto q = question("secure.lab");
+  f.answers.insert(q, dns::rcode::noerror, rrs({"secure.lab. 300 IN A 192.0.2.7"}), {},
+                   resolver::dnssec::Security::secure);
+  auto r = f.ask(query("secure.lab", dns::rrtype::A, [](dns::Message& m) { m.edns = dns::Edns{1232, 0, true, {}}; }));
+  REQUIRE(r);
+  CHECK(r->ad);
+  CHECK(f.stats.cache_hits == 1);
+  CHECK(f.resolver_stats.answers_secure == 1);
+  r = f.ask(query("secure.lab"));  // neither DO nor AD
+  REQUIRE(r);
+  CHECK_FALSE(r->ad);
+  CHECK(f.resolver_stats.answers_secure == 2);
+  SECTION("the hot path (answer_from_cache) too: AD to a client that set AD, not to one that did not") {
+    const auto from = asio::ip::make_address("127.0.0.1");
+    std::vector<std::uint8_t> out;
+    dns::Message m;
+    auto plain = query("secure.lab", dns::rrtype::A, [](dns::Message& q) { q.edns->dnssec_ok = false; q.ad = false; });
+    REQUIRE(f.handler.answer_from_cache(plain, from, daemon::ClientTransport::udp, out));
+    REQUIRE(dns::parse_message(out, m) == dns::WireError::none);
+    CHECK_FALSE(m.ad);
+    auto with_ad = query("secure.lab", dns::rrtype::A, [](dns::Message& q) { q.edns->dnssec_ok = false; q.ad = true; });
+    REQUIRE(f.handler.answer_from_cache(with_ad, from, daemon::ClientTransport::udp, out));
+    REQUIRE(dns::parse_message(out, m) == dns::WireError::none);
+    CHECK(m.ad);
+    CHECK(f.resolver_stats.answers_secure == 4);
+  }
+}
