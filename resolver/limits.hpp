@@ -87,6 +87,10 @@ inline constexpr unsigned max_ds_match_failures = 8;
 /// DNSKEYs held as parsed EVP_PKEYs per worker (resolver/dnssec/crypto.hpp KeyCache): bounds
 /// the memory a stream of zones with fresh keys can pin.
 inline constexpr unsigned max_cached_dnskeys = 1024;
+/// Labels below a secure zone searched one DS question at a time for the unsigned delegation
+/// that would make unsigned data insecure (Resolver::unsigned_cut_between): each costs a
+/// query, and without a bound a long name of unsigned data would buy one per label.
+inline constexpr unsigned max_unsigned_cut_labels = 6;
 
 /// NSEC3 records one denial proof considers (PowerDNS max-nsec3s-per-record: 10). A proof
 /// needs at most three (closest encloser, next closer, wildcard); the NSEC3 hashing attack

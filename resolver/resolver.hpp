@@ -279,6 +279,11 @@ class Resolver {
   asio::awaitable<ZoneKeys> find_zone_keys(const dns::Name& zone, Budget& budget);
   /// The DS set of `zone` with its verdict (secure and empty: provably none, the zone is insecure).
   asio::awaitable<ZoneKeys> delegation_signer(const dns::Name& zone, Budget& budget);
+  /// Unsigned data `owner` below the secure zone `secure_zone`: the insecure verdict when a
+  /// delegation between them is proven to have no DS, asked one label at a time (no referral
+  /// showed the cut: a forwarder, or one server for parent and child); nullopt when none is.
+  asio::awaitable<std::optional<dnssec::Verdict>> unsigned_cut_between(const dns::Name& secure_zone,
+                                                                       const dns::Name& owner, Budget& budget);
   /// One RRset (with the RRSIGs over it) against its signer's keys; `zone`: the zone that gave
   /// it, for unsigned data. `wildcard_proof`: NSEC/NSEC3 for a wildcard expansion.
   asio::awaitable<dnssec::Verdict> validate_rrset(const std::vector<dns::Record>& rrset,

@@ -278,6 +278,44 @@ asio::awaitable<ZoneKeys> Resolver::delegation_signer(const dns::Name& zone, Bud
   co_return ZoneKeys{v, ds, min_ttl(ds, max_zone_ttl)};
 }
 
+asio::awaitable<std::optional<dnssec::Verdict>> Resolver::unsigned_cut_between(const dns::Name& secure_zone,
+                                                                                const dns::Name& owner,
+                                                                                Budget& budget) {
+  // The names from just below secure_zone down to owner, shortest first (Unbound does the same
+  // when a forwarder hides the zone cuts: RFC 4035 section 5.2's DS at each possible cut).
+  std::vector<dns::Name> below;
+  for (dns::Name n = owner; n != secure_zone && n.is_subdomain_of(secure_zone) && !n.is_root(); n = n.parent())
+    below.push_back(n);
+  std::reverse(below.begin(), below.end());
+  if (below.size() > limits::max_unsigned_cut_labels) below.resize(limits::max_unsigned_cut_labels);
+  dns::Name zone = secure_zone;
+  for (const dns::Name& candidate : below) {
+    const dns::Question asked{candidate, dns::rrtype::DS, dns::class_in};
+    Step step = co_await resolve_name(asked, budget);
+    if (step.kind == StepKind::answer) {
+      // A signed delegation: the search goes on below it, with its keys.
+      ZoneKeys keys = co_await zone_keys(candidate, budget);
+      if (keys.verdict.security == Security::insecure) co_return keys.verdict;
+      if (keys.verdict.security != Security::secure) co_return std::nullopt;
+      zone = candidate;
+      continue;
+    }
+    if (step.kind != StepKind::nodata) co_return std::nullopt;  // NXDOMAIN, failure: no cut below
+    // NODATA: a cut without DS when the zone's signed NSEC/NSEC3 shows NS and no DS there;
+    // otherwise candidate is inside the zone (or an empty non-terminal) and the search goes on.
+    ZoneKeys keys = co_await zone_keys(zone, budget);
+    if (keys.verdict.security != Security::secure) co_return std::nullopt;
+    SecVerdict failed;
+    auto verified = verified_denial(step.soa, keys, zone, budget, failed);
+    if (!verified || verified->empty()) continue;
+    const dnssec::DenialResult proof = dnssec::prove_insecure_delegation(
+        dnssec::DenialQuestion{candidate, dns::rrtype::DS, zone}, *verified, budget.spend->validation);
+    if (proof.proven == dnssec::Proven::no_ds || proof.proven == dnssec::Proven::opt_out)
+      co_return make_verdict(Security::insecure, 0, "no DS for " + zone_text(candidate) + " (proven)");
+  }
+  co_return std::nullopt;
+}
+
 std::optional<std::vector<dns::Record>> Resolver::verified_denial(const std::vector<dns::Record>& records,
                                                                   const ZoneKeys& keys, const dns::Name& zone,
                                                                   Budget& budget, SecVerdict& failed) {
@@ -320,9 +358,13 @@ asio::awaitable<SecVerdict> Resolver::validate_rrset(const std::vector<dns::Reco
   }
   const ZoneKeys keys = co_await zone_keys(signer, budget);
   if (keys.verdict.security != Security::secure) co_return keys.verdict;
-  if (!signed_set)
+  if (!signed_set) {
+    // Unsigned is fine below a proven unsigned delegation the walk did not see as a referral.
+    if (!ds)
+      if (auto insecure = co_await unsigned_cut_between(signer, first.owner, budget)) co_return std::move(*insecure);
     co_return about(make_verdict(Security::bogus, dnssec::ede::rrsigs_missing,
                                  "no RRSIG, and " + zone_text(signer) + " is signed"), first);
+  }
   const dnssec::RrsetVerdict checked = dnssec::verify_rrset(rrset, sigs, keys.keys, signer, wall_now(),
                                                             budget.spend->validation, key_cache());
   if (checked.verdict.security != Security::secure) co_return about(checked.verdict, first);

@@ -119,7 +119,11 @@ int established_to(std::uint16_t port) {
 TEST_CASE("forward-zone: a ternd without the lab forwards to a ternd in front of it", "[forward]") {
   Ternd upstream;
   // Built-in IANA hints and query-loopback off: whatever it answers came through the forwarder.
-  Ternd front(TerndOptions{forward_zone(".", "127.0.0.1@" + std::to_string(upstream.port())), false});
+  // The front validates what comes through with the lab's anchor (the IANA one would make the
+  // lab's root bogus); every DS and DNSKEY it needs comes through the forwarder too.
+  Ternd front(TerndOptions{forward_zone(".", "127.0.0.1@" + std::to_string(upstream.port())) +
+                               "trust-anchor-file: [\"" + Lab::get().trust_anchor() + "\"]\n",
+                           false});
   DigResult r = dig(front.port(), "www.example.lab", "A");
   INFO(r.output);
   CHECK(r.status == "NOERROR");
@@ -138,14 +142,17 @@ TEST_CASE("forward-zone to the lab's NSD and stub-zone starting at it", "[forwar
   Lab& lab = Lab::get();
   const std::string nsd = lab.address("10.1");  // ns1.example.lab
   SECTION("forward-zone: NSD answers its own zone even with RD=1") {
-    Ternd front(TerndOptions{forward_zone("example.lab.", nsd), false});
+    // An internal zone forwarded past the root: a negative trust anchor, as Unbound's operators
+    // set domain-insecure for theirs (else its chain of trust would be sought at the root).
+    Ternd front(TerndOptions{forward_zone("example.lab.", nsd) + "domain-insecure: [example.lab]\n", false});
     DigResult r = dig(front.port(), "ftp.example.lab", "A");
     INFO(r.output);
     CHECK(r.status == "NOERROR");
     CHECK(first_a(r) == "127.0.0.80");
   }
   SECTION("stub-zone: iteration starts at NSD, without the root") {
-    Ternd front(TerndOptions{"stub-zone:\n  - name: example.lab\n    servers: [\"" + nsd + "\"]\n", false});
+    Ternd front(TerndOptions{"stub-zone:\n  - name: example.lab\n    servers: [\"" + nsd + "\"]\n"
+                             "domain-insecure: [example.lab]\n", false});
     DigResult r = dig(front.port(), "www.example.lab", "A");
     INFO(r.output);
     CHECK(r.status == "NOERROR");
@@ -178,7 +185,7 @@ TEST_CASE("forward-tls: DNS over TLS to unbound, the certificate checked by name
   const std::string server = "127.0.0.1@" + std::to_string(unbound.port);
   auto config = [&](const std::string& name, bool with_ca) {
     return forward_zone("dot.example.", server, "    forward-tls: yes\n    forward-tls-name: " + name + "\n") +
-           (with_ca ? "tls-ca-file: " + unbound.cert + "\n" : "");
+           (with_ca ? "tls-ca-file: " + unbound.cert + "\n" : "") + "domain-insecure: [dot.example]\n";
   };
   SECTION("the right name and CA: answered over TLS (unbound serves nothing else on that port)") {
     Ternd t(TerndOptions{config("dns.tern.test", true), false});
@@ -208,7 +215,7 @@ TEST_CASE("forward-tls: a connection is kept for the next queries, and replaced 
     TlsUnbound unbound;
     Ternd t(TerndOptions{forward_zone("dot.example.", "127.0.0.1@" + std::to_string(unbound.port),
                                       "    forward-tls: yes\n    forward-tls-name: dns.tern.test\n") +
-                             "tls-ca-file: " + unbound.cert + "\nthreads: 1\n",
+                             "tls-ca-file: " + unbound.cert + "\nthreads: 1\ndomain-insecure: [dot.example]\n",
                          false});
     CHECK(first_a(dig(t.port(), "www.dot.example", "A", {}, 8)) == "192.0.2.53");
     for (int i = 0; i < 4; ++i) {
@@ -223,7 +230,7 @@ TEST_CASE("forward-tls: a connection is kept for the next queries, and replaced 
     TlsUnbound unbound("  tcp-idle-timeout: 1000\n");
     Ternd t(TerndOptions{forward_zone("dot.example.", "127.0.0.1@" + std::to_string(unbound.port),
                                       "    forward-tls: yes\n    forward-tls-name: dns.tern.test\n") +
-                             "tls-ca-file: " + unbound.cert + "\nthreads: 1\n",
+                             "tls-ca-file: " + unbound.cert + "\nthreads: 1\ndomain-insecure: [dot.example]\n",
                          false});
     CHECK(first_a(dig(t.port(), "www.dot.example", "A", {}, 8)) == "192.0.2.53");
     std::this_thread::sleep_for(2500ms);  // unbound closes the kept connection meanwhile
