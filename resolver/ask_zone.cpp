@@ -105,6 +105,8 @@ void Resolver::report_hop(WalkObserver& observer, Budget& budget, const dns::Nam
   hop.index = budget.spend->hops++;
   hop.after = std::exchange(budget.last_hop, static_cast<int>(hop.index));
   hop.shared = result.shared;
+  // Asked while validation looks for a zone's keys (zone_keys, up the stack): its round trip.
+  hop.dnssec = !budget.keying.empty();
   observer.hop(hop);
 }
 

@@ -73,10 +73,24 @@ asio::awaitable<Outcome> Resolver::recheck_stale(dns::Question question) {
 
 namespace {
 
-/// Collects the hops of one traced walk.
+/// Collects the hops of one traced walk, and its chain of trust with one link per zone.
 struct HopRecorder final : WalkObserver {
   std::vector<WalkHop> hops;
+  std::vector<ChainLink> links;
   void hop(const WalkHop& h) override { hops.push_back(h); }
+  void chain(const ChainLink& link) override {
+    auto same = std::find_if(links.begin(), links.end(), [&](const ChainLink& l) { return l.zone == link.zone; });
+    if (same == links.end()) {
+      links.push_back(link);
+      return;
+    }
+    if (link.verdict) {  // the zone's keys, told after an RRset of it was already told
+      same->ds_source = link.ds_source;
+      same->keys = link.keys;
+      same->verdict = link.verdict;
+    }
+    same->signed_sets.insert(same->signed_sets.end(), link.signed_sets.begin(), link.signed_sets.end());
+  }
 };
 
 }  // namespace
@@ -89,6 +103,7 @@ asio::awaitable<TraceResult> Resolver::trace(dns::Question question) {
   budget.spend->observer = &recorder;
   budget.isolated = true;
   budget.spend->learnt = std::make_shared<TraceCache>();
+  budget.dnssec = options_.dnssec;  // validated as a client's walk is, its chain told to the recorder
   TraceResult result;
   try {
     result.outcome = co_await walk(question, budget);
@@ -102,6 +117,7 @@ asio::awaitable<TraceResult> Resolver::trace(dns::Question question) {
   result.total = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() -
                                                                        budget.spend->started);
   result.hops = std::move(recorder.hops);
+  result.chain = std::move(recorder.links);
   result.limit = budget.spend->limit;
   co_return result;
 }

@@ -276,9 +276,10 @@ class Resolver {
   asio::awaitable<dnssec::Verdict> validate_step(const dns::Question& q, const Step& step, Budget& budget);
   /// The keys of `zone`: secure (its validated DNSKEYs), insecure, indeterminate or bogus.
   asio::awaitable<ZoneKeys> zone_keys(const dns::Name& zone, Budget& budget);
-  asio::awaitable<ZoneKeys> find_zone_keys(const dns::Name& zone, Budget& budget);
+  /// `ds_source`: where the zone's DS came from, for a trace's chain (ChainLink::ds_source).
+  asio::awaitable<ZoneKeys> find_zone_keys(const dns::Name& zone, Budget& budget, std::string& ds_source);
   /// The DS set of `zone` with its verdict (secure and empty: provably none, the zone is insecure).
-  asio::awaitable<ZoneKeys> delegation_signer(const dns::Name& zone, Budget& budget);
+  asio::awaitable<ZoneKeys> delegation_signer(const dns::Name& zone, Budget& budget, std::string& ds_source);
   /// Unsigned data `owner` below the secure zone `secure_zone`: the insecure verdict when a
   /// delegation between them is proven to have no DS, asked one label at a time (no referral
   /// showed the cut: a forwarder, or one server for parent and child); nullopt when none is.

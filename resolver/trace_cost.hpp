@@ -18,8 +18,15 @@ struct TraceCost {
   /// Round trips in sequence: the longest chain of hops each sent after the one before it
   /// (WalkHop::after); parallel lookups count once, by the longest. A TCP retry counts two.
   unsigned critical_path = 0;
+  /// Exchanges sent for DNSSEC validation (WalkHop::dnssec, shared ones apart): of `sent`,
+  /// counting only those shown as hops.
+  unsigned dnssec_sent = 0;
+  /// Of `critical_path`, the round trips of hops sent for DNSSEC validation.
+  unsigned dnssec_critical = 0;
   /// Per hop (by position): the round trips of its chain up to and including it.
   std::vector<unsigned> step;
+  /// Per hop: of `step`, those of hops sent for DNSSEC validation.
+  std::vector<unsigned> dnssec_step;
 };
 
 /// `asked`: the exchanges the walk asked its transport for (Outcome::upstream_queries), which

@@ -105,6 +105,19 @@ std::uint32_t min_ttl(const std::vector<dns::Record>& records, std::uint32_t cap
 
 std::string zone_text(const dns::Name& zone) { return zone.to_text(); }
 
+/// A zone's DNSKEY set for a trace: "tag/alg", the SEP (key-signing) keys marked "ksk".
+std::vector<std::string> key_list(const std::vector<dns::Record>& keys) {
+  std::vector<std::string> out;
+  for (const auto& rr : keys) {
+    if (rr.type != dns::rrtype::DNSKEY) continue;
+    auto key = dnssec::parse_dnskey(rr.rdata);
+    if (!key) continue;
+    out.push_back(std::to_string(dnssec::key_tag(rr.rdata)) + "/" + std::to_string(key->algorithm) +
+                  ((key->flags & 0x0001) != 0 ? " ksk" : ""));
+  }
+  return out;
+}
+
 /// A verdict whose reason names the RRset it is about.
 SecVerdict about(SecVerdict v, const dns::Record& rr) {
   if (v.security == Security::bogus || v.security == Security::insecure)
@@ -153,9 +166,15 @@ asio::awaitable<ZoneKeys> Resolver::zone_keys(const dns::Name& zone, Budget& bud
   if (std::find(budget.keying.begin(), budget.keying.end(), zone) != budget.keying.end())
     co_return zone_verdict(Security::bogus, dnssec::ede::dnssec_bogus, "the chain of trust of " + zone_text(zone) + " loops");
   budget.keying.push_back(zone);
-  ZoneKeys found = co_await find_zone_keys(zone, budget);
+  std::string ds_source;
+  ZoneKeys found = co_await find_zone_keys(zone, budget, ds_source);
   budget.keying.pop_back();
   budget.spend->zones[zone] = found;
+  // Once per zone and query (budget.spend->zones answers the next ask above).
+  if (budget.spend->observer)
+    budget.spend->observer->chain(ChainLink{zone, ds_source, found.verdict.security == Security::secure ? key_list(found.keys)
+                                                                                                      : std::vector<std::string>{},
+                                            found.verdict, {}});
   const dnssec::ValidationBudget& spent = budget.spend->validation;
   const bool limited = !budget.spend->limit.empty() || spent.signature_verifications == 0 ||
                        spent.nsec3_hashes == 0 || spent.ds_match_failures == 0;
@@ -169,11 +188,13 @@ asio::awaitable<ZoneKeys> Resolver::zone_keys(const dns::Name& zone, Budget& bud
   co_return found;
 }
 
-asio::awaitable<ZoneKeys> Resolver::find_zone_keys(const dns::Name& zone, Budget& budget) {
+asio::awaitable<ZoneKeys> Resolver::find_zone_keys(const dns::Name& zone, Budget& budget, std::string& ds_source) {
   const dnssec::ValidationSettings& settings = *budget.dnssec;
   // RFC 7646: a negative trust anchor makes the zone and everything below it insecure.
-  if (settings.insecure.covers(zone))
+  if (settings.insecure.covers(zone)) {
+    ds_source = "negative trust anchor";
     co_return zone_verdict(Security::insecure, 0, zone_text(zone) + " is under a negative trust anchor", max_zone_ttl);
+  }
   // A DNSKEY set another walk (or worker) validated: the shared RRset cache keeps its verdict.
   if (!budget.isolated)
     if (auto set = caches_.rrsets.find(zone, dns::rrtype::DNSKEY); set && set->security == Security::secure)
@@ -181,10 +202,11 @@ asio::awaitable<ZoneKeys> Resolver::find_zone_keys(const dns::Name& zone, Budget
   const dnssec::TrustAnchor* anchor = settings.anchors->find(zone);
   std::vector<dns::Record> ds;
   std::uint32_t ttl = max_zone_ttl;
+  ds_source = anchor ? "anchor" : "none";
   if (!anchor) {
     if (zone.is_root() || !settings.anchors->closest_enclosing(zone))
       co_return zone_verdict(Security::indeterminate, 0, "no trust anchor above " + zone_text(zone), max_zone_ttl);
-    ZoneKeys parent = co_await delegation_signer(zone, budget);
+    ZoneKeys parent = co_await delegation_signer(zone, budget, ds_source);
     if (parent.verdict.security != Security::secure) co_return parent;
     if (parent.keys.empty())
       co_return zone_verdict(Security::insecure, 0, "no DS for " + zone_text(zone) + " (proven)", parent.ttl);
@@ -232,7 +254,7 @@ asio::awaitable<ZoneKeys> Resolver::find_zone_keys(const dns::Name& zone, Budget
   co_return ZoneKeys{std::move(verdict), std::move(checked.keys), std::min(ttl, checked.rrset.ttl)};
 }
 
-asio::awaitable<ZoneKeys> Resolver::delegation_signer(const dns::Name& zone, Budget& budget) {
+asio::awaitable<ZoneKeys> Resolver::delegation_signer(const dns::Name& zone, Budget& budget, std::string& ds_source) {
   // RFC 4035 section 3.1.4: the referral into the zone carried its DS set or the proof it has
   // none; no query is needed then.
   if (auto given = budget.spend->delegations.find(zone); given != budget.spend->delegations.end()) {
@@ -246,6 +268,7 @@ asio::awaitable<ZoneKeys> Resolver::delegation_signer(const dns::Name& zone, Bud
       else denial.push_back(rr);
     }
     if (!ds.empty()) {
+      ds_source = "referral";
       const SecVerdict v = co_await validate_rrset(ds, ds_sigs, parent, {}, budget);
       co_return ZoneKeys{v, v.security == Security::secure ? ds : std::vector<dns::Record>{},
                          v.security == Security::bogus ? bogus_zone_ttl : min_ttl(ds, max_zone_ttl)};
@@ -256,20 +279,26 @@ asio::awaitable<ZoneKeys> Resolver::delegation_signer(const dns::Name& zone, Bud
     if (auto verified = verified_denial(denial, parent_keys, parent, budget, failed); verified && !verified->empty()) {
       const dnssec::DenialResult proof = dnssec::prove_insecure_delegation(
           dnssec::DenialQuestion{zone, dns::rrtype::DS, parent}, *verified, budget.spend->validation);
-      if (proof.proven == dnssec::Proven::no_ds || proof.proven == dnssec::Proven::opt_out)
+      if (proof.proven == dnssec::Proven::no_ds || proof.proven == dnssec::Proven::opt_out) {
+        ds_source = "no-DS proof (referral)";
         co_return ZoneKeys{make_verdict(Security::secure, 0, {}), {}, min_ttl(*verified, max_zone_ttl)};
+      }
     }
     // No usable proof with the referral: ask the parent side, as without one.
   }
   // RFC 4035 section 3.1.4.1: resolve_name asks a DS question of the parent side of the cut.
   const dns::Question asked{zone, dns::rrtype::DS, dns::class_in};
+  ds_source = "asked";
   Step step = co_await resolve_name(asked, budget);
   if (step.kind == StepKind::failed)
     co_return zone_verdict(Security::bogus, dnssec::ede::dnssec_bogus, "DS of " + zone_text(zone) + ": " + step.why);
   const SecVerdict v = co_await validate_step(asked, step, budget);
   if (v.security != Security::secure)
     co_return ZoneKeys{v, {}, v.security == Security::bogus ? bogus_zone_ttl : max_zone_ttl};
-  if (step.kind == StepKind::nodata) co_return ZoneKeys{v, {}, min_ttl(step.soa, max_zone_ttl)};
+  if (step.kind == StepKind::nodata) {
+    ds_source = "no-DS proof (asked)";
+    co_return ZoneKeys{v, {}, min_ttl(step.soa, max_zone_ttl)};
+  }
   std::vector<dns::Record> ds;
   for (const auto& rr : step.records)
     if (rr.owner == zone && rr.type == dns::rrtype::DS) ds.push_back(rr);
@@ -357,17 +386,28 @@ asio::awaitable<SecVerdict> Resolver::validate_rrset(const std::vector<dns::Reco
     if (parsed->signer == signer) labels = std::min(labels, parsed->labels);
   }
   const ZoneKeys keys = co_await zone_keys(signer, budget);
-  if (keys.verdict.security != Security::secure) co_return keys.verdict;
+  // A trace's chain: which of the zone's keys signed this RRset, or why none did.
+  auto told = [&](SecVerdict v, std::uint16_t tag = 0, std::uint8_t alg = 0) {
+    if (budget.spend->observer)
+      budget.spend->observer->chain(ChainLink{
+          signer, {}, {}, std::nullopt,
+          {SignedBy{first.owner.to_text() + " " + dns::type_to_text(first.type), tag, alg, v}}});
+    return v;
+  };
+  if (keys.verdict.security != Security::secure) co_return told(keys.verdict);
   if (!signed_set) {
     // Unsigned is fine below a proven unsigned delegation the walk did not see as a referral.
     if (!ds)
-      if (auto insecure = co_await unsigned_cut_between(signer, first.owner, budget)) co_return std::move(*insecure);
-    co_return about(make_verdict(Security::bogus, dnssec::ede::rrsigs_missing,
-                                 "no RRSIG, and " + zone_text(signer) + " is signed"), first);
+      if (auto insecure = co_await unsigned_cut_between(signer, first.owner, budget))
+        co_return told(std::move(*insecure));
+    co_return told(about(make_verdict(Security::bogus, dnssec::ede::rrsigs_missing,
+                                      "no RRSIG, and " + zone_text(signer) + " is signed"), first));
   }
   const dnssec::RrsetVerdict checked = dnssec::verify_rrset(rrset, sigs, keys.keys, signer, wall_now(),
                                                             budget.spend->validation, key_cache());
-  if (checked.verdict.security != Security::secure) co_return about(checked.verdict, first);
+  if (checked.verdict.security != Security::secure)
+    co_return told(about(checked.verdict, first), checked.key_tag, checked.algorithm);
+  told(checked.verdict, checked.key_tag, checked.algorithm);
   // RFC 4035 section 5.3.4: an RRSIG with fewer labels than its owner signs a wildcard's
   // expansion; the answer must prove that no closer name exists.
   std::size_t owner_labels = first.owner.label_count();
@@ -393,7 +433,8 @@ asio::awaitable<SecVerdict> Resolver::validate_step(const dns::Question& q, cons
   if (step.cached) {
     // Cached data that was never judged: the closest zone cut the cache knows gave it.
     zone = step.records.empty() ? step.target : step.records.front().owner;
-    while (!zone.is_root() && !caches_.rrsets.find(zone, dns::rrtype::NS)) zone = zone.parent();
+    // A trace (isolated) knows only its own walk's cuts (known_rrset): never the shared cache.
+    while (!zone.is_root() && !known_rrset(budget, zone, dns::rrtype::NS)) zone = zone.parent();
   }
   SecVerdict worst = make_verdict(Security::secure, 0, {});
   auto weaker = [&](SecVerdict v) {

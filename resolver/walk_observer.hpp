@@ -3,9 +3,12 @@
 #pragma once
 
 #include "resolver/dns/message.hpp"
+#include "resolver/dnssec/security.hpp"
 #include "resolver/outcome.hpp"
 
 #include <chrono>
+#include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -28,21 +31,51 @@ struct WalkHop {
   int after = -1;
   /// Answered by an identical exchange already in flight (CoalescingTransport): nothing was sent.
   bool shared = false;
+  /// Sent for DNSSEC validation (a DS or DNSKEY set the chain of trust needed, or a lookup on
+  /// its way): the round trips validation added to the walk.
+  bool dnssec = false;
   /// What the reply brought: a referral's NS set and glue, an answer's chain (priming: the root
   /// NS set and its addresses).
   std::vector<dns::Record> records;
+};
+
+/// One signed RRset validation checked: which key signed it (secure) or was tried last.
+struct SignedBy {
+  std::string rrset;                 ///< "www.alg13.sec. A"
+  std::uint16_t key_tag = 0;         ///< 0/0: no key was tried (no RRSIG, or the zone not secure)
+  std::uint8_t algorithm = 0;
+  dnssec::Verdict verdict;
+};
+
+/// One zone of the chain of trust as validation settled it (validation.cpp). A trace's
+/// recorder merges the links of one zone: the keys come once, each signed RRset after them.
+struct ChainLink {
+  dns::Name zone;
+  /// Where its DS came from: "anchor", "referral" (the parent's referral carried it), "asked"
+  /// (a DS query of the parent side), "no-DS proof" (the parent proved none: insecure below),
+  /// or empty when the zone was never keyed (a signed RRset only).
+  std::string ds_source;
+  /// Its DNSKEY set as "tag/alg", the SEP (key-signing) keys marked "ksk": empty unless secure.
+  std::vector<std::string> keys;
+  std::optional<dnssec::Verdict> verdict;  ///< the zone's own verdict; unset for a signed RRset only
+  std::vector<SignedBy> signed_sets;       ///< the RRsets of the answer this zone's keys were tried on
 };
 
 class WalkObserver {
  public:
   virtual ~WalkObserver() = default;
   virtual void hop(const WalkHop& hop) = 0;
+  /// Validation settled a zone's keys or checked an RRset signed by it; most observers ignore it.
+  virtual void chain(const ChainLink&) {}
 };
 
 /// What Resolver::trace returns: the outcome and every hop, in order.
 struct TraceResult {
   Outcome outcome;
   std::vector<WalkHop> hops;
+  /// With validation on: the zones of the chain of trust, from the anchor down (the order
+  /// their keys were settled, parents first), each with the RRsets its keys signed.
+  std::vector<ChainLink> chain;
   std::chrono::microseconds total{0};
   std::string limit;  ///< the limits.hpp budget that ended the walk, if one did
 };

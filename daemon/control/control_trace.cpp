@@ -1,5 +1,6 @@
 #include "daemon/control/control_trace.hpp"
 
+#include "daemon/observe/query_log.hpp"  // security_word
 #include "resolver/resolver.hpp"  // record_address
 #include "resolver/trace_cost.hpp"
 
@@ -55,7 +56,8 @@ std::string hop_table(const std::vector<resolver::WalkHop>& hops, const resolver
     std::string question = std::string(2 * h.depth, ' ') + h.question.name.to_text() + " " +
                            dns::type_to_text(h.question.type);
     std::string after = h.after >= 0 ? std::to_string(h.after + 1) : "-";
-    std::string result = h.result + (h.shared ? " (shared: an identical exchange in flight, not sent)" : "");
+    std::string result = h.result + (h.dnssec ? " [DNSSEC]" : "") +
+                         (h.shared ? " (shared: an identical exchange in flight, not sent)" : "");
     out += fmt::format("{:>3} {:>5} {:>4} {:>9.1f} {:<20} {:<36} {:<8} {:>8.1f}  {:<32} {}\n", i + 1, after,
                        cost.step[i], ms(h.at), h.zone.to_text(), server_text(h.server, names), h.transport, ms(h.rtt),
                        question, result);
@@ -64,8 +66,47 @@ std::string hop_table(const std::vector<resolver::WalkHop>& hops, const resolver
   return out;
 }
 
-std::string outcome_lines(const resolver::Outcome& o) {
+/// "bogus (EDE 7: www.expired.sec. A: RRSIG 13/12345 expired)", "secure".
+std::string verdict_text(const resolver::dnssec::Verdict& v) {
+  std::string out(security_word(v.security));
+  if (v.ede != 0 || !v.why.empty())
+    out += " (" + (v.ede != 0 ? "EDE " + std::to_string(v.ede) + (v.why.empty() ? "" : ": ") : "") + v.why + ")";
+  return out;
+}
+
+/// One line per zone of the chain of trust, parents first: where its DS came from, its keys,
+/// its verdict; under it each RRset its keys were tried on, with the key that signed it.
+std::string chain_lines(const std::vector<resolver::ChainLink>& chain) {
+  if (chain.empty()) return {};
+  std::string out = "chain of trust:\n";
+  for (const auto& link : chain) {
+    out += "  zone " + link.zone.to_text();
+    if (link.verdict) {
+      std::string keys;
+      for (const auto& k : link.keys) keys += (keys.empty() ? "" : ", ") + k;
+      out += ": DS " + (link.ds_source.empty() ? std::string("-") : link.ds_source) + "; DNSKEY " +
+             (keys.empty() ? std::string("-") : keys) + "; " + verdict_text(*link.verdict);
+    }
+    out += "\n";
+    for (const auto& s : link.signed_sets)
+      out += "    " + s.rrset + ": " +
+             (s.key_tag != 0 || s.algorithm != 0
+                  ? fmt::format("signed by key {} alg {}, ", s.key_tag, s.algorithm)
+                  : std::string()) +
+             verdict_text(s.verdict) + "\n";
+  }
+  return out;
+}
+
+/// `validated`: validation ran (the trace told a chain); then the answer's verdict is told too.
+std::string outcome_lines(const resolver::Outcome& o, bool validated) {
   std::string out = "outcome: " + dns::rcode_to_text(o.rcode);
+  if (validated || o.security != resolver::dnssec::Security::indeterminate) {
+    out += ", DNSSEC " + std::string(security_word(o.security));
+    // The trace tells the walk's own outcome; a client is refused bogus data (CD=1 apart).
+    if (o.security == resolver::dnssec::Security::bogus && o.rcode != dns::rcode::servfail)
+      out += " (a client without CD=1 gets SERVFAIL)";
+  }
   if (o.ede) out += " (EDE " + std::to_string(*o.ede) + (o.ede_text.empty() ? "" : ": " + o.ede_text) + ")";
   out += "\n";
   for (const auto& rr : o.answer) out += "  " + dns::record_to_text(rr, rr.ttl) + "\n";
@@ -102,15 +143,20 @@ ControlReply trace_command(const dns::Question& question, ControlContext& contex
                     "read nor written\n";
   const resolver::TraceCost cost = resolver::trace_cost(result.hops, result.outcome.upstream_queries);
   out += hop_table(result.hops, cost);
-  out += outcome_lines(result.outcome);
+  out += chain_lines(result.chain);
+  const bool validated = !result.chain.empty() || cost.dnssec_sent > 0;
+  out += outcome_lines(result.outcome, validated);
   if (!result.limit.empty()) out += "limit reached: " + result.limit + "\n";
   // What went upstream, and what a client waited for: parallel lookups overlap, and a truncated
   // UDP reply retried over TCP took two round trips in one exchange.
-  out += fmt::format("exchanges: {} sent ({} more shared an identical exchange in flight, {} retried over TCP)\n",
+  // With validation on: how much of it the chain of trust's DS and DNSKEY exchanges added.
+  out += fmt::format("exchanges: {} sent ({} more shared an identical exchange in flight, {} retried over TCP)",
                      cost.sent, cost.shared, cost.over_tcp);
+  out += validated ? fmt::format(", of which {} for DNSSEC validation\n", cost.dnssec_sent) : "\n";
   out += fmt::format("critical path: {} round trips in sequence (parallel lookups counted once, by the longest), "
-                     "{:.1f} ms\n",
+                     "{:.1f} ms",
                      cost.critical_path, ms(result.total));
+  out += validated ? fmt::format("; {} of the round trips for DNSSEC validation\n", cost.dnssec_critical) : "\n";
   out += cache_line(question, context);
   return {ControlStatus::ok, std::move(out)};
 }

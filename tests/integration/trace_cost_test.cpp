@@ -23,12 +23,11 @@ using namespace std::chrono_literals;
 
 namespace {
 
-/// A fresh ternd with a control socket. Validation off: these cases measure the walk's own
-/// exchanges against a cold client resolution (a trace does not yet fetch the DS and DNSKEY
-/// sets validation adds, which a validating cold resolution does).
+/// A fresh ternd with a control socket (validating: a trace fetches the DS and DNSKEY sets a
+/// cold client resolution fetches).
 struct Traced {
   TempDir dir{"trace-cost"};
-  Ternd ternd{TerndOptions{"control-socket: " + dir.path + "/ternd.ctl\ndnssec: no\n"}};
+  Ternd ternd{TerndOptions{"control-socket: " + dir.path + "/ternd.ctl\n"}};
   /// Runs ternctl to completion; REQUIREs exit 0; returns its output.
   std::string ternctl(const std::vector<std::string>& words) const {
     std::vector<std::string> args{ternctl_path(), "-s", dir.path + "/ternd.ctl"};

@@ -23,6 +23,7 @@
 #include <asio/io_context.hpp>
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -129,6 +130,19 @@ struct Validating {
       out.push_back(std::move(*r));
     }
     return out;
+  }
+  /// `ternctl trace`'s walk (Resolver::trace): isolated from the caches, validated, its chain told.
+  resolver::TraceResult trace(std::string_view name, std::uint16_t type = dns::rrtype::A) {
+    auto result = std::make_shared<std::optional<resolver::TraceResult>>();
+    asio::co_spawn(io, resolver->trace(dns::Question{dns::Name::from_text(name).value(), type, dns::class_in}),
+                   [result](std::exception_ptr e, resolver::TraceResult r) {
+                     if (!e) *result = std::move(r);
+                   });
+    const auto end = std::chrono::steady_clock::now() + 20s;
+    io.restart();
+    while (!*result && std::chrono::steady_clock::now() < end) io.run_for(20ms);
+    REQUIRE(result->has_value());
+    return std::move(**result);
   }
   Outcome ask(std::string_view name, std::uint16_t type = dns::rrtype::A, bool cd = false) {
     return ask_all({{dns::Question{dns::Name::from_text(name).value(), type, dns::class_in}, cd}}).front();
@@ -243,6 +257,88 @@ TEST_CASE("a bogus answer is remembered: asked again, SERVFAIL with its EDE and 
     CHECK(other.rcode == dns::rcode::servfail);
     CHECK(other.upstream_queries <= 1);
   }
+}
+
+/// The chain link a trace told for `zone`, or null.
+const resolver::ChainLink* link_of(const resolver::TraceResult& r, std::string_view zone) {
+  for (const auto& l : r.chain)
+    if (l.zone == dns::Name::from_text(zone).value()) return &l;
+  return nullptr;
+}
+
+/// Hops validation added (WalkHop::dnssec) asking `type`.
+std::size_t validation_hops(const resolver::TraceResult& r, std::uint16_t type) {
+  return static_cast<std::size_t>(std::count_if(r.hops.begin(), r.hops.end(), [&](const resolver::WalkHop& h) {
+    return h.dnssec && h.question.type == type;
+  }));
+}
+
+TEST_CASE("trace: the chain of trust hop by hop, root to alg13.sec., secure", "[dnssec-walk]") {
+  Validating v;
+  // A warm cache first: the trace must not take the validated keys from it (isolated).
+  REQUIRE(v.ask("www.alg13.sec.").security == Security::secure);
+  const resolver::TraceResult r = v.trace("www.alg13.sec.");
+  CHECK(r.outcome.security == Security::secure);
+  CHECK(r.outcome.rcode == dns::rcode::noerror);
+  // The DNSKEY sets of ., sec. and alg13.sec. were fetched, as validation's hops; the DS sets
+  // came with the referrals.
+  CHECK(validation_hops(r, dns::rrtype::DNSKEY) == 3);
+  for (const auto& h : r.hops)
+    if (h.question.type == dns::rrtype::DNSKEY) CHECK(h.dnssec);
+  for (const auto& h : r.hops)
+    if (h.question.name == dns::Name::from_text("www.alg13.sec.").value()) CHECK_FALSE(h.dnssec);
+  REQUIRE(r.chain.size() >= 3);
+  CHECK(r.chain[0].zone == dns::Name());  // parents first
+  const auto* root = link_of(r, ".");
+  const auto* sec = link_of(r, "sec.");
+  const auto* alg13 = link_of(r, "alg13.sec.");
+  REQUIRE(root);
+  REQUIRE(sec);
+  REQUIRE(alg13);
+  CHECK(root->ds_source == "anchor");
+  CHECK(sec->ds_source == "referral");
+  CHECK(alg13->ds_source == "referral");
+  for (const auto* l : {root, sec, alg13}) {
+    REQUIRE(l->verdict);
+    CHECK(l->verdict->security == Security::secure);
+    CHECK_FALSE(l->keys.empty());
+  }
+  // alg13.sec.'s keys are algorithm 13, and one of them signed the answer.
+  CHECK(alg13->keys.front().find("/13") != std::string::npos);
+  bool answer_signed = false;
+  for (const auto& s : alg13->signed_sets)
+    if (s.rrset == "www.alg13.sec. A") {
+      answer_signed = true;
+      CHECK(s.algorithm == 13);
+      CHECK(s.key_tag != 0);
+      CHECK(s.verdict.security == Security::secure);
+    }
+  CHECK(answer_signed);
+  // The sec. DS set of alg13.sec. is sec.'s data: told under sec.
+  CHECK(std::any_of(sec->signed_sets.begin(), sec->signed_sets.end(),
+                    [](const resolver::SignedBy& s) { return s.rrset == "alg13.sec. DS"; }));
+}
+
+TEST_CASE("trace: an expired signature is bogus with EDE 7", "[dnssec-walk]") {
+  Validating v;
+  const resolver::TraceResult r = v.trace("www.expired.sec.");
+  CHECK(r.outcome.security == Security::bogus);
+  CHECK(r.outcome.ede == 7);
+  CHECK(validation_hops(r, dns::rrtype::DNSKEY) >= 1);
+  const auto* expired = link_of(r, "expired.sec.");
+  REQUIRE(expired);
+  bool told = false;
+  for (const auto& s : expired->signed_sets)
+    if (s.rrset == "www.expired.sec. A") {
+      told = true;
+      CHECK(s.verdict.security == Security::bogus);
+      CHECK(s.verdict.ede == 7);
+    }
+  CHECK(told);
+  // The trace left the shared caches as they were.
+  CHECK_FALSE(v.rrsets.find(dns::Name::from_text("expired.sec.").value(), dns::rrtype::DNSKEY));
+  CHECK_FALSE(v.answers.find(dns::Question{dns::Name::from_text("www.expired.sec.").value(), dns::rrtype::A,
+                                           dns::class_in}));
 }
 
 TEST_CASE("the referral's DS is used: an insecure delegation costs no DS query of its own", "[dnssec-walk]") {

@@ -622,6 +622,56 @@ TEST_CASE("control: trace prints the walk's hops and the cost of a cache hit", "
   CHECK(has(f.run({"trace", "nope.example.org"}).text, "cache: not cached now"));
 }
 
+TEST_CASE("control: trace tells the chain of trust, validation's round trips and the verdict", "[control]") {
+  Fixture f;
+  const dns::Name sec = *dns::Name::from_text("sec");
+  const dns::Name alg13 = *dns::Name::from_text("alg13.sec");
+  using resolver::dnssec::Security;
+  f.context.trace = [&](const dns::Question&) {
+    resolver::TraceResult r;
+    r.outcome.rcode = dns::rcode::noerror;
+    r.outcome.security = Security::bogus;
+    r.outcome.ede = 7;
+    r.outcome.ede_text = "www.alg13.sec. A: RRSIG 13/4242 expired";
+    r.hops.push_back({dns::Name(), "127.56.0.1", question("sec"), "udp", 1000us, 1000us, "referral to sec.", 0});
+    r.hops.push_back({sec, "127.56.1.1", question("www.alg13.sec"), "udp", 1000us, 2000us, "answer", 0});
+    r.hops.back().after = 0;
+    // Validation's: the DNSKEY sets of the root and of alg13.sec., one after the other.
+    r.hops.push_back({dns::Name(), "127.56.0.1", question(".", dns::rrtype::DNSKEY), "udp", 1000us, 3000us,
+                      "answer", 0});
+    r.hops.back().after = 1;
+    r.hops.back().dnssec = true;
+    r.hops.push_back({alg13, "127.56.1.1", question("alg13.sec", dns::rrtype::DNSKEY), "udp", 1000us, 4000us,
+                      "answer", 0});
+    r.hops.back().after = 2;
+    r.hops.back().dnssec = true;
+    r.outcome.upstream_queries = 4;
+    resolver::ChainLink root{dns::Name(), "anchor", {"20326/8 ksk", "1111/8"},
+                             resolver::dnssec::Verdict{Security::secure, 0, {}}, {}};
+    root.signed_sets.push_back({"alg13.sec. DS", 1111, 8, {Security::secure, 0, {}}});
+    r.chain.push_back(root);
+    resolver::ChainLink child{alg13, "referral", {"4242/13"}, resolver::dnssec::Verdict{Security::secure, 0, {}}, {}};
+    child.signed_sets.push_back({"www.alg13.sec. A", 4242, 13, {Security::bogus, 7, r.outcome.ede_text}});
+    r.chain.push_back(child);
+    std::promise<resolver::TraceResult> p;
+    p.set_value(std::move(r));
+    return p.get_future();
+  };
+  ControlReply reply = f.run({"trace", "www.alg13.sec"});
+  INFO(reply.text);
+  CHECK(reply.status == ControlStatus::ok);
+  CHECK(has(reply.text, "answer [DNSSEC]\n"));
+  CHECK(has(reply.text, "chain of trust:\n  zone .: DS anchor; DNSKEY 20326/8 ksk, 1111/8; secure\n"
+                        "    alg13.sec. DS: signed by key 1111 alg 8, secure\n"
+                        "  zone alg13.sec.: DS referral; DNSKEY 4242/13; secure\n"
+                        "    www.alg13.sec. A: signed by key 4242 alg 13, bogus (EDE 7: www.alg13.sec. A: RRSIG 13/4242 expired)\n"));
+  CHECK(has(reply.text, "outcome: NOERROR, DNSSEC bogus (a client without CD=1 gets SERVFAIL) (EDE 7: "));
+  CHECK(has(reply.text, "exchanges: 4 sent (0 more shared an identical exchange in flight, 0 retried over TCP), "
+                        "of which 2 for DNSSEC validation\n"));
+  CHECK(has(reply.text, "critical path: 4 round trips in sequence"));
+  CHECK(has(reply.text, "; 2 of the round trips for DNSSEC validation\n"));
+}
+
 TEST_CASE("control: unknown commands get the usage text", "[control]") {
   Fixture f;
   for (Words bad : {Words{"frobnicate"}, Words{"cache"}, Words{"cache", "purge"},
