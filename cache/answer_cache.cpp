@@ -72,9 +72,12 @@ AnswerSections CachedAnswer::records() const {
 
 std::shared_ptr<const CachedAnswer> AnswerCache::insert(const dns::Question& q, std::uint16_t rcode,
                          std::vector<dns::Record> answer, std::vector<dns::Record> authority,
-                         resolver::dnssec::Security security) {
+                         resolver::dnssec::Security security, std::optional<std::uint16_t> ede,
+                         std::string ede_text) {
   auto entry = std::make_shared<CachedAnswer>();
   entry->security = security;
+  entry->ede = ede;
+  if (ede) entry->ede_text = std::move(ede_text);
   std::uint32_t ttl = UINT32_MAX;
   for (auto& rr : answer) {
     rr.ttl = positive_.clamp(rr.ttl);
@@ -108,7 +111,8 @@ std::shared_ptr<const CachedAnswer> AnswerCache::insert(const dns::Question& q, 
   if (!render(q, std::move(answer), std::move(authority), *entry)) return nullptr;
   // What the entry owns on the heap; the cache adds the entry's own block, key and nodes.
   const std::size_t bytes = heap_bytes(entry->wire) + heap_bytes(entry->ttl_offsets) +
-                            heap_bytes(entry->plain_wire) + heap_bytes(entry->plain_ttl_offsets);
+                            heap_bytes(entry->plain_wire) + heap_bytes(entry->plain_ttl_offsets) +
+                            entry->ede_text.size();
   dns::Question key = q;
   // RFC 2308 §5: an NXDOMAIN says the name has no data of any type.
   if (rcode == dns::rcode::nxdomain && no_answer_records) key.type = nxdomain_key_type;

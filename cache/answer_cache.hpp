@@ -55,6 +55,12 @@ struct CachedAnswer {
   std::uint32_t ttl = 0;               ///< lifetime of the entry in seconds
   /// DNSSEC verdict of the answer when stored; a hit sets AD from it for DO/AD clients.
   resolver::dnssec::Security security = resolver::dnssec::Security::indeterminate;
+  /// The informational Extended DNS Error the answer was first sent with (RFC 8914): why an
+  /// insecure answer is insecure (1 unsupported DNSKEY algorithm, 2 unsupported DS digest, 27
+  /// unsupported NSEC3 iterations, RFC 9276). Kept so that a hit says it too; unset for most
+  /// entries, whose hits then pay nothing for it.
+  std::optional<std::uint16_t> ede;
+  std::string ede_text;                ///< the EDE's EXTRA-TEXT (RFC 8914 §2), short
   TimePoint inserted;                  ///< on the cache's clock
   std::chrono::system_clock::time_point inserted_wall;  ///< for people reading `cache show`
   /// The response as sent for the question it was resolved for: ID 0, QR RA and rcode set,
@@ -102,10 +108,12 @@ class AnswerCache {
   /// Stores an answer (NOERROR with records, NXDOMAIN, or NODATA) unless its TTL is 0 or a
   /// negative answer has no SOA (RFC 2308 §5: then it is not cached). Returns the entry as
   /// stored (TTLs clamped), or null when nothing was stored.
-  /// `security`: the answer's DNSSEC verdict (never bogus: a bogus answer is not cached).
+  /// `security`: the answer's DNSSEC verdict (never bogus: a bogus answer is not cached);
+  /// `ede`, `ede_text`: the informational EDE it carries (CachedAnswer::ede).
   std::shared_ptr<const CachedAnswer> insert(const dns::Question& q, std::uint16_t rcode, std::vector<dns::Record> answer,
               std::vector<dns::Record> authority,
-              resolver::dnssec::Security security = resolver::dnssec::Security::indeterminate);
+              resolver::dnssec::Security security = resolver::dnssec::Security::indeterminate,
+              std::optional<std::uint16_t> ede = std::nullopt, std::string ede_text = {});
   /// The live entry for q (or for its name's NXDOMAIN).
   std::optional<AnswerHit> find(const dns::Question& q);
   /// Like find, but also returns an expired entry that has not been reclaimed yet.

@@ -139,6 +139,10 @@ asio::awaitable<Outcome> Resolver::run(dns::Question question, RunMode mode, boo
     out.authority = aged(sections.authority, hit->age);
     out.from_cache = true;
     out.security = options_.dnssec ? hit->entry->security : dnssec::Security::indeterminate;
+    if (hit->entry->ede) {  // an insecure answer says why on a hit too (RFC 8914 1, 2, 27)
+      out.ede = hit->entry->ede;
+      out.ede_text = hit->entry->ede_text;
+    }
     co_return for_client(std::move(out), checking_disabled);
   }
   // RFC 9520: a question that failed moments ago fails again without asking anyone. A refresh
@@ -206,7 +210,8 @@ asio::awaitable<Outcome> Resolver::run(dns::Question question, RunMode mode, boo
   if ((out.rcode == dns::rcode::noerror || out.rcode == dns::rcode::nxdomain) &&
       out.security != dnssec::Security::bogus) {
     // Clients get the TTLs the cache keeps (clamped by cache-min/max-ttl), on a miss as on a hit.
-    if (auto stored = caches_.answers.insert(question, out.rcode, out.answer, out.authority, out.security)) {
+    if (auto stored = caches_.answers.insert(question, out.rcode, out.answer, out.authority, out.security,
+                                                   out.ede, out.ede_text)) {
       cache::AnswerSections sections = stored->records();  // the TTLs as clamped by the cache
       out.answer = std::move(sections.answer);
       out.authority = std::move(sections.authority);

@@ -476,9 +476,9 @@ asio::awaitable<SecVerdict> Resolver::validate_step(const dns::Question& q, cons
                                          ? dnssec::prove_nxdomain(asked, *verified, budget.spend->validation)
                                          : dnssec::prove_nodata(asked, *verified, budget.spend->validation);
   SecVerdict v = proof.verdict;
-  // RFC 8198: a chain proven secure may answer later names without asking (NSEC only).
-  if (v.security == Security::secure && budget.dnssec->aggressive_nsec && !budget.isolated &&
-      std::none_of(verified->begin(), verified->end(), [](const dns::Record& rr) { return rr.type == dns::rrtype::NSEC3; })) {
+  // RFC 8198: a chain proven secure may answer later names without asking (NSEC, and NSEC3 by
+  // section 4; an opt-out NSEC3 is kept but never proves a name absent: aggressive_denial.hpp).
+  if (v.security == Security::secure && budget.dnssec->aggressive_nsec && !budget.isolated) {
     std::vector<dns::Record> soa;
     std::uint32_t ttl = max_zone_ttl;
     for (const auto& rr : step.soa)
@@ -489,8 +489,9 @@ asio::awaitable<SecVerdict> Resolver::validate_step(const dns::Question& q, cons
       }
     std::vector<dns::Record> nsec;
     for (const auto& rr : step.soa)
-      if (rr.type == dns::rrtype::NSEC ||
-          (rr.type == dns::rrtype::RRSIG && dns::rrsig_covered(rr) == dns::rrtype::NSEC)) {
+      if (rr.type == dns::rrtype::NSEC || rr.type == dns::rrtype::NSEC3 ||
+          (rr.type == dns::rrtype::RRSIG && (dns::rrsig_covered(rr) == dns::rrtype::NSEC ||
+                                             dns::rrsig_covered(rr) == dns::rrtype::NSEC3))) {
         nsec.push_back(rr);
         ttl = std::min(ttl, rr.ttl);
       }
@@ -532,7 +533,7 @@ std::optional<Resolver::Step> Resolver::aggressive_denial(const dns::Question& q
     }
   for (auto& rr : step.soa) rr.ttl = std::min(rr.ttl, found->ttl);
   stats_.aggressive_nsec_answers.fetch_add(1, std::memory_order_relaxed);
-  log::debug("{} {}: {} from the validated NSEC chain of {} (RFC 8198)", q.name.to_text(), dns::type_to_text(q.type),
+  log::debug("{} {}: {} from the validated NSEC/NSEC3 chain of {} (RFC 8198)", q.name.to_text(), dns::type_to_text(q.type),
              step.kind == StepKind::nxdomain ? "NXDOMAIN" : "NODATA", zone->to_text());
   return step;
 }

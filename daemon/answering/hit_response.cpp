@@ -23,10 +23,25 @@ std::uint32_t get32(const std::uint8_t* at) {
   return (std::uint32_t{at[0]} << 24) | (std::uint32_t{at[1]} << 16) | (std::uint32_t{at[2]} << 8) | at[3];
 }
 
+/// The EDE a hit carries: the serving's (stale) first, else the entry's own (an insecure
+/// answer's reason). Most entries have none: then this is one test and nothing more.
+struct HitEde {
+  std::optional<std::uint16_t> code;
+  std::string_view text;
+  std::size_t option_size() const noexcept { return code ? 6 + text.size() : 0; }
+};
+
+HitEde hit_ede(const cache::CachedAnswer& entry, const HitServing& serving) noexcept {
+  if (serving.ede) return {serving.ede, {}};
+  if (entry.ede) return {entry.ede, entry.ede_text};
+  return {};
+}
+
 /// The OPT record (RFC 6891 §6.1.2), with an EDE option (RFC 8914) and the COOKIE option
 /// (RFC 7873) when asked for.
-void append_opt(std::vector<std::uint8_t>& out, const HitRequest& request, const HitServing& serving) {
-  const std::size_t rdlength = (serving.ede ? 6 : 0) + serving.cookie.size();
+void append_opt(std::vector<std::uint8_t>& out, const HitRequest& request, const HitServing& serving,
+                const HitEde& ede) {
+  const std::size_t rdlength = ede.option_size() + serving.cookie.size();
   const std::size_t at = out.size();
   out.resize(at + 11 + rdlength);
   std::uint8_t* p = out.data() + at;
@@ -35,10 +50,11 @@ void append_opt(std::vector<std::uint8_t>& out, const HitRequest& request, const
   put16(p + 3, serving.our_edns_size);
   put32(p + 5, request.dnssec_ok ? 0x8000u : 0u);  // ext-rcode 0, version 0, DO echoed
   put16(p + 9, static_cast<std::uint16_t>(rdlength));
-  if (serving.ede) {
+  if (ede.code) {
     put16(p + 11, 15);
-    put16(p + 13, 2);
-    put16(p + 15, *serving.ede);
+    put16(p + 13, static_cast<std::uint16_t>(2 + ede.text.size()));
+    put16(p + 15, *ede.code);
+    if (!ede.text.empty()) std::memcpy(p + 17, ede.text.data(), ede.text.size());
   }
   if (!serving.cookie.empty())
     std::memcpy(out.data() + out.size() - serving.cookie.size(), serving.cookie.data(), serving.cookie.size());
@@ -51,7 +67,8 @@ void make_hit_response(const cache::CachedAnswer& entry, const HitRequest& reque
                        const HitServing& serving, std::vector<std::uint8_t>& out) {
   // RFC 4035 §3.2.1: RRSIGs and NSEC/NSEC3 proofs only for a client that set DO.
   const std::vector<std::uint8_t>& wire = entry.wire_for(request.dnssec_ok);
-  const std::size_t opt_size = request.edns ? 11 + (serving.ede ? 6 : 0) + serving.cookie.size() : 0;
+  const HitEde ede = hit_ede(entry, serving);
+  const std::size_t opt_size = request.edns ? 11 + ede.option_size() + serving.cookie.size() : 0;
   const bool fits = wire.size() + opt_size <= request.max_size;
   const std::size_t copied = fits ? wire.size() : entry.question_end;
   out.assign(wire.begin(), wire.begin() + static_cast<std::ptrdiff_t>(copied));
@@ -75,7 +92,7 @@ void make_hit_response(const cache::CachedAnswer& entry, const HitRequest& reque
       put32(h + off, serving.fixed_ttl ? *serving.fixed_ttl : ttl > serving.age ? ttl - serving.age : 0);
     }
   }
-  if (request.edns) append_opt(out, request, serving);
+  if (request.edns) append_opt(out, request, serving, ede);
 }
 
 }  // namespace tern::daemon

@@ -102,3 +102,28 @@ TEST_CASE("AD on a cache hit for DO and AD clients only; a bogus answer stays SE
   CHECK(cd.status == "NOERROR");
   CHECK_FALSE(cd.answers("A").empty());
 }
+
+TEST_CASE("an insecure answer's EDE (1, 2, 27) is there on the cache hit too", "[dnssec-validation]") {
+  Ternd t;
+  const struct {
+    const char* name;
+    const char* type;
+    const char* rcode;
+    int ede;
+  } cases[] = {{"www.unkalg.sec", "A", "NOERROR", 1},
+               {"www.unkdigest.sec", "A", "NOERROR", 2},
+               {"nosuch.iter.sec", "A", "NXDOMAIN", 27},
+               {"www.iter.sec", "AAAA", "NOERROR", 27}};
+  for (const auto& c : cases)
+    for (int round = 0; round < 2; ++round) {  // the miss, then the hit
+      for (bool dnssec_ok : {true, false}) {
+        INFO(c.name << " " << c.type << " round " << round << (dnssec_ok ? " +dnssec" : ""));
+        DigResult r = dig(t.port(), c.name, c.type, dnssec_ok ? std::vector<std::string>{"+dnssec"} : std::vector<std::string>{});
+        INFO(r.output);
+        REQUIRE(r.answered);
+        CHECK(r.status == c.rcode);
+        CHECK_FALSE(r.has("ad"));
+        CHECK(ede_of(r) == c.ede);
+      }
+    }
+}

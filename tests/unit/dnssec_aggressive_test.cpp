@@ -5,6 +5,7 @@
 #include "resolver/dns/types.hpp"
 #include "resolver/dnssec/aggressive_denial.hpp"
 #include "resolver/limits.hpp"
+#include "resolver/validated_nsec.hpp"
 
 using namespace tern;
 using namespace tern::resolver::dnssec;
@@ -65,4 +66,33 @@ TEST_CASE("RFC 8198 with NSEC3: never from opt-out spans", "[dnssec]") {
   ValidationBudget empty{100, 0, 8};
   CHECK(synthesise_denial(ask("zz.example", dns::rrtype::A), chain, empty).proven ==
         Proven::nothing);
+}
+
+TEST_CASE("the validated store keeps an NSEC3 zone's records for the proof, a bounded number", "[dnssec]") {
+  auto chain = tern::test::dnssec_zones::rfc5155_nsec3_chain();
+  for (auto& rr : chain) rr.rdata[1] = 0;  // no opt-out
+  const dns::Record soa{name("example"), dns::rrtype::SOA, dns::class_in, 3600, {}};
+  resolver::ValidatedNsecStore store;
+  const cache::TimePoint now{};
+  store.add(name("example"), chain, {soa}, 300, now);
+  REQUIRE(store.zone_of(name("a.c.x.w.example")) == name("example"));
+  auto found = store.around(name("example"), name("a.c.x.w.example"), now);
+  REQUIRE(found);
+  CHECK(found->nsec.size() == chain.size());  // every NSEC3: the proof hashes and picks
+  CHECK(found->soa.size() == 1);
+  auto budget = plenty();
+  CHECK(synthesise_denial(ask("a.c.x.w.example", dns::rrtype::A), found->nsec, budget).proven == Proven::nxdomain);
+  CHECK_FALSE(store.around(name("example"), name("a.c.x.w.example"), now + std::chrono::seconds(300)));
+  // Past max_nsec3_per_zone the zone's NSEC3s start again: a lookup never hands over more.
+  std::vector<dns::Record> many;
+  for (std::size_t i = 0; i < resolver::ValidatedNsecStore::max_nsec3_per_zone + 10; ++i) {
+    dns::Record rr = chain.front();
+    rr.owner = name(("h" + std::to_string(i) + ".example").c_str());
+    many.push_back(rr);
+  }
+  store.add(name("example"), many, {soa}, 300, now);
+  found = store.around(name("example"), name("zz.example"), now);
+  REQUIRE(found);
+  CHECK(found->nsec.size() <= resolver::ValidatedNsecStore::max_nsec3_per_zone);
+  CHECK(store.size() <= resolver::ValidatedNsecStore::max_nsec3_per_zone);
 }

@@ -225,3 +225,35 @@ TEST_CASE("a secure entry is served with AD to DO and AD clients only; others ne
   CHECK_FALSE(serve(*secure->entry, request(false, false), serving).ad);
   CHECK_FALSE(serve(*insecure->entry, request(true, true), serving).ad);
 }
+
+TEST_CASE("an insecure entry keeps the EDE its miss carried; a stale hit's EDE 3 comes first", "[hit][dnssec]") {
+  Cached c;
+  auto q = question("www.alg253.lab");
+  auto plain_q = question("www.example.lab");
+  c.answers.insert(q, dns::rcode::noerror, rrs({"www.alg253.lab. 300 IN A 127.0.30.90"}), {},
+                   resolver::dnssec::Security::insecure, std::uint16_t{1}, "alg 253");
+  c.answers.insert(plain_q, dns::rcode::noerror, rrs({"www.example.lab. 300 IN A 127.0.0.80"}), {},
+                   resolver::dnssec::Security::insecure);
+  auto hit = c.answers.find(q);
+  auto plain = c.answers.find(plain_q);
+  REQUIRE(hit);
+  REQUIRE(plain);
+  CHECK(hit->entry->ede == std::uint16_t{1});
+  CHECK(hit->entry->ede_text == "alg 253");
+  CHECK_FALSE(plain->entry->ede);
+  daemon::HitRequest request{5, true, false, dns::rrtype::A, {}, true, false, 1232};
+  auto m = serve(*hit->entry, request, daemon::HitServing{0, std::nullopt, std::nullopt, 1232, {}});
+  REQUIRE(m.edns);
+  CHECK(m.edns->options == std::string("\x00\x0f\x00\x09\x00\x01" "alg 253", 13));
+  REQUIRE(m.answer.size() == 1);
+  // Stale serving says the data is stale (EDE 3) instead.
+  auto stale = serve(*hit->entry, request, daemon::HitServing{0, 30u, std::uint16_t{3}, 1232, {}});
+  REQUIRE(stale.edns);
+  CHECK(stale.edns->options == std::string("\x00\x0f\x00\x02\x00\x03", 6));
+  // An entry without one gets an OPT with no option; a client without EDNS gets no OPT at all.
+  auto none = serve(*plain->entry, request, daemon::HitServing{0, std::nullopt, std::nullopt, 1232, {}});
+  REQUIRE(none.edns);
+  CHECK(none.edns->options.empty());
+  request.edns = false;
+  CHECK_FALSE(serve(*hit->entry, request, daemon::HitServing{0, std::nullopt, std::nullopt, 1232, {}}).edns);
+}
