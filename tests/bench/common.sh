@@ -78,13 +78,13 @@ wait_answer() {
 }
 
 # ternd_config PORT THREADS CACHE_MB HINTS [EXTRA_YAML]: a benchmark ternd's configuration
-# (loopback lab upstream, IPv4, no control socket, stays root: its files are root's). The
-# lab's trust anchor (root.key) sits next to its root hints.
+# (loopback lab upstream, IPv4, no control socket, stays root: its files are root's). DNSSEC
+# settings are the caller's (EXTRA_YAML): bench.sh and stress.sh name the lab's anchor, or turn
+# validation off, only when the ternd measured knows the settings (a baseline build may not).
 ternd_config() {
   cat <<EOF
 listen: ["127.0.0.1@$1"]
 root-hints: $4
-trust-anchor-file: ["${4%/*}/root.key"]
 query-loopback: yes
 do-ip6: no
 threads: $2
