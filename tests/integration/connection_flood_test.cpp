@@ -33,18 +33,6 @@ using namespace std::chrono_literals;
 
 namespace {
 
-/// stdout+stderr of a shell command, bounded by timeout(1).
-std::string shell(const std::string& command) {
-  std::string out;
-  FILE* p = popen(("timeout 15 sh -c '" + command + "' 2>&1").c_str(), "r");
-  if (!p) return out;
-  char buf[4096];
-  std::size_t n;
-  while ((n = fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
-  pclose(p);
-  return out;
-}
-
 /// A ternd with a DoT listener (a self-signed certificate made in its temp dir) and a control socket.
 struct StreamServer {
   TempDir dir{"flood"};

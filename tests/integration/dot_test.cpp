@@ -24,18 +24,6 @@ using namespace std::chrono_literals;
 
 namespace {
 
-/// stdout+stderr of a shell command, bounded by timeout(1).
-std::string shell(const std::string& command) {
-  std::string out;
-  FILE* p = popen(("timeout 15 sh -c '" + command + "' 2>&1").c_str(), "r");
-  if (!p) return out;
-  char buf[4096];
-  std::size_t n;
-  while ((n = fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
-  pclose(p);
-  return out;
-}
-
 /// A self-signed EC certificate with CN `cn` as dir/NAME.pem and its key dir/NAME.key (0600).
 void make_certificate(const TempDir& dir, const std::string& name, const std::string& cn) {
   const std::string key = dir.path + "/" + name + ".key", cert = dir.path + "/" + name + ".pem";

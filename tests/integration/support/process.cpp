@@ -2,6 +2,7 @@
 
 #include "support/emergency.hpp"
 
+#include <cstdio>
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/prctl.h>
@@ -161,6 +162,17 @@ std::string tail_file(const std::string& path, std::size_t lines) {
   }
   std::string out;
   for (const auto& l : last) out += l + "\n";
+  return out;
+}
+
+std::string shell(const std::string& command) {
+  std::string out;
+  FILE* p = popen(("timeout 15 sh -c '" + command + "' 2>&1").c_str(), "r");
+  if (!p) return out;
+  char buf[4096];
+  std::size_t n;
+  while ((n = fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
+  pclose(p);
   return out;
 }
 

@@ -58,6 +58,8 @@ ExitStatus run_to_completion(const ProcessOptions& options, std::chrono::millise
 
 /// The whole content of a file ("" if it cannot be read).
 std::string read_file(const std::string& path);
+/// stdout+stderr of a shell command (sh -c, in single quotes), bounded by timeout(1) at 15 s.
+std::string shell(const std::string& command);
 /// The last `lines` lines of a file.
 std::string tail_file(const std::string& path, std::size_t lines);
 
