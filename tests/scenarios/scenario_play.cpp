@@ -209,7 +209,7 @@ class Player {
     if (auto d = diff(q.answer, rendered(got.answer)); !d.empty()) out += "  answer:\n" + d;
     if (auto d = diff(q.authority, rendered(got.authority)); !d.empty()) out += "  authority:\n" + d;
     if (auto d = upstream_diff(q, upstream); !d.empty()) {
-      out += "  upstream:\n" + d + "    sent, in order:\n";
+      out += "  upstream:\n" + d + "    sent, by server:\n";
       for (const auto& u : upstream) out += "      " + u + "\n";
     }
     return out.empty() ? std::nullopt : std::optional<std::string>(out);
