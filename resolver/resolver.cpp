@@ -464,7 +464,12 @@ Resolver::Step Resolver::final_step(const Answered& got, Budget& budget, const d
   const Classification& cls = got.cls;
   auto trust = got.reply.aa ? cache::Trust::answer_auth : cache::Trust::answer_nonauth;
   // The client's own question answered directly (no CNAME): its answer-cache entry holds it.
-  const bool answer_cache_only = cls.kind == ResponseKind::answer && budget.client_question &&
+  // Not an NS set, though: the zone's own NS set (and its servers' addresses beside it) replaces
+  // the parent's referral data for the walks that follow (RFC 2181 §5.4.1), which read the
+  // RRset cache only.
+  const bool child_ns = cls.kind == ResponseKind::answer && got.reply.aa && holds_type(cls.chain, dns::rrtype::NS);
+  if (child_ns) store_rrsets(got.reply.additional, cache::Trust::glue, got.server, budget);
+  const bool answer_cache_only = cls.kind == ResponseKind::answer && budget.client_question && !child_ns &&
                                  !cls.chain.empty() &&
                                  std::all_of(cls.chain.begin(), cls.chain.end(), [&](const dns::Record& rr) {
                                    return rr.owner == budget.client_question->name &&
