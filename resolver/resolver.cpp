@@ -447,6 +447,7 @@ asio::awaitable<Resolver::Step> Resolver::resolve_name(const dns::Question& q, B
         soa.insert(soa.end(), cls.proof.begin(), cls.proof.end());
         co_return Step{StepKind::nxdomain, {}, ask.name, std::move(soa), 0, {}, {}, cut.zone, {}};
       }
+      remember_minimised(ask, *got, budget);
       if (cls.kind == ResponseKind::nxdomain || cls.kind == ResponseKind::cname) {
         minimise = false;  // broken empty-non-terminal handling, or an alias: ask in full
       } else {
@@ -457,6 +458,17 @@ asio::awaitable<Resolver::Step> Resolver::resolve_name(const dns::Question& q, B
     // Step 4 a (an answer or a name error: cache it, return) or 4 c (a CNAME: cache it; the
     // walk changes SNAME and goes back to step 1).
     co_return final_step(*got, budget, cut.zone);
+  }
+}
+
+void Resolver::remember_minimised(const dns::Question& ask, const Answered& got, const Budget& budget) {
+  const Classification& cls = got.cls;
+  if (cls.kind == ResponseKind::answer || cls.kind == ResponseKind::cname) {
+    store_rrsets(cls.chain, got.reply.aa ? cache::Trust::answer_auth : cache::Trust::answer_nonauth, got.server,
+                 budget, cls.signatures);
+  } else if (cls.kind == ResponseKind::nodata && cls.chain.empty() && !budget.dnssec && !budget.isolated) {
+    // With validation on, the denial would need its proof validated first: the next walk asks.
+    caches_.answers.insert(ask, dns::rcode::noerror, {}, cls.soa);
   }
 }
 

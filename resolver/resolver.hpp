@@ -363,6 +363,10 @@ class Resolver {
   /// the trust its AA bit earns. The walk and forward zones both end this way.
   /// `zone`: the cut whose servers gave it (Step::zone).
   Step final_step(const Answered& got, Budget& budget, const dns::Name& zone);
+  /// What a QNAME-minimised query's reply says of the name it asked (`ask`, type A), kept so
+  /// that nothing is asked twice: its CNAME chain or A set in the RRset cache, its NODATA in
+  /// the answer cache. An NXDOMAIN is not kept (broken servers say it of empty non-terminals).
+  void remember_minimised(const dns::Question& ask, const Answered& got, const Budget& budget);
   void store_rrsets(const std::vector<dns::Record>& records, cache::Trust trust,
                     const std::string& source, const Budget& budget,
                     const std::vector<dns::Record>& signatures = {},
