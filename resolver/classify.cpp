@@ -1,5 +1,6 @@
 #include "resolver/classify.hpp"
 
+#include "resolver/dname.hpp"
 #include "resolver/limits.hpp"
 
 #include <algorithm>
@@ -39,6 +40,24 @@ bool follow_chain(const dns::Message& reply, const dns::Question& asked, Classif
       c.chain.insert(c.chain.end(), final_set.begin(), final_set.end());
       c.target = current;
       return false;
+    }
+    // RFC 6672 §3.2: a DNAME over the name redirects it; the CNAME is synthesised here (the
+    // server's may have another TTL, or another target: only the DNAME is believed). The
+    // deepest DNAME applies; scrub kept only in-zone ones.
+    const dns::Record* dname = nullptr;
+    for (const auto& r : reply.answer)
+      if (r.type == dns::rrtype::DNAME && r.owner != current && current.is_subdomain_of(r.owner) &&
+          (!dname || r.owner.label_count() > dname->owner.label_count()))
+        dname = &r;
+    if (dname) {
+      auto next = dname_substitute(current, *dname);
+      if (!next) break;
+      c.chain.push_back(*dname);
+      c.chain.push_back(synthesised_cname(current, *next, *dname));
+      current = *next;
+      if (std::find(seen.begin(), seen.end(), current) != seen.end()) break;  // loop: walk decides
+      seen.push_back(current);
+      continue;
     }
     auto link = std::find_if(reply.answer.begin(), reply.answer.end(), [&](const dns::Record& r) {
       return r.owner == current && r.type == dns::rrtype::CNAME;

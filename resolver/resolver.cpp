@@ -1,5 +1,6 @@
 #include "resolver/resolver.hpp"
 
+#include "resolver/dname.hpp"
 #include "resolver/limits.hpp"
 #include "resolver/log.hpp"
 #include "resolver/minimise.hpp"
@@ -369,6 +370,18 @@ std::optional<Resolver::Step> Resolver::step_from_cache(const dns::Question& q, 
       if (auto target = dns::rdata_target(set->records.front()))
         return Step{StepKind::cname, served(*set), *target, {}, 0, {}, {}, {}, set->security};
     }
+    // RFC 6672 §3.4: a cached DNAME above the name answers for it: the walk goes on at the
+    // name it substitutes, with the CNAME synthesised here (the DNAME's remaining TTL).
+    for (dns::Name above = q.name; !above.is_root();) {
+      above = above.parent();
+      auto set = known_rrset(budget, above, dns::rrtype::DNAME);
+      if (!set || set->trust < cache::Trust::answer_nonauth || set->records.empty()) continue;
+      auto target = dname_substitute(q.name, set->records.front());
+      if (!target) break;
+      std::vector<dns::Record> records = served(*set);
+      records.push_back(synthesised_cname(q.name, *target, records.front()));
+      return Step{StepKind::cname, std::move(records), *target, {}, 0, {}, {}, {}, set->security};
+    }
   }
   return std::nullopt;
 }
@@ -448,6 +461,10 @@ asio::awaitable<Resolver::Step> Resolver::resolve_name(const dns::Question& q, B
         co_return Step{StepKind::nxdomain, {}, ask.name, std::move(soa), 0, {}, {}, cut.zone, {}};
       }
       remember_minimised(ask, *got, budget);
+      // A DNAME met on the way down redirects the whole name (RFC 6672 with RFC 9156): the
+      // cache, which holds it now, synthesises the CNAME for the name asked.
+      if (cls.kind == ResponseKind::cname && holds_type(cls.chain, dns::rrtype::DNAME))
+        if (auto redirected = step_from_cache(q, budget)) co_return std::move(*redirected);
       if (cls.kind == ResponseKind::nxdomain || cls.kind == ResponseKind::cname) {
         minimise = false;  // broken empty-non-terminal handling, or an alias: ask in full
       } else {

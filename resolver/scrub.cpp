@@ -1,5 +1,6 @@
 #include "resolver/scrub.hpp"
 
+#include "resolver/dname.hpp"
 #include "resolver/limits.hpp"
 
 #include <algorithm>
@@ -16,11 +17,32 @@ std::size_t keep_only(std::vector<dns::Record>& section, Keep keep) {
   return before - section.size();
 }
 
-/// The names of the CNAME chain starting at the question, as far as in-zone CNAMEs reach.
+/// The in-zone DNAME of the answer section that applies to `name` (its owner a proper suffix
+/// of it; the deepest one), or null.
+const dns::Record* dname_over(const dns::Message& reply, const dns::Name& name, const dns::Question& asked,
+                              const dns::Name& zone_cut) {
+  const dns::Record* best = nullptr;
+  for (const auto& r : reply.answer)
+    if (r.type == dns::rrtype::DNAME && r.klass == asked.klass && r.owner.is_subdomain_of(zone_cut) &&
+        r.owner != name && name.is_subdomain_of(r.owner) &&
+        (!best || r.owner.label_count() > best->owner.label_count()))
+      best = &r;
+  return best;
+}
+
+/// The names of the CNAME chain starting at the question, as far as in-zone CNAMEs and DNAMEs
+/// reach. A DNAME over a name decides where it leads, whatever CNAME the server put beside it
+/// (RFC 6672 §3.2 has the resolver synthesise the CNAME itself).
 std::vector<dns::Name> chain_names(const dns::Message& reply, const dns::Question& asked,
                                    const dns::Name& zone_cut) {
   std::vector<dns::Name> names{asked.name};
   for (unsigned hop = 0; hop < limits::max_cname_hops; ++hop) {
+    if (const dns::Record* dname = dname_over(reply, names.back(), asked, zone_cut)) {
+      auto target = dname_substitute(names.back(), *dname);
+      if (!target || std::find(names.begin(), names.end(), *target) != names.end()) break;
+      names.push_back(*target);
+      continue;
+    }
     auto link = std::find_if(reply.answer.begin(), reply.answer.end(), [&](const dns::Record& r) {
       // The same test as the answer section's scrub below (class included): a CNAME that
       // scrub removes must not extend the chain, or the records it led to would stay orphaned.
@@ -60,7 +82,14 @@ std::size_t scrub(dns::Message& reply, const dns::Question& asked, const dns::Na
     return std::find(chain.begin(), chain.end(), n) != chain.end();
   };
 
+  // A DNAME stays when it redirects a name of the chain (its owner above that name).
+  auto over_chain = [&](const dns::Record& r) {
+    return r.type == dns::rrtype::DNAME && std::any_of(chain.begin(), chain.end(), [&](const dns::Name& n) {
+             return n != r.owner && n.is_subdomain_of(r.owner);
+           });
+  };
   std::size_t removed = keep_only(reply.answer, [&](const dns::Record& r) {
+    if (in_zone(r) && over_chain(r)) return true;
     return in_zone(r) && on_chain(r.owner) &&
            (r.type == dns::rrtype::CNAME || r.type == asked.type || asked.type == dns::rrtype::ANY ||
             r.type == dns::rrtype::RRSIG);
