@@ -56,13 +56,26 @@ ExchangeVerdict failed(ExchangeStatus status, ServerFeedback feedback, ExchangeV
   return verdict;
 }
 
+/// A REFUSED or lame reply says the server does not serve the zone only when the question is
+/// one every server of a zone answers: A (what minimised walks ask), NS, SOA, DS. To another
+/// type it may be a server lame for that type only (A answered, AAAA refused: old load
+/// balancers, Unbound's lame_type_A the other way round): the question failed, not the zone.
+ExchangeVerdict narrowed_to_type(ExchangeVerdict verdict, std::uint16_t type) {
+  if (verdict.scope == FailureScope::zone && type != dns::rrtype::A && type != dns::rrtype::NS &&
+      type != dns::rrtype::SOA && type != dns::rrtype::DS)
+    verdict.scope = FailureScope::name;
+  return verdict;
+}
+
 /// Step 4 on a reply that passed every transport-level rule: scrub, classify, judge.
 ExchangeVerdict judge_reply(dns::Message& reply, const ExchangeContext& context, ExchangeVerdict verdict) {
   verdict.scrubbed = scrub(reply, context.asked, context.zone);
   verdict.cls = classify(reply, context.asked, context.zone);
   if (verdict.cls.kind == ResponseKind::rcode)
-    return failed(ExchangeStatus::ok, feedback_for_rcode(reply.rcode), std::move(verdict));
-  if (verdict.cls.kind == ResponseKind::lame) return failed(ExchangeStatus::ok, ServerFeedback::lame, std::move(verdict));
+    return narrowed_to_type(failed(ExchangeStatus::ok, feedback_for_rcode(reply.rcode), std::move(verdict)),
+                            context.asked.type);
+  if (verdict.cls.kind == ResponseKind::lame)
+    return narrowed_to_type(failed(ExchangeStatus::ok, ServerFeedback::lame, std::move(verdict)), context.asked.type);
   verdict.kind = Verdict::accept;
   verdict.feedback = ServerFeedback::ok;
   return verdict;

@@ -118,6 +118,16 @@ TEST_CASE("error rcodes and lame replies go to the next server", "[verdict]") {
   v = rcode_verdict(dns::rcode::refused);
   CHECK(v.feedback == ServerFeedback::refused);
   CHECK(v.scope == FailureScope::zone);
+  SECTION("REFUSED to a type other than A, NS, SOA or DS fails the question only (type-lame servers)") {
+    dns::Question aaaa = asked();
+    aaaa.type = dns::rrtype::AAAA;
+    auto refused = error_reply(aaaa, dns::rcode::refused);
+    ExchangeResult result = replied(refused);
+    const dns::Name z = zone();
+    const resolver::ExchangeVerdict t = resolver::judge_exchange(result, resolver::ExchangeContext{aaaa, z});
+    CHECK(t.feedback == ServerFeedback::refused);
+    CHECK(t.scope == FailureScope::name);
+  }
   v = rcode_verdict(dns::rcode::notimp);
   CHECK(v.feedback == ServerFeedback::notimp);
   CHECK(v.scope == FailureScope::name);
