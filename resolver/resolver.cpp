@@ -409,6 +409,7 @@ asio::awaitable<Resolver::Step> Resolver::resolve_name(const dns::Question& q, B
   bool minimise = options_.qname_minimisation != QnameMinimisation::off && q.type != dns::rrtype::DS;
   std::size_t revealed = cut.zone.label_count();  // RFC 9156: labels of q.name shown so far
   unsigned minimise_steps = 0, referrals = 0;
+  bool hints_tried = false;
   while (true) {
     if (auto failed = remembered_zone_failure(cut, budget)) co_return std::move(*failed);
     dns::Question ask = q;
@@ -425,6 +426,20 @@ asio::awaitable<Resolver::Step> Resolver::resolve_name(const dns::Question& q, B
     // Steps 3 and 4: send queries until one returns a usable response (ask_zone).
     auto got = co_await ask_zone(cut, ask, budget);
     if (!got) {
+      // The primed root servers all failed: the hinted ones not among them may still answer
+      // (a priming answer naming servers this host cannot reach). Once per name.
+      if (cut.zone.is_root() && !cut.route && !hints_tried && budget.spend->limit.empty()) {
+        hints_tried = true;
+        ZoneCut hinted = make_cut(dns::Name(), hints_.ns, hints_.addresses, budget);
+        std::erase_if(hinted.addresses, [&](const asio::ip::address& a) {
+          return std::find(cut.addresses.begin(), cut.addresses.end(), a) != cut.addresses.end();
+        });
+        if (!hinted.addresses.empty()) {
+          log::info("{}: the primed root servers failed; asking the hinted ones", q.name.to_text());
+          cut = std::move(hinted);
+          continue;
+        }
+      }
       if (minimised && budget.spend->limit.empty() && options_.qname_minimisation == QnameMinimisation::relaxed) {
         minimise = false;  // relaxed: a server that fails on the short name may take the full one
         continue;
