@@ -3,6 +3,7 @@
 // ok, FAIL (with the first mismatch and its diff), XFAIL (known to fail: the file says why)
 // or XPASS (marked known to fail but passed: take the mark off). Exit status 1 when any file
 // failed, passed unexpectedly or could not be read; 0 otherwise.
+#include "resolver/log.hpp"
 #include "tests/scenarios/scenario.hpp"
 
 #include <algorithm>
@@ -37,6 +38,8 @@ Result run_one(const std::string& path) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  // The resolver's warnings (priming failed, ...) are what the scenarios provoke on purpose.
+  tern::log::threshold = static_cast<int>(tern::log::Level::error);
   std::vector<std::string> files;
   for (int i = 1; i < argc; ++i) {
     const std::filesystem::path p(argv[i]);
