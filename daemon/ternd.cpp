@@ -137,7 +137,7 @@ daemon::ControlReply reload(const daemon::CommandLine& command, daemon::Config& 
 void log_summary(const std::vector<std::unique_ptr<daemon::Worker>>& workers) {
   std::uint64_t queries = 0, hits = 0, misses = 0, upstream = 0;
   for (const auto& w : workers) {
-    queries += w->stats().queries_udp + w->stats().queries_tcp + w->stats().queries_tls;
+    queries += w->stats().queries_udp + w->stats().queries_tcp + w->stats().queries_tls + w->stats().queries_https;
     hits += w->stats().cache_hits;
     misses += w->stats().cache_misses;
     upstream += w->resolver_stats().upstream_queries;
@@ -243,6 +243,7 @@ daemon::ProcessFacts process_facts(const daemon::CommandLine& command, const dae
   facts.threads = static_cast<unsigned>(workers);
   for (const auto& l : config.listen) facts.listeners.push_back(daemon::format_listen_endpoint(l) + " UDP TCP");
   for (const auto& l : config.tls_listen) facts.listeners.push_back(daemon::format_listen_endpoint(l) + " DoT");
+  for (const auto& l : config.https_listen) facts.listeners.push_back(daemon::format_listen_endpoint(l) + " DoH");
   for (const auto& l : config.metrics_listen) facts.listeners.push_back(daemon::format_listen_endpoint(l) + " metrics");
   if (!config.control_socket.empty()) facts.listeners.push_back(config.control_socket + " control");
   facts.cache_size = config.cache_size;

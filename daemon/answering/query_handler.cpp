@@ -46,6 +46,7 @@ std::atomic<std::uint64_t>& queries_counter(DaemonStats& stats, ClientTransport 
     case ClientTransport::udp: return stats.queries_udp;
     case ClientTransport::tcp: return stats.queries_tcp;
     case ClientTransport::tls: return stats.queries_tls;
+    case ClientTransport::https: return stats.queries_https;
   }
   return stats.queries_tcp;
 }

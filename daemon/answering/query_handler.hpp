@@ -35,9 +35,9 @@
 
 namespace tern::daemon {
 
-/// How a query reached ternd: counted per transport (queries.udp, .tcp, .tls); both stream
-/// transports take answers up to 65535 octets.
-enum class ClientTransport { udp, tcp, tls };
+/// How a query reached ternd: counted per transport (queries.udp, .tcp, .tls, .https); the
+/// stream transports (and HTTPS, RFC 8484 §6) take answers up to 65535 octets.
+enum class ClientTransport { udp, tcp, tls, https };
 
 /// Whether answers on `transport` are framed in a stream (RFC 7766, RFC 7858): no truncation.
 constexpr bool is_stream(ClientTransport transport) { return transport != ClientTransport::udp; }

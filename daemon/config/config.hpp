@@ -120,6 +120,9 @@ struct Config {
   unsigned tls_max_connections_per_client = 64;  ///< open DoT connections from one client address
   std::uint32_t tls_ticket_key_rotation = 3600;  ///< seconds a session-ticket key encrypts tickets
   bool tls_early_data = false;                   ///< accept TLS 1.3 0-RTT queries (replayable)
+  std::vector<ListenEndpoint> https_listen;      ///< DNS over HTTPS (RFC 8484) endpoints; empty = off
+  std::string https_endpoint = "/dns-query";     ///< the path DoH requests name
+  unsigned https_max_streams = 100;              ///< SETTINGS_MAX_CONCURRENT_STREAMS per DoH connection
   int verbosity = 1;                             ///< 0 errors, 1 +warnings/ops, 2 info, 3+ debug
   // ---- operations: privileges, logging, metrics, query log ----
   std::string username = "tern";                 ///< user to run as after binding; empty = stay

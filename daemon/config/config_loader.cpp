@@ -269,6 +269,11 @@ void check_consistency(const Config& config, const Origins& origins) {
                    config.tls_certificate.empty() ? "tls-certificate" : "tls-private-key",
                    "tls-listen needs tls-certificate and tls-private-key");
   }
+  if (!config.https_listen.empty() && (config.tls_certificate.empty() || config.tls_private_key.empty())) {
+    throw_conflict(origins, "https-listen",
+                   config.tls_certificate.empty() ? "tls-certificate" : "tls-private-key",
+                   "https-listen needs tls-certificate and tls-private-key");
+  }
   check_bounds(origins, "cache-min-ttl", config.cache_min_ttl, "cache-max-ttl",
                config.cache_max_ttl);
   check_bounds(origins, "cache-min-negative-ttl", config.cache_min_negative_ttl,

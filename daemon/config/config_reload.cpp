@@ -41,6 +41,7 @@ Config keep_restart_settings(const Config& running, Config fresh) {
   fresh.trust_anchor_auto_file = running.trust_anchor_auto_file;  // its RFC 5011 state is read once
   fresh.control_socket = running.control_socket;      // bound before leaving root
   fresh.tls_listen = running.tls_listen;              // acceptors bound at start
+  fresh.https_listen = running.https_listen;          // acceptors bound at start
   fresh.username = running.username;                  // privileges are dropped once
   fresh.chroot = running.chroot;                      // paths are mapped into the chroot entered at start
   fresh.pidfile = running.pidfile;                    // the exit removes the file written at start

@@ -17,6 +17,7 @@ std::span<const Setting> cache_rows();        ///< settings_cache.cpp: cache-siz
 std::span<const Setting> zone_rows();         ///< settings_zones.cpp: local-zone ... tls-ca-file
 std::span<const Setting> dnssec_rows();       ///< settings_dnssec.cpp: dnssec ... dnssec-log-bogus
 std::span<const Setting> connection_rows();   ///< settings_connections.cpp: control-socket ... tls-early-data
+std::span<const Setting> https_rows();        ///< settings_https.cpp: https-listen ... https-max-streams
 std::span<const Setting> operations_rows();   ///< settings_operations.cpp: verbosity ... query-log
 std::span<const Setting> identity_rows();     ///< settings_identity.cpp: hide-identity ... nsid
 

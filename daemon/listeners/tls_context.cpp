@@ -18,6 +18,8 @@ namespace {
 
 /// RFC 7858 §3.2 / RFC 8310: the ALPN protocol ID of DNS over TLS.
 constexpr unsigned char alpn_dot[] = {3, 'd', 'o', 't'};  // wire form: length, then octets
+/// RFC 9113 §3.2: HTTP/2 over TLS.
+constexpr unsigned char alpn_h2[] = {2, 'h', '2'};
 
 /// TLS 1.2 suites: forward secrecy (ECDHE) and authenticated encryption (GCM, ChaCha20-Poly1305)
 /// only, as RFC 7525 §4.2 recommends. TLS 1.3 suites are all AEAD with (EC)DHE already.
@@ -36,13 +38,22 @@ int ticket_key_callback(SSL* ssl, unsigned char* key_name, unsigned char* iv, EV
   return ring ? ring->ticket_key(key_name, iv, cipher, mac, encrypt) : -1;
 }
 
-/// Selects "dot" when the client offers it (OpenSSL calls this only when ALPN is offered: a
+/// Where each SSL keeps its listener's TlsAlpn (absent: dot). An OpenSSL registry index.
+int listener_alpn_index() {
+  static const int index = SSL_get_ex_new_index(0, nullptr, nullptr, nullptr, nullptr);
+  return index;
+}
+
+/// Selects the listener's protocol ("dot", or "h2" on https-listen) when the client offers it (OpenSSL calls this only when ALPN is offered: a
 /// client without ALPN is served, RFC 7858 predates it); a client offering only other
 /// protocols gets the no_application_protocol alert (RFC 7301 §3.2).
-int select_alpn(SSL*, const unsigned char** out, unsigned char* out_length, const unsigned char* offered,
+int select_alpn(SSL* ssl, const unsigned char** out, unsigned char* out_length, const unsigned char* offered,
                 unsigned int offered_length, void*) {
   unsigned char* selected = nullptr;
-  if (SSL_select_next_proto(&selected, out_length, alpn_dot, sizeof alpn_dot, offered, offered_length) !=
+  const bool h2 = SSL_get_ex_data(ssl, listener_alpn_index()) != nullptr;
+  const unsigned char* ours = h2 ? alpn_h2 : alpn_dot;
+  const unsigned int ours_length = h2 ? sizeof alpn_h2 : sizeof alpn_dot;
+  if (SSL_select_next_proto(&selected, out_length, ours, ours_length, offered, offered_length) !=
       OPENSSL_NPN_NEGOTIATED)
     return SSL_TLSEXT_ERR_ALERT_FATAL;
   *out = selected;
@@ -76,6 +87,12 @@ void check_key_permissions(const std::string& path) {
 }
 
 }  // namespace
+
+void set_listener_alpn(SSL* ssl, TlsAlpn alpn) {
+  // Any non-null pointer marks h2; the value is not read.
+  static constexpr char h2_mark = 0;
+  SSL_set_ex_data(ssl, listener_alpn_index(), alpn == TlsAlpn::h2 ? const_cast<char*>(&h2_mark) : nullptr);
+}
 
 // ---- session-ticket keys ----
 

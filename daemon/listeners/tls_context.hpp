@@ -67,6 +67,13 @@ struct TlsServerContext {
   explicit TlsServerContext(std::shared_ptr<TicketKeyRing> ring);
 };
 
+/// The application protocol a listener speaks, chosen by ALPN (RFC 7301): "dot" on tls-listen
+/// (RFC 7858), "h2" on https-listen (RFC 8484 §5.2: HTTP/2). One context serves both, so they
+/// share the certificate, its reload and the session-ticket keys.
+enum class TlsAlpn { dot, h2 };
+/// Makes `ssl` (a new server connection) select `alpn`; a connection not told selects "dot".
+void set_listener_alpn(SSL* ssl, TlsAlpn alpn);
+
 /// The context new handshakes use; replaced whole on reload (SIGHUP, ternctl reload).
 class TlsContextStore {
  public:

@@ -162,6 +162,41 @@ asio::awaitable<std::error_code> TlsStream::read_exactly(asio::mutable_buffer bu
   co_return std::error_code{};
 }
 
+asio::awaitable<std::error_code> TlsStream::read_some(asio::mutable_buffer buffer, std::size_t& got, bool& early) {
+  auto* out = static_cast<std::uint8_t*>(buffer.data());
+  got = 0;
+  early = false;
+  while (true) {
+    if (early_read_ < early_.size()) {
+      got = std::min(buffer.size(), early_.size() - early_read_);
+      std::memcpy(out, early_.data() + early_read_, got);
+      early_read_ += got;
+      if (early_read_ == early_.size()) {
+        early_ = {};
+        early_read_ = 0;
+      }
+      early = true;
+      co_return std::error_code{};
+    }
+    if (state_ == State::handshaking) {
+      if (!socket_.is_open()) co_return asio::error::operation_aborted;
+      co_await state_changed_.async_wait(use_tuple);
+      continue;
+    }
+    if (state_ == State::failed) co_return asio::error::connection_aborted;
+    ERR_clear_error();
+    const int n = SSL_read(ssl_.get(), out, static_cast<int>(std::min<std::size_t>(buffer.size(), 1 << 30)));
+    if (n > 0) {
+      got = static_cast<std::size_t>(n);
+      co_return std::error_code{};
+    }
+    const int error = SSL_get_error(ssl_.get(), n);
+    if (error != SSL_ERROR_WANT_READ) co_return failure(error);
+    if (auto ec = co_await flush()) co_return ec;
+    if (auto ec = co_await pull()) co_return ec;
+  }
+}
+
 asio::awaitable<std::error_code> TlsStream::write_all(asio::const_buffer buffer) {
   while (state_ == State::handshaking) {
     if (!socket_.is_open()) co_return asio::error::operation_aborted;

@@ -46,6 +46,10 @@ class TlsStream {
 
   /// Fills `buffer` whole with decrypted bytes (early data first); waits for the handshake.
   asio::awaitable<std::error_code> read_exactly(asio::mutable_buffer buffer);
+  /// Reads what is there (at least one octet) into `buffer`: early data first, whole (`early`
+  /// set), then what arrives after the handshake; waits for the handshake. For HTTP/2, whose
+  /// frames nghttp2 reassembles.
+  asio::awaitable<std::error_code> read_some(asio::mutable_buffer buffer, std::size_t& got, bool& early);
   /// Encrypts and sends `buffer` whole once the handshake is over.
   asio::awaitable<std::error_code> write_all(asio::const_buffer buffer);
 

@@ -48,7 +48,21 @@ Samples per_cache(const CounterSources& s) {
 Samples queries_by_transport(const CounterSources& s) {
   return {{"udp", {daemon_total<&DaemonStats::queries_udp>(s)}},
           {"tcp", {daemon_total<&DaemonStats::queries_tcp>(s)}},
-          {"tls", {daemon_total<&DaemonStats::queries_tls>(s)}}};
+          {"tls", {daemon_total<&DaemonStats::queries_tls>(s)}},
+          {"https", {daemon_total<&DaemonStats::queries_https>(s)}}};
+}
+
+/// DoH responses by HTTP status, labelled with the status code.
+Samples https_by_status(const CounterSources& s) {
+  static constexpr std::array<const char*, 8> codes{"200", "400", "404", "405", "413", "415", "425", "431"};
+  static_assert(codes.size() == std::tuple_size_v<decltype(DaemonStats::https_status)>);
+  Samples out;
+  for (std::size_t i = 0; i < codes.size(); ++i) {
+    std::uint64_t n = 0;
+    for (const DaemonStats* d : s.daemon) n += load(d->https_status[i]);
+    out.push_back({codes[i], {n}});
+  }
+  return out;
 }
 
 Samples queries_total(const CounterSources& s) {
@@ -61,7 +75,7 @@ Samples queries_by_worker(const CounterSources& s) {
   Samples out;
   for (std::size_t w = 0; w < s.daemon.size(); ++w) {
     const DaemonStats& d = *s.daemon[w];
-    out.push_back({std::to_string(w), {load(d.queries_udp) + load(d.queries_tcp) + load(d.queries_tls)}});
+    out.push_back({std::to_string(w), {load(d.queries_udp) + load(d.queries_tcp) + load(d.queries_tls) + load(d.queries_https)}});
   }
   return out;
 }
@@ -195,6 +209,12 @@ constexpr std::array families{
     MetricFamily{"ternd_tls_resumed_total", MetricKind::counter, "", "", "DoT handshakes that resumed a session."},
     MetricFamily{"ternd_tls_early_data_accepted_total", MetricKind::counter, "", "",
                  "DoT handshakes whose TLS 1.3 early data was accepted."},
+    MetricFamily{"ternd_https_responses_total", MetricKind::counter, "status", "",
+                 "DNS-over-HTTPS responses by HTTP status."},
+    MetricFamily{"ternd_https_reset_floods_total", MetricKind::counter, "", "",
+                 "DoH connections closed for resetting streams too fast (HTTP/2 rapid reset)."},
+    MetricFamily{"ternd_https_protocol_errors_total", MetricKind::counter, "", "",
+                 "DoH connections closed for breaking HTTP/2."},
     MetricFamily{"ternd_upstream_queries_total", MetricKind::counter, "", "",
                  "Queries to authoritative servers asked for by the walks (ternd_upstream_shared_total of them were not "
                  "sent)."},
@@ -273,7 +293,7 @@ constexpr std::array table{
             [](const CounterSources& s) { return Samples{{s.version, {1}}}; }},
     Counter{"process.start-time", "process_start_time_seconds", "", "When ternd started, in seconds since the Unix epoch.",
             [](const CounterSources& s) { return one(static_cast<std::uint64_t>(std::max<std::int64_t>(s.start_time, 0))); }},
-    Counter{"queries.{}", "ternd_queries_total", "", "Client queries received over UDP, plain TCP, and DNS over TLS.",
+    Counter{"queries.{}", "ternd_queries_total", "", "Client queries received over UDP, plain TCP, DNS over TLS and DNS over HTTPS.",
             queries_by_transport},
     Counter{"queries.total", "ternd_queries_total", "", "Client queries received over every transport.", queries_total,
             total},
@@ -363,6 +383,18 @@ constexpr std::array table{
     Counter{"tls.early-data-accepted", "ternd_tls_early_data_accepted_total", "",
             "Handshakes whose TLS 1.3 early data (0-RTT queries) was accepted (only with tls-early-data on).",
             daemon_sum<&D::tls_early_data_accepted>},
+    Counter{"https.status.{}", "ternd_https_responses_total", "",
+            "DNS-over-HTTPS responses by HTTP status: 200 answered; 400 bad base64url or not a DNS query; 404 another "
+            "path than https-endpoint; 405 another method than GET or POST; 413 a message over 65535 octets; 415 "
+            "another content type; 425 a POST in TLS 1.3 early data; 431 headers over 16 KiB.",
+            https_by_status},
+    Counter{"https.reset-floods", "ternd_https_reset_floods_total", "",
+            "DNS-over-HTTPS connections closed (GOAWAY ENHANCE_YOUR_CALM) for resetting streams faster than the "
+            "bound (HTTP/2 rapid reset, CVE-2023-44487).",
+            daemon_sum<&D::https_reset_floods>},
+    Counter{"https.protocol-errors", "ternd_https_protocol_errors_total", "",
+            "DNS-over-HTTPS connections closed for breaking HTTP/2 (no connection preface, malformed frames).",
+            daemon_sum<&D::https_protocol_errors>},
     Counter{"upstream.queries", "ternd_upstream_queries_total", "",
             "Queries to authoritative servers that the walks asked for.", resolver_sum<&R::upstream_queries>},
     Counter{"upstream.shared", "ternd_upstream_shared_total", "",

@@ -18,6 +18,7 @@ struct DaemonStats {
   std::atomic<std::uint64_t> queries_udp{0};
   std::atomic<std::uint64_t> queries_tcp{0};  ///< plain TCP only
   std::atomic<std::uint64_t> queries_tls{0};  ///< DNS over TLS (RFC 7858)
+  std::atomic<std::uint64_t> queries_https{0};  ///< DNS over HTTPS (RFC 8484)
   /// Index: the header's rcode (0..15), and 16 for BADVERS, the one extended rcode (RFC 6891)
   /// ternd sends: its header bits read 0, so it is counted where it is made.
   std::array<std::atomic<std::uint64_t>, 17> responses_by_rcode{};
@@ -53,6 +54,11 @@ struct DaemonStats {
   std::atomic<std::uint64_t> tls_handshake_timeouts{0};  ///< stalled past tls-handshake-timeout
   std::atomic<std::uint64_t> tls_resumed{0};         ///< handshakes that resumed a session (ticket)
   std::atomic<std::uint64_t> tls_early_data_accepted{0};  ///< handshakes whose 0-RTT data was taken
+  /// DoH responses by HTTP status, in the order of doh_statuses (doh_request.hpp): 200, 400,
+  /// 404, 405, 413, 415, 425, 431.
+  std::array<std::atomic<std::uint64_t>, 8> https_status{};
+  std::atomic<std::uint64_t> https_reset_floods{0};     ///< connections closed for resetting streams too fast (CVE-2023-44487)
+  std::atomic<std::uint64_t> https_protocol_errors{0};  ///< connections closed for breaking HTTP/2 (bad preface, bad frames)
   // The bound on resolutions in flight (daemon/answering/walk_admission.hpp).
   std::atomic<std::uint64_t> resolutions_jostled{0};  ///< waited past the jostle timeout, gave way to a newer one
   std::atomic<std::uint64_t> resolutions_refused{0};  ///< turned away: the bound reached, none old enough to give way

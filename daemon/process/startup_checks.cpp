@@ -32,7 +32,7 @@ std::optional<RunAs> plan_privileges(const Config& config, std::string& warning)
 
 /// The same loading the DoT listener does (TlsContextStore), on a context thrown away.
 void check_tls_files(const Config& config) {
-  if (config.tls_listen.empty()) return;
+  if (config.tls_listen.empty() && config.https_listen.empty()) return;
   try {
     TlsContextStore probe(config);
   } catch (const TlsSetupError& e) {  // e.g. a world-readable key: refuse to start

@@ -2,6 +2,7 @@
 
 #include "daemon/config/config_values.hpp"
 #include "daemon/listeners/client_coroutine.hpp"
+#include "daemon/listeners/https_listener.hpp"
 #include "daemon/listeners/tls_listener.hpp"
 #include "resolver/log.hpp"
 
@@ -95,7 +96,7 @@ SharedState::SharedState(const Config& config, resolver::RootHints h)
               negative_bounds(config), failure_bounds(config)),
       infra(config.cache_size / 100 * infra_share_pct, hash_key, clock),
       hints(std::move(h)),
-      tls(config.tls_listen.empty() ? nullptr : std::make_unique<TlsContextStore>(config)),
+      tls(config.tls_listen.empty() && config.https_listen.empty() ? nullptr : std::make_unique<TlsContextStore>(config)),
       cookie_secrets(std::chrono::seconds(config.cookie_secret_rotation), unix_now()),
       ip_ratelimit(hash_key) {
   ip_ratelimit.configure(config.ip_ratelimit, config.ip_ratelimit_slip);
@@ -187,6 +188,7 @@ Worker::Worker(unsigned index, SharedState& shared, const Config& config)
                   config.tls_max_connections_per_client, &shared.tls_connections},
       tls_handshake_timeout_(config.tls_handshake_timeout_ms),
       tls_contexts_(shared.tls.get()),
+      https_settings_{config.https_max_streams, config.https_endpoint},
       udp_batch_size_(config.udp_batch_size) {
   std::vector<std::string> warnings;
   // The first worker claims each address; the others join its SO_REUSEPORT group.
@@ -201,6 +203,9 @@ Worker::Worker(unsigned index, SharedState& shared, const Config& config)
   if (tls_contexts_)
     for (const auto& l : config.tls_listen)
       named_bind(l, "DoT", [&] { tls_acceptors_.push_back(open_tcp_acceptor(io_.get_executor(), {l.address, l.port}, claim)); });
+  if (tls_contexts_)
+    for (const auto& l : config.https_listen)
+      named_bind(l, "DoH", [&] { https_acceptors_.push_back(open_tcp_acceptor(io_.get_executor(), {l.address, l.port}, claim)); });
   // Every worker gets the same buffers: the first one speaks for all.
   if (index_ == 0)
     for (const std::string& w : warnings) log::warning("{}", w);
@@ -223,6 +228,11 @@ void Worker::start() {
   for (auto& a : tls_acceptors_)
     asio::co_spawn(io_, serve_tls(a, *tls_contexts_, {handler_, active_, tls_limits_, stats_}, tls_handshake_timeout_),
                    CountEscaped(stats_, "tls listener"));
+  // DoH shares DoT's limits (tls_limits_): one bound on TLS connections, one counter.
+  for (auto& a : https_acceptors_)
+    asio::co_spawn(io_, serve_https(a, *tls_contexts_, {handler_, active_, tls_limits_, stats_}, tls_handshake_timeout_,
+                                    https_settings_),
+                   CountEscaped(stats_, "https listener"));
   thread_ = std::thread([this] {
     try {
       io_.run();
@@ -240,6 +250,7 @@ asio::awaitable<void> Worker::drain_then_stop(std::chrono::milliseconds drain) {
   asio::error_code ignored;
   for (auto& a : tcp_acceptors_) a.close(ignored);
   for (auto& a : tls_acceptors_) a.close(ignored);
+  for (auto& a : https_acceptors_) a.close(ignored);
   for (auto& s : udp_sockets_) s.cancel(ignored);  // stop receiving; answers still go out
   asio::steady_timer tick(io_);
   auto deadline = std::chrono::steady_clock::now() + drain;
@@ -294,6 +305,7 @@ void Worker::reconfigure(const Config& config) {
   const unsigned tcp_max = config.tcp_max_connections, tcp_per_client = config.tcp_max_connections_per_client;
   const unsigned tls_max = config.tls_max_connections, tls_per_client = config.tls_max_connections_per_client;
   const std::chrono::milliseconds handshake(config.tls_handshake_timeout_ms);
+  const Http2Settings https{config.https_max_streams, config.https_endpoint};
   const WalkAdmissionLimits admission = admission_limits(config);
   const unsigned upstream_sockets = config.max_upstream_sockets_per_worker;
   asio::post(io_, [=, this] {
@@ -310,6 +322,7 @@ void Worker::reconfigure(const Config& config) {
     tls_limits_.max_connections = tls_max;
     tls_limits_.max_connections_per_client = tls_per_client;
     tls_handshake_timeout_ = handshake;
+    https_settings_ = https;  // new DoH connections take it
   });
 }
 

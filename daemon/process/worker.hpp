@@ -13,6 +13,7 @@
 #include "daemon/answering/walk_admission.hpp"
 #include "daemon/observe/query_log.hpp"
 #include "daemon/listeners/connection_limits.hpp"
+#include "daemon/listeners/http2_session.hpp"
 #include "daemon/listeners/tcp_listener.hpp"
 #include "daemon/listeners/tls_context.hpp"
 #include "daemon/listeners/udp_listener.hpp"
@@ -54,7 +55,7 @@ struct SharedState {
   resolver::RootHints hints;
   ConnectionCounter tcp_connections;
   ConnectionCounter tls_connections;
-  std::unique_ptr<TlsContextStore> tls;  ///< DoT certificate and key; null when tls-listen is empty
+  std::unique_ptr<TlsContextStore> tls;  ///< DoT/DoH certificate and key; null when tls-listen and https-listen are empty
   std::atomic<std::uint32_t> stale_grace_seconds{0};  ///< serve-stale-max when serve-stale is on
   QueryLog query_log;  ///< configured by main (start, reload), reopened by log-reopen
   CookieSecrets cookie_secrets;  ///< server cookies: rotated on a timer and by reconfigure()
@@ -138,11 +139,13 @@ class Worker {
   StreamLimits tcp_limits_;
   StreamLimits tls_limits_;
   std::chrono::milliseconds tls_handshake_timeout_;
-  const TlsContextStore* tls_contexts_;  ///< SharedState's; null without tls-listen
+  const TlsContextStore* tls_contexts_;  ///< SharedState's; null without tls-listen and https-listen
+  Http2Settings https_settings_;         ///< https-max-streams, https-endpoint
   unsigned udp_batch_size_;              ///< udp-batch-size
   std::vector<asio::ip::udp::socket> udp_sockets_;
   std::vector<asio::ip::tcp::acceptor> tcp_acceptors_;
   std::vector<asio::ip::tcp::acceptor> tls_acceptors_;
+  std::vector<asio::ip::tcp::acceptor> https_acceptors_;
   std::thread thread_;
 };
 
