@@ -412,6 +412,8 @@ asio::awaitable<Resolver::Step> Resolver::resolve_name(const dns::Question& q, B
     // Steps 3 and 4: send queries until one returns a usable response (ask_zone).
     auto got = co_await ask_zone(cut, ask, budget);
     if (!got) {
+      // An NS lookup no longer wanted: its servers did not fail, nothing is remembered of them.
+      if (abandoned(budget)) co_return Step{StepKind::failed, {}, q.name, {}, ede::other, "abandoned"};
       if (minimised && budget.spend->limit.empty() && options_.qname_minimisation == QnameMinimisation::relaxed) {
         minimise = false;  // relaxed: a server that fails on the short name may take the full one
         continue;
