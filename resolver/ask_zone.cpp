@@ -110,10 +110,16 @@ void Resolver::report_hop(WalkObserver& observer, Budget& budget, const dns::Nam
   observer.hop(hop);
 }
 
-bool Resolver::budget_spent(Budget& budget) {
-  // The walk that started this (glue-less NS lookup) branch has answered its client: the
-  // branch's result could only warm the cache, not worth more upstream traffic.
+bool Resolver::abandoned(const Budget& budget) {
   if (budget.spend->finished) return true;
+  return std::any_of(budget.serving.begin(), budget.serving.end(), [](const auto& dropped) { return *dropped; });
+}
+
+bool Resolver::budget_spent(Budget& budget) {
+  // The walk that started this (glue-less NS lookup) branch has answered its client, or the
+  // cut it looks up an address for has a server that answered: the branch's result could
+  // only warm the cache, not worth more upstream traffic.
+  if (abandoned(budget)) return true;
   if (budget.spend->upstream >= limits::max_upstream_queries) {
     budget.spend->limit = "max-upstream-queries";
     return true;
@@ -205,6 +211,9 @@ asio::awaitable<std::optional<Resolver::Answered>> Resolver::ask_zone(ZoneCut& c
         break;
       case Verdict::accept:
         learn_from(cut, ask, budget, attempt, result, verdict);
+        // One server of the cut answers: its glue-less NS lookups still running are dropped
+        // (issue 18), the addresses they would find are not needed now.
+        if (cut.lookups) *cut.lookups->dropped = true;
         co_return Answered{std::move(result.reply), std::move(verdict.cls), attempt.server.to_string()};
       case Verdict::next_server:
         // Step 4 d: this server is done with for this question; go back to step 3 without it.

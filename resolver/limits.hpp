@@ -48,6 +48,11 @@ inline constexpr unsigned max_minimised_queries = 20;
 /// Attempts against one zone's servers before giving up on it.
 inline constexpr unsigned max_attempts_per_cut = 6;
 
+/// After a root priming query that got no usable answer (RFC 8109), the next one waits this
+/// long; the root hints serve the walks meanwhile. Without it, a root that never answers
+/// ". NS" would be asked it again by every walk.
+inline constexpr std::chrono::seconds priming_retry_interval{60};
+
 /// Whole-walk deadline: a client gives up after a few seconds anyway.
 inline constexpr std::chrono::milliseconds resolution_deadline{10000};
 

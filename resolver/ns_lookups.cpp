@@ -3,7 +3,9 @@
 // limits::max_parallel_ns_lookups), each in its own coroutine, and the walk goes on as soon as
 // the first address comes: a dead or slow name no longer costs its timeouts before the next
 // name is even tried (Unbound's target queries; Knot Resolver also asks for several NS
-// addresses at once). The lookups share the client question's budget (Budget::spend), so the
+// addresses at once). Once a server of the cut answers, the lookups still running are
+// dropped (NsLookups::dropped): they send nothing more. Only the address families in use
+// are asked for (do-ip4, do-ip6). The lookups share the client question's budget (Budget::spend), so the
 // NXNS and TsuNAME limits hold however they interleave.
 #include "resolver/limits.hpp"
 #include "resolver/log.hpp"
@@ -20,6 +22,14 @@ namespace tern::resolver {
 
 asio::awaitable<bool> Resolver::resolve_next_ns(ZoneCut& cut, Budget& budget) {
   if (!cut.lookups) cut.lookups = std::make_shared<NsLookups>(executor_);
+  if (*cut.lookups->dropped) {
+    // A server of the cut answered earlier and its lookups were dropped; now the cut needs
+    // addresses again (every known one failed a later question): lookups afresh, counted
+    // against the same per-cut bound.
+    auto fresh = std::make_shared<NsLookups>(executor_);
+    fresh->started = cut.lookups->started;
+    cut.lookups = std::move(fresh);
+  }
   // A named copy: the state must outlive this frame's waits even if the cut is replaced.
   const std::shared_ptr<NsLookups> lookups = cut.lookups;
   while (true) {
@@ -59,6 +69,7 @@ asio::awaitable<bool> Resolver::resolve_next_ns(ZoneCut& cut, Budget& budget) {
       ++branch.depth;
       branch.last_hop = std::max(budget.last_hop, lookups->last_hop);  // after the lookups that came back empty
       branch.resolving.push_back(ns);
+      branch.serving.push_back(lookups->dropped);
       asio::co_spawn(executor_, look_up_ns(lookups, std::move(ns), std::move(branch)), asio::detached);
     }
     if (lookups->running == 0) {
@@ -75,7 +86,7 @@ asio::awaitable<void> Resolver::look_up_ns(std::shared_ptr<NsLookups> lookups, d
   try {
     for (bool v4 : {true, false}) {
       if (v4 ? !options_.do_ip4 : !options_.do_ip6) continue;
-      if (branch.spend->finished) break;
+      if (abandoned(branch)) break;
       const std::uint16_t type = v4 ? dns::rrtype::A : dns::rrtype::AAAA;
       const dns::Question address_question{ns, type, dns::class_in};
       Outcome got = co_await walk(address_question, branch);

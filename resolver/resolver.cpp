@@ -426,6 +426,8 @@ asio::awaitable<Resolver::Step> Resolver::resolve_name(const dns::Question& q, B
     // Steps 3 and 4: send queries until one returns a usable response (ask_zone).
     auto got = co_await ask_zone(cut, ask, budget);
     if (!got) {
+      // An NS lookup no longer wanted: its servers did not fail, nothing is remembered of them.
+      if (abandoned(budget)) co_return Step{StepKind::failed, {}, q.name, {}, ede::other, "abandoned"};
       // The primed root servers all failed: the hinted ones not among them may still answer
       // (a priming answer naming servers this host cannot reach). Once per name.
       if (cut.zone.is_root() && !cut.route && !hints_tried && budget.spend->limit.empty()) {

@@ -178,6 +178,7 @@ class Resolver {
     unsigned hops = 0;                        ///< trace: hops reported so far (WalkHop::index)
     std::chrono::steady_clock::time_point started;  ///< for WalkHop::at
     bool finished = false;  ///< the walk has returned: lookups still running send nothing more
+    bool priming_started = false;  ///< trace: its walk has started priming the root (prime_in_background)
     /// DNSSEC: what validating this client query may still spend (KeyTrap, NSEC3 hashing).
     dnssec::ValidationBudget validation{limits::max_signature_verifications,
                                         limits::max_nsec3_hash_computations, limits::max_ds_match_failures};
@@ -210,6 +211,10 @@ class Resolver {
     /// Validation settings as when the walk began; null: no validation.
     std::shared_ptr<const dnssec::ValidationSettings> dnssec;
     std::vector<dns::Name> keying;            ///< zones whose keys are being found up the stack
+    /// Glue-less NS lookup branch: the `dropped` flags of the cuts it looks up an address for,
+    /// outermost first. Once one of them is set (a server of that cut answered), the branch
+    /// sends nothing more: the address it would find is no longer needed (abandoned()).
+    std::vector<std::shared_ptr<const bool>> serving;
   };
   /// The glue-less NS lookups of one zone cut, running concurrently: they add the addresses
   /// they find here and wake the walk waiting on the cut (Unbound's "target queries").
@@ -221,6 +226,8 @@ class Resolver {
     unsigned running = 0;                  ///< of which not finished yet
     asio::steady_timer wake;               ///< cancelled when a lookup finishes
     int last_hop = -1;                     ///< trace: the last hop of the latest lookup that found an address
+    /// Set when a server of the cut answered: the lookups still running stop (Budget::serving).
+    std::shared_ptr<bool> dropped = std::make_shared<bool>(false);
   };
   /// A zone and the servers that may be asked about it.
   struct ZoneCut {
@@ -326,6 +333,10 @@ class Resolver {
   };
   /// True (the limit named in the spending, if one) when the walk may send nothing more.
   static bool budget_spent(Budget& budget);
+  /// True when the branch's result is no longer wanted: the client walk has returned, or a
+  /// server of a cut this NS lookup branch serves has answered. Nothing more is sent and the
+  /// failure to finish is no failure of the zones it was asking.
+  static bool abandoned(const Budget& budget);
   /// Chooses the server among `fresh` (non-empty) and builds the request to it (ask_zone.cpp).
   Attempt choose_attempt(const ZoneCut& cut, const dns::Question& ask,
                          const std::vector<asio::ip::address>& fresh, bool checking_caps);
@@ -345,7 +356,16 @@ class Resolver {
                                                Budget& budget);
   /// The cut of a forward or stub zone: its configured servers, whatever the cache says.
   static ZoneCut configured_cut(const ZoneRoute& route);
-  asio::awaitable<ZoneCut> prime(Budget& budget);
+  /// RFC 8109 §3: the root's cut when its NS set is not known: the hints, used at once, while
+  /// a priming query runs in the background (prime_in_background) and replaces them for later
+  /// walks. The walk does not wait for priming (issue 18: one round trip less on the first query).
+  ZoneCut hinted_root(Budget& budget);
+  /// Starts a priming query unless one is in flight (or failed moments ago). A client walk's
+  /// priming has a budget of its own (it outlives the walk that started it); a trace's shares
+  /// the trace's spending and walk-local cache, and is reported as a chain of its own.
+  void prime_in_background(const Budget& budget);
+  /// Asks the hinted servers for the root NS set and stores it (RFC 8109); false if none answered.
+  asio::awaitable<bool> prime(Budget budget);
   /// The NS names' addresses come from the glue and from what the walk knows (known_rrset).
   ZoneCut make_cut(const dns::Name& zone, const std::vector<dns::Record>& ns,
                    const std::vector<dns::Record>& glue, const Budget& budget);
@@ -391,6 +411,12 @@ class Resolver {
   std::map<dns::Name, RememberedZone> zone_memo_;
   /// Validated NSEC chains for RFC 8198 (aggressive-nsec), this worker's.
   ValidatedNsecStore nsec_store_;
+  /// A client priming query is in flight (prime_in_background): one at a time per worker.
+  bool priming_ = false;
+  /// After a failed priming, none is tried before this (the hints serve meanwhile):
+  /// limits::priming_retry_interval, so that a root which never answers priming is not asked
+  /// ". NS" at every walk.
+  cache::TimePoint next_priming_{};
   /// RFC 7873 §4.1: client cookies are a MAC of the server's address under this secret (per
   /// resolver; the cookie made is kept in the infra cache, so every worker sends the same).
   cache::HashKey client_cookie_secret_;

@@ -5,6 +5,9 @@
 #include "resolver/log.hpp"
 #include "resolver/resolver.hpp"
 
+#include <asio/co_spawn.hpp>
+#include <asio/detached.hpp>
+
 #include <algorithm>
 #include <map>
 
@@ -111,11 +114,44 @@ asio::awaitable<Resolver::ZoneCut> Resolver::closest_cut(const dns::Name& name, 
     if (auto cut = cut_from_cache(zone, budget)) co_return std::move(*cut);
     if (zone.is_root()) break;
   }
-  co_return co_await prime(budget);
+  co_return hinted_root(budget);
 }
 
-asio::awaitable<Resolver::ZoneCut> Resolver::prime(Budget& budget) {
-  // RFC 8109: ask the hinted servers for the current root NS set and use that, not the hints.
+Resolver::ZoneCut Resolver::hinted_root(Budget& budget) {
+  prime_in_background(budget);
+  return make_cut(dns::Name(), hints_.ns, hints_.addresses, budget);
+}
+
+void Resolver::prime_in_background(const Budget& budget) {
+  if (budget.isolated) {
+    // A trace asks what a cold resolution asks: the priming too, once per trace, off its
+    // critical path (the branch starts a chain of its own: last_hop -1).
+    if (budget.spend->priming_started || budget.spend->finished) return;
+    budget.spend->priming_started = true;
+    Budget branch = budget;
+    branch.last_hop = -1;
+    asio::co_spawn(executor_, prime(std::move(branch)), asio::detached);
+    return;
+  }
+  const cache::TimePoint now = caches_.infra.clock().now();
+  if (priming_ || now < next_priming_) return;
+  priming_ = true;
+  // Its own budget: the walk that started it may return first; the primed set is for all.
+  Budget own;
+  own.spend->deadline = std::chrono::steady_clock::now() + limits::resolution_deadline;
+  own.routes = budget.routes;
+  // The handler, not a capturing coroutine lambda: a lambda's captures die with the
+  // temporary closure while its coroutine still runs.
+  asio::co_spawn(executor_, prime(std::move(own)), [this](std::exception_ptr error, bool primed) {
+    if (error) primed = false;  // prime() catches nothing: a bad_alloc, say, ends here
+    priming_ = false;
+    if (!primed) next_priming_ = caches_.infra.clock().now() + limits::priming_retry_interval;
+  });
+}
+
+asio::awaitable<bool> Resolver::prime(Budget budget) {
+  // RFC 8109: ask the hinted servers for the current root NS set; walks use that, not the
+  // hints, once it is stored.
   ZoneCut hinted = make_cut(dns::Name(), hints_.ns, hints_.addresses, budget);
   // Arguments of a co_await are named locals, never temporaries: g++ 12 destroys temporaries
   // inside a co_await expression twice (GCC PR 107288 family).
@@ -127,11 +163,11 @@ asio::awaitable<Resolver::ZoneCut> Resolver::prime(Budget& budget) {
     store_rrsets(got->reply.additional, cache::Trust::glue, got->server, budget);
     if (auto cut = cut_from_cache(dns::Name(), budget)) {
       log::info("primed the root: {} servers, {} addresses", got->cls.chain.size(), cut->addresses.size());
-      co_return std::move(*cut);
+      co_return true;
     }
   }
-  log::warning("root priming failed; walking from the hints");
-  co_return make_cut(dns::Name(), hints_.ns, hints_.addresses, budget);
+  if (!abandoned(budget)) log::warning("root priming failed; walking from the hints");
+  co_return false;
 }
 
 }  // namespace tern::resolver

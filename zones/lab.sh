@@ -47,6 +47,8 @@
 #   LAB_DELAY_ROOT, LAB_DELAY_TLD, LAB_DELAY_SLD
 #                one-way delay in ms of the root, the TLD and the other servers (10, 30, 80)
 #   LAB_DELAY_MS_<INSTANCE>  the delay of one instance ("-" written "_": LAB_DELAY_MS_shop_lab)
+#   LAB_RELAY    the delay_relay binary (default build/zones/tools/delay_relay; bench.sh names
+#                its own build's)
 #   LAB_TTL_SCALE  factor for the TTLs of the failover records (default: the one recorded in
 #                $LAB_DIR/ttl.scale, else 1), e.g. 0.1: db.shop.lab 30 s, db-fast.shop.lab 3 s
 #
@@ -72,7 +74,7 @@ LAB_DELAY_TLD=${LAB_DELAY_TLD:-30}
 LAB_DELAY_SLD=${LAB_DELAY_SLD:-80}
 NSD_PORT=53 # 5300 behind the delay relays
 SAVED_DELAY=
-RELAY=$REPO_DIR/build/zones/tools/delay_relay
+RELAY=${LAB_RELAY:-$REPO_DIR/build/zones/tools/delay_relay}
 TERN_TLS_PORT=${TERN_TLS_PORT:-853}
 
 SAVED_NET= # LAB_NET recorded in $LAB_DIR/lab.net by the last render, if any

@@ -7,7 +7,9 @@
 #     QPS, QPS per resolver CPU-second, p50/p99 latency at a fixed rate, lost queries, RSS;
 #   - a cold-cache run of each over 3000 lab names in 100 zones (half delegated without glue):
 #     time, upstream queries per name counted at the lab's authorities (NSD's own counters),
-#     RSS after the run and per cached name;
+#     RSS after the run and per cached name, resolver CPU per name; every authority behind a
+#     delay relay (--delay-ms), so that latencies count round trips: the first query's and the
+#     cold names' median (issue 18);
 #   - DNS over TLS cache hits (dnsperf -m dot);
 #   - DNSSEC (issue 15): the cold run again over the same zones signed (algorithms 13 and 8,
 #     keys made in the run), ternd validating (and with `dnssec: no`) against unbound with its
@@ -16,7 +18,7 @@
 #     --check-config accepts them, and its figures count as validation only when it sets AD.
 # Each resolver runs alone (fresh process per thread count), so they never share the CPUs.
 # Markdown on stdout, also written to results/bench-<date>.md. A measurement, not a test: it
-# never asserts timings; the targets of issues 5 and 15 are reported as met or not.
+# never asserts timings; the targets of issues 5, 15 and 18 are reported as met or not.
 #
 # Run from anywhere, as root (the lab's NSD servers bind port 53 on $LAB_NET.x.y):
 #   tests/bench/bench.sh [--build-dir DIR] [--seconds N] ...     (--help for all options)
@@ -47,6 +49,7 @@ EDNS=0               # 1: dnsperf sends EDNS0 (-e)
 DOT_SECONDS=10       # length of the DNS-over-TLS run (dnsperf -m dot); 0 = skip
 COLD_ZONES=100       # child zones of cold.lab (30 names each)
 COLD_OUTSTANDING=20  # dnsperf -q of the cold run: resolutions in flight at once
+DELAY_MS=50          # one-way delay of the relays in front of every authority (0: no relays)
 LAB_NET=127.57       # the lab's own prefix, apart from other labs on this machine
 WAIT_SECONDS=20      # how long to wait for each resolver to answer at start
 KEEP=0               # 1: keep the temporary directory (configs, logs, raw dnsperf output)
@@ -75,6 +78,9 @@ usage: tests/bench/bench.sh [options]
                        the cold and DoT runs use the last
   --cold-zones N       child zones of the cold run, $COLD_NAMES_PER_ZONE names each (default $COLD_ZONES; 0 = skip)
   --cold-outstanding N resolutions in flight during the cold run, dnsperf -q (default $COLD_OUTSTANDING)
+  --delay-ms N         one-way delay of a relay (zones/tools/delay_relay) in front of every
+                       authority, the lab's and the cold zones' (default $DELAY_MS): round trips
+                       per name are each answer's latency / (2 x N), rounded down; 0 = no relays
   --resolvers "R.."    which to measure, of ternd ternd_base unbound pdns_recursor kresd (default:
                        ternd, ternd_base with --baseline, unbound, and PowerDNS Recursor / Knot
                        Resolver when installed)
@@ -115,6 +121,7 @@ while (($#)); do
       THREAD_COUNTS=$2; shift 2 ;;
     --cold-zones) need_int "$1" "${2-}"; COLD_ZONES=$2; shift 2 ;;
     --cold-outstanding) need_int "$1" "${2-}"; COLD_OUTSTANDING=$2; shift 2 ;;
+    --delay-ms) need_int "$1" "${2-}"; DELAY_MS=$2; shift 2 ;;
     --resolvers) [[ ${2-} =~ ^(ternd|ternd_base|unbound|pdns_recursor|kresd)( (ternd|ternd_base|unbound|pdns_recursor|kresd))*$ ]] ||
       die "--resolvers takes names of: ternd ternd_base unbound pdns_recursor kresd"
       RESOLVERS=$2; shift 2 ;;
@@ -198,8 +205,8 @@ if [ -z "$BUILD_DIR" ]; then
     note "meson setup $BUILD_DIR (release)"
     meson setup "$BUILD_DIR" "$REPO_DIR" -Dbuildtype=release >/dev/null
   fi
-  note "ninja -C $BUILD_DIR daemon/ternd tests/bench/udp_echo"
-  ninja -C "$BUILD_DIR" daemon/ternd tests/bench/udp_echo >/dev/null
+  note "ninja -C $BUILD_DIR daemon/ternd tests/bench/udp_echo zones/tools/delay_relay"
+  ninja -C "$BUILD_DIR" daemon/ternd tests/bench/udp_echo zones/tools/delay_relay >/dev/null
 fi
 BUILD_DIR=$(cd -- "$BUILD_DIR" && pwd)
 TERND=$BUILD_DIR/daemon/ternd
@@ -217,7 +224,21 @@ for o in json.load(open(sys.argv[1])):
   2>/dev/null || echo unknown)
 [ "$BUILDTYPE" = release ] || note "warning: $BUILD_DIR is buildtype=$BUILDTYPE, not release"
 
-note "starting the NSD lab on $LAB_NET.x.y (LAB_DIR=$LAB_DIR)"
+# The delay relays (issue 18: round trips): NSD on port 5300 of each address, the relay on 53
+# holding every datagram and TCP chunk DELAY_MS each way. The same delay everywhere, so that
+# a name's latency divided by one round trip counts the round trips it took.
+RELAY=
+if ((DELAY_MS > 0)); then
+  RELAY=$BUILD_DIR/zones/tools/delay_relay
+  [ -x "$RELAY" ] || RELAY=$REPO_DIR/build/zones/tools/delay_relay
+  [ -x "$RELAY" ] || die "no delay_relay in $BUILD_DIR or $REPO_DIR/build (ninja -C DIR zones/tools/delay_relay), or --delay-ms 0"
+  export LAB_DELAY=1 LAB_DELAY_ROOT=$DELAY_MS LAB_DELAY_TLD=$DELAY_MS LAB_DELAY_SLD=$DELAY_MS LAB_RELAY=$RELAY
+else
+  export LAB_DELAY=0
+fi
+COLD_NSD_PORT=$((DELAY_MS > 0 ? 5300 : 53))
+
+note "starting the NSD lab on $LAB_NET.x.y (LAB_DIR=$LAB_DIR, relays adding ${DELAY_MS} ms each way)"
 LAB_STARTED=1
 start_lab "$LAB_NET" "$LAB_DIR"
 HINTS=$LAB_DIR/root.hints
@@ -235,7 +256,7 @@ cold_nsd_conf() {  # cold_nsd_conf NAME ADDRESS... then "--" and ZONE=FILE...
   while [ "$1" != -- ]; do echo "    ip-address: $1"; shift; done
   shift
   cat <<EOF
-    port: 53
+    port: $COLD_NSD_PORT
     do-ip6: no
     username: ""
     chroot: ""
@@ -317,6 +338,14 @@ start_cold_nsds() {
     nsd -d -c "$COLD_DIR/$part.conf" >"$COLD_DIR/$part.out" 2>&1 &
     COLD_PIDS+=($!)
   done
+  if [ -n "$RELAY" ]; then  # port 53 of each address to its NSD on COLD_NSD_PORT
+    local pairs=() a
+    for a in "$LAB_NET.17.1" "$LAB_NET.17.2" "$LAB_NET.17.3" "$LAB_NET.18.1" "$LAB_NET.18.2"; do
+      pairs+=("$a:53=$a:$COLD_NSD_PORT")
+    done
+    "$RELAY" --delay-ms "$DELAY_MS" "${pairs[@]}" >>"$COLD_DIR/relay.log" 2>&1 &
+    COLD_PIDS+=($!)
+  fi
   # Ready when the last child zone's SOA is answered by both servers.
   for ((i = 0; i < 100; i++)); do
     if dig +norec +short +tries=1 +time=1 @"$LAB_NET.18.2" "c$COLD_ZONES.cold.lab" SOA | grep -q hostmaster &&
@@ -697,6 +726,26 @@ latency() {
   R[$key.p50_us]=$p50 R[$key.p99_us]=$p99 R[$key.max_us]=$max R[$key.lat_n]=$count
 }
 
+# first_query KEY PID PORT: the resolver's first walk, right after start: once it answers
+# localhost (from its own data: no upstream query, so nothing is primed yet), one
+# www.example.lab A, its Query time and that in round trips (root, lab., example.lab., and the
+# root priming when the resolver waits for it). Nothing when it never answers localhost.
+first_query() {
+  local key=$1 pid=$2 port=$3 i out ms
+  for ((i = 0; i < WAIT_SECONDS * 5; i++)); do
+    kill -0 "$pid" 2>/dev/null || return 0
+    if dig +tries=1 +time=1 -p "$port" @127.0.0.1 localhost A 2>/dev/null | grep -q 'status: '; then
+      out=$(dig +tries=1 +time=5 -p "$port" @127.0.0.1 www.example.lab A 2>/dev/null || true)
+      grep -q 'status: NOERROR' <<<"$out" || return 0
+      ms=$(awk '/Query time:/ { print $4 }' <<<"$out")
+      R[$key.first_ms]=$ms
+      R[$key.first_rt]=$(awk -v ms="$ms" -v d="$DELAY_MS" 'BEGIN { printf "%d", ms / (2 * d) }')
+      return 0
+    fi
+    sleep 0.2
+  done
+}
+
 # cold KEY PID PORT: every cold name once, on a fresh cache; upstream queries counted at the
 # authorities, RSS before and after.
 cold() {
@@ -706,7 +755,7 @@ cold() {
   group_rss "$pid"; r0=$RSS_KIB
   u0=$(upstream_total)
   group_cpu "$pid"; c0=$CPU_TICKS
-  run_dnsperf "$out" -s 127.0.0.1 -p "$port" -d "$COLD_QFILE" -n 1 -c 1 -q "$COLD_OUTSTANDING" -t 10 || true
+  run_dnsperf "$out" -s 127.0.0.1 -p "$port" -d "$COLD_QFILE" -n 1 -c 1 -q "$COLD_OUTSTANDING" -t 10 -v || true
   group_cpu "$pid"; c1=$CPU_TICKS
   u1=$(upstream_total)
   # RSS once the run has settled (2 s, the same for every server): the memory the cached names
@@ -723,6 +772,14 @@ cold() {
   R[$key.cold_other]=$((completed - ${R[$key.cold_noerror]}))
   R[$key.cold_upstream]=$((u1 - u0))
   R[$key.cold_per_name]=$(awk -v u=$((u1 - u0)) -v n="$COLD_N" 'BEGIN { printf "%.2f", u / n }')
+  # Round trips per name through the relays: each answer's latency / one round trip, rounded
+  # ("> RCODE name type latency-seconds", one line per answer); the median and the mean.
+  if ((DELAY_MS > 0)); then
+    read -r "R[$key.cold_rt_median]" "R[$key.cold_rt_mean]" < <(
+      awk -v rt="$DELAY_MS" '$1 == ">" { n = int($NF * 1000 / (2 * rt)); print n }' "$out" | sort -n | awk '
+        { v[NR] = $1; sum += $1 }
+        END { if (NR == 0) print "n/a n/a"; else printf "%d %.2f\n", v[int(NR * 0.5 + 0.999999)], sum / NR }')
+  fi
   R[$key.cold_cpu_ms_per_name]=$(awk -v t=$((c1 - c0)) -v hz="$CLK_TCK" -v n="$COLD_N" 'BEGIN { printf "%.3f", t / hz * 1000 / n }')
   R[$key.cold_rss_before]=$(awk -v k="$r0" 'BEGIN { printf "%.1f", k / 1024 }')
   R[$key.cold_rss_after]=$(awk -v k="$RSS_KIB" 'BEGIN { printf "%.1f", k / 1024 }')
@@ -810,6 +867,7 @@ measure_resolver() {
   esac
   start_server "$name" "$threads" "$port" "$log"
   note "$name, $threads threads: pid $RUN_PIDS on 127.0.0.1@$port"
+  if ((DELAY_MS > 0)); then first_query "$key" "${RUN_PIDS%% *}" "$port"; fi
   wait_answer "$name" "${RUN_PIDS%% *}" "$port" "$log"
   if ((threads == LAST_THREADS)); then cold "$key" "$RUN_PIDS" "$port"; fi
   note "$key: warming the cache (${NQUERIES} names, twice)"
@@ -1040,6 +1098,16 @@ pct() {  # pct A B: A as a percentage of B
   awk -v a="$(get "$1")" -v b="$(get "$2")" 'BEGIN {
     if (a !~ /^[0-9.]+$/ || b !~ /^[0-9.]+$/ || b + 0 == 0) print "n/a"; else printf "%.0f%%", a * 100 / b }'
 }
+lowest_peer() {  # lowest_peer FIELD: the lowest FIELD of unbound, pdns_recursor, kresd measured (and who)
+  local n best= who=
+  for n in unbound pdns_recursor kresd; do
+    [[ " $RESOLVERS " == *" $n "* ]] || continue
+    local v=${R[$n.$LAST_THREADS.$1]:-}
+    [[ $v =~ ^[0-9.]+$ ]] || continue
+    if [ -z "$best" ] || awk -v a="$v" -v b="$best" 'BEGIN { exit !(a + 0 < b + 0) }'; then best=$v who=$n; fi
+  done
+  echo "${best:-n/a} ${who:-none}"
+}
 verdict() {  # verdict VALUE OP LIMIT: "met" / "NOT met" / "n/a"
   awk -v v="$1" -v op="$2" -v l="$3" 'BEGIN {
     if (v !~ /^[0-9.]+$/) { print "n/a"; exit }
@@ -1102,6 +1170,19 @@ report_plain() {  # the runs without DNSSEC and the targets of issue 5
     key=$LAST_THREADS
     echo "| **ternd/unbound** | $(ratio "ternd.$key.cold_s" "unbound.$key.cold_s") | $(ratio "ternd.$key.cold_qps" "unbound.$key.cold_qps") | | | | $(ratio "ternd.$key.cold_upstream" "unbound.$key.cold_upstream") | **$(ratio "ternd.$key.cold_per_name" "unbound.$key.cold_per_name")** | $(ratio "ternd.$key.cold_cpu_ms_per_name" "unbound.$key.cold_cpu_ms_per_name") | | $(ratio "ternd.$key.cold_rss_after" "unbound.$key.cold_rss_after") | **$(ratio "ternd.$key.cold_kib_per_name" "unbound.$key.cold_kib_per_name")** |"
     echo
+    if ((DELAY_MS > 0)); then
+      echo
+      echo "### Round trips: every authority behind a relay adding $DELAY_MS ms each way (one round trip: $((2 * DELAY_MS)) ms)"
+      echo
+      echo "| resolver | first query ms | first query round trips | cold names: median round trips | mean round trips | upstream queries per name | resolver CPU ms per name |"
+      echo "|---|---:|---:|---:|---:|---:|---:|"
+      for n in $RESOLVERS; do
+        key=$n.$LAST_THREADS
+        echo "| $n | $(get "$key.first_ms") | $(get "$key.first_rt") | $(get "$key.cold_rt_median") | $(get "$key.cold_rt_mean") | $(get "$key.cold_per_name") | $(get "$key.cold_cpu_ms_per_name") |"
+      done
+      echo
+      echo "- First query: www.example.lab A right after start, once the resolver answers localhost from its own data (dig's Query time; root, lab., example.lab., and the priming when the resolver waits for it). Cold names: each answer's latency from dnsperf -v in the cold run below. Round trips: a latency divided by one round trip, rounded down (what the resolver and this machine add to the relays' delay is less than a round trip unless the machine is very busy); waiting for another walk of the same zone in flight counts."
+    fi
     echo "- Right after start (priming done by the start-up check), dnsperf -n 1 -q $COLD_OUTSTANDING over hostK.cN.cold.lab A in one shuffled order: cold.lab delegates $COLD_ZONES child zones, the odd ones with glue, the even ones to a/b.cold-dns.lab (no glue: their addresses are a lookup of their own). Upstream queries: the num.queries counters of every lab NSD (zones/lab.sh queries) and of the cold zones' NSDs, before and after. KiB per cached name: RSS growth from before the run to 2 s after it / names answered."
   fi
   if ((DOT_SECONDS > 0)); then
@@ -1139,6 +1220,17 @@ report_plain() {  # the runs without DNSSEC and the targets of issue 5
     u=$(ratio "ternd.$LAST_THREADS.cold_per_name" "unbound.$LAST_THREADS.cold_per_name")
     m=$(ratio "ternd.$LAST_THREADS.cold_kib_per_name" "unbound.$LAST_THREADS.cold_kib_per_name")
     echo "| upstream queries per cold name <= unbound's | $u x | $(verdict "$u" "<=" 1) |"
+    local low who t
+    read -r low who < <(lowest_peer cold_per_name)
+    t=$(get "ternd.$LAST_THREADS.cold_per_name")
+    echo "| upstream queries per cold name <= the lowest peer's (issue 18; $who: $low) | $t | $(verdict "$(awk -v a="$t" -v b="$low" 'BEGIN { if (a ~ /^[0-9.]+$/ && b ~ /^[0-9.]+$/) printf "%.4f", a - b + 1; else print "n/a" }')" "<=" 1) |"
+    if ((DELAY_MS > 0)); then
+      read -r low who < <(lowest_peer cold_rt_median)
+      t=$(get "ternd.$LAST_THREADS.cold_rt_median")
+      echo "| median round trips per cold name <= the lowest peer's (issue 18; $who: $low) | $t | $(verdict "$(awk -v a="$t" -v b="$low" 'BEGIN { if (a ~ /^[0-9.]+$/ && b ~ /^[0-9.]+$/) printf "%.4f", a - b + 1; else print "n/a" }')" "<=" 1) |"
+    fi
+    t=$(ratio "ternd.$LAST_THREADS.cold_cpu_ms_per_name" "unbound.$LAST_THREADS.cold_cpu_ms_per_name")
+    echo "| resolver CPU per cold name <= unbound's (issue 18) | $t x | $(verdict "$t" "<=" 1) |"
     echo "| RSS per cached name <= unbound's | $m x | $(verdict "$m" "<=" 1) |"
   fi
   echo

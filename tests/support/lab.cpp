@@ -88,15 +88,16 @@ Lab::Lab(int case_id)
   options.do_ip6 = false;
 }
 
-Lab::Lab(InProcess)
+Lab::Lab(InProcess where)
     : rrsets(cache_bytes, cache::random_hash_key(), clock, cache::TtlBounds{0, 86400}),
       answers(cache_bytes, cache::random_hash_key(), clock, cache::TtlBounds{0, 86400},
               cache::TtlBounds{0, 3600}),
       infra(cache_bytes, cache::random_hash_key(), clock),
-      address_prefix_("10.53.0."),  // nothing is bound: any address would do
+      address_prefix_(where.ipv6 ? "fd00:53::" : "10.53.0."),  // nothing is bound: any address would do
       network_(std::make_unique<InProcessNetwork>(io, rng)) {
   options.query_loopback = true;
-  options.do_ip6 = false;
+  options.do_ip4 = !where.ipv6;
+  options.do_ip6 = where.ipv6;
 }
 
 Lab::~Lab() {
@@ -131,7 +132,8 @@ ScriptedServer& Lab::server(int number) {
 
 void Lab::set_root(int number, std::string_view ns_name) {
   const std::string ns(ns_name);
-  hints_ = resolver::parse_root_hints(". 3600000 IN NS " + ns + "\n" + ns + " 3600000 IN A " +
+  const bool v6 = address(number).find(':') != std::string::npos;
+  hints_ = resolver::parse_root_hints(". 3600000 IN NS " + ns + "\n" + ns + (v6 ? " 3600000 IN AAAA " : " 3600000 IN A ") +
                                           address(number) + "\n",
                                       "lab hints");
   zone(".").delegate(".", ns, address(number));

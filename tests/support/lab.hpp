@@ -65,9 +65,13 @@ class LabNetwork {
   virtual bool step(Duration until) = 0;
 };
 
-/// Selects the in-process network: Lab lab(in_process).
-struct InProcess {};
+/// Selects the in-process network: Lab lab(in_process); Lab lab(in_process_ipv6): its servers
+/// at fd00:53::<server> and the resolver with do-ip4 off, do-ip6 on.
+struct InProcess {
+  bool ipv6 = false;
+};
 inline constexpr InProcess in_process{};
+inline constexpr InProcess in_process_ipv6{true};
 
 class Lab {
  public:
@@ -78,7 +82,7 @@ class Lab {
   explicit Lab(InProcess);
   ~Lab();
 
-  /// "127.77.<case>.<server>" on loopback, "10.53.0.<server>" in process.
+  /// "127.77.<case>.<server>" on loopback, "10.53.0.<server>" in process (IPv6: "fd00:53::<server>").
   std::string address(int server) const;
   /// The zone with this origin, created (with its SOA) on first use.
   FakeZone& zone(std::string_view origin);

@@ -109,7 +109,8 @@ FakeZone& FakeZone::add(std::string_view text) {
 FakeZone& FakeZone::delegate(std::string_view child, std::string_view ns_name,
                              std::string_view address) {
   add(std::string(child) + " 300 IN NS " + std::string(ns_name));
-  if (!address.empty()) add(std::string(ns_name) + " 300 IN A " + std::string(address));
+  const bool v6 = address.find(':') != std::string_view::npos;
+  if (!address.empty()) add(std::string(ns_name) + (v6 ? " 300 IN AAAA " : " 300 IN A ") + std::string(address));
   return *this;
 }
 

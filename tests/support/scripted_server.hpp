@@ -117,7 +117,8 @@ class FakeZone {
   /// Adds a record in presentation format ("www.example.test. 300 IN A 192.0.2.1");
   /// a record the zone does not parse is a test bug and throws.
   FakeZone& add(std::string_view text);
-  /// Adds `NS` at `child` and, when address is not empty, an A record for `ns_name`.
+  /// Adds `NS` at `child` and, when address is not empty, an A (or for an IPv6 address, AAAA)
+  /// record for `ns_name`.
   FakeZone& delegate(std::string_view child, std::string_view ns_name, std::string_view address = {});
 
   /// The reply to `query` (ID and question are filled in by the server).
