@@ -167,6 +167,14 @@ asio::awaitable<Outcome> Resolver::run(dns::Question question, RunMode mode, boo
     shared.upstream_queries = 0;
     co_return for_client(std::move(shared), checking_disabled);
   }
+  // An L1 miss asks the fleet's shared cache before walking (a refresh wants fresh data); the
+  // in-flight table has made this the one lookup for the question.
+  if (l2_ && !refresh) {
+    if (std::optional<Outcome> shared_answer = co_await from_second_level(question)) {
+      flight->finish(*shared_answer);
+      co_return for_client(std::move(*shared_answer), checking_disabled);
+    }
+  }
   Budget budget;
   budget.spend->deadline = std::chrono::steady_clock::now() + limits::resolution_deadline;
   if (refresh) budget.bypass = question;
@@ -216,10 +224,33 @@ asio::awaitable<Outcome> Resolver::run(dns::Question question, RunMode mode, boo
       cache::AnswerSections sections = stored->records();  // the TTLs as clamped by the cache
       out.answer = std::move(sections.answer);
       out.authority = std::move(sections.authority);
+      if (l2_) l2_->store(question, *stored);  // the fleet learns it too
     }
   }
   flight->finish(out);
   co_return for_client(std::move(out), checking_disabled);
+}
+
+asio::awaitable<std::optional<Outcome>> Resolver::from_second_level(const dns::Question& question) {
+  std::optional<cache::L2Answer> value = co_await l2_->fetch(question);
+  if (!value) co_return std::nullopt;
+  // Into L1 as a walk's answer goes (TTLs clamped the same way); its records as stored there.
+  std::shared_ptr<const cache::CachedAnswer> stored =
+      caches_.answers.insert(question, value->rcode, std::move(value->answer), std::move(value->authority),
+                             value->security, value->ede, std::move(value->ede_text));
+  if (!stored) co_return std::nullopt;
+  Outcome out;
+  out.rcode = stored->rcode;
+  cache::AnswerSections sections = stored->records();
+  out.answer = std::move(sections.answer);
+  out.authority = std::move(sections.authority);
+  out.from_cache = true;
+  out.security = options_.dnssec ? stored->security : dnssec::Security::indeterminate;
+  if (stored->ede) {
+    out.ede = stored->ede;
+    out.ede_text = stored->ede_text;
+  }
+  co_return out;
 }
 
 Outcome Resolver::for_client(Outcome out, bool checking_disabled) {

@@ -17,6 +17,7 @@
 #include "resolver/inflight.hpp"
 #include "resolver/outcome.hpp"
 #include "resolver/root_hints.hpp"
+#include "resolver/second_level.hpp"
 #include "resolver/secure_random.hpp"
 #include "resolver/selection.hpp"
 #include "resolver/trace_cache.hpp"
@@ -95,6 +96,17 @@ struct ResolverStats {
   std::atomic<std::uint64_t> insecure_unsupported{0};
   /// NXDOMAIN/NODATA answered from a cached, validated NSEC/NSEC3 (RFC 8198), no query sent.
   std::atomic<std::uint64_t> aggressive_nsec_answers{0};
+  // The second-level cache (Redis, daemon/l2/): lookups by outcome, and what it cost.
+  std::atomic<std::uint64_t> l2_hits{0};      ///< answered from Redis, no walk
+  std::atomic<std::uint64_t> l2_misses{0};    ///< Redis had no value (or only an expired one)
+  std::atomic<std::uint64_t> l2_errors{0};    ///< an error reply, no connection, or too much pending
+  std::atomic<std::uint64_t> l2_timeouts{0};  ///< no reply within redis-timeout
+  std::atomic<std::uint64_t> l2_dropped{0};   ///< values that failed the checks (corrupt or poisoned)
+  std::atomic<std::uint64_t> l2_skipped{0};   ///< lookups not sent: the breaker was open
+  std::atomic<std::uint64_t> l2_stores{0};    ///< values written
+  std::atomic<std::uint64_t> l2_store_errors{0};  ///< writes that failed or were not sent
+  std::atomic<std::uint64_t> l2_breaker_opened{0};  ///< times the breaker opened
+  std::atomic<std::uint64_t> l2_breaker_open{0};    ///< 1 while this worker's breaker is open (a gauge)
 };
 
 /// The shared caches a resolver reads and fills.
@@ -150,6 +162,9 @@ class Resolver {
     options_ = options;
   }
   const asio::any_io_executor& executor() const noexcept { return executor_; }
+  /// Asks `l2` on an L1 miss before walking and gives it what walks learn; null = no L2.
+  /// Set once by the worker before it starts.
+  void set_second_level(SecondLevelCache* l2) noexcept { l2_ = l2; }
   /// Counts a cached answer the daemon served itself (its hit path) by its verdict, as
   /// resolve() counts the answers it gives: one relaxed increment, nothing when not validating.
   void count_cached_answer(dnssec::Security security) noexcept {
@@ -274,6 +289,9 @@ class Resolver {
     stale_recheck,  ///< past the question's and the zones' failure marks (recheck_stale)
   };
   asio::awaitable<Outcome> run(dns::Question question, RunMode mode, bool checking_disabled = false);
+  /// The second-level cache's answer to `question`, put into the answer cache; nullopt when it
+  /// has none (or no L2 is configured).
+  asio::awaitable<std::optional<Outcome>> from_second_level(const dns::Question& question);
   /// What the client gets of a walk's outcome: a bogus one is SERVFAIL with its EDE, unless
   /// the client set CD. Counts the verdict (ResolverStats answers_*, bogus_*).
   Outcome for_client(Outcome out, bool checking_disabled);
@@ -400,6 +418,7 @@ class Resolver {
   SecureRandom& rng_;
   ResolverStats& stats_;
   InflightTable& inflight_;
+  SecondLevelCache* l2_ = nullptr;  ///< the fleet's shared cache; null when redis-server is empty
   /// Parsed DNSKEYs (one per worker: no lock; created at the first validation).
   std::optional<dnssec::KeyCache> key_cache_;
   /// Zone chain verdicts this worker settled, until their TTL (validation.cpp): a zone's

@@ -94,6 +94,11 @@ struct Config {
   std::uint32_t serve_stale_max = 86400;         ///< seconds past expiry stale data may be served
   unsigned serve_stale_client_timeout_ms = 1800; ///< RFC 8767 §5 client response timer
   bool prefetch = false;                         ///< refresh hits in the last 10% of their TTL
+  std::string redis_server;                      ///< the fleet's L2 cache: ADDRESS@PORT or a socket path; "" = off
+  unsigned redis_timeout_ms = 50;                ///< longest wait for one Redis lookup
+  std::string redis_key_secret;                  ///< keys the L2 key hash; shared by the fleet
+  unsigned redis_breaker_failures = 3;           ///< errors/timeouts in a row that open the breaker
+  unsigned redis_breaker_backoff_ms = 1000;      ///< first open period; doubles per failed probe
   std::string control_socket = "/run/tern/ternd.ctl"; ///< ternctl's unix socket; empty = none
   unsigned tcp_idle_timeout_ms = 10000;          ///< RFC 7766 idle timeout for client TCP
   unsigned tcp_max_connections = 1024;           ///< open client TCP connections, all workers

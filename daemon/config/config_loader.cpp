@@ -1,6 +1,7 @@
 #include "daemon/config/config_loader.hpp"
 
 #include "daemon/config/config_values.hpp"
+#include "daemon/config/redis_address.hpp"
 #include "daemon/config/settings_table.hpp"
 
 #include <yaml-cpp/yaml.h>
@@ -274,6 +275,12 @@ void check_consistency(const Config& config, const Origins& origins) {
                    config.tls_certificate.empty() ? "tls-certificate" : "tls-private-key",
                    "https-listen needs tls-certificate and tls-private-key");
   }
+  // A fleet shares its keys: a secret made up per process would share nothing, and a short
+  // one lets whoever reads Redis compute which names are cached.
+  if (!config.redis_server.empty() && config.redis_key_secret.size() < min_redis_key_secret)
+    throw_conflict(origins, "redis-server", "redis-key-secret",
+                   "redis-server needs redis-key-secret, at least " + std::to_string(min_redis_key_secret) +
+                       " characters, the same on every member of the fleet");
   check_bounds(origins, "cache-min-ttl", config.cache_min_ttl, "cache-max-ttl",
                config.cache_max_ttl);
   check_bounds(origins, "cache-min-negative-ttl", config.cache_min_negative_ttl,

@@ -259,6 +259,9 @@ bool failure_matches(const Selector& selector, const cache::FailureKey& key) {
   return selector.name.is_subdomain_of(key.name) || (selector.below && key.name.is_subdomain_of(selector.name));
 }
 
+/// How long a flush waits for Redis (a large Redis is read in batches: l2_limits).
+constexpr std::chrono::seconds second_level_flush_wait{30};
+
 /// Removes what `selector` matches from the RRset and answer caches and the remembered
 /// failures (never the infra cache: what was learnt about servers is not data about names).
 ControlReply cache_flush(ControlContext& context, const Selector& selector,
@@ -273,8 +276,18 @@ ControlReply cache_flush(ControlContext& context, const Selector& selector,
       });
   std::size_t failures = context.answers.failures().entries().erase_if(
       [&](const cache::FailureKey& key, const auto&) { return failure_matches(selector, key); });
-  return {ControlStatus::ok, "flushed " + plural(rrsets, "rrset") + ", " + plural(answers, "answer") + " and " +
-                                 plural(failures, "failure") + where + "\n"};
+  std::string out = "flushed " + plural(rrsets, "rrset") + ", " + plural(answers, "answer") + " and " +
+                    plural(failures, "failure") + where + "\n";
+  if (!context.flush_second_level) return {ControlStatus::ok, std::move(out)};
+  // The fleet's Redis too, or the next miss would bring the flushed data straight back.
+  std::future<std::string> redis =
+      context.flush_second_level(selector.name, selector.type, selector.below, selector.all);
+  if (redis.wait_for(second_level_flush_wait) != std::future_status::ready)
+    return {ControlStatus::failed, out + "redis: no reply within " +
+                                       std::to_string(second_level_flush_wait.count()) + " s\n"};
+  std::string said = redis.get();
+  const bool failed = said.find("failed") != std::string::npos;
+  return {failed ? ControlStatus::failed : ControlStatus::ok, out + said};
 }
 
 /// The live entries of one cache, zone-file style; answers as a comment line each (the
@@ -403,6 +416,11 @@ ControlContext make_control_context(SharedState& shared,
   if (!workers.empty()) {
     Worker* first = workers.front().get();
     context.trace = [first](const dns::Question& q) { return first->trace(q); };
+    if (first->has_second_level())
+      context.flush_second_level = [first](const dns::Name& name, std::optional<std::uint16_t> type, bool below,
+                                           bool all) {
+        return first->flush_second_level(L2FlushRequest{name, type, below, all});
+      };
   }
   return context;
 }

@@ -17,6 +17,7 @@
 #include <functional>
 #include <future>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -57,6 +58,11 @@ struct ControlContext {
   /// command only raises SIGHUP.
   std::function<ControlReply()> reload{};
   std::vector<const resolver::SocketBudget*> sockets{};  ///< one per worker: upstream sockets
+  /// Removes names from the fleet's Redis (flush, flush-zone, flush-all: `type` for NAME TYPE,
+  /// `below` for a zone, `all` for everything) and says how many keys; empty without redis-server.
+  std::function<std::future<std::string>(const dns::Name& name, std::optional<std::uint16_t> type, bool below,
+                                         bool all)>
+      flush_second_level{};
 };
 
 /// What `ternctl stats` and the metrics read, for one report: the workers' counters, each

@@ -63,7 +63,7 @@ std::string_view control_commands_help() {
          "  cache show NAME [TYPE]   the cached entries at NAME, with TTLs, rank and source\n"
          "  cache flush NAME [TYPE]  remove the entries at NAME (of TYPE only)\n"
          "  cache flush-zone NAME    remove every entry at or below NAME\n"
-         "  cache flush-all          empty the record and answer caches\n"
+         "  cache flush-all          empty the record and answer caches (and Redis)\n"
          "  cache dump               every live entry, one record per line\n"
          "  stats                    counters as key=value lines\n"
          "  trace NAME [TYPE]        resolve afresh (no cache), print every upstream hop\n"

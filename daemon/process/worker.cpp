@@ -190,6 +190,16 @@ Worker::Worker(unsigned index, SharedState& shared, const Config& config)
       tls_contexts_(shared.tls.get()),
       https_settings_{config.https_max_streams, config.https_endpoint},
       udp_batch_size_(config.udp_batch_size) {
+  if (!config.redis_server.empty()) {
+    RedisL2Settings l2{};
+    parse_redis_address(config.redis_server, l2.address);  // the loader has checked it
+    l2.timeout = std::chrono::milliseconds(config.redis_timeout_ms);
+    l2.key = cache::l2_secret_key(config.redis_key_secret);
+    l2.breaker_failures = config.redis_breaker_failures;
+    l2.breaker_backoff = std::chrono::milliseconds(config.redis_breaker_backoff_ms);
+    l2_ = std::make_unique<RedisL2>(io_, std::move(l2), resolver_stats_, shared.stale_grace_seconds);
+    resolver_.set_second_level(l2_.get());
+  }
   std::vector<std::string> warnings;
   // The first worker claims each address; the others join its SO_REUSEPORT group.
   const PortClaim claim = index_ == 0 ? PortClaim::claim : PortClaim::join;
@@ -284,6 +294,17 @@ void Worker::set_validation(std::shared_ptr<const resolver::dnssec::ValidationSe
     options_.dnssec = validation;
     resolver_.set_options(options_);
   });
+}
+
+std::future<std::string> Worker::flush_second_level(L2FlushRequest request) {
+  auto promise = std::make_shared<std::promise<std::string>>();
+  auto future = promise->get_future();
+  asio::co_spawn(io_, l2_->flush(std::move(request)),
+                 [promise](std::exception_ptr error, std::string text) {
+                   if (error) promise->set_value("redis: flush failed\n");
+                   else promise->set_value(std::move(text));
+                 });
+  return future;
 }
 
 std::future<resolver::Outcome> Worker::refresh(const dns::Question& question) {

@@ -17,6 +17,7 @@
 #include "daemon/listeners/tcp_listener.hpp"
 #include "daemon/listeners/tls_context.hpp"
 #include "daemon/listeners/udp_listener.hpp"
+#include "daemon/l2/redis_l2.hpp"
 #include "resolver/coalescing_transport.hpp"
 #include "resolver/inflight.hpp"
 #include "resolver/resolver.hpp"
@@ -108,6 +109,10 @@ class Worker {
   /// Runs Resolver::refresh on this worker's thread (the RFC 5011 upkeep's ". DNSKEY");
   /// callable from any thread.
   std::future<resolver::Outcome> refresh(const dns::Question& question);
+  /// Removes what `request` names from Redis on this worker's thread (ternctl cache flush);
+  /// callable from any thread. Only when has_second_level().
+  std::future<std::string> flush_second_level(L2FlushRequest request);
+  bool has_second_level() const noexcept { return l2_ != nullptr; }
 
   const DaemonStats& stats() const noexcept { return stats_; }
   const resolver::ResolverStats& resolver_stats() const noexcept { return resolver_stats_; }
@@ -135,6 +140,9 @@ class Worker {
   resolver::ResolverOptions options_;           ///< resolver_'s; on the worker's thread once started
   resolver::Resolver resolver_;
   QueryHandler handler_;
+  /// redis-server: the fleet's second-level cache; null when off. After io_: destroyed first,
+  /// while the timers its pending commands wake still have their io_context.
+  std::unique_ptr<RedisL2> l2_;
   ActiveQueries active_;
   StreamLimits tcp_limits_;
   StreamLimits tls_limits_;
