@@ -527,12 +527,14 @@ asio::awaitable<Resolver::Step> Resolver::resolve_name(const dns::Question& q, B
 }
 
 void Resolver::remember_minimised(const dns::Question& ask, const Answered& got, const Budget& budget) {
+  // With validation on, what is kept must be validated first, and minimised replies are not
+  // (the walk validates the steps it ends with): the next walk asks again.
+  if (budget.dnssec) return;
   const Classification& cls = got.cls;
   if (cls.kind == ResponseKind::answer || cls.kind == ResponseKind::cname) {
     store_rrsets(cls.chain, got.reply.aa ? cache::Trust::answer_auth : cache::Trust::answer_nonauth, got.server,
                  budget, cls.signatures);
-  } else if (cls.kind == ResponseKind::nodata && cls.chain.empty() && !budget.dnssec && !budget.isolated) {
-    // With validation on, the denial would need its proof validated first: the next walk asks.
+  } else if (cls.kind == ResponseKind::nodata && cls.chain.empty() && !budget.isolated) {
     caches_.answers.insert(ask, dns::rcode::noerror, {}, cls.soa);
   }
 }

@@ -403,7 +403,8 @@ class Resolver {
   Step final_step(const Answered& got, Budget& budget, const dns::Name& zone);
   /// What a QNAME-minimised query's reply says of the name it asked (`ask`, type A), kept so
   /// that nothing is asked twice: its CNAME chain or A set in the RRset cache, its NODATA in
-  /// the answer cache. An NXDOMAIN is not kept (broken servers say it of empty non-terminals).
+  /// the answer cache. An NXDOMAIN is not kept (broken servers say it of empty non-terminals);
+  /// nothing is kept when validating (minimised replies are not validated).
   void remember_minimised(const dns::Question& ask, const Answered& got, const Budget& budget);
   void store_rrsets(const std::vector<dns::Record>& records, cache::Trust trust,
                     const std::string& source, const Budget& budget,
