@@ -111,6 +111,8 @@ struct Config {
   bool dnssec_log_bogus = false;                 ///< a log line per bogus answer
   unsigned tcp_max_connections_per_client = 64;  ///< open TCP connections from one client address
   unsigned ip_ratelimit = 0;                     ///< UDP queries per second per client address; 0 = off
+  /// Balancers whose PROXY v2 headers name the client (actions unused); empty = off.
+  std::vector<AclRule> proxy_protocol_from;
   unsigned ip_ratelimit_slip = 2;                ///< every Nth limited query gets TC=1; 0 = drop all
   std::vector<ListenEndpoint> tls_listen;        ///< DNS over TLS (RFC 7858) endpoints; empty = off
   std::string tls_certificate;                   ///< PEM chain, leaf first; set when tls_listen is
