@@ -84,6 +84,7 @@ struct Config {
   unsigned max_upstream_sockets_per_worker = 2048; ///< upstream UDP+TCP sockets open, per worker
   std::vector<AclRule> access_control;           ///< defaults first, then the operator's rules
   std::uint64_t cache_size = 64ull << 20;        ///< bytes for all caches together
+  std::string cache_save_file;                   ///< answer cache saved at stop, loaded at start; empty = off
   std::uint32_t cache_min_ttl = 0;               ///< seconds; TTLs below are raised (<= max)
   std::uint32_t cache_max_ttl = 86400;           ///< seconds; TTLs above are lowered
   std::uint32_t cache_min_negative_ttl = 0;      ///< seconds, for NXDOMAIN/NODATA (<= max)

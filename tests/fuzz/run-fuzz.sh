@@ -14,7 +14,7 @@ seconds=${FUZZ_SECONDS:-60}
 build=${FUZZ_BUILD:-build-fuzz}
 artifacts=${FUZZ_ARTIFACTS:-$build/fuzz-artifacts}
 targets=("$@")
-((${#targets[@]})) || targets=(fuzz_wire fuzz_response fuzz_cache fuzz_dnssec fuzz_proxy)
+((${#targets[@]})) || targets=(fuzz_wire fuzz_response fuzz_cache fuzz_dnssec fuzz_proxy fuzz_cache_file)
 
 if [ -f "$build/build.ninja" ]; then meson setup --reconfigure "$build" >/dev/null
 else
