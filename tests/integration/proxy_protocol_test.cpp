@@ -29,8 +29,9 @@ namespace {
 /// The balancer's source address (dnsdist's `source`), listed in proxy-protocol-from and refused
 /// by access-control: an answer through it proves the client's own address decided.
 constexpr const char* balancer = "127.0.0.3";
-/// access-control: 127.0.0.1 is answered, every other 127/8 address REFUSED.
-const std::string acl = "access-control: [\"127.0.0.0/8 refuse\", \"127.0.0.1/32 allow\"]\n";
+/// access-control: 127.0.0.1 and 127.0.0.4 are answered, every other 127/8 address REFUSED.
+const std::string acl =
+    "access-control: [\"127.0.0.0/8 refuse\", \"127.0.0.1/32 allow\", \"127.0.0.4/32 allow\"]\n";
 
 /// A PROXY v2 header (PROXY command, IPv4 over UDP or TCP) naming `client`.
 Bytes proxy_header(const char* client, bool stream) {
@@ -141,13 +142,19 @@ TEST_CASE("proxy-protocol-from: a header where none belongs, none where one must
           "[proxy]") {
   TempDir dir{"proxy"};
   const std::string socket = dir.path + "/ternd.ctl";
-  Ternd t(TerndOptions{"control-socket: " + socket + "\n" + acl + "proxy-protocol-from: [\"" + balancer + "\"]\n"});
+  const std::string query_log = dir.path + "/queries.log";
+  Ternd t(TerndOptions{"control-socket: " + socket + "\n" + acl + "proxy-protocol-from: [\"" + balancer +
+                       "\"]\nquery-log: " + query_log + "\n"});
   const Bytes query = make_query("www.example.lab", rrtype::A);
 
-  // The balancer with a header: the header's client decides (answered, then refused).
+  // The balancer with a header: the header's client decides (answered, then refused), and the
+  // query log names it, never the balancer.
   CHECK(rcode_from(balancer, t.port(), with_header("127.0.0.1", query), 3s) == 0);
   CHECK(rcode_from(balancer, t.port(), with_header("127.0.0.2", query), 3s) == 5);
-  CHECK(stat(socket, dir.path, "proxy.accepted") == 2);
+  CHECK(rcode_from(balancer, t.port(), with_header("127.0.0.4", query), 3s) == 0);
+  CHECK(stat(socket, dir.path, "proxy.accepted") == 3);
+  CHECK(eventually([&] { return read_file(query_log).find("\"client\":\"127.0.0.4\"") != std::string::npos; }));
+  CHECK(read_file(query_log).find(std::string("\"client\":\"") + balancer) == std::string::npos);
   // UDP: the balancer without a header, and a client claiming an address with one.
   CHECK(rcode_from(balancer, t.port(), query, 1s) == -1);
   CHECK(rcode_from("127.0.0.1", t.port(), with_header("127.0.0.1", query), 1s) == -1);
