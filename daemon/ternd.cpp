@@ -14,6 +14,7 @@
 #include "daemon/process/root_key_upkeep.hpp"
 #include "daemon/process/reload_waiters.hpp"
 #include "daemon/process/service_notify.hpp"
+#include "daemon/process/saved_cache.hpp"
 #include "daemon/process/startup_checks.hpp"
 #include "daemon/process/validation_setup.hpp"
 #include "daemon/process/worker.hpp"
@@ -379,12 +380,13 @@ void signal_loop(const sigset_t& signals, const daemon::CommandLine& command, da
 
 /// Stops taking work, lets the queries in flight finish (up to shutdown_drain), says what was done.
 void drain(daemon::MetricsServer* metrics, daemon::ControlServer* control, Workers& workers,
-           const daemon::Config& config) {
+           daemon::SharedState& shared, const daemon::Config& config) {
   daemon::notify_stopping();
   if (metrics) metrics->stop();
   if (control) control->stop();  // control socket: no command may run while workers stop
   for (auto& w : workers) w->stop(shutdown_drain);
   for (auto& w : workers) w->join();
+  daemon::save_cache_at_stop(shared.answers, config);  // the workers are stopped: the final cache
   log_summary(workers);
   log::report_suppressed();
   if (!config.pidfile.empty()) ::unlink(daemon::path_inside_chroot(config.pidfile, config.chroot).c_str());
@@ -403,6 +405,7 @@ int run(daemon::CommandLine& command) {
   const sigset_t signals = block_signals();
   std::unique_ptr<daemon::SharedState> shared = make_shared_state(config, std::move(plan.hints));
   shared->validation = plan.validation;  // before the workers: each starts with it
+  daemon::load_saved_cache(shared->answers, config);  // before any query: hits from the start
   Workers workers = bind_workers(*shared, config);
   daemon::ControlContext control_context = daemon::make_control_context(*shared, workers);
   control_context.reopen_logs = [&shared] { return shared->query_log.reopen(); };
@@ -425,7 +428,7 @@ int run(daemon::CommandLine& command) {
   // A `ternctl reload` that raised SIGHUP after the stop began gets an answer, not silence
   // (and the control thread is free to stop).
   reload_waiters.answer_all({daemon::ControlStatus::failed, "ternd is stopping: the configuration was not reloaded\n"});
-  drain(metrics.get(), control.get(), workers, config);
+  drain(metrics.get(), control.get(), workers, *shared, config);
   return 0;
 }
 

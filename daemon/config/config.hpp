@@ -84,6 +84,7 @@ struct Config {
   unsigned max_upstream_sockets_per_worker = 2048; ///< upstream UDP+TCP sockets open, per worker
   std::vector<AclRule> access_control;           ///< defaults first, then the operator's rules
   std::uint64_t cache_size = 64ull << 20;        ///< bytes for all caches together
+  std::string cache_save_file;                   ///< answer cache saved at stop, loaded at start; empty = off
   std::uint32_t cache_min_ttl = 0;               ///< seconds; TTLs below are raised (<= max)
   std::uint32_t cache_max_ttl = 86400;           ///< seconds; TTLs above are lowered
   std::uint32_t cache_min_negative_ttl = 0;      ///< seconds, for NXDOMAIN/NODATA (<= max)
@@ -116,6 +117,8 @@ struct Config {
   bool dnssec_log_bogus = false;                 ///< a log line per bogus answer
   unsigned tcp_max_connections_per_client = 64;  ///< open TCP connections from one client address
   unsigned ip_ratelimit = 0;                     ///< UDP queries per second per client address; 0 = off
+  /// Balancers whose PROXY v2 headers name the client (actions unused); empty = off.
+  std::vector<AclRule> proxy_protocol_from;
   unsigned ip_ratelimit_slip = 2;                ///< every Nth limited query gets TC=1; 0 = drop all
   std::vector<ListenEndpoint> tls_listen;        ///< DNS over TLS (RFC 7858) endpoints; empty = off
   std::string tls_certificate;                   ///< PEM chain, leaf first; set when tls_listen is

@@ -37,7 +37,9 @@ Config keep_restart_settings(const Config& running, Config fresh) {
   fresh.so_rcvbuf = running.so_rcvbuf;                // socket options set at bind
   fresh.so_sndbuf = running.so_sndbuf;
   fresh.outgoing_address = running.outgoing_address;  // the transport's sources, fixed at start
+  fresh.proxy_protocol_from = running.proxy_protocol_from;  // the listeners' ProxySources, made at start
   fresh.cache_size = running.cache_size;              // cache budgets fixed at construction
+  fresh.cache_save_file = running.cache_save_file;    // read at start; the stop writes where that came from
   fresh.trust_anchor_auto_file = running.trust_anchor_auto_file;  // its RFC 5011 state is read once
   fresh.control_socket = running.control_socket;      // bound before leaving root
   fresh.tls_listen = running.tls_listen;              // acceptors bound at start

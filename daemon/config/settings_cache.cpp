@@ -153,6 +153,25 @@ constexpr std::array rows{
                "authoritative servers.",
         .reload = Reload::applies,
         .apply = apply_bool<&Config::prefetch>, .dump = dump_bool<&Config::prefetch>},
+    Setting{
+        .name = "cache-save-file", .kind = ValueKind::path, .default_text = R"("")",
+        .help = "File the answer cache is saved to at a clean stop and loaded from at start.",
+        .doc = "A file that ternd writes the answer cache to when it stops cleanly (SIGTERM, "
+               "ternctl stop) and reads back when it starts, so that a restarted ternd answers "
+               "its hot names from the cache at once. Each entry keeps the time it had left: "
+               "its expiry is stored by the wall clock, so the time ternd was stopped counts, "
+               "and entries that expired meanwhile are skipped. The file is written beside the "
+               "path and renamed into place, by ternd's user (username) after it left root, so "
+               "that user must be able to write the directory; with chroot the path is inside "
+               "it. A missing file at start is not an error (the first start); a damaged one "
+               "loads the entries that are whole and pass the wire check, and the log line says "
+               "how many were skipped. The same format is written and read by ternctl cache "
+               "dump --binary and ternctl cache load. Only the answer cache is kept (not the "
+               "record cache or remembered failures). A relative path is relative to the "
+               "directory of the configuration file. Empty (the default) keeps nothing.",
+        .reload = Reload::restart,
+        .apply = apply_optional_path<&Config::cache_save_file>,
+        .dump = dump_optional_path<&Config::cache_save_file>},
 };
 
 }  // namespace

@@ -25,6 +25,26 @@ void apply_access_control(const Setting& self, const YAML::Node& value,
   config.access_control = merge_acl_rules(default_access_control(), rules);
 }
 
+void apply_proxy_protocol_from(const Setting& self, const YAML::Node& value, const SettingSource& source,
+                               Config& config) {
+  std::vector<AclRule> prefixes;
+  for (const YAML::Node& item : list_items(self, value, source)) {
+    std::string error;
+    // A prefix is an access-control rule without its action: the same syntax and matching.
+    auto rule = parse_acl_rule(item.Scalar() + " allow", error);
+    if (!rule) throw_setting_error(self, source, item, error);
+    prefixes.push_back(*rule);
+  }
+  config.proxy_protocol_from = std::move(prefixes);
+}
+
+std::string dump_proxy_protocol_from(const Config& config) {
+  std::vector<std::string> items;
+  for (const AclRule& rule : config.proxy_protocol_from)
+    items.push_back(rule.network.to_string() + "/" + std::to_string(rule.prefix_length));
+  return block_list(items);
+}
+
 std::string dump_access_control(const Config& config) {
   std::vector<std::string> items;
   for (const AclRule& rule : config.access_control) items.push_back(format_acl_rule(rule));
@@ -80,6 +100,25 @@ constexpr std::array rows{
                "list, built-in rules included.",
         .reload = Reload::applies,
         .apply = apply_access_control, .dump = dump_access_control},
+    Setting{
+        .name = "proxy-protocol-from", .kind = ValueKind::prefix_list, .default_text = "[]",
+        .help = "Balancers (PREFIX[/LENGTH]) whose queries carry a PROXY v2 header naming the client.",
+        .doc = "Load balancers in front of ternd, such as dnsdist with useProxyProtocol, that put a "
+               "PROXY protocol version 2 header (the binary one; version 1 text is not accepted) "
+               "before each query: at the start of every UDP datagram and once at the start of "
+               "every TCP connection. For queries from these addresses the client is the source "
+               "address the header names, and access-control, ip-ratelimit, cookies and the query "
+               "log all use it; the answer goes back to the balancer without a header. A header "
+               "with the LOCAL command (a balancer's own health check) leaves the balancer as the "
+               "client. A datagram or connection from a listed address without a valid header is "
+               "dropped (proxy.dropped-missing), and so is a header from an address not listed "
+               "(proxy.dropped-unexpected): a client must not be able to claim another's address. "
+               "Headers over 512 octets are refused. DNS over TLS does not read the header. The "
+               "TCP connection bounds (tcp-max-connections-per-client) count the balancer's "
+               "connections as its own, since it holds them. "
+               "Empty (the default) turns this off and costs the listeners one branch.",
+        .reload = Reload::restart,
+        .apply = apply_proxy_protocol_from, .dump = dump_proxy_protocol_from},
 };
 
 }  // namespace

@@ -54,6 +54,7 @@ std::string_view kind_name(ValueKind kind) {
     case ValueKind::zone_list: return "a list of zones (name, servers ...)";
     case ValueKind::path_list: return "a list of file paths";
     case ValueKind::name_list: return "a list of domain names";
+    case ValueKind::prefix_list: return "a list of PREFIX[/LENGTH]";
   }
   return "a value";
 }

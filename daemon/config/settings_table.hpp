@@ -20,7 +20,7 @@ namespace tern::daemon {
 /// The syntax of a setting's value; names it in the man page and in type errors.
 enum class ValueKind {
   boolean, integer, size, path, choice, address_list, endpoint_list, acl_list,
-  local_zone_list, record_list, zone_list, path_list, name_list
+  local_zone_list, record_list, zone_list, path_list, name_list, prefix_list
 };
 
 /// What a reload (SIGHUP, `ternctl reload`) does with a new value of a setting. unspecified

@@ -1,5 +1,6 @@
 #include "daemon/control/control_commands.hpp"
 
+#include "daemon/control/control_cache_file.hpp"
 #include "daemon/control/control_failures.hpp"
 #include "daemon/control/control_infra.hpp"
 #include "daemon/control/control_trace.hpp"
@@ -335,7 +336,12 @@ ControlReply cache_command(const std::vector<std::string>& words, ControlContext
   if (sub == "flush-all") {
     return cache_flush(context, Selector{dns::Name(), std::nullopt, false, true}, "");
   }
-  if (sub == "dump") return cache_dump(context);
+  if (sub == "dump" && words.size() == 2) return cache_dump(context);
+  if (sub == "dump") {
+    if (words.size() != 4 || words[2] != "--binary") return bad_argument("usage: cache dump [--binary FILE]");
+    return cache_dump_binary(context.answers, words[3]);
+  }
+  if (sub == "load") return cache_load(context.answers, words[2]);
   std::string error;
   auto selector = name_selector(words, error);
   if (!selector) return bad_argument(error);

@@ -18,12 +18,13 @@ struct CommandShape {
   std::size_t max_arguments;
 };
 
-constexpr std::array<CommandShape, 14> commands{{
+constexpr std::array<CommandShape, 15> commands{{
     {"cache", "show", "NAME [TYPE]", 1, 2},
     {"cache", "flush", "NAME [TYPE]", 1, 2},
     {"cache", "flush-zone", "NAME", 1, 1},
     {"cache", "flush-all", "", 0, 0},
-    {"cache", "dump", "", 0, 0},
+    {"cache", "dump", "[--binary FILE]", 0, 2},
+    {"cache", "load", "FILE", 1, 1},
     {"stats", "", "", 0, 0},
     {"trace", "", "NAME [TYPE]", 1, 2},
     {"reload", "", "", 0, 0},
@@ -64,7 +65,11 @@ std::string_view control_commands_help() {
          "  cache flush NAME [TYPE]  remove the entries at NAME (of TYPE only)\n"
          "  cache flush-zone NAME    remove every entry at or below NAME\n"
          "  cache flush-all          empty the record and answer caches (and Redis)\n"
-         "  cache dump               every live entry, one record per line\n"
+         "  cache dump [--binary FILE]\n"
+         "                           every live entry, one record per line; with --binary,\n"
+         "                           ternd writes the answer cache to FILE (a cache file)\n"
+         "  cache load FILE          ternd reads a cache file into the answer cache; entries\n"
+         "                           keep the time they had left, damaged ones are skipped\n"
          "  stats                    counters as key=value lines\n"
          "  trace NAME [TYPE]        resolve afresh (no cache), print every upstream hop\n"
          "  reload                   reload the configuration (as SIGHUP), wait for the outcome\n"

@@ -271,6 +271,19 @@ int watch(const std::vector<std::string>& words, const std::string& path) {
 
 }  // namespace
 
+/// The FILE of `cache dump --binary FILE` and `cache load FILE`, made absolute: ternd opens
+/// it, and ternd's working directory is not the caller's.
+void absolute_file_argument(std::vector<std::string>& words) {
+  if (words.size() < 3 || words[0] != "cache") return;
+  std::string* file = nullptr;
+  if (words[1] == "load") file = &words[2];
+  if (words[1] == "dump" && words.size() == 4) file = &words[3];
+  if (file == nullptr || file->empty() || file->front() == '/') return;
+  std::error_code ec;
+  const auto absolute = std::filesystem::absolute(*file, ec);
+  if (!ec) *file = absolute.lexically_normal().string();
+}
+
 int main(int argc, char** argv) {
   CLI::App app{"ternctl: control a running ternd.", "ternctl"};
   std::string socket_option;
@@ -302,6 +315,7 @@ int main(int argc, char** argv) {
   bool watching = words.size() >= 2 && words[0] == "cache" && words[1] == "watch";
   // Checked here too, so that a typo is a usage error even when ternd is not running.
   if (auto error = watching ? std::nullopt : check_command(words)) return usage_error(*error);
+  absolute_file_argument(words);
   auto line = join_request(watching ? std::vector<std::string>{"stats"} : words);
   if (!line) {
     return usage_error("arguments must be printable ASCII without spaces, and at most " +

@@ -9,10 +9,13 @@
 #include "daemon/listeners/client_coroutine.hpp"
 #include "daemon/listeners/connection_limits.hpp"
 #include "daemon/listeners/edns_keepalive.hpp"
+#include "daemon/listeners/proxy_sources.hpp"
 #include "daemon/observe/daemon_stats.hpp"
 #include "daemon/answering/edns_padding.hpp"
 #include "daemon/answering/query_handler.hpp"
 #include "daemon/listeners/udp_listener.hpp"
+#include "resolver/input_limits.hpp"
+#include "resolver/log.hpp"
 
 #include <asio/co_spawn.hpp>
 #include <asio/post.hpp>
@@ -23,11 +26,13 @@
 #include <asio/use_awaitable.hpp>
 #include <asio/write.hpp>
 
+#include <algorithm>
 #include <array>
 #include <chrono>
 #include <deque>
 #include <memory>
 #include <optional>
+#include <utility>
 #include <vector>
 
 namespace tern::daemon {
@@ -65,6 +70,8 @@ struct StreamServices {
   ActiveQueries& active;
   const StreamLimits& limits;
   DaemonStats& stats;
+  /// proxy-protocol-from; null = off. Read over plain TCP only (DoT ignores it).
+  const ProxySources* proxy = nullptr;
 };
 
 /// Invariant: at most one write in progress (writing_); responses queue in outbox_ in completion
@@ -98,6 +105,19 @@ class StreamConnection : public std::enable_shared_from_this<StreamConnection<St
       });
     });
     asio::co_spawn(stream_.get_executor(), watch_idle(self), CountEscaped(services_.stats, "idle watch"));
+    // proxy-protocol-from: a listed balancer's connection starts with the header (the idle
+    // watch bounds the wait for it); an unlisted one is checked on its first frame below.
+    const bool check_proxy = services_.proxy != nullptr && transport_ == ClientTransport::tcp;
+    const bool proxied = check_proxy && services_.proxy->trusted(client_);
+    if (proxied) {
+      const bool taken = co_await take_proxy_header();
+      if (!taken) {
+        reading_done_ = true;
+        close();
+        co_return;
+      }
+    }
+    bool first_frame = true;
     while (is_open()) {
       while (pending_ >= max_pipelined_per_connection && is_open()) {
         slot_timer_.expires_at(asio::steady_timer::time_point::max());
@@ -111,7 +131,20 @@ class StreamConnection : public std::enable_shared_from_this<StreamConnection<St
         break;
       }
       std::vector<std::uint8_t> packet(length);
-      if (auto ec = co_await read_exactly(stream_, asio::buffer(packet))) break;
+      std::size_t already = 0;
+      if (check_proxy && !proxied && std::exchange(first_frame, false) && prefix[0] == proxy_v2_signature[0] &&
+          prefix[1] == proxy_v2_signature[1] && length >= proxy_v2_signature.size() - 2) {
+        // The frame's length octets are the signature's first two: read the rest of it.
+        already = proxy_v2_signature.size() - 2;
+        if (auto ec = co_await read_exactly(stream_, asio::buffer(packet.data(), already))) break;
+        if (std::equal(packet.begin(), packet.begin() + already, proxy_v2_signature.begin() + 2)) {
+          DaemonStats::bump(services_.stats.proxy_dropped_unexpected);
+          log::debug("PROXY header on a TCP connection from {}, not in proxy-protocol-from: closed",
+                     client_.to_string());
+          break;
+        }
+      }
+      if (auto ec = co_await read_exactly(stream_, asio::buffer(packet.data() + already, length - already))) break;
       slot_.activity().touch();
       slot_.activity().query_started();
       ++pending_;
@@ -134,6 +167,32 @@ class StreamConnection : public std::enable_shared_from_this<StreamConnection<St
 
  private:
   static constexpr auto use_tuple() { return asio::experimental::as_tuple(asio::use_awaitable); }
+
+  /// Reads the PROXY v2 header a listed balancer starts its connection with and makes its
+  /// source the client of every query on it. False (counted) when it is missing or malformed.
+  asio::awaitable<bool> take_proxy_header() {
+    std::vector<std::uint8_t> header(proxy_v2_fixed_size);
+    if (auto ec = co_await read_exactly(stream_, asio::buffer(header))) co_return false;
+    const std::size_t size = proxy_v2_declared_size(header);
+    ProxyHeader parsed;
+    bool good = size != 0 && size <= resolver::limits::max_proxy_header_bytes;
+    if (good) {
+      header.resize(size);
+      if (auto ec = co_await read_exactly(stream_, asio::buffer(header.data() + proxy_v2_fixed_size,
+                                                               size - proxy_v2_fixed_size)))
+        co_return false;
+      good = parse_proxy_v2(header, parsed) == ProxyParse::ok;
+    }
+    if (!good) {
+      DaemonStats::bump(services_.stats.proxy_dropped_missing);
+      log::debug("TCP connection from {} (proxy-protocol-from) without a valid PROXY v2 header: closed",
+                 client_.to_string());
+      co_return false;
+    }
+    DaemonStats::bump(services_.stats.proxy_accepted);
+    client_ = proxy_client(parsed, client_);
+    co_return true;
+  }
 
   static asio::awaitable<void> answer(std::shared_ptr<StreamConnection> self, std::vector<std::uint8_t> packet) {
     ActiveQueries::Guard guard(self->services_.active);

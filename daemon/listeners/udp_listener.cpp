@@ -71,14 +71,15 @@ udp::socket open_udp_socket(const asio::any_io_executor& executor, const udp::en
 
 namespace {
 
-asio::awaitable<void> answer(udp::socket& socket, udp::endpoint client,
+/// `peer`: where the datagram came from and the answer goes; `client`: who asked (the peer, or
+/// the source of its PROXY header).
+asio::awaitable<void> answer(udp::socket& socket, udp::endpoint peer, asio::ip::address client,
                              std::vector<std::uint8_t> packet, QueryHandler& handler,
                              ActiveQueries& active) {
   ActiveQueries::Guard guard(active);
-  const asio::ip::address from = client.address();
   // handle() never throws: its catch-all turns an exception into SERVFAIL for this client.
-  auto response = co_await handler.handle(std::move(packet), from, ClientTransport::udp);
-  if (response) co_await socket.async_send_to(asio::buffer(*response), client, use_tuple);
+  auto response = co_await handler.handle(std::move(packet), client, ClientTransport::udp);
+  if (response) co_await socket.async_send_to(asio::buffer(*response), peer, use_tuple);
 }
 
 asio::awaitable<void> send_later(udp::socket& socket, udp::endpoint client, std::vector<std::uint8_t> reply) {
@@ -154,7 +155,8 @@ void send_replies(udp::socket& socket, UdpBatch& batch, unsigned count, const as
 /// One recvmmsg round: hits are answered inline and queued, the rest go to handle() in a
 /// coroutine each. Returns how many datagrams were read (0: the socket is drained).
 unsigned receive_round(udp::socket& socket, UdpBatch& batch, QueryHandler& handler, ActiveQueries& active,
-                       DaemonStats& stats, IpRateLimiter& limiter, const asio::any_io_executor& executor) {
+                       DaemonStats& stats, IpRateLimiter& limiter, const ProxySources* proxy,
+                       const asio::any_io_executor& executor) {
   batch.prepare_receive();
   int n = ::recvmmsg(socket.native_handle(), batch.in_msgs.data(), batch.size, MSG_DONTWAIT, nullptr);
   if (n <= 0) {
@@ -170,11 +172,15 @@ unsigned receive_round(udp::socket& socket, UdpBatch& batch, QueryHandler& handl
       DaemonStats::bump(stats.dropped_unreadable);
       continue;
     }
-    const udp::endpoint client = endpoint_of(batch.from[i], msg.msg_hdr.msg_namelen);
-    const std::span<const std::uint8_t> packet(batch.in[i].data(), msg.msg_len);
+    const udp::endpoint peer = endpoint_of(batch.from[i], msg.msg_hdr.msg_namelen);
+    std::span<const std::uint8_t> packet(batch.in[i].data(), msg.msg_len);
+    asio::ip::address client = peer.address();
+    // proxy-protocol-from's whole cost when empty: this branch. Replies still go to the peer.
+    if (proxy != nullptr && admit_datagram(*proxy, peer.address(), packet, client, stats) == ProxyVerdict::drop)
+      continue;
     // ip-ratelimit's whole cost when off: this branch.
     if (limiter.enabled()) {
-      const IpRateLimiter::Verdict verdict = limiter.admit(client.address());
+      const IpRateLimiter::Verdict verdict = limiter.admit(client);
       if (verdict != IpRateLimiter::Verdict::allow) {
         if (verdict == IpRateLimiter::Verdict::slip && slip_reply(packet, batch.out[replies])) {
           DaemonStats::bump(stats.ratelimit_slipped);
@@ -186,12 +192,12 @@ unsigned receive_round(udp::socket& socket, UdpBatch& batch, QueryHandler& handl
         continue;
       }
     }
-    if (handler.answer_from_cache(packet, client.address(), ClientTransport::udp, batch.out[replies])) {
+    if (handler.answer_from_cache(packet, client, ClientTransport::udp, batch.out[replies])) {
       batch.queue_reply(replies++, i);
       continue;
     }
     asio::co_spawn(executor,
-                   answer(socket, client, std::vector<std::uint8_t>(packet.begin(), packet.end()), handler, active),
+                   answer(socket, peer, client, std::vector<std::uint8_t>(packet.begin(), packet.end()), handler, active),
                    CountEscaped(stats, "udp query"));
   }
   send_replies(socket, batch, replies, executor, stats);
@@ -201,7 +207,8 @@ unsigned receive_round(udp::socket& socket, UdpBatch& batch, QueryHandler& handl
 }  // namespace
 
 asio::awaitable<void> serve_udp(udp::socket& socket, QueryHandler& handler, ActiveQueries& active,
-                                DaemonStats& stats, IpRateLimiter& limiter, unsigned batch_size) {
+                                DaemonStats& stats, IpRateLimiter& limiter, unsigned batch_size,
+                                const ProxySources* proxy) {
   auto batch = std::make_unique<UdpBatch>(std::max(batch_size, 1u));
   auto executor = co_await asio::this_coro::executor;
   while (true) {
@@ -210,7 +217,7 @@ asio::awaitable<void> serve_udp(udp::socket& socket, QueryHandler& handler, Acti
     if (ec) continue;
     // Drain what the kernel holds before waiting again: under load one wake-up serves many
     // batches, and no query waits for the reactor.
-    while (receive_round(socket, *batch, handler, active, stats, limiter, executor) == batch->size) {
+    while (receive_round(socket, *batch, handler, active, stats, limiter, proxy, executor) == batch->size) {
     }
   }
 }

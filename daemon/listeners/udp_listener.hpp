@@ -5,6 +5,7 @@
 #include "daemon/answering/ip_ratelimit.hpp"
 #include "daemon/answering/query_handler.hpp"
 #include "daemon/listeners/port_claim.hpp"
+#include "daemon/listeners/proxy_sources.hpp"
 
 #include <asio/awaitable.hpp>
 #include <asio/ip/udp.hpp>
@@ -47,9 +48,11 @@ asio::ip::udp::socket open_udp_socket(const asio::any_io_executor& executor,
 /// Receives until the socket is cancelled or closed: recvmmsg batches of up to `batch_size`
 /// datagrams, hits answered inline
 /// and sent back with sendmmsg, everything else handed to QueryHandler::handle. With
-/// ip-ratelimit on, a client over its rate is dropped (or slipped a TC=1 reply) first.
+/// ip-ratelimit on, a client over its rate is dropped (or slipped a TC=1 reply) first. With
+/// `proxy` (proxy-protocol-from; null = off), a datagram passes admit_datagram before all that,
+/// and the client everything else sees is the one its PROXY header names.
 asio::awaitable<void> serve_udp(asio::ip::udp::socket& socket, QueryHandler& handler,
                                 ActiveQueries& active, DaemonStats& stats, IpRateLimiter& limiter,
-                                unsigned batch_size);
+                                unsigned batch_size, const ProxySources* proxy = nullptr);
 
 }  // namespace tern::daemon

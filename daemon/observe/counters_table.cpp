@@ -185,6 +185,8 @@ constexpr std::array families{
     MetricFamily{"ternd_acl_refused_total", MetricKind::counter, "", "", "Queries answered REFUSED by access-control."},
     MetricFamily{"ternd_ratelimit_slipped_total", MetricKind::counter, "", "",
                  "Queries over ip-ratelimit answered TC=1 (ip-ratelimit-slip)."},
+    MetricFamily{"ternd_proxy_headers_total", MetricKind::counter, "", "",
+                 "PROXY v2 headers accepted from proxy-protocol-from."},
     MetricFamily{"ternd_local_answers_total", MetricKind::counter, "", "", "Queries answered from local zones."},
     MetricFamily{"ternd_udp_truncated_total", MetricKind::counter, "", "", "UDP answers sent with TC=1."},
     MetricFamily{"ternd_udp_receive_calls_total", MetricKind::counter, "", "",
@@ -336,6 +338,16 @@ constexpr std::array table{
             "UDP queries over ip-ratelimit answered with an empty truncated (TC=1) reply (every ip-ratelimit-slip'th "
             "one); see ternd.yaml(5).",
             daemon_sum<&D::ratelimit_slipped>},
+    Counter{"proxy.accepted", "ternd_proxy_headers_total", "",
+            "PROXY v2 headers accepted from proxy-protocol-from (one per UDP query, one per TCP connection).",
+            daemon_sum<&D::proxy_accepted>},
+    Counter{"proxy.dropped-missing", "ternd_dropped_total", "proxy_missing",
+            "UDP queries and TCP connections from proxy-protocol-from without a valid PROXY v2 header, dropped.",
+            daemon_sum<&D::proxy_dropped_missing>},
+    Counter{"proxy.dropped-unexpected", "ternd_dropped_total", "proxy_unexpected",
+            "UDP queries and TCP connections carrying a PROXY v2 header from an address not in proxy-protocol-from, "
+            "dropped.",
+            daemon_sum<&D::proxy_dropped_unexpected>},
     Counter{"local.answers", "ternd_local_answers_total", "",
             "Queries answered by ternd itself from a local zone (the built-in special-use and private zones, "
             "local-zone, local-data).",

@@ -34,6 +34,9 @@ struct DaemonStats {
   std::atomic<std::uint64_t> acl_dropped{0};
   std::atomic<std::uint64_t> ratelimit_dropped{0};   ///< UDP queries over ip-ratelimit, not answered
   std::atomic<std::uint64_t> ratelimit_slipped{0};   ///< UDP queries over ip-ratelimit answered TC=1 (ip-ratelimit-slip)
+  std::atomic<std::uint64_t> proxy_accepted{0};      ///< PROXY v2 headers taken from proxy-protocol-from (datagrams, connections)
+  std::atomic<std::uint64_t> proxy_dropped_missing{0};     ///< from proxy-protocol-from without a valid header: dropped
+  std::atomic<std::uint64_t> proxy_dropped_unexpected{0};  ///< a header from an address not in proxy-protocol-from: dropped
   std::atomic<std::uint64_t> local_answers{0};       ///< answered from local zones (local-zone/local-data)
   std::atomic<std::uint64_t> local_dropped{0};       ///< dropped by a deny local zone
   std::atomic<std::uint64_t> truncated_udp{0};       ///< answers sent with TC=1

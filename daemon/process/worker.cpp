@@ -98,7 +98,10 @@ SharedState::SharedState(const Config& config, resolver::RootHints h)
       hints(std::move(h)),
       tls(config.tls_listen.empty() && config.https_listen.empty() ? nullptr : std::make_unique<TlsContextStore>(config)),
       cookie_secrets(std::chrono::seconds(config.cookie_secret_rotation), unix_now()),
-      ip_ratelimit(hash_key) {
+      ip_ratelimit(hash_key),
+      proxy_sources(config.proxy_protocol_from.empty()
+                        ? nullptr
+                        : std::make_unique<const ProxySources>(config.proxy_protocol_from)) {
   ip_ratelimit.configure(config.ip_ratelimit, config.ip_ratelimit_slip);
 }
 
@@ -231,12 +234,16 @@ Worker::~Worker() {
 void Worker::start() {
   // A listener loop an exception ended is counted and logged, not silently gone (CountEscaped).
   for (auto& s : udp_sockets_)
-    asio::co_spawn(io_, serve_udp(s, handler_, active_, stats_, shared_.ip_ratelimit, udp_batch_size_),
+    asio::co_spawn(io_, serve_udp(s, handler_, active_, stats_, shared_.ip_ratelimit, udp_batch_size_,
+                                  shared_.proxy_sources.get()),
                    CountEscaped(stats_, "udp listener"));
   for (auto& a : tcp_acceptors_)
-    asio::co_spawn(io_, serve_tcp(a, {handler_, active_, tcp_limits_, stats_}), CountEscaped(stats_, "tcp listener"));
+    asio::co_spawn(io_, serve_tcp(a, {handler_, active_, tcp_limits_, stats_, shared_.proxy_sources.get()}),
+                   CountEscaped(stats_, "tcp listener"));
   for (auto& a : tls_acceptors_)
-    asio::co_spawn(io_, serve_tls(a, *tls_contexts_, {handler_, active_, tls_limits_, stats_}, tls_handshake_timeout_),
+    // DoT reads no PROXY header (proxy-protocol-from is for UDP and TCP).
+    asio::co_spawn(io_, serve_tls(a, *tls_contexts_, {handler_, active_, tls_limits_, stats_, nullptr},
+                                  tls_handshake_timeout_),
                    CountEscaped(stats_, "tls listener"));
   // DoH shares DoT's limits (tls_limits_): one bound on TLS connections, one counter.
   for (auto& a : https_acceptors_)

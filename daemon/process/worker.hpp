@@ -61,6 +61,8 @@ struct SharedState {
   QueryLog query_log;  ///< configured by main (start, reload), reopened by log-reopen
   CookieSecrets cookie_secrets;  ///< server cookies: rotated on a timer and by reconfigure()
   IpRateLimiter ip_ratelimit;    ///< shared: a client's datagrams reach several workers
+  /// proxy-protocol-from, fixed at start; null when empty (the listeners then skip it).
+  std::unique_ptr<const ProxySources> proxy_sources;
   /// DNSSEC validation in force (null: dnssec off). Read and written by main's thread only
   /// (start, reload, RFC 5011 upkeep), which hands it to each worker (Worker::set_validation).
   std::shared_ptr<const resolver::dnssec::ValidationSettings> validation;

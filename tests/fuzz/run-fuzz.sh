@@ -3,7 +3,7 @@
 # committed regression input and seed, then fuzzes each target for FUZZ_SECONDS (default 60)
 # starting from its seed corpus. Any crash, leak, invariant failure, timeout (> 5 s per input)
 # or RSS over 2 GB fails the run; the input is left in $FUZZ_ARTIFACTS (default build-fuzz/
-# fuzz-artifacts/). Usage: tests/fuzz/run-fuzz.sh [target...]   (default: all four)
+# fuzz-artifacts/). Usage: tests/fuzz/run-fuzz.sh [target...]   (default: all of them)
 # Longer runs by hand: FUZZ_SECONDS=3600 tests/fuzz/run-fuzz.sh fuzz_wire
 # FUZZ_PARALLEL=1 fuzzes the targets at the same time (the suite does, to keep its wall time).
 # FUZZ_BUILD_ONLY=1 builds the targets and stops.
@@ -14,7 +14,7 @@ seconds=${FUZZ_SECONDS:-60}
 build=${FUZZ_BUILD:-build-fuzz}
 artifacts=${FUZZ_ARTIFACTS:-$build/fuzz-artifacts}
 targets=("$@")
-((${#targets[@]})) || targets=(fuzz_wire fuzz_response fuzz_cache fuzz_dnssec)
+((${#targets[@]})) || targets=(fuzz_wire fuzz_response fuzz_cache fuzz_dnssec fuzz_proxy fuzz_cache_file)
 
 if [ -f "$build/build.ninja" ]; then meson setup --reconfigure "$build" >/dev/null
 else

@@ -148,7 +148,7 @@ TEST_CASE("control protocol: command words and arity", "[control]") {
   }
   CHECK(check_command({"frobnicate"}) == "unknown command 'frobnicate'");
   CHECK(check_command({"cache", "purge"}) == "unknown command 'cache purge'");
-  CHECK(check_command({"cache"}) == "usage: cache show|flush|flush-zone|flush-all|dump");
+  CHECK(check_command({"cache"}) == "usage: cache show|flush|flush-zone|flush-all|dump|load");
   CHECK(check_command({"cache", "show"}) == "usage: cache show NAME [TYPE]");
   CHECK(check_command({"cache", "show", "a", "A", "x"}) == "usage: cache show NAME [TYPE]");
   CHECK(check_command({"cache", "flush-zone", "a", "A"}) == "usage: cache flush-zone NAME");
@@ -176,7 +176,10 @@ Words sample_words(const std::string& synopsis) {
   Words words;
   std::istringstream in(synopsis);
   for (std::string word; in >> word;) {
-    if (word.front() == '[') word = word.substr(1, word.size() - 2);
+    // "[TYPE]", and "[--binary FILE]" over two words.
+    if (word.front() == '[') word.erase(0, 1);
+    if (word.back() == ']') word.pop_back();
+    if (word == "FILE") word = "/nonexistent/tern-control-test.cache";
     if (word == "NAME") word = "www.example.lab";
     if (word == "TYPE") word = "A";
     if (word == "N") word = "1";
