@@ -269,6 +269,10 @@ void check_consistency(const Config& config, const Origins& origins) {
                    config.tls_certificate.empty() ? "tls-certificate" : "tls-private-key",
                    "tls-listen needs tls-certificate and tls-private-key");
   }
+  if (!config.dnstap_socket.empty() && config.dnstap_address) {
+    throw_conflict(origins, "dnstap-socket", "dnstap-address",
+                   "dnstap-socket and dnstap-address are both set; dnstap goes to one collector");
+  }
   check_bounds(origins, "cache-min-ttl", config.cache_min_ttl, "cache-max-ttl",
                config.cache_max_ttl);
   check_bounds(origins, "cache-min-negative-ttl", config.cache_min_negative_ttl,

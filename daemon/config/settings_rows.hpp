@@ -19,5 +19,6 @@ std::span<const Setting> dnssec_rows();       ///< settings_dnssec.cpp: dnssec .
 std::span<const Setting> connection_rows();   ///< settings_connections.cpp: control-socket ... tls-early-data
 std::span<const Setting> operations_rows();   ///< settings_operations.cpp: verbosity ... query-log
 std::span<const Setting> identity_rows();     ///< settings_identity.cpp: hide-identity ... nsid
+std::span<const Setting> dnstap_rows();       ///< settings_dnstap.cpp: dnstap-socket ... dnstap-version
 
 }  // namespace tern::daemon
