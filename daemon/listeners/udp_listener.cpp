@@ -79,19 +79,20 @@ dnstap::Endpoint local_end(const udp::socket& socket) {
   return dnstap::Endpoint{local.address(), local.port()};
 }
 
-/// `received`: when the datagram was read, for dnstap (unset when dnstap's client side is off).
+/// `received`, `local`: when the datagram was read and where, for dnstap (unset when its client
+/// side is off).
 asio::awaitable<void> answer(udp::socket& socket, udp::endpoint client,
                              std::vector<std::uint8_t> packet, QueryHandler& handler,
-                             ActiveQueries& active, dnstap::Time received) {
+                             ActiveQueries& active, dnstap::Time received, dnstap::Endpoint local) {
   ActiveQueries::Guard guard(active);
   const asio::ip::address from = client.address();
   dnstap::Tap* const tap = handler.dnstap();
-  if (tap) tap->client_query(dnstap::SocketProtocol::udp, {from, client.port()}, local_end(socket), packet, received);
+  if (tap) tap->client_query(dnstap::SocketProtocol::udp, {from, client.port()}, local, packet, received);
   // handle() never throws: its catch-all turns an exception into SERVFAIL for this client.
   auto response = co_await handler.handle(std::move(packet), from, ClientTransport::udp);
   if (!response) co_return;
   if (tap)
-    tap->client_response(dnstap::SocketProtocol::udp, {from, client.port()}, local_end(socket), received, *response);
+    tap->client_response(dnstap::SocketProtocol::udp, {from, client.port()}, local, received, *response);
   co_await socket.async_send_to(asio::buffer(*response), client, use_tuple);
 }
 
@@ -166,9 +167,11 @@ void send_replies(udp::socket& socket, UdpBatch& batch, unsigned count, const as
 }
 
 /// One recvmmsg round: hits are answered inline and queued, the rest go to handle() in a
-/// coroutine each. Returns how many datagrams were read (0: the socket is drained).
+/// coroutine each. Returns how many datagrams were read (0: the socket is drained). `local`:
+/// the socket's address, for dnstap.
 unsigned receive_round(udp::socket& socket, UdpBatch& batch, QueryHandler& handler, ActiveQueries& active,
-                       DaemonStats& stats, IpRateLimiter& limiter, const asio::any_io_executor& executor) {
+                       DaemonStats& stats, IpRateLimiter& limiter, const asio::any_io_executor& executor,
+                       const dnstap::Endpoint& local) {
   batch.prepare_receive();
   int n = ::recvmmsg(socket.native_handle(), batch.in_msgs.data(), batch.size, MSG_DONTWAIT, nullptr);
   if (n <= 0) {
@@ -178,14 +181,10 @@ unsigned receive_round(udp::socket& socket, UdpBatch& batch, QueryHandler& handl
   }
   DaemonStats::bump(stats.udp_receive_calls);
   // dnstap's whole cost on this path when off: this load and a test per datagram. When on, one
-  // wall-clock reading and one getsockname per round: the round's datagrams arrived together.
+  // wall-clock reading per round: the round's datagrams arrived together.
   dnstap::Tap* const tap = handler.dnstap();
   dnstap::Time received;
-  dnstap::Endpoint local;
-  if (tap) {
-    received = resolver::tap_now();
-    local = local_end(socket);
-  }
+  if (tap) received = resolver::tap_now();
   unsigned replies = 0;
   for (unsigned i = 0; i < static_cast<unsigned>(n); ++i) {
     const mmsghdr& msg = batch.in_msgs[i];
@@ -218,7 +217,7 @@ unsigned receive_round(udp::socket& socket, UdpBatch& batch, QueryHandler& handl
     }
     asio::co_spawn(executor,
                    answer(socket, client, std::vector<std::uint8_t>(packet.begin(), packet.end()), handler, active,
-                          received),
+                          received, local),
                    CountEscaped(stats, "udp query"));
   }
   send_replies(socket, batch, replies, executor, stats);
@@ -231,13 +230,15 @@ asio::awaitable<void> serve_udp(udp::socket& socket, QueryHandler& handler, Acti
                                 DaemonStats& stats, IpRateLimiter& limiter, unsigned batch_size) {
   auto batch = std::make_unique<UdpBatch>(std::max(batch_size, 1u));
   auto executor = co_await asio::this_coro::executor;
+  // The bound address never changes: asked once, and only for dnstap.
+  const dnstap::Endpoint local = handler.dnstap() ? local_end(socket) : dnstap::Endpoint{};
   while (true) {
     auto [ec] = co_await socket.async_wait(udp::socket::wait_read, use_tuple);
     if (ec == asio::error::operation_aborted || ec == asio::error::bad_descriptor) co_return;
     if (ec) continue;
     // Drain what the kernel holds before waiting again: under load one wake-up serves many
     // batches, and no query waits for the reactor.
-    while (receive_round(socket, *batch, handler, active, stats, limiter, executor) == batch->size) {
+    while (receive_round(socket, *batch, handler, active, stats, limiter, executor, local) == batch->size) {
     }
   }
 }
