@@ -68,8 +68,9 @@ constexpr std::array rows{
                "goes away, is connected to again every second; meanwhile messages are dropped. Writing "
                "never makes a worker wait: each worker queues up to 4096 messages for the writing "
                "thread, and a message that finds its queue full is dropped and counted "
-               "(dnstap.dropped). The path is opened by the writing thread after ternd has changed "
-               "user: username must be able to connect to it. Restart to change.",
+               "(dnstap.dropped). The first connection is made at start; reconnections come after ternd "
+               "has changed user (username must be able to connect) and, with chroot, look for the "
+               "path inside the chroot. Restart to change.",
         .reload = Reload::restart,
         .apply = apply_dnstap_socket, .dump = dump_optional_path<&Config::dnstap_socket>},
     Setting{
