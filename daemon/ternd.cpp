@@ -172,6 +172,8 @@ std::unique_ptr<daemon::SharedState> make_shared_state(const daemon::Config& con
     shared = std::make_unique<daemon::SharedState>(config, std::move(hints));
   } catch (const daemon::TlsSetupError& e) {  // e.g. a world-readable key: refuse to start
     throw daemon::StartupFailure(2, std::string("ternd: ") + e.what());
+  } catch (const std::runtime_error& e) {  // fstrm refused the dnstap setup
+    throw daemon::StartupFailure(1, std::string("ternd: ") + e.what());
   }
   shared->reconfigure(config);
   return shared;

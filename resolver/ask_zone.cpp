@@ -148,6 +148,7 @@ Resolver::Attempt Resolver::choose_attempt(const ZoneCut& cut, const dns::Questi
                           options_.use_caps_for_id && !learnt.no_caps_for_id};
   if (cut.route) configure_for_route(request, *cut.route);
   if (checking_caps) request.tcp_only = true;
+  request.zone = cut.zone;
   return Attempt{server, std::move(request), std::move(learnt), now};
 }
 

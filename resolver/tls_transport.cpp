@@ -143,9 +143,20 @@ asio::awaitable<ExchangeResult> TlsTransport::ask(Connection& connection, const 
   const auto start = std::chrono::steady_clock::now();
   auto accept = [&](const dns::Message& reply) { return reply_matches(reply, id, request.question); };
   std::vector<std::uint8_t> body;
+  UpstreamTapExchange tapped;
+  if (tap_) {
+    asio::error_code ec;
+    const tcp::endpoint local = connection.stream.lowest_layer().local_endpoint(ec);
+    const std::string& zone = request.zone.wire();
+    tapped = UpstreamTapExchange{UpstreamProtocol::tls, local.address(), local.port(), request.server, request.port,
+                                 std::span(reinterpret_cast<const std::uint8_t*>(zone.data()), zone.size()),
+                                 tap_now()};
+    tap_->upstream_query(tapped, query);
+  }
   switch (co_await framed_exchange(connection.stream, connection.deadline, query, accept, result, body)) {
     case FramedEnd::answered:
       result.rtt = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - start);
+      if (tap_) tap_->upstream_response(tapped, body, tap_now());
       break;
     case FramedEnd::timed_out: result.status = ExchangeStatus::timeout; break;
     // A broken stream (or one that sent a malformed reply: it cannot be resynchronised) is not kept.

@@ -7,6 +7,7 @@
 #pragma once
 
 #include "resolver/secure_random.hpp"
+#include "resolver/upstream_tap.hpp"
 #include "resolver/upstream_transport.hpp"
 
 #include <asio/any_io_executor.hpp>
@@ -32,6 +33,8 @@ class TlsTransport final : public UpstreamTransport {
   /// A reload's new CAs; queries in flight finish with the context they started with, and
   /// kept connections are dropped so that every later one is checked against the new CAs.
   void set_context(std::shared_ptr<asio::ssl::context> context);
+  /// Shows every query sent and reply accepted to `tap` (dnstap, protocol DOT); null = nobody.
+  void set_tap(UpstreamTap* tap) noexcept { tap_ = tap; }
 
   struct Connection;
 
@@ -42,6 +45,7 @@ class TlsTransport final : public UpstreamTransport {
   asio::any_io_executor executor_;
   std::shared_ptr<asio::ssl::context> context_;
   SecureRandom& rng_;
+  UpstreamTap* tap_ = nullptr;  ///< dnstap's resolver messages; null when off
   /// One idle connection per server, port and name; used by this worker's thread only.
   std::map<std::string, std::unique_ptr<Connection>> idle_;
 };

@@ -135,6 +135,17 @@ void randomise_case(std::vector<std::uint8_t>& query, SecureRandom& rng) {
   }
 }
 
+/// The tap's view of an exchange on `socket` (UDP or TCP) just sent to `server`.
+template <typename Socket, typename Endpoint>
+UpstreamTapExchange tap_exchange(Socket& socket, const Endpoint& server, UpstreamProtocol protocol,
+                                 const ExchangeRequest& request) {
+  asio::error_code ec;
+  const Endpoint local = socket.local_endpoint(ec);
+  const std::string& zone = request.zone.wire();
+  return UpstreamTapExchange{protocol, local.address(), local.port(), server.address(), server.port(),
+                             std::span(reinterpret_cast<const std::uint8_t*>(zone.data()), zone.size()), tap_now()};
+}
+
 bool is_unreachable(const asio::error_code& ec) {
   return ec == asio::error::connection_refused || ec == asio::error::host_unreachable ||
          ec == asio::error::network_unreachable;
@@ -175,6 +186,12 @@ asio::awaitable<ExchangeResult> UdpTcpTransport::exchange(const ExchangeRequest&
   if (send_ec) {
     result.status = is_unreachable(send_ec) ? ExchangeStatus::unreachable : ExchangeStatus::error;
     co_return result;
+  }
+  // dnstap's whole cost when off: this test, and the one on the reply.
+  UpstreamTapExchange tapped;
+  if (tap_) {
+    tapped = tap_exchange(sock, server, UpstreamProtocol::udp, request);
+    tap_->upstream_query(tapped, query);
   }
   asio::steady_timer deadline(executor_, start + request.timeout);
   // The reply is read into the transport's one receive buffer, not into a 64 KiB buffer of this
@@ -223,6 +240,7 @@ asio::awaitable<ExchangeResult> UdpTcpTransport::exchange(const ExchangeRequest&
       continue;
     }
     result.rtt = std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - start);
+    if (tap_) tap_->upstream_response(tapped, std::span(buffer.data(), n), tap_now());
     if (!reply.tc) {
       result.status = ExchangeStatus::ok;
       result.reply = std::move(reply);
@@ -274,8 +292,14 @@ asio::awaitable<ExchangeResult> UdpTcpTransport::exchange_tcp(const ExchangeRequ
     return reply_matches(reply, id, request.question) && cookie_accepted(reply, request, result.server_cookie);
   };
   std::vector<std::uint8_t> body;
+  UpstreamTapExchange tapped;
+  if (tap_) {
+    tapped = tap_exchange(sock, server, UpstreamProtocol::tcp, request);
+    tap_->upstream_query(tapped, query);
+  }
   // Every other end leaves the status tcp_failed (a malformed reply counted as such).
   if (co_await framed_exchange(sock, deadline, query, accept, result, body) != FramedEnd::answered) co_return result;
+  if (tap_) tap_->upstream_response(tapped, body, tap_now());
   result.rtt = std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - start);
   result.case_echoed = check_case && body.size() >= qname_end &&
                        std::equal(query.begin() + dns::header_size, query.begin() + qname_end,

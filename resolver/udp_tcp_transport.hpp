@@ -7,6 +7,7 @@
 
 #include "resolver/secure_random.hpp"
 #include "resolver/socket_budget.hpp"
+#include "resolver/upstream_tap.hpp"
 #include "resolver/upstream_transport.hpp"
 
 #include <asio/any_io_executor.hpp>
@@ -31,6 +32,8 @@ class UdpTcpTransport final : public UpstreamTransport {
       : executor_(std::move(executor)), outgoing_(std::move(outgoing)), rng_(rng), sockets_(sockets) {}
 
   asio::awaitable<ExchangeResult> exchange(const ExchangeRequest& request) override;
+  /// Shows every query sent and reply accepted to `tap` (dnstap); null = nobody (the default).
+  void set_tap(UpstreamTap* tap) noexcept { tap_ = tap; }
 
  private:
   asio::awaitable<ExchangeResult> exchange_tcp(const ExchangeRequest& request);
@@ -45,6 +48,7 @@ class UdpTcpTransport final : public UpstreamTransport {
   OutgoingAddresses outgoing_;
   SecureRandom& rng_;
   SocketBudget* sockets_;
+  UpstreamTap* tap_ = nullptr;  ///< dnstap's resolver messages; null when off
   /// Where every UDP reply is read and parsed, without a co_await in between: one transport
   /// serves one thread's exchanges, so one buffer of the largest datagram serves them all.
   std::vector<std::uint8_t> receive_buffer_ = std::vector<std::uint8_t>(65535);

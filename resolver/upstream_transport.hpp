@@ -33,6 +33,7 @@ struct ExchangeRequest {
   bool recursion_desired = false;           ///< RD=1: to a forward zone's recursive servers
   bool tls = false;                         ///< DNS over TLS (RFC 7858) instead of UDP/TCP
   std::string tls_name = {};                ///< tls: SNI and the certificate's expected host name
+  dns::Name zone = {};                      ///< the zone cut asked: dnstap's query_zone, nothing else
 };
 
 enum class ExchangeStatus {

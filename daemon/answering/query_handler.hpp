@@ -42,6 +42,7 @@ enum class ClientTransport { udp, tcp, tls, https };
 /// Whether answers on `transport` are framed in a stream (RFC 7766, RFC 7858): no truncation.
 constexpr bool is_stream(ClientTransport transport) { return transport != ClientTransport::udp; }
 struct HitRequest;      // hit_response.hpp
+namespace dnstap { class Tap; }  // daemon/observe/dnstap_tap.hpp
 struct QueryAdmission;  // query_admission.hpp
 
 /// The reloadable part of the client side; replaced whole on reload, never modified.
@@ -89,6 +90,11 @@ class QueryHandler {
   asio::awaitable<std::optional<std::vector<std::uint8_t>>> handle(std::vector<std::uint8_t> packet,
                                                                    asio::ip::address client,
                                                                    ClientTransport transport);
+
+  /// The worker's dnstap (set once, before the worker starts), for the listeners, which log the
+  /// client side of every query they hand here; null when dnstap is off: their only cost then.
+  void set_dnstap(dnstap::Tap* tap) noexcept { dnstap_ = tap; }
+  dnstap::Tap* dnstap() const noexcept { return dnstap_; }
 
   /// Called on the worker's own thread (posted there on reload).
   void set_policy(std::shared_ptr<const ClientPolicy> policy) { policy_ = std::move(policy); }
@@ -173,6 +179,7 @@ class QueryHandler {
   std::shared_ptr<const ClientPolicy> policy_;
   QueryLog& query_log_;  // shared by the workers; enabled() is the hot path's only cost when off
   WalkAdmission* admission_;  ///< the worker's bound on resolutions in flight; null = none
+  dnstap::Tap* dnstap_ = nullptr;  ///< the worker's dnstap; null when off
   /// The timers of resolutions in progress, cancelled by abandon_resolutions().
   std::set<asio::steady_timer*> waiting_;
   // Scratch of the hot path, reused so that a hit allocates nothing once warm (one worker

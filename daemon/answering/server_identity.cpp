@@ -39,19 +39,21 @@ std::string txt_rdata(std::string_view text) {
   return rdata;
 }
 
+}  // namespace
+
 std::string host_name() {
   char name[HOST_NAME_MAX + 1] = {};
   if (::gethostname(name, sizeof name - 1) != 0) return "tern";
   return name;
 }
 
-}  // namespace
+std::string default_version() { return std::string("tern ") + TERN_VERSION; }
 
 ServerIdentity make_server_identity(bool hide_identity, const std::string& identity, bool hide_version,
                                     const std::string& version, const std::string& nsid) {
   ServerIdentity out;
   if (!hide_identity) out.identity = identity.empty() ? host_name() : identity;
-  if (!hide_version) out.version = version.empty() ? std::string("tern ") + TERN_VERSION : version;
+  if (!hide_version) out.version = version.empty() ? default_version() : version;
   if (!nsid.empty()) {
     out.nsid_option = {0, static_cast<char>(edns_option_nsid), static_cast<char>(nsid.size() >> 8),
                        static_cast<char>(nsid.size() & 0xff)};

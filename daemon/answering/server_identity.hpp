@@ -26,6 +26,11 @@ struct ServerIdentity {
   std::string nsid_option;              ///< the whole NSID option (code, length, data); "" = off
 };
 
+/// The host name (gethostname), "tern" if it cannot be read: the default identity (CH TXT, dnstap).
+std::string host_name();
+/// "tern VERSION": the default version text (CH TXT, dnstap).
+std::string default_version();
+
 /// The identity of a configuration: `identity` ("" = the host name) unless `hide_identity`,
 /// `version` ("" = "tern VERSION") unless `hide_version`, and `nsid` (octets, "" = off).
 ServerIdentity make_server_identity(bool hide_identity, const std::string& identity, bool hide_version,

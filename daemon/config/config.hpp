@@ -6,6 +6,7 @@
 #include <asio/ip/address.hpp>
 
 #include <cstdint>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -146,6 +147,17 @@ struct Config {
   bool hide_version = true;                      ///< version.bind/version.server answered REFUSED
   std::string version;                           ///< their TXT; empty = "tern VERSION"
   std::string nsid;                              ///< RFC 5001 NSID octets; empty = none
+  // ---- dnstap (settings_dnstap.cpp): Frame Streams to a collector ----
+  std::string dnstap_socket;                     ///< unix socket of the collector; empty = not this way
+  std::optional<ListenEndpoint> dnstap_address;  ///< TCP collector ADDRESS@PORT; unset = not this way
+  bool dnstap_log_client_query = false;          ///< CLIENT_QUERY messages
+  bool dnstap_log_client_response = false;       ///< CLIENT_RESPONSE messages
+  bool dnstap_log_resolver_query = false;        ///< RESOLVER_QUERY messages
+  bool dnstap_log_resolver_response = false;     ///< RESOLVER_RESPONSE messages
+  bool dnstap_send_identity = false;             ///< put dnstap_identity in every payload
+  std::string dnstap_identity;                   ///< empty = the host name
+  bool dnstap_send_version = false;              ///< put dnstap_version in every payload
+  std::string dnstap_version;                    ///< empty = "tern VERSION"
 };
 
 /// A configuration error, located: file and line where known ("--set" for overrides).

@@ -281,6 +281,10 @@ void check_consistency(const Config& config, const Origins& origins) {
     throw_conflict(origins, "redis-server", "redis-key-secret",
                    "redis-server needs redis-key-secret, at least " + std::to_string(min_redis_key_secret) +
                        " characters, the same on every member of the fleet");
+  if (!config.dnstap_socket.empty() && config.dnstap_address) {
+    throw_conflict(origins, "dnstap-socket", "dnstap-address",
+                   "dnstap-socket and dnstap-address are both set; dnstap goes to one collector");
+  }
   check_bounds(origins, "cache-min-ttl", config.cache_min_ttl, "cache-max-ttl",
                config.cache_max_ttl);
   check_bounds(origins, "cache-min-negative-ttl", config.cache_min_negative_ttl,

@@ -48,6 +48,17 @@ Config keep_restart_settings(const Config& running, Config fresh) {
   fresh.chroot = running.chroot;                      // paths are mapped into the chroot entered at start
   fresh.pidfile = running.pidfile;                    // the exit removes the file written at start
   fresh.metrics_listen = running.metrics_listen;      // bound before leaving root
+  // dnstap: fstrm's I/O thread and each worker's queue and tap are made once, at start.
+  fresh.dnstap_socket = running.dnstap_socket;
+  fresh.dnstap_address = running.dnstap_address;
+  fresh.dnstap_log_client_query = running.dnstap_log_client_query;
+  fresh.dnstap_log_client_response = running.dnstap_log_client_response;
+  fresh.dnstap_log_resolver_query = running.dnstap_log_resolver_query;
+  fresh.dnstap_log_resolver_response = running.dnstap_log_resolver_response;
+  fresh.dnstap_send_identity = running.dnstap_send_identity;
+  fresh.dnstap_identity = running.dnstap_identity;
+  fresh.dnstap_send_version = running.dnstap_send_version;
+  fresh.dnstap_version = running.dnstap_version;
   return fresh;
 }
 

@@ -21,5 +21,6 @@ std::span<const Setting> connection_rows();   ///< settings_connections.cpp: con
 std::span<const Setting> https_rows();        ///< settings_https.cpp: https-listen ... https-max-streams
 std::span<const Setting> operations_rows();   ///< settings_operations.cpp: verbosity ... query-log
 std::span<const Setting> identity_rows();     ///< settings_identity.cpp: hide-identity ... nsid
+std::span<const Setting> dnstap_rows();       ///< settings_dnstap.cpp: dnstap-socket ... dnstap-version
 
 }  // namespace tern::daemon

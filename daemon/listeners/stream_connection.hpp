@@ -11,6 +11,7 @@
 #include "daemon/listeners/edns_keepalive.hpp"
 #include "daemon/listeners/proxy_sources.hpp"
 #include "daemon/observe/daemon_stats.hpp"
+#include "daemon/observe/dnstap_tap.hpp"
 #include "daemon/answering/edns_padding.hpp"
 #include "daemon/answering/query_handler.hpp"
 #include "daemon/listeners/udp_listener.hpp"
@@ -198,6 +199,13 @@ class StreamConnection : public std::enable_shared_from_this<StreamConnection<St
     ActiveQueries::Guard guard(self->services_.active);
     const bool pad = self->transport_ == ClientTransport::tls && query_asks_for_padding(packet);
     const bool keepalive = query_asks_for_keepalive(packet);
+    // dnstap's whole cost when off: this load and two tests.
+    dnstap::Tap* const tap = self->services_.handler.dnstap();
+    dnstap::Time received;
+    if (tap) {
+      received = resolver::tap_now();
+      tap->client_query(self->tap_protocol(), self->peer_end(), self->local_end(), packet, received);
+    }
     // handle() never throws: its catch-all turns an exception into SERVFAIL for this client.
     auto response = co_await self->services_.handler.handle(std::move(packet), self->client_, self->transport_);
     --self->pending_;
@@ -207,6 +215,8 @@ class StreamConnection : public std::enable_shared_from_this<StreamConnection<St
     // RFC 7828 §3.3.2: the timeout in force now; before the padding, which must come last.
     if (response && keepalive) add_keepalive(*response, self->idle_timeout_now());
     if (response && pad) pad_response(*response, padding_block_size);
+    if (response && tap && self->is_open())
+      tap->client_response(self->tap_protocol(), self->peer_end(), self->local_end(), received, *response);
     if (response && response->size() <= 65535) {
       std::vector<std::uint8_t> frame(2 + response->size());
       frame[0] = static_cast<std::uint8_t>(response->size() >> 8);
@@ -216,6 +226,21 @@ class StreamConnection : public std::enable_shared_from_this<StreamConnection<St
       if (!self->writing_) co_await self->drain_outbox();
     }
     self->close_if_finished();
+  }
+
+  dnstap::SocketProtocol tap_protocol() const {
+    return transport_ == ClientTransport::tls ? dnstap::SocketProtocol::dot : dnstap::SocketProtocol::tcp;
+  }
+  /// The connection's ends for dnstap (only asked with dnstap on).
+  dnstap::Endpoint peer_end() {
+    asio::error_code ec;
+    const auto peer = stream_.lowest_layer().remote_endpoint(ec);
+    return dnstap::Endpoint{client_, ec ? std::uint16_t{0} : peer.port()};
+  }
+  dnstap::Endpoint local_end() {
+    asio::error_code ec;
+    const auto local = stream_.lowest_layer().local_endpoint(ec);
+    return dnstap::Endpoint{local.address(), local.port()};
   }
 
   asio::awaitable<void> drain_outbox() {

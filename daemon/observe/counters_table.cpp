@@ -288,6 +288,8 @@ constexpr std::array families{
                  "Questions answered SERVFAIL from a remembered resolution failure (RFC 9520)."},
     MetricFamily{"ternd_query_duration_seconds", MetricKind::histogram, "", "",
                  "Time from reading a question to its answer (hits answered inline count in the first bucket)."},
+    MetricFamily{"ternd_dnstap_messages_total", MetricKind::counter, "result", "",
+                 "dnstap messages queued for the collector (sent) and dropped because a worker's queue was full."},
 };
 
 using D = DaemonStats;
@@ -602,6 +604,14 @@ constexpr std::array table{
             "without a clock reading, so that the counters cost the hot path nothing (with the query log on, its time "
             "is measured).",
             query_duration},
+    Counter{"dnstap.sent", "ternd_dnstap_messages_total", "sent",
+            "dnstap messages queued for the collector (dnstap-socket, dnstap-address); fstrm's thread writes them "
+            "while the collector is connected and discards them while it is not.",
+            daemon_sum<&D::dnstap_sent>},
+    Counter{"dnstap.dropped", "ternd_dnstap_messages_total", "dropped",
+            "dnstap messages dropped because the worker's queue (4096 messages) was full: the collector reads more "
+            "slowly than ternd answers, or has stopped reading. Workers never wait for it.",
+            daemon_sum<&D::dnstap_dropped>},
 };
 
 }  // namespace

@@ -67,6 +67,8 @@ struct DaemonStats {
   std::atomic<std::uint64_t> resolutions_refused{0};  ///< turned away: the bound reached, none old enough to give way
   /// A gauge, not a counter: resolutions admitted and not finished in this worker now.
   std::atomic<std::uint64_t> resolutions_admitted{0};
+  std::atomic<std::uint64_t> dnstap_sent{0};     ///< dnstap payloads queued for the collector
+  std::atomic<std::uint64_t> dnstap_dropped{0};  ///< dnstap payloads dropped: the worker's queue was full
 
   /// Latency histogram of answered questions (hits, misses, stale): upper bounds of the
   /// buckets in microseconds, and one more bucket for the rest (+Inf). Buckets are counted

@@ -89,6 +89,30 @@ cache::FailureBounds failure_bounds(const Config& config) {
   return cache::FailureBounds{config.cache_min_failure_ttl, config.cache_max_failure_ttl};
 }
 
+dnstap::Options dnstap_options(const Config& config) {
+  dnstap::Options o;
+  o.client_query = config.dnstap_log_client_query;
+  o.client_response = config.dnstap_log_client_response;
+  o.resolver_query = config.dnstap_log_resolver_query;
+  o.resolver_response = config.dnstap_log_resolver_response;
+  if (config.dnstap_send_identity) o.identity = config.dnstap_identity.empty() ? host_name() : config.dnstap_identity;
+  if (config.dnstap_send_version) o.version = config.dnstap_version.empty() ? default_version() : config.dnstap_version;
+  return o;
+}
+
+std::unique_ptr<dnstap::Writer> start_dnstap(const Config& config, unsigned workers) {
+  dnstap::Target target;
+  if (!config.dnstap_socket.empty()) {
+    target.socket_path = config.dnstap_socket;
+  } else if (config.dnstap_address) {
+    target.address = config.dnstap_address->address.to_string();
+    target.port = config.dnstap_address->port;
+  } else {
+    return nullptr;
+  }
+  return std::make_unique<dnstap::Writer>(target, workers);
+}
+
 SharedState::SharedState(const Config& config, resolver::RootHints h)
     : hash_key(cache::random_hash_key()),
       rrsets(config.cache_size / 100 * rrset_share_pct, hash_key, clock, positive_bounds(config)),
@@ -101,7 +125,9 @@ SharedState::SharedState(const Config& config, resolver::RootHints h)
       ip_ratelimit(hash_key),
       proxy_sources(config.proxy_protocol_from.empty()
                         ? nullptr
-                        : std::make_unique<const ProxySources>(config.proxy_protocol_from)) {
+                        : std::make_unique<const ProxySources>(config.proxy_protocol_from)),
+      dnstap_options(daemon::dnstap_options(config)),
+      dnstap_writer(start_dnstap(config, config.threads)) {
   ip_ratelimit.configure(config.ip_ratelimit, config.ip_ratelimit_slip);
 }
 
@@ -173,6 +199,8 @@ std::shared_ptr<const ClientPolicy> client_policy(const Config& config, CookieSe
 Worker::Worker(unsigned index, SharedState& shared, const Config& config)
     : index_(index),
       shared_(shared),
+      dnstap_(shared.dnstap_writer ? std::make_unique<dnstap::Tap>(*shared.dnstap_writer, index, shared.dnstap_options, stats_)
+                                   : nullptr),
       admission_(admission_limits(config), stats_),
       socket_budget_(config.max_upstream_sockets_per_worker),
       transport_(io_.get_executor(), outgoing_from(config), rng_, &socket_budget_),
@@ -202,6 +230,13 @@ Worker::Worker(unsigned index, SharedState& shared, const Config& config)
     l2.breaker_backoff = std::chrono::milliseconds(config.redis_breaker_backoff_ms);
     l2_ = std::make_unique<RedisL2>(io_, std::move(l2), resolver_stats_, shared.stale_grace_seconds);
     resolver_.set_second_level(l2_.get());
+  }
+  // dnstap: the listeners see a tap only when a client message is logged, the transports only
+  // when a resolver message is; otherwise their null pointer is all dnstap costs them.
+  if (dnstap_ && dnstap_->logs_client()) handler_.set_dnstap(dnstap_.get());
+  if (dnstap_ && (shared.dnstap_options.resolver_query || shared.dnstap_options.resolver_response)) {
+    transport_.set_tap(dnstap_.get());
+    tls_transport_.set_tap(dnstap_.get());
   }
   std::vector<std::string> warnings;
   // The first worker claims each address; the others join its SO_REUSEPORT group.

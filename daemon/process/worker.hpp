@@ -11,6 +11,8 @@
 #include "daemon/answering/ip_ratelimit.hpp"
 #include "daemon/answering/query_handler.hpp"
 #include "daemon/answering/walk_admission.hpp"
+#include "daemon/observe/dnstap_tap.hpp"
+#include "daemon/observe/dnstap_writer.hpp"
 #include "daemon/observe/query_log.hpp"
 #include "daemon/listeners/connection_limits.hpp"
 #include "daemon/listeners/http2_session.hpp"
@@ -66,6 +68,10 @@ struct SharedState {
   /// DNSSEC validation in force (null: dnssec off). Read and written by main's thread only
   /// (start, reload, RFC 5011 upkeep), which hands it to each worker (Worker::set_validation).
   std::shared_ptr<const resolver::dnssec::ValidationSettings> validation;
+  /// dnstap (dnstap-*): what is logged, and fstrm's I/O thread with one queue per worker;
+  /// null when neither dnstap-socket nor dnstap-address is set. Made at start, never changed.
+  dnstap::Options dnstap_options;
+  std::unique_ptr<dnstap::Writer> dnstap_writer;
   /// When ternd started (made once, before the workers): process_start_time_seconds.
   const std::chrono::system_clock::time_point started = std::chrono::system_clock::now();
 };
@@ -75,6 +81,13 @@ std::shared_ptr<const resolver::ZoneRoutes> zone_routes(const Config& config);
 /// The resolver options a Config asks for, validating with `validation` (null: dnssec off).
 resolver::ResolverOptions resolver_options(const Config& config,
                                            std::shared_ptr<const resolver::dnssec::ValidationSettings> validation);
+/// What the dnstap-* settings ask to log, with the identity and version texts resolved
+/// ("" when not sent).
+dnstap::Options dnstap_options(const Config& config);
+/// fstrm's writer to the collector a Config names, with a queue for each of `workers`; null
+/// when dnstap is off. Throws std::runtime_error when fstrm refuses the setup.
+std::unique_ptr<dnstap::Writer> start_dnstap(const Config& config, unsigned workers);
+
 /// The client policy a Config asks for; `cookies` are the secrets used when cookies are on.
 std::shared_ptr<const ClientPolicy> client_policy(const Config& config, CookieSecrets* cookies);
 
@@ -130,6 +143,7 @@ class Worker {
   // Declared before io_ so that they outlive it: destroying io_ destroys the coroutines still
   // suspended, which give back their admission slots and socket permits (and count that).
   DaemonStats stats_;
+  std::unique_ptr<dnstap::Tap> dnstap_;  ///< this worker's dnstap; null when off
   WalkAdmission admission_;              ///< max-resolutions-per-worker
   resolver::SocketBudget socket_budget_;  ///< max-upstream-sockets-per-worker
   asio::io_context io_{1};

@@ -642,7 +642,11 @@ TEST_CASE("config: the settings table is complete and consistent", "[config]") {
                      "tls-ticket-key-rotation", "tls-early-data", "ip-ratelimit", "ip-ratelimit-slip",
                      "include", "hide-identity", "identity", "hide-version", "version", "nsid",
                      "dnssec", "trust-anchor-file", "trust-anchor-auto-file", "domain-insecure",
-                     "aggressive-nsec", "dnssec-log-bogus", "proxy-protocol-from", "cache-save-file"});
+                     "aggressive-nsec", "dnssec-log-bogus",
+                     "dnstap-socket", "dnstap-address", "dnstap-log-client-query", "dnstap-log-client-response",
+                     "dnstap-log-resolver-query", "dnstap-log-resolver-response", "dnstap-send-identity",
+                     "dnstap-identity", "dnstap-send-version", "dnstap-version",
+                     "proxy-protocol-from", "cache-save-file"});
   CHECK(find_setting("nope") == nullptr);
   std::string_view doc = find_setting("access-control")->doc;
   for (const AclRule& rule : default_access_control()) {
