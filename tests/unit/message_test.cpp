@@ -1,5 +1,7 @@
 #include "helpers.hpp"
 
+#include <tuple>
+
 using namespace tern;
 using namespace tern::test;
 
@@ -69,6 +71,26 @@ TEST_CASE("a query is built with EDNS, DO set and RD clear", "[message]") {
   auto plain = dns::build_query(question("www.lab"), 1, 0);
   REQUIRE(dns::parse_message(plain, m) == dns::WireError::none);
   CHECK_FALSE(m.edns);
+}
+
+TEST_CASE("an upstream query, written without ldns, is octet for octet what build_message makes of it",
+          "[message]") {
+  const std::string cookie("\x00\x0a\x00\x08\x01\x02\x03\x04\x05\x06\x07\x08", 12);
+  for (const auto& [qname, type, edns_size, options] :
+       std::vector<std::tuple<std::string, std::uint16_t, std::uint16_t, std::string>>{
+           {"www.lab", dns::rrtype::A, 1232, ""},
+           {"www.lab", dns::rrtype::AAAA, 1232, cookie},
+           {".", dns::rrtype::NS, 4096, ""},
+           {"a.b.c.example.test", dns::rrtype::DS, 0, ""}}) {
+    INFO(qname << " " << type << " EDNS " << edns_size);
+    dns::Message msg;
+    msg.id = 0x1234;
+    msg.questions.push_back(question(qname.c_str(), type));
+    if (edns_size) msg.edns = dns::Edns{edns_size, 0, true, options};
+    auto expected = dns::build_message(msg);
+    REQUIRE(expected);
+    CHECK(dns::build_query(question(qname.c_str(), type), 0x1234, edns_size, options) == *expected);
+  }
 }
 
 TEST_CASE("a record whose RDATA does not fit its type is refused, not altered, when built", "[message]") {
