@@ -15,6 +15,7 @@ std::span<const Setting> pressure_rows();     ///< settings_pressure.cpp: max-re
 std::span<const Setting> client_rows();       ///< settings_clients.cpp: ip-ratelimit ... access-control
 std::span<const Setting> cache_rows();        ///< settings_cache.cpp: cache-size ... prefetch
 std::span<const Setting> zone_rows();         ///< settings_zones.cpp: local-zone ... tls-ca-file
+std::span<const Setting> rpz_rows();         ///< settings_rpz.cpp: rpz
 std::span<const Setting> dnssec_rows();       ///< settings_dnssec.cpp: dnssec ... dnssec-log-bogus
 std::span<const Setting> connection_rows();   ///< settings_connections.cpp: control-socket ... tls-early-data
 std::span<const Setting> operations_rows();   ///< settings_operations.cpp: verbosity ... query-log

@@ -57,6 +57,10 @@ struct ControlContext {
   /// command only raises SIGHUP.
   std::function<ControlReply()> reload{};
   std::vector<const resolver::SocketBudget*> sockets{};  ///< one per worker: upstream sockets
+  /// ternctl rpz: the policy zones' state; ternctl rpz reload: reloads them, says how it went.
+  /// Empty: no response policy zones in this process.
+  std::function<std::string()> rpz_status{};
+  std::function<std::string()> rpz_reload{};
 };
 
 /// What `ternctl stats` and the metrics read, for one report: the workers' counters, each
