@@ -60,7 +60,11 @@ bool parse_address(std::span<const std::string_view> labels, TriggerName& out, s
     why = "an address trigger needs a prefix length and an address";
     return false;
   }
-  if (labels.size() == 5) {
+  // Five labels of decimal octets are IPv4; anything else is IPv6 (which may have five too).
+  const bool v4 = labels.size() == 5 && std::all_of(labels.begin() + 1, labels.end(), [](std::string_view l) {
+    return decimal(l, 255).has_value();
+  });
+  if (v4) {
     const auto prefix = decimal(labels[0], 32);
     if (!prefix || *prefix == 0) {
       why = "IPv4 prefix length not 1..32";

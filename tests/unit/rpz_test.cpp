@@ -6,13 +6,17 @@
 
 #include "daemon/answering/rpz_policy.hpp"
 #include "daemon/answering/rpz_zone.hpp"
+#include "daemon/config/config_loader.hpp"
 #include "daemon/process/rpz_manager.hpp"
 #include "daemon/process/rpz_transfer.hpp"
 #include "temp_dir.hpp"
 
 #include <catch2/catch.hpp>
 
+#include <fmt/format.h>
+
 #include <fstream>
+#include <limits>
 
 using namespace tern;
 using namespace tern::daemon::rpz;
@@ -56,16 +60,16 @@ dns::Question question(const char* name, std::uint16_t type = dns::rrtype::A) {
 }  // namespace
 
 TEST_CASE("rpz: QNAME triggers, exact and wildcard, and each action's CNAME", "[rpz]") {
-  PolicySet set({in_force("rpz.test.", zone("nx.example. CNAME .\n"
-                                           "nodata.example. CNAME *.\n"
-                                           "pass.example. CNAME rpz-passthru.\n"
-                                           "old-pass.example. CNAME old-pass.example.\n"
-                                           "drop.example. CNAME rpz-drop.\n"
-                                           "tcp.example. CNAME rpz-tcp-only.\n"
-                                           "*.wild.example. CNAME .\n"
-                                           "garden.example. CNAME walled.garden.\n"
-                                           "local.example. A 192.0.2.80\n"
-                                           "local.example. TXT \"blocked\"\n"))});
+  PolicySet set({in_force("rpz.test.", zone("nx.example CNAME .\n"
+                                           "nodata.example CNAME *.\n"
+                                           "pass.example CNAME rpz-passthru.\n"
+                                           "old-pass.example CNAME old-pass.example.\n"
+                                           "drop.example CNAME rpz-drop.\n"
+                                           "tcp.example CNAME rpz-tcp-only.\n"
+                                           "*.wild.example CNAME .\n"
+                                           "garden.example CNAME walled.garden.\n"
+                                           "local.example A 192.0.2.80\n"
+                                           "local.example TXT \"blocked\"\n"))});
   auto action_of = [&](const char* name) { return before(set, name)->rule.action; };
   CHECK(action_of("nx.example.") == Action::nxdomain);
   CHECK(action_of("NX.Example.") == Action::nxdomain);  // names compare without case
@@ -84,10 +88,10 @@ TEST_CASE("rpz: QNAME triggers, exact and wildcard, and each action's CNAME", "[
 }
 
 TEST_CASE("rpz: the answers each action makes, with the zone's EDE", "[rpz]") {
-  auto data = zone("nx.example. CNAME .\nnodata.example. CNAME *.\ntcp.example. CNAME rpz-tcp-only.\n"
-                   "drop.example. CNAME rpz-drop.\npass.example. CNAME rpz-passthru.\n"
-                   "garden.example. CNAME walled.garden.\nlocal.example. 30 A 192.0.2.80\n"
-                   "local.example. TXT \"blocked\"\n");
+  auto data = zone("nx.example CNAME .\nnodata.example CNAME *.\ntcp.example CNAME rpz-tcp-only.\n"
+                   "drop.example CNAME rpz-drop.\npass.example CNAME rpz-passthru.\n"
+                   "garden.example CNAME walled.garden.\nlocal.example 30 A 192.0.2.80\n"
+                   "local.example TXT \"blocked\"\n");
   for (auto [ede, code] : {std::pair{EdeCode::blocked, 15}, {EdeCode::censored, 16}, {EdeCode::filtered, 17}}) {
     PolicySet set({in_force("rpz.test.", data, ede)});
     Rewrite nx = rewrite(set, *before(set, "nx.example."), question("nx.example."), false);
@@ -164,7 +168,7 @@ TEST_CASE("rpz: client-IP, response-IP, NSDNAME and NSIP triggers", "[rpz]") {
 TEST_CASE("rpz: precedence between zones, triggers, names and prefixes (§5)", "[rpz]") {
   SECTION("the first zone with a match wins, even with a weaker trigger kind") {
     PolicySet set({in_force("first.", zone("24.0.2.0.192.rpz-ip CNAME *.\n")),
-                   in_force("second.", zone("victim.example. CNAME .\n"))});
+                   in_force("second.", zone("victim.example CNAME .\n"))});
     auto pre = before(set, "victim.example.");
     REQUIRE(pre);
     CHECK(pre->zone == 1);
@@ -176,7 +180,7 @@ TEST_CASE("rpz: precedence between zones, triggers, names and prefixes (§5)", "
     CHECK(after->rule.action == Action::nodata);
   }
   SECTION("a later zone's answer triggers never beat an earlier zone's QNAME match") {
-    PolicySet set({in_force("first.", zone("victim.example. CNAME .\n")),
+    PolicySet set({in_force("first.", zone("victim.example CNAME .\n")),
                    in_force("second.", zone("24.0.2.0.192.rpz-ip CNAME *.\n"))});
     auto pre = before(set, "victim.example.");
     REQUIRE(pre);
@@ -184,12 +188,12 @@ TEST_CASE("rpz: precedence between zones, triggers, names and prefixes (§5)", "
     CHECK_FALSE(set.any_after_before(pre->zone));
   }
   SECTION("within a zone, client IP beats QNAME") {
-    PolicySet set({in_force("z.", zone("victim.example. CNAME .\n32.7.0.0.10.rpz-client-ip CNAME rpz-passthru.\n"))});
+    PolicySet set({in_force("z.", zone("victim.example CNAME .\n32.7.0.0.10.rpz-client-ip CNAME rpz-passthru.\n"))});
     CHECK(before(set, "victim.example.", "10.0.0.7")->trigger == Trigger::client_ip);
     CHECK(before(set, "victim.example.", "10.0.0.8")->trigger == Trigger::qname);
   }
   SECTION("within a zone, QNAME (of a CNAME target) beats response IP, which beats NSDNAME and NSIP") {
-    PolicySet set({in_force("z.", zone("target.example. CNAME *.\n24.0.2.0.192.rpz-ip CNAME .\n"
+    PolicySet set({in_force("z.", zone("target.example CNAME *.\n24.0.2.0.192.rpz-ip CNAME .\n"
                                         "ns.evil.rpz-nsdname CNAME rpz-drop.\n32.1.0.0.127.rpz-nsip CNAME rpz-tcp-only.\n"))});
     const std::vector<dns::Record> chain{*dns::record_from_text("a.example. 60 IN CNAME target.example."),
                                          *dns::record_from_text("target.example. 60 IN A 192.0.2.1")};
@@ -201,7 +205,7 @@ TEST_CASE("rpz: precedence between zones, triggers, names and prefixes (§5)", "
     CHECK(set.after({}, &address_only, 99)->trigger == Trigger::nsip);
   }
   SECTION("an exact name beats a wildcard, a longer wildcard a shorter one") {
-    PolicySet set({in_force("z.", zone("*.example. CNAME .\n*.sub.example. CNAME *.\nexact.sub.example. CNAME rpz-drop.\n"))});
+    PolicySet set({in_force("z.", zone("*.example CNAME .\n*.sub.example CNAME *.\nexact.sub.example CNAME rpz-drop.\n"))});
     CHECK(before(set, "exact.sub.example.")->rule.action == Action::drop);
     CHECK(before(set, "other.sub.example.")->rule.action == Action::nodata);
     CHECK(before(set, "other.example.")->rule.action == Action::nxdomain);
@@ -212,7 +216,7 @@ TEST_CASE("rpz: precedence between zones, triggers, names and prefixes (§5)", "
     CHECK(before(set, "x.", "10.1.0.9")->rule.action == Action::nxdomain);
   }
   SECTION("policy-override replaces the action") {
-    PolicySet set({in_force("z.", zone("victim.example. A 192.0.2.1\n"), EdeCode::blocked, Override::passthru)});
+    PolicySet set({in_force("z.", zone("victim.example A 192.0.2.1\n"), EdeCode::blocked, Override::passthru)});
     CHECK(before(set, "victim.example.")->rule.action == Action::passthru);
   }
 }
@@ -224,19 +228,19 @@ TEST_CASE("rpz: malformed policy zones name the line", "[rpz]") {
     CHECK_FALSE(z);
     return error;
   };
-  CHECK(error_of(zone_text("ok.example. CNAME .\nbad.example. A 999.1.1.1\n")).starts_with("feed.rpz:6:"));
+  CHECK(error_of(zone_text("ok.example CNAME .\nbad.example A 999.1.1.1\n")).starts_with("feed.rpz:6:"));
   CHECK(error_of(zone_text("33.0.0.0.10.rpz-ip CNAME .\n")).find("prefix") != std::string::npos);
   CHECK(error_of(zone_text("24.0.0.10.rpz-ip CNAME .\n")).find("IPv6") != std::string::npos);
   CHECK(error_of(zone_text("64.zz.db8.zz.2001.rpz-ip CNAME .\n")).find("zz") != std::string::npos);
   CHECK(error_of(zone_text("x.rpz-unknown CNAME .\n")).find("unknown trigger") != std::string::npos);
-  CHECK(error_of(zone_text("a.*.example. CNAME .\n")).find("wildcard") != std::string::npos);
+  CHECK(error_of(zone_text("a.*.example CNAME .\n")).find("wildcard") != std::string::npos);
   CHECK(error_of(zone_text("outside.example.com. CNAME .\n")).find("outside the zone") != std::string::npos);
   CHECK(error_of("$ORIGIN rpz.test.\nx CNAME .\n").find("no SOA") != std::string::npos);
   std::string many;
-  for (int i = 0; i < 65; ++i) many += "lots.example. TXT \"" + std::to_string(i) + "\"\n";
+  for (int i = 0; i < 65; ++i) many += "lots.example TXT \"" + std::to_string(i) + "\"\n";
   CHECK(error_of(zone_text(many)).find("local data") != std::string::npos);
   // Signatures and proofs of a signed feed are no triggers.
-  CHECK(zone("x.example. CNAME .\nx.example. NSEC y.example.rpz.test. CNAME RRSIG NSEC\n")->has(Trigger::qname));
+  CHECK(zone("x.example CNAME .\nx.example NSEC y.example.rpz.test. CNAME RRSIG NSEC\n")->has(Trigger::qname));
 }
 
 TEST_CASE("rpz: a million-name table is compact", "[rpz]") {
@@ -297,7 +301,7 @@ TEST_CASE("rpz transfer: AXFR, IXFR change sets, up to date", "[rpz]") {
 TEST_CASE("rpz manager: a bad file keeps the zone's contents, ternctl rpz shows why", "[rpz]") {
   test::TempDir dir;
   const std::string path = (dir.path() / "block.rpz").string();
-  std::ofstream(path) << zone_text("bad.example. CNAME .\n", 7);
+  std::ofstream(path) << zone_text("bad.example CNAME .\n", 7);
   daemon::RpzManager manager;
   std::shared_ptr<const PolicySet> published;
   manager.set_publish([&](std::shared_ptr<const PolicySet> set) { published = std::move(set); });
@@ -309,7 +313,7 @@ TEST_CASE("rpz manager: a bad file keeps the zone's contents, ternctl rpz shows 
   CHECK(published->before(wire("bad.example."), ip("10.0.0.1")));
   CHECK(manager.status().find("serial: 7") != std::string::npos);
 
-  std::ofstream(path) << zone_text("bad.example. CNAME .\nworse.example. CNAME rpz-nonsense\nbroken A 1.2.3\n", 8);
+  std::ofstream(path) << zone_text("bad.example CNAME .\nworse.example CNAME rpz-nonsense\nbroken A 1.2.3\n", 8);
   const std::string outcome = manager.reload();
   CHECK(outcome.find(path + ":7:") != std::string::npos);
   CHECK(outcome.find("previous contents kept") != std::string::npos);
@@ -325,8 +329,8 @@ TEST_CASE("rpz manager: a bad file keeps the zone's contents, ternctl rpz shows 
 
 TEST_CASE("rpz in the query handler: rewritten answers, EDE, drop, TCP-only, and hits", "[rpz]") {
   Fixture f;
-  auto data = zone("blocked.example. CNAME .\ndropped.example. CNAME rpz-drop.\ntcp.example. CNAME rpz-tcp-only.\n"
-                   "local.example. A 192.0.2.80\n24.0.2.0.192.rpz-ip CNAME *.\n");
+  auto data = zone("blocked.example CNAME .\ndropped.example CNAME rpz-drop.\ntcp.example CNAME rpz-tcp-only.\n"
+                   "local.example A 192.0.2.80\n24.0.2.0.192.rpz-ip CNAME *.\n");
   auto set = std::make_shared<const PolicySet>(std::vector{in_force("rpz.test.", data, EdeCode::censored)});
   f.handler.set_rpz(set);
 
@@ -334,7 +338,7 @@ TEST_CASE("rpz in the query handler: rewritten answers, EDE, drop, TCP-only, and
   REQUIRE(nx);
   CHECK(nx->rcode == dns::rcode::nxdomain);
   REQUIRE(nx->edns);
-  CHECK(nx->edns->options.substr(0, 6) == std::string("\x00\x0f\x00\x0e\x00\x10", 6));  // EDE 16
+  CHECK(nx->edns->options.substr(0, 6) == std::string("\x00\x0f\x00\x0f\x00\x10", 6));  // EDE 16, "rpz rpz.test."
   CHECK(f.transport.calls == 0);  // decided before resolving
   CHECK_FALSE(f.ask(query("dropped.example.")));
   auto tc = f.ask(query("tcp.example."));
@@ -377,4 +381,51 @@ TEST_CASE("rpz in the query handler: rewritten answers, EDE, drop, TCP-only, and
   REQUIRE(f.ask(query("fine.example."))->answer.size() == 1);
   CHECK(f.handler.answer_from_cache(query("fine.example."), asio::ip::make_address("127.0.0.1"),
                                     daemon::ClientTransport::udp, out));
+}
+
+TEST_CASE("rpz setting: parsed, printed back, errors at their line", "[rpz][config]") {
+  test::TempDir dir;
+  const std::string zone_file = dir.write("feed.rpz", zone_text(""));
+  const std::string good = dir.write("good.yaml", "rpz:\n"
+                                                  "  - name: Feed.RPZ\n"
+                                                  "    file: feed.rpz\n"
+                                                  "    ede: censored\n"
+                                                  "    policy-override: passthru\n"
+                                                  "    log: yes\n"
+                                                  "  - name: xfr.rpz.\n"
+                                                  "    primaries: [\"127.0.0.1@5353\", \"::1\"]\n");
+  daemon::Config config = daemon::load_config(good, {});
+  REQUIRE(config.rpz.size() == 2);
+  CHECK(config.rpz[0].name == "feed.rpz.");
+  CHECK(config.rpz[0].file == zone_file);
+  CHECK(config.rpz[0].ede == daemon::RpzEde::censored);
+  CHECK(config.rpz[0].policy_override == daemon::RpzOverride::passthru);
+  CHECK(config.rpz[0].log);
+  REQUIRE(config.rpz[1].primaries.size() == 2);
+  CHECK(config.rpz[1].primaries[0].port == 5353);
+  CHECK(config.rpz[1].primaries[1].port == 53);
+  CHECK(config.rpz[1].ede == daemon::RpzEde::blocked);  // the default
+  // --dump-config reads back to the same value.
+  const std::string dumped = dir.write("dumped.yaml", daemon::dump_config(config));
+  CHECK(daemon::load_config(dumped, {}).rpz == config.rpz);
+
+  auto error_of = [&](const std::string& yaml) -> std::string {
+    const std::string path = dir.write("bad.yaml", yaml);
+    try {
+      daemon::load_config(path, {});
+    } catch (const daemon::ConfigError& e) {
+      return std::to_string(e.line()) + ": " + e.message();
+    }
+    return "accepted";
+  };
+  CHECK(error_of("rpz:\n  - name: a.rpz.\n") == "2: rpz: a.rpz.: give either file or primaries");
+  CHECK(error_of("rpz:\n  - name: a.rpz.\n    file: feed.rpz\n    primaries: [127.0.0.1]\n") ==
+        "2: rpz: a.rpz.: give either file or primaries");
+  CHECK(error_of("rpz:\n  - name: a.rpz.\n    file: feed.rpz\n    ede: loud\n").starts_with(
+      "4: rpz: ede: 'loud' is not one of none, blocked"));
+  CHECK(error_of("rpz:\n  - name: a.rpz.\n    file: feed.rpz\n    colour: red\n").starts_with("4: rpz: unknown key 'colour'"));
+  CHECK(error_of("rpz:\n  - name: a.rpz.\n    file: missing.rpz\n").starts_with("3: rpz:"));
+  CHECK(error_of("rpz:\n  - name: a.rpz.\n    file: feed.rpz\n  - name: A.rpz\n    file: feed.rpz\n") ==
+        "4: rpz: a.rpz. is listed twice");
+  CHECK(error_of("rpz:\n  - name: .\n    file: feed.rpz\n") == "2: rpz: the root cannot be a policy zone");
 }
