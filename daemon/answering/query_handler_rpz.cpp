@@ -146,7 +146,9 @@ asio::awaitable<QueryHandler::PolicyVerdict> QueryHandler::apply_policy(
   }
   if (rewrite.follow && rewrite.follow->wire() != question.name.wire()) {
     // Local data's CNAME (a walled garden): the target is resolved and its answer appended.
-    resolver::Outcome target = co_await resolve_unless_abandoned(dns::Question{*rewrite.follow, question.type, question.klass});
+    // A named question: GCC 12 destroys a temporary inside a co_await expression twice.
+    const dns::Question garden{*rewrite.follow, question.type, question.klass};
+    resolver::Outcome target = co_await resolve_unless_abandoned(garden);
     if (target.rcode == dns::rcode::noerror || target.rcode == dns::rcode::nxdomain) {
       rewrite.outcome.rcode = target.rcode;
       for (dns::Record& rr : target.answer) rewrite.outcome.answer.push_back(std::move(rr));
