@@ -204,10 +204,12 @@ void NameTable::seal() {
   kept.reserve(entries_.size());
   for (const Entry& e : entries_) {
     const std::string_view name = name_of(e);
-    std::size_t i = hash_wire(name) & (size - 1);
+    const std::size_t hash = hash_wire(name);
+    const std::uint64_t tag = static_cast<std::uint64_t>(hash >> 32) << 32;
+    std::size_t i = hash & (size - 1);
     bool duplicate = false;
     while (slots_[i] != 0) {
-      if (name_of(kept[slots_[i] - 1]) == name) {
+      if ((slots_[i] & ~0xFFFFFFFFull) == tag && name_of(kept[(slots_[i] & 0xFFFFFFFFu) - 1]) == name) {
         duplicate = true;  // the first trigger of a name stays
         break;
       }
@@ -215,7 +217,7 @@ void NameTable::seal() {
     }
     if (duplicate) continue;
     kept.push_back(e);
-    slots_[i] = static_cast<std::uint32_t>(kept.size());
+    slots_[i] = tag | kept.size();
   }
   entries_ = std::move(kept);
   entries_.shrink_to_fit();
@@ -225,17 +227,20 @@ void NameTable::seal() {
 std::optional<Rule> NameTable::find(std::string_view wire) const noexcept {
   if (slots_.empty()) return std::nullopt;
   const std::size_t mask = slots_.size() - 1;
-  for (std::size_t i = hash_wire(wire) & mask;; i = (i + 1) & mask) {
-    const std::uint32_t slot = slots_[i];
+  const std::size_t hash = hash_wire(wire);
+  const std::uint64_t tag = static_cast<std::uint64_t>(hash >> 32) << 32;
+  for (std::size_t i = hash & mask;; i = (i + 1) & mask) {
+    const std::uint64_t slot = slots_[i];
     if (slot == 0) return std::nullopt;
-    const Entry& e = entries_[slot - 1];
+    if ((slot & ~0xFFFFFFFFull) != tag) continue;
+    const Entry& e = entries_[(slot & 0xFFFFFFFFu) - 1];
     if (e.length == wire.size() && std::memcmp(arena_.data() + e.offset, wire.data(), wire.size()) == 0)
       return Rule{e.action, e.ttl, e.data};
   }
 }
 
 std::size_t NameTable::memory() const noexcept {
-  return arena_.capacity() + entries_.capacity() * sizeof(Entry) + slots_.capacity() * sizeof(std::uint32_t);
+  return arena_.capacity() + entries_.capacity() * sizeof(Entry) + slots_.capacity() * sizeof(std::uint64_t);
 }
 
 // ---- PrefixTable ----

@@ -255,8 +255,9 @@ TEST_CASE("rpz: a million-name table is compact", "[rpz]") {
   CHECK(table.size() == 100000);
   CHECK(table.find(name)->action == Action::nxdomain);
   CHECK_FALSE(table.find(std::string("\x03" "abc" "\x07" "example", 12) + std::string(1, '\0')));
-  // About 46 octets a name here: 19 of name, 16 of entry, 8 of index at half load.
-  CHECK(table.memory() < 100000 * 50);
+  // About 55 octets a name here: 19 of name, 16 of entry, 8 of index at half load or less
+  // (the table rounds up to a power of two).
+  CHECK(table.memory() < 100000 * 60);
 }
 
 TEST_CASE("rpz transfer: AXFR, IXFR change sets, up to date", "[rpz]") {
