@@ -10,7 +10,7 @@ namespace tern::resolver::limits::rpz {
 
 /// Records one policy zone may hold (file or transfer). Past it the load fails and the zone
 /// keeps its previous contents, instead of taking the resolver's memory (a million QNAME
-/// triggers take about 50 MB, README).
+/// triggers take under 80 MiB, README).
 inline constexpr std::size_t max_records = 10'000'000;
 
 /// Records of local data at one trigger name: an answer is built from them on every hit.

@@ -3,7 +3,7 @@
 // wildcard), client, response and name-server addresses by prefix. Immutable once built; a
 // reload or a transfer builds a new one. Compact on purpose: a feed of a million QNAME
 // triggers is one arena of wire names, 16 octets of entry each and an 8-octet slot index
-// at half load (README: about 60 MB for a million names), not a map of objects.
+// at half load (README: under 80 MiB for a million names), not a map of objects.
 #pragma once
 
 #include "resolver/dns/message.hpp"
