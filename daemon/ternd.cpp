@@ -123,6 +123,9 @@ daemon::ControlReply reload(const daemon::CommandLine& command, daemon::Config& 
   }
   shared.reconfigure(fresh);
   for (auto& w : workers) w->reconfigure(fresh);
+  // A policy zone that does not load keeps its contents: logged, not a rejected reload.
+  if (std::string problems = shared.rpz.configure(fresh.rpz); !problems.empty())
+    log::error("reload: rpz: {}", problems);
   apply_verbosity(fresh.verbosity);
   apply_log_settings(fresh, detached);
   running = std::move(fresh);
@@ -195,6 +198,18 @@ Workers bind_workers(daemon::SharedState& shared, const daemon::Config& config) 
     throw daemon::StartupFailure(1, std::string("ternd: cannot set up the listeners: ") + e.what());
   }
   return workers;
+}
+
+/// The response policy zones: every new set goes to every worker (with NOTIFY routed to the
+/// manager); the files load now, and one that does not stops the start with FILE:LINE.
+void load_policy_zones(daemon::SharedState& shared, Workers& workers, const daemon::Config& config) {
+  shared.rpz.set_publish([&shared, &workers](std::shared_ptr<const daemon::rpz::PolicySet> set) {
+    daemon::QueryHandler::RpzNotify notify;
+    if (set) notify = [&shared](const dns::Name& zone, const asio::ip::address& from) { return shared.rpz.notify(zone, from); };
+    for (auto& w : workers) w->set_rpz(set, notify);
+  });
+  if (std::string problems = shared.rpz.configure(config.rpz); !problems.empty())
+    throw daemon::StartupFailure(1, "ternd: rpz " + problems);
 }
 
 /// A control socket that accepts is another ternd's (or this configuration's daemon, already
@@ -409,11 +424,14 @@ int run(daemon::CommandLine& command) {
   shared->validation = plan.validation;  // before the workers: each starts with it
   daemon::load_saved_cache(shared->answers, config);  // before any query: hits from the start
   Workers workers = bind_workers(*shared, config);
+  load_policy_zones(*shared, workers, config);
   daemon::ControlContext control_context = daemon::make_control_context(*shared, workers);
   control_context.reopen_logs = [&shared] { return shared->query_log.reopen(); };
   control_context.facts = process_facts(command, config, workers.size());
   daemon::ReloadWaiters reload_waiters;
   control_context.reload = reload_and_wait(reload_waiters);
+  control_context.rpz_status = [&shared] { return shared->rpz.status(); };
+  control_context.rpz_reload = [&shared] { return shared->rpz.reload(); };
   std::unique_ptr<daemon::MetricsServer> metrics = bind_metrics(config, control_context);
   open_query_log(*shared, config);
   const bool detached = !command.foreground;
@@ -426,6 +444,7 @@ int run(daemon::CommandLine& command) {
   }
   warn_about_setup(config, plan.user_warning);
   start_serving(workers, metrics.get(), config);
+  shared->rpz.start_transfers();  // threads: after the fork and the change of user
   signal_loop(signals, command, config, *shared, workers, detached, reload_waiters, plan.root_keys.get());
   // A `ternctl reload` that raised SIGHUP after the stop began gets an answer, not silence
   // (and the control thread is free to stop).

@@ -78,6 +78,7 @@ fuzz_targets=(fuzz_wire fuzz_response fuzz_cache)
 [ -f tests/fuzz/fuzz_dnssec.cpp ] && fuzz_targets+=(fuzz_dnssec)
 [ -f tests/fuzz/fuzz_proxy.cpp ] && fuzz_targets+=(fuzz_proxy)
 [ -f tests/fuzz/fuzz_cache_file.cpp ] && fuzz_targets+=(fuzz_cache_file)
+fuzz_targets+=(fuzz_rpz)
 in_background build-tsan ninja -C build-tsan tests/unit/cache_concurrency_tests
 tsan_build=$bg_pid
 in_background build-fuzz env FUZZ_BUILD_ONLY=1 tests/fuzz/run-fuzz.sh "${fuzz_targets[@]}"

@@ -1,6 +1,7 @@
 #include "daemon/answering/query_handler.hpp"
 
 #include "daemon/config/access_control.hpp"
+#include "daemon/answering/client_case.hpp"
 #include "daemon/answering/hit_response.hpp"
 #include "daemon/answering/minimal_any.hpp"
 #include "daemon/answering/query_admission.hpp"
@@ -51,6 +52,8 @@ std::atomic<std::uint64_t>& queries_counter(DaemonStats& stats, ClientTransport 
   return stats.queries_tcp;
 }
 
+}  // namespace
+
 /// The client's question name as written in its packet, when it is written in place and is
 /// `name_length` octets long; empty when the client wrote it as a compression pointer (into the
 /// header): copying `name_length` octets from there would read past the datagram (found by
@@ -74,6 +77,8 @@ std::vector<std::uint8_t> with_client_case(std::vector<std::uint8_t> response,
     std::copy_n(name.begin(), name_length, response.begin() + dns::header_size);
   return response;
 }
+
+namespace {
 
 /// The remaining TTL of a resolved answer as served: its smallest record TTL (the SOA's for a
 /// negative answer), 0 when there is none (SERVFAIL).
@@ -135,6 +140,11 @@ bool QueryHandler::answer_from_cache(std::span<const std::uint8_t> packet, const
   // Local zones win over the cache (a reload may have made a cached name local): leave
   // their names to handle(). One hash probe for names outside every local zone's ancestry.
   if (policy.local_zones && policy.local_zones->covers(name_scratch_)) return false;
+  // Response policy zones: a query a client-IP or QNAME trigger matches is left to handle().
+  // Without zones this is one test of a pointer; with them, a hash probe per zone (and one
+  // per label for wildcards) on a name that is already in the L1 cache.
+  const rpz::PolicySet* rpz = rpz_.get();
+  if (rpz && rpz->matches_before(name_scratch_, rpz::address16(client))) return false;
   dns::CookieOption cookie;
   bool has_cookie = false;
   if (edns && policy.cookies) {
@@ -155,6 +165,7 @@ bool QueryHandler::answer_from_cache(std::span<const std::uint8_t> packet, const
   probe_.question.klass = qclass;
   std::optional<cache::AnswerHit> hit = answers_.lookup(probe_);
   if (!hit || hit->expired) return false;
+  if (rpz && policy_may_rewrite(*rpz, *hit->entry)) return false;
   DaemonStats::bump(queries_counter(stats_, transport));
   DaemonStats::bump(stats_.cache_hits);
   const bool prefetching = maybe_prefetch(*hit, probe_.question, policy);
@@ -424,6 +435,9 @@ asio::awaitable<std::optional<std::vector<std::uint8_t>>> QueryHandler::answer_q
   const auto started = std::chrono::steady_clock::now();
   const std::uint16_t edns = policy->edns_buffer_size;
   DaemonStats::bump(queries_counter(stats_, transport));
+  // A NOTIFY (opcode 4) for a policy zone from its primary: its transfer starts now.
+  if (rpz_notify_ && packet.size() >= dns::header_size && ((packet[2] >> 3) & 0xF) == 4 && !(packet[2] & 0x80))
+    co_return answer_notify(packet, client);
   QueryAdmission admission = admit_query(packet, client, *policy);
   // RFC 7873 §5.2: a client cookie is answered with our server cookie in every response.
   std::string cookie_reply;
@@ -436,12 +450,22 @@ asio::awaitable<std::optional<std::vector<std::uint8_t>>> QueryHandler::answer_q
   const bool local = admission.verdict == Admission::local_zone || admission.verdict == Admission::server_identity;
   if (admission.verdict != Admission::accepted && !local) co_return turn_away(admission, packet, edns, cookie_reply);
   const dns::Message& query = admission.query;
-  const dns::Question question = query.questions.front();
-  const std::size_t name_length = question.name.wire().size();
   const std::size_t max_size = max_response_size(query, is_stream(transport), edns);
   if (local)
     co_return answer_locally(*admission.local, query, packet, max_size, edns, cookie_reply, client, started);
 
+  if (std::shared_ptr<const rpz::PolicySet> rpz = rpz_)
+    co_return co_await answer_with_policy(*rpz, query, packet, client, transport, policy, cookie_reply, max_size, started);
+  co_return co_await answer_accepted(query, packet, client, policy, cookie_reply, max_size, started);
+}
+
+asio::awaitable<QueryHandler::MaybeResponse> QueryHandler::answer_accepted(
+    const dns::Message& query, const std::vector<std::uint8_t>& packet, const asio::ip::address& client,
+    const std::shared_ptr<const ClientPolicy>& policy, const std::string& cookie_reply, std::size_t max_size,
+    std::chrono::steady_clock::time_point started) {
+  const std::uint16_t edns = policy->edns_buffer_size;
+  const dns::Question& question = query.questions.front();
+  const std::size_t name_length = question.name.wire().size();
   HitRequest request{query.id, query.rd, query.cd, question.type, client_qname(packet, name_length),
                      query.edns.has_value(), query.edns && query.edns->dnssec_ok, max_size, query.ad};
   if (question.type == dns::rrtype::ANY) {

@@ -13,6 +13,7 @@
 #include "daemon/observe/query_log.hpp"
 #include "daemon/answering/server_cookies.hpp"
 #include "daemon/answering/local_zones.hpp"
+#include "daemon/answering/rpz_policy.hpp"
 #include "daemon/answering/server_identity.hpp"
 #include "daemon/answering/walk_admission.hpp"
 #include "resolver/resolver.hpp"
@@ -98,6 +99,18 @@ class QueryHandler {
 
   /// Called on the worker's own thread (posted there on reload).
   void set_policy(std::shared_ptr<const ClientPolicy> policy) { policy_ = std::move(policy); }
+  /// Takes a NOTIFY (RFC 1996) for a policy zone from an address: true when it is one of
+  /// the zone's primaries (the transfer starts), false to answer REFUSED.
+  using RpzNotify = std::function<bool(const dns::Name& zone, const asio::ip::address& from)>;
+  /// The response policy zones in force (null: none, and the hit path pays one test), the
+  /// RRset cache NSDNAME and NSIP triggers read the servers from, and where NOTIFY goes. On
+  /// the worker's thread.
+  void set_rpz(std::shared_ptr<const rpz::PolicySet> rpz, cache::RRsetCache* rrsets = nullptr,
+               RpzNotify notify = {}) {
+    rpz_ = std::move(rpz);
+    rrsets_ = rrsets;
+    rpz_notify_ = std::move(notify);
+  }
 
   /// At the shutdown drain's deadline, on the worker's thread: every query still waiting for
   /// a resolution is answered SERVFAIL now instead of being dropped unanswered.
@@ -163,6 +176,41 @@ class QueryHandler {
       const std::string& cookie_reply, std::chrono::steady_clock::time_point started);
 
   void count_response(std::span<const std::uint8_t> response);
+
+  using MaybeResponse = std::optional<std::vector<std::uint8_t>>;
+  /// handle()'s answer to an accepted question before response policy (ANY or not).
+  asio::awaitable<MaybeResponse> answer_accepted(const dns::Message& query, const std::vector<std::uint8_t>& packet,
+                                                 const asio::ip::address& client,
+                                                 const std::shared_ptr<const ClientPolicy>& policy,
+                                                 const std::string& cookie_reply, std::size_t max_size,
+                                                 std::chrono::steady_clock::time_point started);
+  // ---- response policy zones (query_handler_rpz.cpp) ----
+  /// What a policy match makes of a query: passthru (the real answer goes out), or the
+  /// response (nullopt: dropped).
+  struct PolicyVerdict {
+    bool passthru = false;
+    MaybeResponse response;
+  };
+  /// answer_accepted() under the response policy zones in `rpz`.
+  asio::awaitable<MaybeResponse> answer_with_policy(const rpz::PolicySet& rpz, const dns::Message& query,
+                                                    const std::vector<std::uint8_t>& packet,
+                                                    const asio::ip::address& client, ClientTransport transport,
+                                                    const std::shared_ptr<const ClientPolicy>& policy,
+                                                    const std::string& cookie_reply, std::size_t max_size,
+                                                    std::chrono::steady_clock::time_point started);
+  asio::awaitable<PolicyVerdict> apply_policy(const rpz::PolicySet& rpz, const rpz::Match& match,
+                                              const dns::Message& query, const std::vector<std::uint8_t>& packet,
+                                              const asio::ip::address& client, ClientTransport transport,
+                                              std::uint16_t edns, const std::string& cookie_reply,
+                                              std::size_t max_size, std::chrono::steady_clock::time_point started);
+  /// The answer to a NOTIFY for a policy zone (RFC 1996 §3.7: NOERROR, AA, the question
+  /// echoed), REFUSED when it is not from the zone's primary; nullopt when unreadable.
+  std::optional<std::vector<std::uint8_t>> answer_notify(std::span<const std::uint8_t> packet,
+                                                         const asio::ip::address& client);
+  /// The hit path's test: whether policy may rewrite this cached answer (then handle() decides).
+  bool policy_may_rewrite(const rpz::PolicySet& rpz, const cache::CachedAnswer& entry) const;
+  /// The names and addresses of the servers of the zones above `name`, as the RRset cache has them.
+  rpz::NameServers servers_above(const dns::Name& name) const;
   /// resolver_.resolve(question), admitted under the bound on resolutions in flight, unless
   /// abandon_resolutions() comes first: then SERVFAIL. SERVFAIL with resolver::shed_reason
   /// when the bound turns it away or it gives way to a newer one (walk_admission.hpp).
@@ -180,6 +228,9 @@ class QueryHandler {
   QueryLog& query_log_;  // shared by the workers; enabled() is the hot path's only cost when off
   WalkAdmission* admission_;  ///< the worker's bound on resolutions in flight; null = none
   dnstap::Tap* dnstap_ = nullptr;  ///< the worker's dnstap; null when off
+  std::shared_ptr<const rpz::PolicySet> rpz_;  ///< null when no `rpz` zone is configured
+  cache::RRsetCache* rrsets_ = nullptr;        ///< for NSDNAME/NSIP triggers; null: not checked
+  RpzNotify rpz_notify_;                       ///< empty: NOTIFY is refused like any opcode
   /// The timers of resolutions in progress, cancelled by abandon_resolutions().
   std::set<asio::steady_timer*> waiting_;
   // Scratch of the hot path, reused so that a hit allocates nothing once warm (one worker

@@ -63,6 +63,22 @@ struct ZoneRouteConfig {
   friend bool operator==(const ZoneRouteConfig&, const ZoneRouteConfig&) = default;
 };
 
+/// A response policy zone's `ede`: the Extended DNS Error its rewritten answers carry.
+enum class RpzEde { none, blocked, censored, filtered };
+/// A response policy zone's `policy-override`: one action for all its triggers.
+enum class RpzOverride { none, nxdomain, nodata, passthru, drop, tcp_only };
+
+/// One `rpz` entry: a response policy zone read from a file or transferred from primaries.
+struct RpzZoneConfig {
+  std::string name;                   ///< the zone's origin, presentation form, absolute, lower case
+  std::string file;                   ///< absolute path of the zone file; empty with primaries
+  std::vector<ZoneServer> primaries;  ///< AXFR/IXFR sources, tried in order; empty with file
+  RpzEde ede = RpzEde::blocked;
+  RpzOverride policy_override = RpzOverride::none;
+  bool log = false;                   ///< a log line per rewritten answer
+  friend bool operator==(const RpzZoneConfig&, const RpzZoneConfig&) = default;
+};
+
 /// The whole configuration; a default-constructed Config is NOT valid: use default_config().
 struct Config {
   std::vector<ListenEndpoint> listen;            ///< at least one endpoint
@@ -109,6 +125,7 @@ struct Config {
   std::vector<ZoneRouteConfig> forward_zone;     ///< subtrees sent to recursive servers
   std::vector<ZoneRouteConfig> stub_zone;        ///< subtrees iterated from given authorities
   std::string tls_ca_file;                       ///< PEM CAs for forward-tls; empty = system store
+  std::vector<RpzZoneConfig> rpz;                ///< response policy zones, in order of precedence
   // ---- DNSSEC validation (settings_dnssec.cpp); the daemon builds ValidationSettings from them ----
   bool dnssec = true;                            ///< validate; off: no AD, RRSIGs still pass through
   std::vector<std::string> trust_anchor_file;    ///< absolute paths of DS/DNSKEY zone files

@@ -16,6 +16,7 @@ std::span<const Setting> client_rows();       ///< settings_clients.cpp: ip-rate
 std::span<const Setting> cache_rows();        ///< settings_cache.cpp: cache-size ... prefetch
 std::span<const Setting> redis_rows();        ///< settings_redis.cpp: redis-server ... redis-breaker-backoff
 std::span<const Setting> zone_rows();         ///< settings_zones.cpp: local-zone ... tls-ca-file
+std::span<const Setting> rpz_rows();         ///< settings_rpz.cpp: rpz
 std::span<const Setting> dnssec_rows();       ///< settings_dnssec.cpp: dnssec ... dnssec-log-bogus
 std::span<const Setting> connection_rows();   ///< settings_connections.cpp: control-socket ... tls-early-data
 std::span<const Setting> https_rows();        ///< settings_https.cpp: https-listen ... https-max-streams

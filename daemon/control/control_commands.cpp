@@ -474,6 +474,11 @@ ControlReply execute_control(const std::vector<std::string>& words, ControlConte
   if (words[0] == "log-reopen") return reopen_logs(context);
   if (words[0] == "status") return {ControlStatus::ok, status_text(context)};
   if (words[0] == "verbosity") return verbosity_command(words);
+  if (words[0] == "rpz") {
+    if (words.size() > 1 && words[1] != "reload") return bad_argument("'" + words[1] + "': the only argument is reload");
+    if (!context.rpz_status) return {ControlStatus::ok, "no rpz zone configured\n"};
+    return {ControlStatus::ok, words.size() > 1 ? context.rpz_reload() : context.rpz_status()};
+  }
   if (words[0] == "stop") {
     log::notice("stop asked by ternctl (pid {}, uid {})", peer.pid, peer.uid);
     return signal_command(context, SIGTERM, "stopping");

@@ -63,6 +63,10 @@ struct ControlContext {
   std::function<std::future<std::string>(const dns::Name& name, std::optional<std::uint16_t> type, bool below,
                                          bool all)>
       flush_second_level{};
+  /// ternctl rpz: the policy zones' state; ternctl rpz reload: reloads them, says how it went.
+  /// Empty: no response policy zones in this process.
+  std::function<std::string()> rpz_status{};
+  std::function<std::string()> rpz_reload{};
 };
 
 /// What `ternctl stats` and the metrics read, for one report: the workers' counters, each

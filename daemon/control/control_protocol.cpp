@@ -34,6 +34,7 @@ constexpr std::array<CommandShape, 15> commands{{
     {"infra", "flush", "[ADDRESS]", 0, 1},
     {"status", "", "", 0, 0},
     {"verbosity", "", "[N]", 0, 1},
+    {"rpz", "", "[reload]", 0, 1},
 }};
 
 std::string synopsis(const CommandShape& c) {
@@ -82,7 +83,10 @@ std::string_view control_commands_help() {
          "  status                   version, pid, uptime, threads, config file, listeners,\n"
          "                           cache fill\n"
          "  verbosity [N]            the log level now, or set it: 0 errors, 1 warnings and\n"
-         "                           notices, 2 info, 3 debug (until the next reload)\n";
+         "                           notices, 2 info, 3 debug (until the next reload)\n"
+         "  rpz [reload]             each response policy zone: source, serial, records, hits\n"
+         "                           per trigger, last load and error; reload: read the files\n"
+         "                           again and ask the primaries for changes now\n";
 }
 
 std::optional<std::string> check_command(const std::vector<std::string>& words) {

@@ -39,6 +39,8 @@ struct DaemonStats {
   std::atomic<std::uint64_t> proxy_dropped_unexpected{0};  ///< a header from an address not in proxy-protocol-from: dropped
   std::atomic<std::uint64_t> local_answers{0};       ///< answered from local zones (local-zone/local-data)
   std::atomic<std::uint64_t> local_dropped{0};       ///< dropped by a deny local zone
+  std::atomic<std::uint64_t> rpz_rewrites{0};        ///< answers a response policy zone decided (passthru included)
+  std::atomic<std::uint64_t> rpz_drops{0};           ///< queries a policy zone's rpz-drop. dropped
   std::atomic<std::uint64_t> truncated_udp{0};       ///< answers sent with TC=1
   std::atomic<std::uint64_t> udp_receive_calls{0};   ///< recvmmsg calls that returned datagrams (udp-batch-size)
   std::atomic<std::uint64_t> stale_answers{0};       ///< RFC 8767 answers from expired data

@@ -349,6 +349,12 @@ std::future<std::string> Worker::flush_second_level(L2FlushRequest request) {
   return future;
 }
 
+void Worker::set_rpz(std::shared_ptr<const rpz::PolicySet> rpz, QueryHandler::RpzNotify notify) {
+  asio::post(io_, [rpz = std::move(rpz), notify = std::move(notify), this]() mutable {
+    handler_.set_rpz(std::move(rpz), &shared_.rrsets, std::move(notify));
+  });
+}
+
 std::future<resolver::Outcome> Worker::refresh(const dns::Question& question) {
   auto promise = std::make_shared<std::promise<resolver::Outcome>>();
   auto future = promise->get_future();

@@ -20,6 +20,7 @@
 #include "daemon/listeners/tls_context.hpp"
 #include "daemon/listeners/udp_listener.hpp"
 #include "daemon/l2/redis_l2.hpp"
+#include "daemon/process/rpz_manager.hpp"
 #include "resolver/coalescing_transport.hpp"
 #include "resolver/inflight.hpp"
 #include "resolver/resolver.hpp"
@@ -72,6 +73,9 @@ struct SharedState {
   /// null when neither dnstap-socket nor dnstap-address is set. Made at start, never changed.
   dnstap::Options dnstap_options;
   std::unique_ptr<dnstap::Writer> dnstap_writer;
+  /// The response policy zones: loaded by main, published to every worker, transferred on
+  /// their own threads (stopped when SharedState goes, after the workers).
+  RpzManager rpz;
   /// When ternd started (made once, before the workers): process_start_time_seconds.
   const std::chrono::system_clock::time_point started = std::chrono::system_clock::now();
 };
@@ -118,6 +122,9 @@ class Worker {
   void reconfigure(const Config& config);
   /// Validates with `validation` from now on (the RFC 5011 upkeep changed the root's anchor).
   void set_validation(std::shared_ptr<const resolver::dnssec::ValidationSettings> validation);
+  /// Answers under `rpz` from now on (null: no policy zones); `notify` takes NOTIFY messages for
+  /// policy zones (RpzManager::notify). Callable from any thread.
+  void set_rpz(std::shared_ptr<const rpz::PolicySet> rpz, QueryHandler::RpzNotify notify);
 
   /// Runs Resolver::trace on this worker's thread (ternctl trace); callable from any thread.
   std::future<resolver::TraceResult> trace(const dns::Question& question);

@@ -90,6 +90,7 @@ void check_same(const Config& a, const Config& b) {
   CHECK(a.local_data == b.local_data);
   CHECK(a.forward_zone == b.forward_zone);
   CHECK(a.stub_zone == b.stub_zone);
+  CHECK(a.rpz == b.rpz);
   CHECK(a.tls_ca_file == b.tls_ca_file);
   CHECK(a.hide_identity == b.hide_identity);
   CHECK(a.identity == b.identity);
@@ -635,7 +636,7 @@ TEST_CASE("config: the settings table is complete and consistent", "[config]") {
                      "control-socket", "tcp-idle-timeout",
                      "tcp-max-connections", "verbosity", "username", "chroot", "pidfile",
                      "log-destination", "log-rate-limit", "metrics-listen", "query-log",
-                     "local-zone", "local-data", "forward-zone", "stub-zone", "tls-ca-file",
+                     "local-zone", "local-data", "forward-zone", "stub-zone", "tls-ca-file", "rpz",
                      "tcp-max-connections-per-client", "tls-listen",
                      "tls-certificate", "tls-private-key", "tls-handshake-timeout",
                      "tls-max-connections", "tls-max-connections-per-client",
