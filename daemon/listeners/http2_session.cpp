@@ -89,8 +89,8 @@ struct Http2Callbacks {
       // Answer now rather than buffer (or read) the rest of a body that cannot be a DNS message.
       request.body_too_large = true;
       request.body = {};
+      // No RST_STREAM here: nghttp2 would send it before the response's HEADERS.
       s.send_status(stream_id, *stream, DohStatus::payload_too_large);
-      nghttp2_submit_rst_stream(s.session_, NGHTTP2_FLAG_NONE, stream_id, NGHTTP2_NO_ERROR);
       return 0;
     }
     request.body.insert(request.body.end(), data, data + length);

@@ -280,3 +280,19 @@ TEST_CASE("DoH: certificate reload with a connection open", "[doh][reload]") {
   REQUIRE(fresh.connected());
   CHECK(get_answers(fresh));
 }
+
+TEST_CASE("DDR: _dns.resolver.arpa SVCB names the DoT and DoH endpoints that are on", "[doh][ddr]") {
+  DohServer s;
+  DigResult r = dig(s.ternd->port(), "_dns.resolver.arpa", "SVCB");
+  INFO(r.output);
+  CHECK(r.status == "NOERROR");
+  CHECK(r.output.find("SVCB\t1 . alpn=\"dot\" port=" + std::to_string(s.tls_port) + " ipv4hint=127.0.0.1") !=
+        std::string::npos);
+  CHECK(r.output.find("SVCB\t2 . alpn=\"h2\" port=" + std::to_string(s.https_port) + " ipv4hint=127.0.0.1 key7=\"/dns-query{?dns}\"") !=
+        std::string::npos);
+  // Without encrypted listeners there is nothing to discover.
+  Ternd plain;
+  DigResult none = dig(plain.port(), "_dns.resolver.arpa", "SVCB");
+  INFO(none.output);
+  CHECK(none.output.find("alpn=") == std::string::npos);
+}
