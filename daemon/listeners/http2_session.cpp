@@ -249,13 +249,13 @@ void Http2Session::send_answer(std::int32_t id, Stream& stream, std::vector<std:
   nghttp2_submit_response(session_, id, fields, std::size(fields), &provider);
 }
 
-std::vector<std::uint8_t> Http2Session::take_output() {
-  std::vector<std::uint8_t> out;
+std::vector<std::vector<std::uint8_t>> Http2Session::take_output() {
+  std::vector<std::vector<std::uint8_t>> out;
   while (true) {
     const std::uint8_t* data = nullptr;
-    const auto n = nghttp2_session_mem_send(session_, &data);
+    const auto n = nghttp2_session_mem_send(session_, &data);  // one frame per call
     if (n <= 0) break;
-    out.insert(out.end(), data, data + n);
+    out.emplace_back(data, data + n);
   }
   return out;
 }

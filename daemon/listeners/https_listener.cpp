@@ -103,9 +103,9 @@ class HttpsConnection : public std::enable_shared_from_this<HttpsConnection> {
     if (writing_) co_return;
     writing_ = true;
     while (is_open()) {
-      std::vector<std::uint8_t> out = session_.take_output();
+      std::vector<std::vector<std::uint8_t>> out = session_.take_output();
       if (out.empty()) break;
-      if (auto ec = co_await stream_.write_all(asio::buffer(out))) {
+      if (auto ec = co_await stream_.write_records(out)) {
         close();
         break;
       }
