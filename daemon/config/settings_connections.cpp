@@ -227,7 +227,9 @@ constexpr std::array rows{
                "single-use-ticket replay check is off), so any thread and a reloaded "
                "certificate still resume them. Only tickets issued while this is on allow early "
                "data. Off (the default): early data is refused and the client sends its "
-               "queries after the handshake.",
+               "queries after the handshake. On DNS over HTTPS (https-listen) the same holds for "
+               "GET requests; a POST in early data is answered 425 Too Early (RFC 8470), so "
+               "the client sends it again after the handshake, where no replay can reach it.",
         .reload = Reload::applies,
         .apply = apply_bool<&Config::tls_early_data>, .dump = dump_bool<&Config::tls_early_data>},
 };

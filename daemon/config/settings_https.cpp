@@ -64,7 +64,11 @@ const std::array rows{
                "and is disconnected (https.reset-floods). Flow control: 64 KiB per stream (one DNS "
                "message) and 1 MiB per connection, so that a client cannot make ternd buffer more; "
                "a client that stops reading its answers is closed at the idle timeout. Responses "
-               "to queries with an EDNS padding option are padded as on DoT (RFC 8467).",
+               "to queries with an EDNS padding option are padded as on DoT (RFC 8467). "
+               "Discovery (DDR, RFC 9462): while tls-listen or https-listen is set, ternd answers "
+               "_dns.resolver.arpa SVCB with one record per encrypted transport (DoT: alpn dot; "
+               "DoH: alpn h2 and dohpath https-endpoint{?dns}), its port and the address of the "
+               "first listener, so that clients that look can move from plain DNS to it.",
         .reload = Reload::restart,
         .apply = apply_https_listen, .dump = dump_https_listen},
     Setting{

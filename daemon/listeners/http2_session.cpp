@@ -89,8 +89,8 @@ struct Http2Callbacks {
       // Answer now rather than buffer (or read) the rest of a body that cannot be a DNS message.
       request.body_too_large = true;
       request.body = {};
+      // No RST_STREAM here: nghttp2 would send it before the response's HEADERS.
       s.send_status(stream_id, *stream, DohStatus::payload_too_large);
-      nghttp2_submit_rst_stream(s.session_, NGHTTP2_FLAG_NONE, stream_id, NGHTTP2_NO_ERROR);
       return 0;
     }
     request.body.insert(request.body.end(), data, data + length);
@@ -249,13 +249,13 @@ void Http2Session::send_answer(std::int32_t id, Stream& stream, std::vector<std:
   nghttp2_submit_response(session_, id, fields, std::size(fields), &provider);
 }
 
-std::vector<std::uint8_t> Http2Session::take_output() {
-  std::vector<std::uint8_t> out;
+std::vector<std::vector<std::uint8_t>> Http2Session::take_output() {
+  std::vector<std::vector<std::uint8_t>> out;
   while (true) {
     const std::uint8_t* data = nullptr;
-    const auto n = nghttp2_session_mem_send(session_, &data);
+    const auto n = nghttp2_session_mem_send(session_, &data);  // one frame per call
     if (n <= 0) break;
-    out.insert(out.end(), data, data + n);
+    out.emplace_back(data, data + n);
   }
   return out;
 }

@@ -46,9 +46,10 @@ class Http2Session {
   void respond(std::int32_t stream, std::vector<std::uint8_t> response);
   /// Answers `stream` with an error status instead (the handler dropped the query).
   void respond_status(std::int32_t stream, DohStatus status);
-  /// Everything nghttp2 may send now (within the client's flow-control windows); empty when
-  /// there is nothing.
-  std::vector<std::uint8_t> take_output();
+  /// Everything nghttp2 may send now (within the client's flow-control windows), one piece per
+  /// frame (each goes out as its own TLS record: clients such as dnsperf read one record at a
+  /// time and keep one response per read); empty when there is nothing.
+  std::vector<std::vector<std::uint8_t>> take_output();
   /// Nothing more to read or write: the connection is over (after GOAWAY both ways).
   bool finished() const;
   /// Streams whose query is being answered (not idle while any is).

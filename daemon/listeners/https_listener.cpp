@@ -103,9 +103,9 @@ class HttpsConnection : public std::enable_shared_from_this<HttpsConnection> {
     if (writing_) co_return;
     writing_ = true;
     while (is_open()) {
-      std::vector<std::uint8_t> out = session_.take_output();
+      std::vector<std::vector<std::uint8_t>> out = session_.take_output();
       if (out.empty()) break;
-      if (auto ec = co_await stream_.write_all(asio::buffer(out))) {
+      if (auto ec = co_await stream_.write_records(out)) {
         close();
         break;
       }
@@ -166,6 +166,10 @@ asio::awaitable<void> serve_https(tcp::acceptor& acceptor, const TlsContextStore
   co_await accept_connections(
       acceptor, services, {"https", services.stats.tls_accepted, services.stats.tls_rejected, services.stats.tls_evicted},
       [&](tcp::socket socket, const asio::ip::address& client, ConnectionCounter::Slot slot) {
+        // HTTP/2 answers leave as several small writes (HEADERS and DATA, WINDOW_UPDATE, SETTINGS
+        // acks): with Nagle's algorithm each would wait for the client's delayed ACK (40 ms).
+        asio::error_code ignored;
+        socket.set_option(tcp::no_delay(true), ignored);
         auto context = contexts.current();
         TlsStream stream(std::move(socket), context->ssl.native_handle());
         set_listener_alpn(stream.native_handle(), TlsAlpn::h2);

@@ -197,6 +197,21 @@ asio::awaitable<std::error_code> TlsStream::read_some(asio::mutable_buffer buffe
   }
 }
 
+asio::awaitable<std::error_code> TlsStream::write_records(const std::vector<std::vector<std::uint8_t>>& pieces) {
+  while (state_ == State::handshaking) {
+    if (!socket_.is_open()) co_return asio::error::operation_aborted;
+    co_await state_changed_.async_wait(use_tuple);
+  }
+  if (state_ == State::failed) co_return asio::error::connection_aborted;
+  for (const auto& piece : pieces) {
+    if (piece.empty()) continue;
+    ERR_clear_error();
+    const int n = SSL_write(ssl_.get(), piece.data(), static_cast<int>(piece.size()));
+    if (n <= 0) co_return failure(SSL_get_error(ssl_.get(), n));
+  }
+  co_return co_await flush();
+}
+
 asio::awaitable<std::error_code> TlsStream::write_all(asio::const_buffer buffer) {
   while (state_ == State::handshaking) {
     if (!socket_.is_open()) co_return asio::error::operation_aborted;

@@ -50,6 +50,9 @@ class TlsStream {
   /// set), then what arrives after the handshake; waits for the handshake. For HTTP/2, whose
   /// frames nghttp2 reassembles.
   asio::awaitable<std::error_code> read_some(asio::mutable_buffer buffer, std::size_t& got, bool& early);
+  /// Encrypts each piece as its own TLS record and sends them all in one go, once the handshake
+  /// is over.
+  asio::awaitable<std::error_code> write_records(const std::vector<std::vector<std::uint8_t>>& pieces);
   /// Encrypts and sends `buffer` whole once the handshake is over.
   asio::awaitable<std::error_code> write_all(asio::const_buffer buffer);
 

@@ -2,6 +2,7 @@
 
 #include "daemon/config/config_values.hpp"
 #include "daemon/listeners/client_coroutine.hpp"
+#include "daemon/answering/ddr_records.hpp"
 #include "daemon/listeners/https_listener.hpp"
 #include "daemon/listeners/tls_listener.hpp"
 #include "resolver/log.hpp"
@@ -190,7 +191,10 @@ std::shared_ptr<const ClientPolicy> client_policy(const Config& config, CookieSe
   policy->stale_client_timeout = std::chrono::milliseconds(config.serve_stale_client_timeout_ms);
   policy->prefetch = config.prefetch;
   policy->cookies = config.cookies ? cookies : nullptr;
-  policy->local_zones = std::make_shared<const LocalZones>(config.local_zone, config.local_data);
+  // DDR (RFC 9462): _dns.resolver.arpa SVCB names the DoT and DoH listeners that are on.
+  std::vector<std::string> local_data = config.local_data;
+  for (std::string& record : ddr_records(config)) local_data.push_back(std::move(record));
+  policy->local_zones = std::make_shared<const LocalZones>(config.local_zone, local_data);
   policy->identity = std::make_shared<const ServerIdentity>(make_server_identity(
       config.hide_identity, config.identity, config.hide_version, config.version, config.nsid));
   return policy;

@@ -11,6 +11,8 @@
 #     delay relay (--delay-ms), so that latencies count round trips: the first query's and the
 #     cold names' median (issue 18);
 #   - DNS over TLS cache hits (dnsperf -m dot);
+#   - DNS over HTTPS cache hits (dnsperf -m doh, HTTP/2 GET), QPS and QPS per CPU-s at full load,
+#     and the latency at a fixed rate (--doh-rate) with its 99th percentile;
 #   - DNSSEC (issue 15): the cold run again over the same zones signed (algorithms 13 and 8,
 #     keys made in the run), ternd validating (and with `dnssec: no`) against unbound with its
 #     validator, anchored at the signed cold.lab; and cache hits with DO=1, ternd validating
@@ -47,6 +49,8 @@ THREAD_COUNTS="1 2"  # worker threads of the resolvers and the echo server, one 
 CACHE_MB=256         # ternd cache-size; unbound msg + rrset cache sum to the same
 EDNS=0               # 1: dnsperf sends EDNS0 (-e)
 DOT_SECONDS=10       # length of the DNS-over-TLS run (dnsperf -m dot); 0 = skip
+DOH_SECONDS=10       # length of each DNS-over-HTTPS run (dnsperf -m doh); 0 = skip
+DOH_RATE=2000        # queries per second of the DoH latency run (dnsperf -Q)
 COLD_ZONES=100       # child zones of cold.lab (30 names each)
 COLD_OUTSTANDING=20  # dnsperf -q of the cold run: resolutions in flight at once
 DELAY_MS=50          # one-way delay of the relays in front of every authority (0: no relays)
@@ -101,6 +105,8 @@ usage: tests/bench/bench.sh [options]
   --require-validation die unless this ternd accepts the settings dnssec and trust-anchor-file
                        (default: without them ternd is measured as it is, marked as not validating)
   --dot-seconds N      length of the DNS-over-TLS run, dnsperf -m dot (default $DOT_SECONDS; 0 = skip)
+  --doh-seconds N      length of each DNS-over-HTTPS run, dnsperf -m doh (default $DOH_SECONDS; 0 = skip)
+  --doh-rate N         queries per second of the DoH latency run (default $DOH_RATE)
   --lab-net 127.N      address prefix of the benchmark's own NSD lab (default $LAB_NET)
   --results-dir DIR    where bench-<date>.md goes (default results/ in the repository)
   --keep               keep the temporary directory (configs, logs, raw dnsperf output)
@@ -135,6 +141,8 @@ while (($#)); do
     --dnssec-only) DNSSEC_ONLY=1; shift ;;
     --require-validation) REQUIRE_VALIDATION=1; shift ;;
     --dot-seconds) need_int "$1" "${2-}"; DOT_SECONDS=$2; shift 2 ;;
+    --doh-seconds) need_int "$1" "${2-}"; DOH_SECONDS=$2; shift 2 ;;
+    --doh-rate) need_int "$1" "${2-}"; DOH_RATE=$2; shift 2 ;;
     --lab-net) LAB_NET=${2:?--lab-net needs 127.N}; shift 2 ;;
     --results-dir) RESULTS_DIR=${2:?--results-dir needs a directory}; shift 2 ;;
     --keep) KEEP=1; shift ;;
@@ -441,6 +449,8 @@ UNBOUND_PORT=$(pick_port "$TERN_PORT")
 ECHO_PORT=$(pick_port "$TERN_PORT" "$UNBOUND_PORT")
 TERN_TLS_PORT=$(pick_port "$TERN_PORT" "$UNBOUND_PORT" "$ECHO_PORT")
 UNBOUND_TLS_PORT=$(pick_port "$TERN_PORT" "$UNBOUND_PORT" "$ECHO_PORT" "$TERN_TLS_PORT")
+TERN_HTTPS_PORT=$(pick_port "$TERN_PORT" "$UNBOUND_PORT" "$ECHO_PORT" "$TERN_TLS_PORT" "$UNBOUND_TLS_PORT")
+UNBOUND_HTTPS_PORT=$(pick_port "$TERN_PORT" "$UNBOUND_PORT" "$ECHO_PORT" "$TERN_TLS_PORT" "$UNBOUND_TLS_PORT" "$TERN_HTTPS_PORT")
 OTHER_PORT=$(pick_port "$TERN_PORT" "$UNBOUND_PORT" "$ECHO_PORT" "$TERN_TLS_PORT" "$UNBOUND_TLS_PORT")
 # the second ternd of the DO=1 runs (dnssec: no), running next to the first
 TERN2_PORT=$(pick_port "$TERN_PORT" "$UNBOUND_PORT" "$ECHO_PORT" "$TERN_TLS_PORT" "$UNBOUND_TLS_PORT" "$OTHER_PORT")
@@ -484,12 +494,16 @@ UB_RRSET_MB=$((CACHE_MB - UB_MSG_MB))
 
 write_configs() {  # write_configs THREADS
   local tls=
-  if ((DOT_SECONDS > 0)); then
+  if ((DOT_SECONDS > 0 || DOH_SECONDS > 0)); then
     tls="tls-listen: [\"127.0.0.1@$TERN_TLS_PORT\"]
 tls-certificate: $TMP/dot.pem
 tls-private-key: $TMP/dot.key"
   fi
+  # The baseline may predate DoH: only the measured ternd gets the listener.
+  local https=
+  ((DOH_SECONDS > 0)) && https="https-listen: [\"127.0.0.1@$TERN_HTTPS_PORT\"]"
   ternd_config "$TERN_PORT" "$1" "$CACHE_MB" "$HINTS" "$tls
+$https
 $TERND_DNSSEC_OFF" >"$TMP/ternd.yaml"
   "$TERND" -c "$TMP/ternd.yaml" --check-config >"$TMP/ternd-check.log" 2>&1 || {
     cat "$TMP/ternd-check.log" >&2
@@ -507,8 +521,10 @@ $TERND_BASE_DNSSEC_OFF" >"$TMP/ternd_base.yaml"
 server:
   interface: 127.0.0.1@$UNBOUND_PORT
   interface: 127.0.0.1@$UNBOUND_TLS_PORT
+  interface: 127.0.0.1@$UNBOUND_HTTPS_PORT
   port: $UNBOUND_PORT
   tls-port: $UNBOUND_TLS_PORT
+  https-port: $UNBOUND_HTTPS_PORT
   tls-service-key: "$TMP/dot.key"
   tls-service-pem: "$TMP/dot.pem"
   incoming-num-tcp: 1024
@@ -808,6 +824,35 @@ dot() {
   R[$key.dot_qps_per_cpu]=$(per_cpu "$(field "$out" "Queries completed:")" $((c1 - c0)))
 }
 
+# doh KEY PID PORT: DNS over HTTPS (HTTP/2 GET, the cache warm): a full-load run (QPS, QPS per
+# CPU-s), then a run at DOH_RATE queries per second whose per-query latencies (dnsperf -v) give
+# the 99th percentile.
+doh() {
+  local key=$1 pid=$2 port=$3 c0 c1 out=$TMP/$1-doh.out rate_out=$TMP/$1-doh-rate.out rc=0
+  ((DOH_SECONDS > 0)) || return 0
+  note "$key: DNS-over-HTTPS throughput run, ${DOH_SECONDS}s"
+  group_cpu "$pid"; c0=$CPU_TICKS
+  run_dnsperf "$out" -m doh -O doh-uri="https://127.0.0.1:$port/dns-query" "${DNSPERF_COMMON[@]}" -p "$port" \
+    -d "$QFILE" -l "$DOH_SECONDS" -S 1 || rc=$?
+  if ! alive "$pid" || ! group_cpu "$pid"; then
+    R[$key.doh_status]="exited during the DoH run"
+    return 0
+  fi
+  c1=$CPU_TICKS
+  ((rc == 0)) || R[$key.doh_status]="dnsperf exit status $rc"
+  R[$key.doh_qps]=$(field "$out" "Queries per second:")
+  R[$key.doh_lost]=$(field "$out" "Queries lost:")
+  R[$key.doh_cpu_s]=$(awk -v t=$((c1 - c0)) -v hz="$CLK_TCK" 'BEGIN { printf "%.2f", t / hz }')
+  R[$key.doh_qps_per_cpu]=$(per_cpu "$(field "$out" "Queries completed:")" $((c1 - c0)))
+  note "$key: DNS-over-HTTPS latency run at ${DOH_RATE} q/s, ${DOH_SECONDS}s"
+  run_dnsperf "$rate_out" -m doh -O doh-uri="https://127.0.0.1:$port/dns-query" -s 127.0.0.1 -p "$port" \
+    -d "$QFILE" -l "$DOH_SECONDS" -Q "$DOH_RATE" -c 1 -q 100 -v || true
+  # dnsperf -v prints one line per answered query, its latency last (seconds).
+  R[$key.doh_p99_us]=$(awk '$1 == ">" { print $NF * 1e6 }' "$rate_out" | sort -n |
+    awk '{ v[NR] = $1 } END { if (NR) printf "%.0f", v[int(NR * 0.99 + 0.5) > 0 ? int(NR * 0.99 + 0.5) : 1]; else print "n/a" }')
+  R[$key.doh_rate_avg_us]=$(awk -v s="$(field "$rate_out" "Average Latency (s):")" 'BEGIN { printf "%.0f", s * 1e6 }')
+}
+
 # start_server NAME THREADS PORT LOG: starts NAME on 127.0.0.1@PORT -> RUN_PIDS. The others than
 # ternd and unbound get the same conditions: lab hints, loopback upstream allowed, IPv4 only,
 # QNAME minimisation, no DNSSEC, the same cache size. kresd is single-threaded: one process
@@ -859,10 +904,11 @@ start_server() {
 
 # measure_resolver NAME THREADS: a fresh process, [cold run], warm-up, check, hits, latency, [DoT]
 measure_resolver() {
-  local name=$1 threads=$2 key=$1.$2 port tls_port= log=$TMP/$1-$2.log pid
+  local name=$1 threads=$2 key=$1.$2 port tls_port= https_port= log=$TMP/$1-$2.log pid
   case $name in
-    ternd | ternd_base) port=$TERN_PORT tls_port=$TERN_TLS_PORT ;;
-    unbound) port=$UNBOUND_PORT tls_port=$UNBOUND_TLS_PORT ;;
+    ternd) port=$TERN_PORT tls_port=$TERN_TLS_PORT https_port=$TERN_HTTPS_PORT ;;
+    ternd_base) port=$TERN_PORT tls_port=$TERN_TLS_PORT ;;
+    unbound) port=$UNBOUND_PORT tls_port=$UNBOUND_TLS_PORT https_port=$UNBOUND_HTTPS_PORT ;;
     *) port=$OTHER_PORT ;;
   esac
   start_server "$name" "$threads" "$port" "$log"
@@ -877,6 +923,7 @@ measure_resolver() {
     latency "$key" "$port"
     # DoT: ternd and unbound (the others' DoT listeners are not configured here)
     if ((threads == LAST_THREADS)) && [ -n "$tls_port" ]; then dot "$key" "$RUN_PIDS" "$tls_port"; fi
+    if ((threads == LAST_THREADS)) && [ -n "$https_port" ]; then doh "$key" "$RUN_PIDS" "$https_port"; fi
   fi
   alive "$RUN_PIDS" || R[$key.status]="exited"
   { echo "### $name log ($threads threads)"; cat "$log"; } >>"$RAW"
@@ -1201,6 +1248,23 @@ report_plain() {  # the runs without DNSSEC and the targets of issue 5
     echo "| **ternd/unbound** | $(ratio "ternd.$key.dot_qps" "unbound.$key.dot_qps") | $(ratio "ternd.$key.dot_avg_us" "unbound.$key.dot_avg_us") | | $(ratio "ternd.$key.dot_cpu_s" "unbound.$key.dot_cpu_s") | **$(ratio "ternd.$key.dot_qps_per_cpu" "unbound.$key.dot_qps_per_cpu")** |"
     echo
     echo "- dnsperf -m dot ${DOT_SECONDS} s, -c $CLIENTS -T $DNSPERF_THREADS -q $OUTSTANDING (each client one TLS connection, queries pipelined), the same names, caches warm; one self-signed P-256 certificate for both."
+  fi
+  if ((DOH_SECONDS > 0)); then
+    echo
+    echo "### Cache hits over DNS over HTTPS ($LAST_THREADS threads)"
+    echo
+    echo "| resolver | QPS | lost | CPU s | QPS per CPU-s | at ${DOH_RATE} q/s: avg µs | p99 µs |"
+    echo "|---|---:|---:|---:|---:|---:|---:|"
+    for n in ternd unbound; do
+      key=$n.$LAST_THREADS
+      cols="| $n"
+      [ -n "${R[$key.doh_status]:-}" ] && cols+=" (${R[$key.doh_status]})"
+      echo "$cols | $(get "$key.doh_qps") | $(get "$key.doh_lost") | $(get "$key.doh_cpu_s") | $(get "$key.doh_qps_per_cpu") | $(get "$key.doh_rate_avg_us") | $(get "$key.doh_p99_us") |"
+    done
+    key=$LAST_THREADS
+    echo "| **ternd/unbound** | $(ratio "ternd.$key.doh_qps" "unbound.$key.doh_qps") | | $(ratio "ternd.$key.doh_cpu_s" "unbound.$key.doh_cpu_s") | **$(ratio "ternd.$key.doh_qps_per_cpu" "unbound.$key.doh_qps_per_cpu")** | $(ratio "ternd.$key.doh_rate_avg_us" "unbound.$key.doh_rate_avg_us") | $(ratio "ternd.$key.doh_p99_us" "unbound.$key.doh_p99_us") |"
+    echo
+    echo "- dnsperf -m doh (HTTP/2 GET) ${DOH_SECONDS} s, -c $CLIENTS -T $DNSPERF_THREADS -q $OUTSTANDING (each client one HTTP/2 connection, its queries as concurrent streams), the same names, caches warm; then -Q $DOH_RATE -c 1 for the latency, p99 from dnsperf -v's per-query latencies. Target (issue 19): ternd >= 1.3x unbound's QPS per CPU-s."
   fi
   echo
   echo "### Targets (issue 5)"

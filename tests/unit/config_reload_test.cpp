@@ -30,6 +30,7 @@ const std::map<std::string, std::string> restart_only_changes = {
     {"trust-anchor-auto-file", "/tmp/tern-reload-test.autokey"},
     {"control-socket", "/tmp/tern-reload-test.ctl"},
     {"tls-listen", "127.0.0.1@8853"},
+    {"https-listen", "127.0.0.1@8443"},
     {"username", "nobody"},
     {"chroot", "/"},
     {"pidfile", "/tmp/tern-reload-test.pid"},

@@ -640,7 +640,7 @@ TEST_CASE("config: the settings table is complete and consistent", "[config]") {
                      "tcp-max-connections-per-client", "tls-listen",
                      "tls-certificate", "tls-private-key", "tls-handshake-timeout",
                      "tls-max-connections", "tls-max-connections-per-client",
-                     "tls-ticket-key-rotation", "tls-early-data", "ip-ratelimit", "ip-ratelimit-slip",
+                     "tls-ticket-key-rotation", "tls-early-data", "https-listen", "https-endpoint", "https-max-streams", "ip-ratelimit", "ip-ratelimit-slip",
                      "include", "hide-identity", "identity", "hide-version", "version", "nsid",
                      "dnssec", "trust-anchor-file", "trust-anchor-auto-file", "domain-insecure",
                      "aggressive-nsec", "dnssec-log-bogus",
