@@ -74,7 +74,7 @@ meson test -C build-asan --no-rebuild --print-errorlogs --num-processes 2 || tru
 count build-asan
 
 # The tsan and fuzz trees compile while the sanitized integration suite runs.
-fuzz_targets=(fuzz_wire fuzz_response fuzz_cache)
+fuzz_targets=(fuzz_wire fuzz_response fuzz_cache fuzz_l2_value)
 [ -f tests/fuzz/fuzz_dnssec.cpp ] && fuzz_targets+=(fuzz_dnssec)
 in_background build-tsan ninja -C build-tsan tests/unit/cache_concurrency_tests
 tsan_build=$bg_pid
