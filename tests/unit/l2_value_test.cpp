@@ -11,6 +11,8 @@
 #include "daemon/config/redis_address.hpp"
 #include "daemon/l2/circuit_breaker.hpp"
 
+#include <limits>
+
 using namespace tern;
 using namespace tern::test;
 using namespace std::chrono_literals;
@@ -126,6 +128,10 @@ TEST_CASE("l2 value: times must be possible, and an expired value is no answer",
   // Within the allowed skew: taken, its TTL not beyond its expiry.
   REQUIRE(cache::decode_l2_value(value_of(*s->entry, t0 + 10), q, t0, out) == cache::L2Reject::none);
   CHECK(out.answer[0].ttl <= out.remaining);
+  // A stored time far in the past: no overflow in the arithmetic (found by fuzz_l2_value).
+  auto ancient = cache::encode_l2_value(*s->entry, std::numeric_limits<std::int64_t>::min(), t0 + 300);
+  REQUIRE(ancient);
+  CHECK(cache::decode_l2_value(*ancient, q, t0, out) == cache::L2Reject::bad_times);
   auto v = cache::encode_l2_value(*s->entry, t0, t0);  // expires when stored
   REQUIRE(v);
   CHECK(cache::decode_l2_value(*v, q, t0, out) == cache::L2Reject::bad_times);
