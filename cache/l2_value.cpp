@@ -122,7 +122,8 @@ L2Reject decode_l2_value(std::span<const std::uint8_t> value, const dns::Questio
       m.questions.front() != question)
     return L2Reject::wrong_question;
   if (m.rcode != dns::rcode::noerror && m.rcode != dns::rcode::nxdomain) return L2Reject::wrong_rcode;
-  if (expires <= stored || expires - stored > l2_limits::max_value_ttl ||
+  // stored >= 0 first: then no difference below can overflow (found by fuzz_l2_value).
+  if (stored < 0 || expires <= stored || expires - stored > l2_limits::max_value_ttl ||
       stored > now_unix + l2_limits::max_clock_skew.count())
     return L2Reject::bad_times;
   if (expires <= now_unix) return L2Reject::expired;

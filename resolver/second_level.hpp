@@ -1,6 +1,7 @@
 // The second-level cache as the walk sees it (ARCHITECTURE.md: L1 miss → L2 → walk): a store
 // shared by a fleet of ternd, asked before walking and given what a walk learnt. The Redis
-// client behind it (daemon/l2/) is the only implementation; tests script their own.
+// client behind it (daemon/l2/) is the only implementation (tests/integration/redis_l2_test.cpp
+// drives it against a real redis-server).
 #pragma once
 
 #include "cache/answer_cache.hpp"

@@ -74,7 +74,7 @@ meson test -C build-asan --no-rebuild --print-errorlogs --num-processes 2 || tru
 count build-asan
 
 # The tsan and fuzz trees compile while the sanitized integration suite runs.
-fuzz_targets=(fuzz_wire fuzz_response fuzz_cache fuzz_doh)
+fuzz_targets=(fuzz_wire fuzz_response fuzz_cache fuzz_doh fuzz_l2_value)
 [ -f tests/fuzz/fuzz_dnssec.cpp ] && fuzz_targets+=(fuzz_dnssec)
 [ -f tests/fuzz/fuzz_proxy.cpp ] && fuzz_targets+=(fuzz_proxy)
 [ -f tests/fuzz/fuzz_cache_file.cpp ] && fuzz_targets+=(fuzz_cache_file)

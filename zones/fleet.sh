@@ -242,12 +242,9 @@ cmd_status() {
 }
 
 cmd_stats() {  # summed `ternctl stats` of the ternd named (default: every one)
-  local ids=("$@") dir
+  local ids=("$@") i
   if [ ${#ids[@]} -eq 0 ]; then
-    for dir in "$FLEET_DIR"/ternd*/; do
-      dir=$(basename "$dir")
-      ids+=("${dir#ternd}")
-    done
+    for ((i = 1; i <= $(cat "$FLEET_DIR/n"); i++)); do ids+=("$i"); done
   fi
   for i in "${ids[@]}"; do
     "$TERNCTL" -s "$FLEET_DIR/ternd$i/ternd.ctl" stats

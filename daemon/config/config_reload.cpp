@@ -40,6 +40,11 @@ Config keep_restart_settings(const Config& running, Config fresh) {
   fresh.proxy_protocol_from = running.proxy_protocol_from;  // the listeners' ProxySources, made at start
   fresh.cache_size = running.cache_size;              // cache budgets fixed at construction
   fresh.cache_save_file = running.cache_save_file;    // read at start; the stop writes where that came from
+  fresh.redis_server = running.redis_server;          // each worker's Redis client made at start
+  fresh.redis_timeout_ms = running.redis_timeout_ms;
+  fresh.redis_key_secret = running.redis_key_secret;
+  fresh.redis_breaker_failures = running.redis_breaker_failures;
+  fresh.redis_breaker_backoff_ms = running.redis_breaker_backoff_ms;
   fresh.trust_anchor_auto_file = running.trust_anchor_auto_file;  // its RFC 5011 state is read once
   fresh.control_socket = running.control_socket;      // bound before leaving root
   fresh.tls_listen = running.tls_listen;              // acceptors bound at start

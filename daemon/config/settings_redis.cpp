@@ -104,7 +104,7 @@ constexpr std::array rows{
     Setting{
         .name = "redis-breaker-backoff", .kind = ValueKind::integer, .default_text = "1000",
         .min = 10, .max = 30000,
-        .help = "Milliseconds Redis is skipped once the breaker opens (doubling per failed probe, up to 30 s).",
+        .help = "Milliseconds Redis is skipped once the breaker opens (doubles per failed probe).",
         .doc = "How long, in milliseconds, a worker skips Redis when its circuit breaker opens, "
                "before it probes Redis with one lookup. Each failed probe doubles the period, up "
                "to 30 seconds; a probe that succeeds brings it back to this value.",
