@@ -10,6 +10,7 @@
 #include "daemon/control/control_server.hpp"    // control socket
 #include "daemon/control/metrics.hpp"
 #include "daemon/control/metrics_server.hpp"
+#include "daemon/control/status_server.hpp"
 #include "daemon/process/privileges.hpp"
 #include "daemon/process/root_key_upkeep.hpp"
 #include "daemon/process/reload_waiters.hpp"
@@ -216,6 +217,19 @@ std::unique_ptr<daemon::MetricsServer> bind_metrics(const daemon::Config& config
   }
 }
 
+/// The status page (http-listen): bound now like the metrics endpoint, served once running.
+std::unique_ptr<daemon::StatusServer> bind_status_page(const daemon::Config& config,
+                                                       daemon::ControlContext& control_context) {
+  if (config.http_listen.empty()) return nullptr;
+  try {
+    return std::make_unique<daemon::StatusServer>(config.http_listen, config.http_access_control, control_context);
+  } catch (const std::system_error& e) {
+    std::string where;
+    for (const auto& l : config.http_listen) where += " " + daemon::format_listen_endpoint(l);
+    throw daemon::StartupFailure(1, "ternd: cannot listen for the status page (http-listen) on" + where + ": " + e.what());
+  }
+}
+
 void open_query_log(daemon::SharedState& shared, const daemon::Config& config) {
   if (std::string error = shared.query_log.configure(config.query_log); !error.empty())
     throw daemon::StartupFailure(1, "ternd: " + error);
@@ -244,6 +258,7 @@ daemon::ProcessFacts process_facts(const daemon::CommandLine& command, const dae
   for (const auto& l : config.listen) facts.listeners.push_back(daemon::format_listen_endpoint(l) + " UDP TCP");
   for (const auto& l : config.tls_listen) facts.listeners.push_back(daemon::format_listen_endpoint(l) + " DoT");
   for (const auto& l : config.metrics_listen) facts.listeners.push_back(daemon::format_listen_endpoint(l) + " metrics");
+  for (const auto& l : config.http_listen) facts.listeners.push_back(daemon::format_listen_endpoint(l) + " status-page");
   if (!config.control_socket.empty()) facts.listeners.push_back(config.control_socket + " control");
   facts.cache_size = config.cache_size;
   return facts;
@@ -409,6 +424,7 @@ int run(daemon::CommandLine& command) {
   daemon::ReloadWaiters reload_waiters;
   control_context.reload = reload_and_wait(reload_waiters);
   std::unique_ptr<daemon::MetricsServer> metrics = bind_metrics(config, control_context);
+  std::unique_ptr<daemon::StatusServer> status_page = bind_status_page(config, control_context);
   open_query_log(*shared, config);
   const bool detached = !command.foreground;
   if (detached) daemonize();
@@ -420,10 +436,12 @@ int run(daemon::CommandLine& command) {
   }
   warn_about_setup(config, plan.user_warning);
   start_serving(workers, metrics.get(), config);
+  if (status_page) status_page->start();
   signal_loop(signals, command, config, *shared, workers, detached, reload_waiters, plan.root_keys.get());
   // A `ternctl reload` that raised SIGHUP after the stop began gets an answer, not silence
   // (and the control thread is free to stop).
   reload_waiters.answer_all({daemon::ControlStatus::failed, "ternd is stopping: the configuration was not reloaded\n"});
+  if (status_page) status_page->stop();  // it reads the workers' counters: before they stop
   drain(metrics.get(), control.get(), workers, config);
   return 0;
 }

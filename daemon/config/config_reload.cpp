@@ -45,6 +45,8 @@ Config keep_restart_settings(const Config& running, Config fresh) {
   fresh.chroot = running.chroot;                      // paths are mapped into the chroot entered at start
   fresh.pidfile = running.pidfile;                    // the exit removes the file written at start
   fresh.metrics_listen = running.metrics_listen;      // bound before leaving root
+  fresh.http_listen = running.http_listen;            // bound before leaving root
+  fresh.http_access_control = running.http_access_control;  // the status server's copy, fixed at start
   return fresh;
 }
 

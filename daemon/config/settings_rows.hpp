@@ -18,6 +18,7 @@ std::span<const Setting> zone_rows();         ///< settings_zones.cpp: local-zon
 std::span<const Setting> dnssec_rows();       ///< settings_dnssec.cpp: dnssec ... dnssec-log-bogus
 std::span<const Setting> connection_rows();   ///< settings_connections.cpp: control-socket ... tls-early-data
 std::span<const Setting> operations_rows();   ///< settings_operations.cpp: verbosity ... query-log
+std::span<const Setting> status_page_rows();  ///< settings_status_page.cpp: http-listen, http-access-control
 std::span<const Setting> identity_rows();     ///< settings_identity.cpp: hide-identity ... nsid
 
 }  // namespace tern::daemon

@@ -19,7 +19,7 @@ const std::vector<Setting>& joined_rows() {
   static const std::vector<Setting> rows = [] {
     std::vector<Setting> all;
     for (std::span<const Setting> group : {include_rows(), startup_rows(), resolution_rows(), pressure_rows(), client_rows(), cache_rows(),
-                                           zone_rows(), dnssec_rows(), connection_rows(), operations_rows(),
+                                           zone_rows(), dnssec_rows(), connection_rows(), operations_rows(), status_page_rows(),
                                            identity_rows()}) {
       all.insert(all.end(), group.begin(), group.end());
     }

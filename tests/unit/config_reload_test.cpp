@@ -32,6 +32,8 @@ const std::map<std::string, std::string> restart_only_changes = {
     {"chroot", "/"},
     {"pidfile", "/tmp/tern-reload-test.pid"},
     {"metrics-listen", "127.0.0.1@9999"},
+    {"http-listen", "127.0.0.1@9998"},
+    {"http-access-control", "192.0.2.0/24 allow"},
 };
 
 /// Reloadable settings changed alongside (tls-listen needs the certificate and key set).

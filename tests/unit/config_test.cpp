@@ -85,6 +85,8 @@ void check_same(const Config& a, const Config& b) {
   CHECK(a.log_destination == b.log_destination);
   CHECK(a.log_rate_limit == b.log_rate_limit);
   CHECK(a.metrics_listen == b.metrics_listen);
+  CHECK(a.http_listen == b.http_listen);
+  CHECK(a.http_access_control == b.http_access_control);
   CHECK(a.query_log == b.query_log);
   CHECK(a.local_zone == b.local_zone);
   CHECK(a.local_data == b.local_data);
