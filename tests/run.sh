@@ -76,6 +76,7 @@ count build-asan
 # The tsan and fuzz trees compile while the sanitized integration suite runs.
 fuzz_targets=(fuzz_wire fuzz_response fuzz_cache)
 [ -f tests/fuzz/fuzz_dnssec.cpp ] && fuzz_targets+=(fuzz_dnssec)
+[ -f tests/fuzz/fuzz_http.cpp ] && fuzz_targets+=(fuzz_http)
 in_background build-tsan ninja -C build-tsan tests/unit/cache_concurrency_tests
 tsan_build=$bg_pid
 in_background build-fuzz env FUZZ_BUILD_ONLY=1 tests/fuzz/run-fuzz.sh "${fuzz_targets[@]}"
