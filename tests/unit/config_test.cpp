@@ -636,7 +636,7 @@ TEST_CASE("config: the settings table is complete and consistent", "[config]") {
                      "serve-stale-max", "serve-stale-client-timeout", "prefetch",
                      "control-socket", "tcp-idle-timeout",
                      "tcp-max-connections", "verbosity", "username", "chroot", "pidfile",
-                     "log-destination", "log-rate-limit", "metrics-listen", "query-log",
+                     "log-destination", "log-rate-limit", "metrics-listen", "http-listen", "http-access-control", "query-log",
                      "local-zone", "local-data", "forward-zone", "stub-zone", "tls-ca-file",
                      "tcp-max-connections-per-client", "tls-listen",
                      "tls-certificate", "tls-private-key", "tls-handshake-timeout",
