@@ -12,6 +12,8 @@
 #include <asio/use_awaitable.hpp>
 #include <asio/write.hpp>
 
+#include <charconv>
+
 namespace tern::daemon {
 
 namespace {
@@ -183,8 +185,19 @@ asio::awaitable<void> StatusServer::serve(tcp::socket accepted) {
 
 std::string StatusServer::respond(const HttpRequest& request) {
   const bool head = request.method == "HEAD";
-  if (request.path == "/" || request.path == "/index.html")
-    return http_reply("200 OK", "text/html; charset=utf-8", status_page_html, head, page_headers);
+  if (request.path == "/" || request.path == "/index.html") {
+    // The page comes with the last events in it, so that it shows them as soon as it loads
+    // (and a headless browser's dump of it does); its stream then resumes after them.
+    std::string backlog;
+    for (std::uint64_t id = ring_.resume_from(std::nullopt, limits::backfill_events); id < ring_.next_id(); ++id)
+      backlog += ring_.text(id);
+    std::string initial = json_string(backlog);
+    for (std::size_t at = 0; (at = initial.find("</", at)) != std::string::npos; at += 3) initial.replace(at, 2, "<\\/");
+    std::string page = status_page_html;
+    const std::string marker = "\"__INITIAL_EVENTS__\"";
+    if (const std::size_t at = page.find(marker); at != std::string::npos) page.replace(at, marker.size(), initial);
+    return http_reply("200 OK", "text/html; charset=utf-8", page, head, page_headers);
+  }
   if (request.path == "/events") return std::string(stream_head);  // HEAD: the headers alone
   if (request.path == "/watch") {
     const std::optional<std::string> name = request.param("name");
@@ -209,7 +222,15 @@ asio::awaitable<void> StatusServer::stream(socket_ptr socket, const HttpRequest&
   StreamCount counted(streams_);
   // retry: how long a browser waits before it reconnects (with Last-Event-ID) when cut off.
   if (!co_await write_within(socket, std::string(stream_head) + "retry: 2000\n\n")) co_return;
-  std::uint64_t next = ring_.resume_from(request.last_event_id, limits::backfill_events);
+  // Last-Event-ID, or (the page's first connection, after the events it came with) the
+  // same number as ?last_event_id=N.
+  std::optional<std::uint64_t> last_seen = request.last_event_id;
+  if (const auto q = request.param("last_event_id"); q && !last_seen) {
+    std::uint64_t id = 0;
+    auto [ptr, ec] = std::from_chars(q->data(), q->data() + q->size(), id);
+    if (ec == std::errc() && ptr == q->data() + q->size() && !q->empty()) last_seen = id;
+  }
+  std::uint64_t next = ring_.resume_from(last_seen, limits::backfill_events);
   auto heartbeat_due = Clock::now() + limits::heartbeat_interval;
   asio::steady_timer wake(io_);
   while (true) {

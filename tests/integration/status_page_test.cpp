@@ -140,6 +140,13 @@ TEST_CASE("status page: events arrive with ids one apart, heartbeats, Last-Event
   CHECK(resumed.front().id == seen + 1);
   for (std::size_t i = 1; i < resumed.size(); ++i) CHECK(resumed[i].id == resumed[i - 1].id + 1);
   for (std::size_t i = 0; i < 3; ++i) CHECK(resumed[i].data == events[events.size() - 3 + i].data);
+  // The page's first connection names the last event it was served with as ?last_event_id=N.
+  const std::vector<Event> after_page = parse_events(
+      shell("curl -sN -m 2 \"" + t.url("/events?last_event_id=" + std::to_string(seen)) + "\""));
+  REQUIRE(!after_page.empty());
+  CHECK(after_page.front().id == seen + 1);
+  // ... and the page carries the last events in it, so it draws them as soon as it loads.
+  CHECK(shell("curl -s " + t.url("/")).find("const INITIAL = \"id: ") != std::string::npos);
 }
 
 TEST_CASE("status page: streams are bounded; access control; bad requests", "[status-page]") {
@@ -150,9 +157,10 @@ TEST_CASE("status page: streams are bounded; access control; bad requests", "[st
     for (int i = 0; i < 8; ++i)
       held.push_back(std::make_unique<Process>(
           ProcessOptions{{"/usr/bin/curl", "-sN", "-m", "30", "-o", "/dev/null", t.url("/events")}, "", {}, true}));
-    CHECK(eventually([&] { return t.status("/events", "-m 2") == "503"; }, 10s));
+    // Bounded, not timed: eight curl processes must first start and connect on a loaded machine.
+    CHECK(eventually([&] { return t.status("/events", "-m 2") == "503"; }, 60s));
   }
-  CHECK(eventually([&] { return t.events(2).rfind("HTTP/1.1 200", 0) == 0; }, 10s));
+  CHECK(eventually([&] { return t.events(2).rfind("HTTP/1.1 200", 0) == 0; }, 30s));
 
   CHECK(t.status("/") == "200");
   CHECK(t.status("/", "--interface 127.0.0.2") == "403");
