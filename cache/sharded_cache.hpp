@@ -70,6 +70,16 @@ class ShardedCache {
     return {(*it)->value, (*it)->expiry};
   }
 
+  /// The entry for key, alive or not, leaving its LRU position alone: for observers (the
+  /// status page) whose look must not keep an entry cached. Empty when absent.
+  Item peek(const K& k) {
+    Shard& s = shard_for(k);
+    auto lock = s.lock();
+    auto it = s.map.find(k);
+    if (it == s.map.end()) return {};
+    return {(*it)->value, (*it)->expiry};
+  }
+
   /// What the cache itself spends on an entry beyond its value's heap: the value's make_shared
   /// block, the key's blocks (once: the LRU node holds the key, the set finds nodes by it), the
   /// three nodes and about two bucket pointers (the map's load factor stays <= 1 and its bucket

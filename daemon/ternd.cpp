@@ -10,6 +10,7 @@
 #include "daemon/control/control_server.hpp"    // control socket
 #include "daemon/control/metrics.hpp"
 #include "daemon/control/metrics_server.hpp"
+#include "daemon/control/status_server.hpp"
 #include "daemon/process/privileges.hpp"
 #include "daemon/process/root_key_upkeep.hpp"
 #include "daemon/process/reload_waiters.hpp"
@@ -234,6 +235,19 @@ std::unique_ptr<daemon::MetricsServer> bind_metrics(const daemon::Config& config
   }
 }
 
+/// The status page (http-listen): bound now like the metrics endpoint, served once running.
+std::unique_ptr<daemon::StatusServer> bind_status_page(const daemon::Config& config,
+                                                       daemon::ControlContext& control_context) {
+  if (config.http_listen.empty()) return nullptr;
+  try {
+    return std::make_unique<daemon::StatusServer>(config.http_listen, config.http_access_control, control_context);
+  } catch (const std::system_error& e) {
+    std::string where;
+    for (const auto& l : config.http_listen) where += " " + daemon::format_listen_endpoint(l);
+    throw daemon::StartupFailure(1, "ternd: cannot listen for the status page (http-listen) on" + where + ": " + e.what());
+  }
+}
+
 void open_query_log(daemon::SharedState& shared, const daemon::Config& config) {
   if (std::string error = shared.query_log.configure(config.query_log); !error.empty())
     throw daemon::StartupFailure(1, "ternd: " + error);
@@ -263,6 +277,7 @@ daemon::ProcessFacts process_facts(const daemon::CommandLine& command, const dae
   for (const auto& l : config.tls_listen) facts.listeners.push_back(daemon::format_listen_endpoint(l) + " DoT");
   for (const auto& l : config.https_listen) facts.listeners.push_back(daemon::format_listen_endpoint(l) + " DoH");
   for (const auto& l : config.metrics_listen) facts.listeners.push_back(daemon::format_listen_endpoint(l) + " metrics");
+  for (const auto& l : config.http_listen) facts.listeners.push_back(daemon::format_listen_endpoint(l) + " status-page");
   if (!config.control_socket.empty()) facts.listeners.push_back(config.control_socket + " control");
   facts.cache_size = config.cache_size;
   return facts;
@@ -433,6 +448,7 @@ int run(daemon::CommandLine& command) {
   control_context.rpz_status = [&shared] { return shared->rpz.status(); };
   control_context.rpz_reload = [&shared] { return shared->rpz.reload(); };
   std::unique_ptr<daemon::MetricsServer> metrics = bind_metrics(config, control_context);
+  std::unique_ptr<daemon::StatusServer> status_page = bind_status_page(config, control_context);
   open_query_log(*shared, config);
   const bool detached = !command.foreground;
   if (detached) daemonize();
@@ -445,10 +461,12 @@ int run(daemon::CommandLine& command) {
   warn_about_setup(config, plan.user_warning);
   start_serving(workers, metrics.get(), config);
   shared->rpz.start_transfers();  // threads: after the fork and the change of user
+  if (status_page) status_page->start();
   signal_loop(signals, command, config, *shared, workers, detached, reload_waiters, plan.root_keys.get());
   // A `ternctl reload` that raised SIGHUP after the stop began gets an answer, not silence
   // (and the control thread is free to stop).
   reload_waiters.answer_all({daemon::ControlStatus::failed, "ternd is stopping: the configuration was not reloaded\n"});
+  if (status_page) status_page->stop();  // it reads the workers' counters: before they stop
   drain(metrics.get(), control.get(), workers, *shared, config);
   return 0;
 }

@@ -74,11 +74,8 @@ meson test -C build-asan --no-rebuild --print-errorlogs --num-processes 2 || tru
 count build-asan
 
 # The tsan and fuzz trees compile while the sanitized integration suite runs.
-fuzz_targets=(fuzz_wire fuzz_response fuzz_cache fuzz_doh fuzz_l2_value)
-[ -f tests/fuzz/fuzz_dnssec.cpp ] && fuzz_targets+=(fuzz_dnssec)
-[ -f tests/fuzz/fuzz_proxy.cpp ] && fuzz_targets+=(fuzz_proxy)
-[ -f tests/fuzz/fuzz_cache_file.cpp ] && fuzz_targets+=(fuzz_cache_file)
-fuzz_targets+=(fuzz_rpz)
+fuzz_targets=(fuzz_wire fuzz_response fuzz_cache fuzz_dnssec fuzz_proxy fuzz_cache_file fuzz_rpz fuzz_doh fuzz_l2_value
+  fuzz_http)
 in_background build-tsan ninja -C build-tsan tests/unit/cache_concurrency_tests
 tsan_build=$bg_pid
 in_background build-fuzz env FUZZ_BUILD_ONLY=1 tests/fuzz/run-fuzz.sh "${fuzz_targets[@]}"

@@ -43,6 +43,8 @@
 #   TERN_HTTPS_PORT  port of ternd's DNS-over-HTTPS listener on the same address (default 443),
 #                with the same certificate
 #   TERN_WAIT    seconds to wait for ternd to answer (default 10)
+#   TERN_HTTP_PORT  port of ternd's live status page (http-listen) on the same address
+#                (default 8053): "up" and "failover" print its address
 #   LAB_DELAY    1: a delay relay (zones/tools/delay_relay) in front of every instance; NSD
 #                moves to port 5300, the relay holds port 53 (default: as recorded in
 #                $LAB_DIR/lab.delay, else 0; "lab.sh up --delay" sets it)
@@ -69,6 +71,7 @@ LAB_NET=${LAB_NET:-}
 LAB_WAIT=${LAB_WAIT:-5}
 TERN_LISTEN=${TERN_LISTEN:-127.0.0.1@53}
 TERN_WAIT=${TERN_WAIT:-10}
+TERN_HTTP_PORT=${TERN_HTTP_PORT:-8053}
 LAB_TTL_SCALE=${LAB_TTL_SCALE:-}
 LAB_DELAY=${LAB_DELAY:-}
 LAB_DELAY_ROOT=${LAB_DELAY_ROOT:-10}
@@ -574,6 +577,12 @@ parse_listen() {
   TERN_ADDR=${BASH_REMATCH[1]}
   TERN_PORT=${BASH_REMATCH[3]:-53}
   [[ $TERN_TLS_PORT =~ ^[0-9]{1,5}$ ]] || die "TERN_TLS_PORT='$TERN_TLS_PORT' is not a port"
+  [[ $TERN_HTTP_PORT =~ ^[0-9]{1,5}$ ]] || die "TERN_HTTP_PORT='$TERN_HTTP_PORT' is not a port"
+}
+
+# The status page's address (http-listen on TERN_ADDR), as a browser wants it.
+status_page_url() {
+  if [ "$TERN_ADDR" = ::1 ]; then echo "http://[::1]:$TERN_HTTP_PORT/"; else echo "http://$TERN_ADDR:$TERN_HTTP_PORT/"; fi
 }
 
 # A self-signed certificate for ternd's DoT listener (the lab's clients do not authenticate
@@ -604,6 +613,7 @@ trust-anchor-file: ["$LAB_DIR/root.key"]
 query-loopback: yes
 do-ip6: no
 control-socket: $LAB_DIR/ternd.ctl
+http-listen: ["$TERN_ADDR@$TERN_HTTP_PORT"]
 # The lab's files under LAB_DIR are root's: stay root so that a reload can read them.
 username: ""
 EOF
@@ -644,6 +654,7 @@ DNS over HTTPS on $TERN_ADDR@$TERN_HTTPS_PORT (HTTP/2, the same certificate, pat
 Look into the cache:
   $REPO_DIR/build/daemon/ternctl -s $LAB_DIR/ternd.ctl cache show www.example.lab
   $REPO_DIR/build/daemon/ternctl -s $LAB_DIR/ternd.ctl stats
+Watch it live (status page; pin a name there, e.g. db-fast.shop.lab): $(status_page_url)
 ternd log: $LAB_DIR/ternd.log    status: $(lab_command status)
 Stop ternd and the lab:
   $(lab_command down)
@@ -786,6 +797,7 @@ trust-anchor-file: ["$LAB_DIR/root.key"]
 query-loopback: yes
 do-ip6: no
 control-socket: $LAB_DIR/failover/ternd.ctl
+http-listen: ["$TERN_ADDR@$TERN_HTTP_PORT"]
 EOF2
   case $1 in
   max-ttl-60) echo "cache-max-ttl: 60" ;;
@@ -973,6 +985,11 @@ cmd_failover() {
   cmd_start
   cmd_switch old "$zone"
   start_failover_ternd "$variant"
+  # The run, live: the failover names pinned on the status page (a GET: it only looks at the cache).
+  for name in "${targets[@]}"; do
+    curl -s -o /dev/null "$(status_page_url)watch?name=${name%%=*}&type=A" || true
+  done
+  echo "watch the run live: $(status_page_url) (the failover names are pinned there)"
   mkdir -p -- "$results"
   out=$results/failover-$variant
   tsv=$out.tsv

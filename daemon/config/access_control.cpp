@@ -100,6 +100,18 @@ const std::vector<AclRule>& default_access_control() {
   return rules;
 }
 
+const std::vector<AclRule>& default_http_access_control() {
+  static const std::vector<AclRule> rules = [] {
+    std::vector<AclRule> out;
+    for (const char* text : {"127.0.0.0/8 allow", "::1/128 allow", "0.0.0.0/0 refuse", "::/0 refuse"}) {
+      std::string error;
+      out.push_back(*parse_acl_rule(text, error));
+    }
+    return out;
+  }();
+  return rules;
+}
+
 std::optional<AclRule> parse_acl_rule(std::string_view text, std::string& error) {
   text = trim(text);
   auto space = text.find_first_of(" \t");

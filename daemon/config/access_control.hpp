@@ -22,6 +22,10 @@ AclAction decide_access(const std::vector<AclRule>& rules, const asio::ip::addre
 /// networks, refuse 0.0.0.0/0 and ::/0.
 const std::vector<AclRule>& default_access_control();
 
+/// The rules http-access-control starts with: allow 127.0.0.0/8 and ::1, refuse everyone
+/// else (the status page is for the machine's own operator unless told otherwise).
+const std::vector<AclRule>& default_http_access_control();
+
 /// Parses "PREFIX ACTION" ("10.0.0.0/8 allow", "::1 deny"; a bare address is a host prefix).
 /// Host bits past the prefix length are cleared; an IPv4-mapped IPv6 prefix of length >= 96
 /// becomes the IPv4 prefix it denotes, because that is how such clients are matched.

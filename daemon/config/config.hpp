@@ -157,6 +157,9 @@ struct Config {
   LogDestination log_destination = LogDestination::automatic;
   unsigned log_rate_limit = 20;                  ///< lines/s per message kind; 0 = unlimited
   std::vector<ListenEndpoint> metrics_listen;    ///< Prometheus HTTP endpoint; empty = off
+  // ---- the live status page (settings_status_page.cpp) ----
+  std::vector<ListenEndpoint> http_listen;       ///< status page and event stream; empty = off
+  std::vector<AclRule> http_access_control;      ///< who may load it: loopback rules, then the operator's
   std::string query_log;                         ///< NDJSON query log: a path, "stderr", or "" (off)
   // ---- identity (settings_identity.cpp): CH TXT version.bind, id.server, NSID ----
   bool hide_identity = true;                     ///< id.server/hostname.bind answered REFUSED

@@ -64,6 +64,8 @@ Config keep_restart_settings(const Config& running, Config fresh) {
   fresh.dnstap_identity = running.dnstap_identity;
   fresh.dnstap_send_version = running.dnstap_send_version;
   fresh.dnstap_version = running.dnstap_version;
+  fresh.http_listen = running.http_listen;            // bound before leaving root
+  fresh.http_access_control = running.http_access_control;  // the status server's copy, fixed at start
   return fresh;
 }
 

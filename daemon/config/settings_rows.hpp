@@ -21,6 +21,7 @@ std::span<const Setting> dnssec_rows();       ///< settings_dnssec.cpp: dnssec .
 std::span<const Setting> connection_rows();   ///< settings_connections.cpp: control-socket ... tls-early-data
 std::span<const Setting> https_rows();        ///< settings_https.cpp: https-listen ... https-max-streams
 std::span<const Setting> operations_rows();   ///< settings_operations.cpp: verbosity ... query-log
+std::span<const Setting> status_page_rows();  ///< settings_status_page.cpp: http-listen, http-access-control
 std::span<const Setting> identity_rows();     ///< settings_identity.cpp: hide-identity ... nsid
 std::span<const Setting> dnstap_rows();       ///< settings_dnstap.cpp: dnstap-socket ... dnstap-version
 

@@ -20,7 +20,7 @@ const std::vector<Setting>& joined_rows() {
     std::vector<Setting> all;
     for (std::span<const Setting> group : {include_rows(), startup_rows(), resolution_rows(), pressure_rows(), client_rows(), cache_rows(), redis_rows(),
                                            zone_rows(), dnssec_rows(), connection_rows(), https_rows(), operations_rows(), rpz_rows(),
-                                           identity_rows(), dnstap_rows()}) {
+                                           status_page_rows(), identity_rows(), dnstap_rows()}) {
       all.insert(all.end(), group.begin(), group.end());
     }
     return all;

@@ -109,6 +109,11 @@ usage: tests/bench/bench.sh [options]
   --doh-rate N         queries per second of the DoH latency run (default $DOH_RATE)
   --lab-net 127.N      address prefix of the benchmark's own NSD lab (default $LAB_NET)
   --results-dir DIR    where bench-<date>.md goes (default results/ in the repository)
+  --status-page listen|open
+                       the ternd row (not ternd_base) with its status page on (http-listen,
+                       issue 22); open: with a browser's event stream attached (curl -N /events)
+                       and a name pinned, for the whole run. With --baseline naming the same
+                       build: the page's cost on the hit path, as ternd/ternd_base
   --keep               keep the temporary directory (configs, logs, raw dnsperf output)
   -h, --help           this text
 EOF
@@ -143,6 +148,9 @@ while (($#)); do
     --dot-seconds) need_int "$1" "${2-}"; DOT_SECONDS=$2; shift 2 ;;
     --doh-seconds) need_int "$1" "${2-}"; DOH_SECONDS=$2; shift 2 ;;
     --doh-rate) need_int "$1" "${2-}"; DOH_RATE=$2; shift 2 ;;
+    --status-page)
+      [[ ${2-} == listen || ${2-} == open ]] || die "--status-page needs listen or open"
+      STATUS_PAGE=$2; shift 2 ;;
     --lab-net) LAB_NET=${2:?--lab-net needs 127.N}; shift 2 ;;
     --results-dir) RESULTS_DIR=${2:?--results-dir needs a directory}; shift 2 ;;
     --keep) KEEP=1; shift ;;
@@ -184,12 +192,15 @@ LAB_DIR=
 LAB_STARTED=0
 RUN_PIDS=     # the resolver or echo server being measured (kresd: one process per thread)
 DNSPERF_PID=
+PAGE_PID=     # --status-page open: the curl reading ternd's event stream
+STATUS_PAGE=${STATUS_PAGE:-}
 COLD_PIDS=()  # the cold zones' NSD processes
 
 cleanup() {
   local status=$? pid
   trap - EXIT INT TERM
   stop_pid "$DNSPERF_PID"
+  stop_pid "$PAGE_PID"
   for pid in $RUN_PIDS "${COLD_PIDS[@]}"; do stop_pid "$pid"; done
   if ((LAB_STARTED)); then stop_lab "$LAB_DIR"; fi
   if [ -n "$TMP" ] && [ -d "$TMP" ]; then
@@ -451,6 +462,7 @@ TERN_TLS_PORT=$(pick_port "$TERN_PORT" "$UNBOUND_PORT" "$ECHO_PORT")
 UNBOUND_TLS_PORT=$(pick_port "$TERN_PORT" "$UNBOUND_PORT" "$ECHO_PORT" "$TERN_TLS_PORT")
 TERN_HTTPS_PORT=$(pick_port "$TERN_PORT" "$UNBOUND_PORT" "$ECHO_PORT" "$TERN_TLS_PORT" "$UNBOUND_TLS_PORT")
 UNBOUND_HTTPS_PORT=$(pick_port "$TERN_PORT" "$UNBOUND_PORT" "$ECHO_PORT" "$TERN_TLS_PORT" "$UNBOUND_TLS_PORT" "$TERN_HTTPS_PORT")
+STATUS_HTTP_PORT=$(pick_port "$TERN_PORT" "$UNBOUND_PORT" "$ECHO_PORT" "$TERN_TLS_PORT" "$UNBOUND_TLS_PORT" "$TERN_HTTPS_PORT" "$UNBOUND_HTTPS_PORT")
 OTHER_PORT=$(pick_port "$TERN_PORT" "$UNBOUND_PORT" "$ECHO_PORT" "$TERN_TLS_PORT" "$UNBOUND_TLS_PORT")
 # the second ternd of the DO=1 runs (dnssec: no), running next to the first
 TERN2_PORT=$(pick_port "$TERN_PORT" "$UNBOUND_PORT" "$ECHO_PORT" "$TERN_TLS_PORT" "$UNBOUND_TLS_PORT" "$OTHER_PORT")
@@ -502,9 +514,12 @@ tls-private-key: $TMP/dot.key"
   # The baseline may predate DoH: only the measured ternd gets the listener.
   local https=
   ((DOH_SECONDS > 0)) && https="https-listen: [\"127.0.0.1@$TERN_HTTPS_PORT\"]"
+  local page=
+  [ -z "$STATUS_PAGE" ] || page="http-listen: [\"127.0.0.1@$STATUS_HTTP_PORT\"]"
   ternd_config "$TERN_PORT" "$1" "$CACHE_MB" "$HINTS" "$tls
 $https
-$TERND_DNSSEC_OFF" >"$TMP/ternd.yaml"
+$TERND_DNSSEC_OFF
+$page" >"$TMP/ternd.yaml"
   "$TERND" -c "$TMP/ternd.yaml" --check-config >"$TMP/ternd-check.log" 2>&1 || {
     cat "$TMP/ternd-check.log" >&2
     die "ternd rejects $TMP/ternd.yaml"
@@ -915,6 +930,13 @@ measure_resolver() {
   note "$name, $threads threads: pid $RUN_PIDS on 127.0.0.1@$port"
   if ((DELAY_MS > 0)); then first_query "$key" "${RUN_PIDS%% *}" "$port"; fi
   wait_answer "$name" "${RUN_PIDS%% *}" "$port" "$log"
+  if [ "$name" = ternd ] && [ "$STATUS_PAGE" = open ]; then
+    curl -s -o /dev/null "http://127.0.0.1:$STATUS_HTTP_PORT/watch?name=www.example.lab&type=A" ||
+      die "ternd's status page does not answer on 127.0.0.1:$STATUS_HTTP_PORT"
+    curl -sN -o /dev/null "http://127.0.0.1:$STATUS_HTTP_PORT/events" &
+    PAGE_PID=$!
+    note "$name: status page open (curl pid $PAGE_PID reads /events)"
+  fi
   if ((threads == LAST_THREADS)); then cold "$key" "$RUN_PIDS" "$port"; fi
   note "$key: warming the cache (${NQUERIES} names, twice)"
   run_dnsperf "$TMP/$key-warm.out" -s 127.0.0.1 -p "$port" -d "$QFILE" -n 2 -c 1 -q 4 -t 10 || true
@@ -927,6 +949,8 @@ measure_resolver() {
   fi
   alive "$RUN_PIDS" || R[$key.status]="exited"
   { echo "### $name log ($threads threads)"; cat "$log"; } >>"$RAW"
+  stop_pid "$PAGE_PID"
+  PAGE_PID=
   for pid in $RUN_PIDS; do stop_pid "$pid"; done
   RUN_PIDS=
 }

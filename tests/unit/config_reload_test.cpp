@@ -50,6 +50,8 @@ const std::map<std::string, std::string> restart_only_changes = {
     {"dnstap-identity", "ns9"},
     {"dnstap-send-version", "yes"},
     {"dnstap-version", "v9"},
+    {"http-listen", "127.0.0.1@9998"},
+    {"http-access-control", "192.0.2.0/24 allow"},
 };
 
 /// Restart-only settings that cannot be set together with the others (one dnstap collector).

@@ -85,6 +85,8 @@ void check_same(const Config& a, const Config& b) {
   CHECK(a.log_destination == b.log_destination);
   CHECK(a.log_rate_limit == b.log_rate_limit);
   CHECK(a.metrics_listen == b.metrics_listen);
+  CHECK(a.http_listen == b.http_listen);
+  CHECK(a.http_access_control == b.http_access_control);
   CHECK(a.query_log == b.query_log);
   CHECK(a.local_zone == b.local_zone);
   CHECK(a.local_data == b.local_data);
@@ -636,7 +638,7 @@ TEST_CASE("config: the settings table is complete and consistent", "[config]") {
       "redis-breaker-failures", "redis-breaker-backoff",
                      "control-socket", "tcp-idle-timeout",
                      "tcp-max-connections", "verbosity", "username", "chroot", "pidfile",
-                     "log-destination", "log-rate-limit", "metrics-listen", "query-log",
+                     "log-destination", "log-rate-limit", "metrics-listen", "http-listen", "http-access-control", "query-log",
                      "local-zone", "local-data", "forward-zone", "stub-zone", "tls-ca-file", "rpz",
                      "tcp-max-connections-per-client", "tls-listen",
                      "tls-certificate", "tls-private-key", "tls-handshake-timeout",
