@@ -98,20 +98,24 @@ TEST_CASE("socket budget: permits up to the limit, waiters in order, a deadline 
 namespace {
 
 /// Authorities that never answer: every exchange waits until it is cancelled; `waiting` counts
-/// the exchanges alive (a cancelled walk's exchange ends and leaves).
+/// the walks' exchanges alive (a cancelled walk's exchange ends and leaves). The root's priming
+/// query (". NS", sent beside the first walks, RFC 8109) waits too, but belongs to no walk.
 class SilentTransport final : public resolver::UpstreamTransport {
  public:
-  asio::awaitable<resolver::ExchangeResult> exchange(const resolver::ExchangeRequest&) override {
-    ++waiting;
+  asio::awaitable<resolver::ExchangeResult> exchange(const resolver::ExchangeRequest& request) override {
+    const bool priming = request.question.name.is_root() && request.question.type == dns::rrtype::NS;
+    int& counted = priming ? priming_waiting : waiting;
+    ++counted;
     struct Leave {
       int& n;
       ~Leave() { --n; }
-    } leave{waiting};
+    } leave{counted};
     asio::steady_timer never(co_await asio::this_coro::executor, asio::steady_timer::time_point::max());
     co_await never.async_wait(asio::use_awaitable);  // throws when the walk is cancelled
     co_return resolver::ExchangeResult{};
   }
   int waiting = 0;
+  int priming_waiting = 0;
 };
 
 /// One client's answer: set by handle()'s completion, on the io_context's thread.
