@@ -2,6 +2,7 @@
 // and zone cut chosen by the first two input octets, as the walk does for every reply.
 // Input: [type selector][zone cut depth][reply packet...].
 #include "resolver/classify.hpp"
+#include "resolver/dname.hpp"
 #include "resolver/dns/message.hpp"
 #include "resolver/scrub.hpp"
 #include "tests/fuzz/fuzz_check.hpp"
@@ -39,9 +40,10 @@ void check_scrubbed(const dns::Message& reply, const dns::Question& asked, const
     FUZZ_CHECK(r.type == dns::rrtype::NS || r.type == dns::rrtype::SOA || r.type == dns::rrtype::DS ||
                r.type == dns::rrtype::NSEC || r.type == dns::rrtype::NSEC3 || r.type == dns::rrtype::RRSIG);
   for (const Record& r : reply.additional) FUZZ_CHECK(r.type == dns::rrtype::A || r.type == dns::rrtype::AAAA);
+  // DNAMEs stay when they redirect a name of the chain (RFC 6672): the walk caches them.
   for (const Record& r : reply.answer)
-    FUZZ_CHECK(r.type == dns::rrtype::CNAME || r.type == asked.type || asked.type == dns::rrtype::ANY ||
-               r.type == dns::rrtype::RRSIG);
+    FUZZ_CHECK(r.type == dns::rrtype::CNAME || r.type == dns::rrtype::DNAME || r.type == asked.type ||
+               asked.type == dns::rrtype::ANY || r.type == dns::rrtype::RRSIG);
   // Every RRSIG left covers an RRset left in its section (same owner, covered type), unless
   // RRSIG itself was asked.
   for (const auto* s : {&reply.answer, &reply.authority})
@@ -56,8 +58,18 @@ void check_scrubbed(const dns::Message& reply, const dns::Question& asked, const
 
 void check_classified(const resolver::Classification& c, const dns::Message& reply,
                       const dns::Question& asked, const dns::Name& zone_cut) {
-  for (const auto* s : {&c.chain, &c.ns, &c.glue, &c.soa, &c.signatures, &c.proof})
+  for (const auto* s : {&c.ns, &c.glue, &c.soa, &c.signatures, &c.proof})
     for (const Record& r : *s) FUZZ_CHECK(in_reply(reply, r));
+  // The chain is the reply's records, and CNAMEs synthesised from the DNAME before them
+  // (RFC 6672 §3.2), whatever CNAME the server sent beside it.
+  for (std::size_t i = 0; i < c.chain.size(); ++i) {
+    const Record& r = c.chain[i];
+    if (in_reply(reply, r)) continue;
+    FUZZ_CHECK(i > 0 && c.chain[i - 1].type == dns::rrtype::DNAME && r.type == dns::rrtype::CNAME);
+    auto target = dns::rdata_target(r);
+    FUZZ_CHECK(target && resolver::dname_substitute(r.owner, c.chain[i - 1]) == *target &&
+               r == resolver::synthesised_cname(r.owner, *target, c.chain[i - 1]));
+  }
   // The DNSSEC records set aside are never the answer, the SOA or the NS set.
   for (const Record& r : c.signatures) FUZZ_CHECK(r.type == dns::rrtype::RRSIG);
   for (const Record& r : c.proof)
@@ -83,7 +95,8 @@ void check_classified(const resolver::Classification& c, const dns::Message& rep
       break;
     case resolver::ResponseKind::cname:
       FUZZ_CHECK(!c.chain.empty());
-      for (const Record& r : c.chain) FUZZ_CHECK(r.type == dns::rrtype::CNAME);
+      // CNAMEs, each DNAME followed by the CNAME synthesised from it.
+      for (const Record& r : c.chain) FUZZ_CHECK(r.type == dns::rrtype::CNAME || r.type == dns::rrtype::DNAME);
       break;
     case resolver::ResponseKind::lame:
     case resolver::ResponseKind::rcode:
