@@ -168,6 +168,7 @@ asio::awaitable<std::optional<Resolver::Answered>> Resolver::ask_zone(ZoneCut& c
                                                                      Budget& budget) {
   // RFC 1034 §5.3.3 step 3: send queries until one returns a response.
   Attempts attempts;
+  const std::string asked_key = ServersAsked::key_of(cut.zone, ask);
   while (attempts.sent < limits::max_attempts_per_cut) {
     std::vector<asio::ip::address> fresh = untried(cut.addresses, attempts.tried);
     if (fresh.empty()) {
@@ -178,8 +179,12 @@ asio::awaitable<std::optional<Resolver::Answered>> Resolver::ask_zone(ZoneCut& c
     // BADCOOKIE and the 0x20 check ask the same server again, not another one.
     if (attempts.ask_again && std::find(fresh.begin(), fresh.end(), *attempts.ask_again) != fresh.end())
       fresh = {*attempts.ask_again};
-    else
+    else {
       attempts.check_caps_over_tcp = false;
+      // Another walk of this worker asks one of these servers the same right now: ask that
+      // one too, and share its exchange (servers_asked.hpp).
+      if (auto joined = servers_asked_.server_for(asked_key, fresh)) fresh = {*joined};
+    }
     attempts.ask_again.reset();
     const bool checking_caps = std::exchange(attempts.check_caps_over_tcp, false);
     if (budget_spent(budget)) co_return std::nullopt;
@@ -187,7 +192,11 @@ asio::awaitable<std::optional<Resolver::Answered>> Resolver::ask_zone(ZoneCut& c
     ++budget.spend->upstream;
     ++attempts.sent;
     stats_.upstream_queries.fetch_add(1, std::memory_order_relaxed);
-    ExchangeResult result = co_await transport_.exchange(attempt.request);
+    ExchangeResult result;
+    {
+      ServersAsked::Asking asking(servers_asked_, asked_key, attempt.server);
+      result = co_await transport_.exchange(attempt.request);
+    }
     // Step 4: what the reply, or its absence, means (exchange_verdict.hpp).
     const ExchangeContext context{ask, cut.zone, attempt.request.edns_size != 0, checking_caps,
                                   attempts.badcookie_retried};

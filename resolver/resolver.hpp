@@ -20,6 +20,7 @@
 #include "resolver/second_level.hpp"
 #include "resolver/secure_random.hpp"
 #include "resolver/selection.hpp"
+#include "resolver/servers_asked.hpp"
 #include "resolver/trace_cache.hpp"
 #include "resolver/upstream_transport.hpp"
 #include "resolver/validated_nsec.hpp"
@@ -431,6 +432,8 @@ class Resolver {
   std::map<dns::Name, RememberedZone> zone_memo_;
   /// Validated NSEC chains for RFC 8198 (aggressive-nsec), this worker's.
   ValidatedNsecStore nsec_store_;
+  /// The server each question this worker's walks ask right now went to (ask_zone.cpp).
+  ServersAsked servers_asked_;
   /// A client priming query is in flight (prime_in_background): one at a time per worker.
   bool priming_ = false;
   /// After a failed priming, none is tried before this (the hints serve meanwhile):

@@ -161,7 +161,9 @@ void Lab::standard(int example_servers) {
 resolver::Resolver& Lab::resolver() {
   if (!resolver_) {
     REQUIRE(hints_);
-    resolver_.emplace(io.get_executor(), network_->transport(outgoing), resolver::ResolverCaches{rrsets, answers, infra},
+    resolver::UpstreamTransport* transport = &network_->transport(outgoing);
+    if (coalesce_exchanges) transport = &coalescing_.emplace(*transport, stats.upstream_shared);
+    resolver_.emplace(io.get_executor(), *transport, resolver::ResolverCaches{rrsets, answers, infra},
                       inflight, *hints_, options, rng, stats);
   }
   return *resolver_;

@@ -23,6 +23,7 @@
 #include "cache/clock.hpp"
 #include "cache/infra_cache.hpp"
 #include "cache/rrset_cache.hpp"
+#include "resolver/coalescing_transport.hpp"
 #include "resolver/resolver.hpp"
 #include "resolver/udp_tcp_transport.hpp"
 #include "tests/support/scripted_server.hpp"
@@ -134,6 +135,9 @@ class Lab {
   resolver::ResolverStats stats;
   resolver::ResolverOptions options;  ///< query_loopback on, IPv6 off; set before resolver()
   resolver::OutgoingAddresses outgoing;  ///< the transport's source addresses; set before resolver()
+  /// Identical exchanges in flight sent once (CoalescingTransport), as the daemon's workers
+  /// do; off by default, so that a test counts every exchange its walks make. Set before resolver().
+  bool coalesce_exchanges = false;
 
  private:
   /// Runs the io_context until done() or `bound` of the network's time (or, as a guard
@@ -145,6 +149,7 @@ class Lab {
   std::map<dns::Name, std::unique_ptr<FakeZone>> zones_;
   std::map<int, ScriptedServer*> servers_;  ///< owned by network_
   std::optional<resolver::RootHints> hints_;
+  std::optional<resolver::CoalescingTransport> coalescing_;  ///< with coalesce_exchanges
   std::optional<resolver::Resolver> resolver_;
 };
 

@@ -61,6 +61,43 @@ TEST_CASE("50 identical questions at once: one upstream query and every client a
   CHECK(lab.inflight.size() == 0);
 }
 
+TEST_CASE("20 names of one new zone at once: its parent is asked once, whichever of its servers each walk picks",
+          "[walk][transport][coalescing]") {
+  // Each walk asks example.test's servers the same minimised question on the way to
+  // sub.example.test; two servers to pick from, so without joining the exchange already in
+  // flight the walks would spread over both and ask twice.
+  Lab lab(in_process);
+  lab.coalesce_exchanges = true;
+  lab.standard(2);
+  const int child = 20;
+  lab.zone("example.test.").delegate("sub.example.test.", "ns.sub.example.test.", lab.address(child));
+  FakeZone& sub = lab.zone("sub.example.test.");
+  sub.add("sub.example.test. 300 IN NS ns.sub.example.test.").add("ns.sub.example.test. 300 IN A " + lab.address(child));
+  std::vector<dns::Question> questions;
+  for (int i = 0; i < 20; ++i) {
+    const std::string name = "n" + std::to_string(i) + ".sub.example.test.";
+    sub.add(name + " 300 IN A 192.0.2.7");
+    questions.push_back(question(name));
+  }
+  lab.serve(child, "sub.example.test.");
+  const FakeZone& example = lab.zone("example.test.");
+  for (int server : {srv::example1, srv::example2})
+    lab.server(server).set_handler([&example](const dns::Message& q, Transport) {
+      Action a = example.respond(q);
+      a.delay = 100ms;
+      return a;
+    });
+
+  std::vector<Outcome> outs = lab.resolve_all(questions);
+  REQUIRE(outs.size() == questions.size());
+  for (const Outcome& out : outs) CHECK(addresses(out.answer) == Strings{"192.0.2.7"});
+  const std::size_t to_example = lab.server(srv::example1).queries() + lab.server(srv::example2).queries();
+  INFO(lab.server(srv::example1).queries() << " queries to ns1.example.test, " << lab.server(srv::example2).queries()
+                                           << " to ns2");
+  CHECK(to_example == 1);
+  CHECK(lab.server(child).queries() == questions.size());
+}
+
 TEST_CASE("server selection: after warm-up most queries go to the fast server",
           "[walk][transport][selection]") {
   Lab lab(in_process);
