@@ -144,7 +144,11 @@ bool QueryHandler::answer_from_cache(std::span<const std::uint8_t> packet, const
   // Without zones this is one test of a pointer; with them, a hash probe per zone (and one
   // per label for wildcards) on a name that is already in the L1 cache.
   const rpz::PolicySet* rpz = rpz_.get();
-  if (rpz && rpz->matches_before(name_scratch_, rpz::address16(client))) return false;
+  rpz::Address16 client16{};
+  if (rpz) {
+    client16 = rpz::address16(client);
+    if (rpz->matches_before(name_scratch_, client16)) return false;
+  }
   dns::CookieOption cookie;
   bool has_cookie = false;
   if (edns && policy.cookies) {
@@ -165,7 +169,7 @@ bool QueryHandler::answer_from_cache(std::span<const std::uint8_t> packet, const
   probe_.question.klass = qclass;
   std::optional<cache::AnswerHit> hit = answers_.lookup(probe_);
   if (!hit || hit->expired) return false;
-  if (rpz && policy_may_rewrite(*rpz, *hit->entry)) return false;
+  if (rpz && policy_may_rewrite(*rpz, *hit->entry, client16)) return false;
   DaemonStats::bump(queries_counter(stats_, transport));
   DaemonStats::bump(stats_.cache_hits);
   const bool prefetching = maybe_prefetch(*hit, probe_.question, policy);

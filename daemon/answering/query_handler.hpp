@@ -208,7 +208,7 @@ class QueryHandler {
   std::optional<std::vector<std::uint8_t>> answer_notify(std::span<const std::uint8_t> packet,
                                                          const asio::ip::address& client);
   /// The hit path's test: whether policy may rewrite this cached answer (then handle() decides).
-  bool policy_may_rewrite(const rpz::PolicySet& rpz, const cache::CachedAnswer& entry) const;
+  bool policy_may_rewrite(const rpz::PolicySet& rpz, const cache::CachedAnswer& entry, const rpz::Address16& client);
   /// The names and addresses of the servers of the zones above `name`, as the RRset cache has them.
   rpz::NameServers servers_above(const dns::Name& name) const;
   /// resolver_.resolve(question), admitted under the bound on resolutions in flight, unless
@@ -237,6 +237,7 @@ class QueryHandler {
   // thread owns this handler: no sharing).
   std::vector<dns::RecordRef> records_scratch_;
   std::string name_scratch_;
+  std::string rpz_target_scratch_;  ///< a cached CNAME's target, for policy_may_rewrite
   std::string cookie_scratch_;  ///< the COOKIE option of a hit response
   cache::AnswerKey probe_;
   /// Empty in ternd; set only through QueryHandlerTestAccess (a test makes resolutions throw).

@@ -5,6 +5,7 @@
 #include "daemon/answering/client_case.hpp"
 #include "daemon/answering/query_handler.hpp"
 #include "daemon/answering/responder.hpp"
+#include "resolver/dns/wire_check.hpp"
 #include "resolver/log.hpp"
 
 #include <limits>
@@ -38,7 +39,8 @@ std::optional<std::vector<std::uint8_t>> QueryHandler::answer_notify(std::span<c
   return counted(std::move(*wire));
 }
 
-bool QueryHandler::policy_may_rewrite(const rpz::PolicySet& rpz, const cache::CachedAnswer& entry) const {
+bool QueryHandler::policy_may_rewrite(const rpz::PolicySet& rpz, const cache::CachedAnswer& entry,
+                                      const rpz::Address16& client) {
   // The servers are looked up in the RRset cache: that is handle()'s work, not the hit path's.
   if (rpz.needs_servers() && rrsets_) return true;
   if (!rpz.needs_addresses() && !rpz.needs_cname_targets()) return false;
@@ -51,7 +53,16 @@ bool QueryHandler::policy_may_rewrite(const rpz::PolicySet& rpz, const cache::Ca
     if (ttl < 4 || ttl + 6 > wire.size()) return true;  // not as expected: let handle() judge
     const std::uint16_t type = dns::read_u16(wire, ttl - 4);
     const std::uint16_t length = dns::read_u16(wire, ttl + 4);
-    if (type == dns::rrtype::CNAME && rpz.needs_cname_targets()) return true;
+    if (type == dns::rrtype::CNAME && rpz.needs_cname_targets()) {
+      // §5.4: a QNAME trigger on a link of the chain rewrites the answer. The target is read
+      // in place (compressed or not) and tested as handle() would; only a possible match
+      // leaves the query to handle(): a chain no trigger names stays a hit.
+      std::size_t end = 0;
+      rpz_target_scratch_.clear();
+      if (dns::read_name(wire, ttl + 6, end, &rpz_target_scratch_) != dns::WireError::none) return true;
+      if (rpz.matches_before(rpz_target_scratch_, client)) return true;
+      continue;
+    }
     if ((type == dns::rrtype::A || type == dns::rrtype::AAAA) && rpz.needs_addresses() && ttl + 6 + length <= wire.size())
       if (rpz.address_matches(std::span(wire).subspan(ttl + 6, length))) return true;
   }

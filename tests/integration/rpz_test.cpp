@@ -5,6 +5,7 @@
 // again after the primary changed and sent NOTIFY. `ternctl rpz` shows serials and hits.
 #include <catch2/catch.hpp>
 
+#include "support/sourced_udp.hpp"
 #include "support/dig.hpp"
 #include "support/eventually.hpp"
 #include "support/lab.hpp"
@@ -186,6 +187,29 @@ TEST_CASE("rpz from a file: every action as dig sees it, EDE, ternctl rpz, a bad
   CHECK(c.ternctl({"rpz", "reload"}).find("reloaded") != std::string::npos);
   CHECK(dig(port, "new.example.lab", "A").status == "NXDOMAIN");
   CHECK(dig(port, "local.example.lab", "A").status != "NOERROR");  // its trigger is gone: the lab's NXDOMAIN
+}
+
+TEST_CASE("rpz on a CNAME chain: a trigger on a link rewrites the answer, from the cache too; a chain no trigger names is answered from the cache", "[rpz]") {
+  const std::string dir = make_temp_dir("rpz-chain");
+  const std::string file = dir + "/policy.rpz";
+  // hop.shop.lab is link 3 of www.chain.lab's chain (zones/lab/chain.lab.zone); ftp.example.lab
+  // is an in-zone CNAME to www.example.lab, which no trigger names.
+  std::ofstream(file) << policy_head << "hop.shop.lab CNAME .\n";
+  ControlledTernd c("rpz:\n  - name: rpz.file.\n    file: " + file + "\n");
+  const std::uint16_t port = c.ternd.port();
+  for (int i = 0; i < 2; ++i) {  // the second from the cache: the hit path reads the chain's targets
+    DigResult chain = dig(port, "www.chain.lab", "A");
+    INFO(chain.output);
+    CHECK(chain.status == "NXDOMAIN");
+  }
+  REQUIRE(dig(port, "ftp.example.lab", "A").answers("A").size() == 1);
+  const std::string socket = c.dir + "/ternd.ctl";
+  const std::uint64_t hits = stat(socket, c.dir, "cache.hits");
+  DigResult again = dig(port, "ftp.example.lab", "A");
+  INFO(again.output);
+  REQUIRE(again.answers("CNAME").size() == 1);
+  CHECK(again.answers("A").size() == 1);
+  CHECK(stat(socket, c.dir, "cache.hits") == hits + 1);
 }
 
 TEST_CASE("rpz transferred from NSD: AXFR, then a transfer on NOTIFY after the primary changed", "[rpz]") {

@@ -382,6 +382,36 @@ TEST_CASE("rpz in the query handler: rewritten answers, EDE, drop, TCP-only, and
   REQUIRE(f.ask(query("fine.example."))->answer.size() == 1);
   CHECK(f.handler.answer_from_cache(query("fine.example."), asio::ip::make_address("127.0.0.1"),
                                     daemon::ClientTransport::udp, out));
+
+  // A cached CNAME chain is a hit unless a QNAME trigger names a link of it (§5.4): the hit
+  // path reads the targets in the cached wire.
+  f.transport.script = [](const resolver::ExchangeRequest& request) -> std::optional<resolver::ExchangeResult> {
+    if (request.question.name.is_root()) return std::nullopt;
+    const std::string asked = request.question.name.to_text();
+    resolver::ExchangeResult r;
+    r.status = resolver::ExchangeStatus::ok;
+    const dns::Record address{request.question.name, dns::rrtype::A, dns::class_in, 300,
+                              std::string("\xc6\x33\x64\x01", 4)};
+    if (asked != "alias.example." && asked != "chain.example.") {
+      r.reply = test::reply(request.question, true, {address});
+      return r;
+    }
+    const dns::Name target = *dns::Name::from_text(asked == "alias.example." ? "fine.example." : "blocked.example.");
+    r.reply = test::reply(request.question, true,
+                          {dns::Record{request.question.name, dns::rrtype::CNAME, dns::class_in, 300, target.wire()},
+                           dns::Record{target, dns::rrtype::A, dns::class_in, 300, address.rdata}});
+    return r;
+  };
+  auto chain = f.ask(query("chain.example."));
+  REQUIRE(chain);
+  CHECK(chain->rcode == dns::rcode::nxdomain);  // its target is blocked
+  CHECK_FALSE(f.handler.answer_from_cache(query("chain.example."), asio::ip::make_address("127.0.0.1"),
+                                          daemon::ClientTransport::udp, out));
+  auto alias = f.ask(query("alias.example."));
+  REQUIRE(alias);
+  REQUIRE(alias->answer.size() == 2);
+  CHECK(f.handler.answer_from_cache(query("alias.example."), asio::ip::make_address("127.0.0.1"),
+                                    daemon::ClientTransport::udp, out));
 }
 
 TEST_CASE("rpz setting: parsed, printed back, errors at their line", "[rpz][config]") {
