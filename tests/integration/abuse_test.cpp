@@ -64,6 +64,7 @@ TEST_CASE("ip-ratelimit: a flood from one address is limited, another address ke
   // Warm the cache from the other address, so the flood is all cache hits (the hot path).
   REQUIRE(other.exchange(t.port(), "www.example.lab", 1, 3s));
 
+  const std::uint64_t handled_before = stat(socket, ctl.path, "queries.udp");
   const auto started = std::chrono::steady_clock::now();
   auto [answered, slipped] = flood(attacker, t.port(), "www.example.lab", 2000);
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
@@ -80,10 +81,15 @@ TEST_CASE("ip-ratelimit: a flood from one address is limited, another address ke
   for (std::uint16_t id = 100; id < 110; ++id)
     if (auto r = other.exchange(t.port(), "www.example.lab", id, 2s); r && !r->answer.empty()) ++other_answered;
   CHECK(other_answered == 10);
-  // Some of the flood never reaches ternd (the socket buffer overflows): most of it is counted.
+  // Some of the flood never reaches ternd (the socket buffer overflows: how much depends on how
+  // fast ternd reads, a sanitized one reads slowly): what reaches it past the limit is dropped
+  // and counted, nothing else of it handled (queries.udp counts the handled ones).
   const std::uint64_t dropped = stat(socket, ctl.path, "ratelimit.dropped");
-  std::printf("ip-ratelimit: ratelimit.dropped = %llu\n", static_cast<unsigned long long>(dropped));
-  CHECK(dropped >= 500);
+  const std::uint64_t handled = stat(socket, ctl.path, "queries.udp") - handled_before - 10;  // less other's 10
+  std::printf("ip-ratelimit: ratelimit.dropped = %llu, handled %llu\n", static_cast<unsigned long long>(dropped),
+              static_cast<unsigned long long>(handled));
+  CHECK(dropped >= 100);
+  CHECK(handled <= static_cast<std::uint64_t>(bound));
 
   SECTION("slip: every 2nd limited query gets an empty TC=1 reply; a reload turns the limit off") {
     t.rewrite_config("control-socket: " + socket + "\nip-ratelimit: 20\nip-ratelimit-slip: 2\n");
