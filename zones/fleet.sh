@@ -141,7 +141,9 @@ EOF
     printf 'redis-server: "%s"\nredis-key-secret: "%s"\nredis-timeout: %s\n' "$(redis_target)" "$KEY_SECRET" \
       "$FLEET_REDIS_TIMEOUT"
   fi
-  [ "$(cat "$FLEET_DIR/proxy" 2>/dev/null)" = 1 ] && printf 'proxy-protocol-from: ["127.0.0.0/8"]\n'
+  # Only dnsdist's address sends PROXY v2 (its backends' source, below): a client asking a
+  # ternd directly (the start-up probe, `fleet.sh add`'s member, dig) is answered as itself.
+  [ "$(cat "$FLEET_DIR/proxy" 2>/dev/null)" = 1 ] && printf 'proxy-protocol-from: ["%s/32"]\n' "$NET.2"
   [ "$(cat "$FLEET_DIR/save" 2>/dev/null)" = 1 ] && printf 'cache-save-file: "%s/cache.bin"\n' "$dir"
   printf '%s\n' "$FLEET_EXTRA_YAML"
 }
@@ -170,7 +172,7 @@ start_dnsdist() {
     echo 'setACL({"127.0.0.0/8"})'
     echo 'setSecurityPollSuffix("")'  # no security-status queries to the Internet
     for ((i = 1; i <= FLEET_N; i++)); do
-      echo "newServer({address=\"$NET.$((10 + i)):53\", name=\"ternd$i\", useProxyProtocol=$proxy})"
+      echo "newServer({address=\"$NET.$((10 + i)):53\", name=\"ternd$i\", source=\"$NET.2\", useProxyProtocol=$proxy})"
       # Forced up: no health-check queries, which would count as client queries at the ternd.
       echo "getServer($((i - 1))):setUp()"
     done
