@@ -864,7 +864,7 @@ doh() {
     -d "$QFILE" -l "$DOH_SECONDS" -Q "$DOH_RATE" -c 1 -q 100 -v || true
   # dnsperf -v prints one line per answered query, its latency last (seconds).
   R[$key.doh_p99_us]=$(awk '$1 == ">" { print $NF * 1e6 }' "$rate_out" | sort -n |
-    awk '{ v[NR] = $1 } END { if (NR) printf "%.0f", v[int(NR * 0.99 + 0.5) > 0 ? int(NR * 0.99 + 0.5) : 1]; else print "n/a" }')
+    awk '{ v[NR] = $1 } END { if (!NR) { print "n/a"; exit } i = int(NR * 0.99 + 0.5); if (i < 1) i = 1; printf "%.0f", v[i] }')
   R[$key.doh_rate_avg_us]=$(awk -v s="$(field "$rate_out" "Average Latency (s):")" 'BEGIN { printf "%.0f", s * 1e6 }')
 }
 
