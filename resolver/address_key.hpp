@@ -4,6 +4,7 @@
 
 #include <asio/ip/address.hpp>
 
+#include <algorithm>
 #include <string>
 
 namespace tern::resolver {
@@ -22,6 +23,22 @@ inline std::string address_key(const asio::ip::address& address) {
   }
   const auto b = v6.to_bytes();
   return std::string(b.begin(), b.end());
+}
+
+/// The text form of a key address_key made ("192.0.2.1", "2001:db8::1"); "?" for any other
+/// length. For what shows the infra cache (ternctl infra, the status page).
+inline std::string address_key_text(const std::string& key) {
+  if (key.size() == 4) {
+    asio::ip::address_v4::bytes_type b;
+    std::copy(key.begin(), key.end(), b.begin());
+    return asio::ip::address_v4(b).to_string();
+  }
+  if (key.size() == 16) {
+    asio::ip::address_v6::bytes_type b;
+    std::copy(key.begin(), key.end(), b.begin());
+    return asio::ip::address_v6(b).to_string();
+  }
+  return "?";
 }
 
 }  // namespace tern::resolver

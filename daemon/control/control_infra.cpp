@@ -19,21 +19,6 @@ using std::chrono::duration_cast;
 using std::chrono::seconds;
 using InfraItem = cache::ShardedCache<cache::InfraKey, cache::ServerStats, cache::InfraKey::Hash>::Item;
 
-/// The text form of an infra key (4 or 16 network-order octets).
-std::string address_text(const std::string& key) {
-  if (key.size() == 4) {
-    asio::ip::address_v4::bytes_type b;
-    std::copy(key.begin(), key.end(), b.begin());
-    return asio::ip::address_v4(b).to_string();
-  }
-  if (key.size() == 16) {
-    asio::ip::address_v6::bytes_type b;
-    std::copy(key.begin(), key.end(), b.begin());
-    return asio::ip::address_v6(b).to_string();
-  }
-  return "?";
-}
-
 std::string hex(const std::string& octets) {
   static constexpr char digits[] = "0123456789abcdef";
   std::string out;
@@ -58,7 +43,7 @@ std::uint64_t seconds_left(cache::TimePoint until, cache::TimePoint now) {
 /// One server's block: the address (and the NS names it serves as, when known), then its state.
 std::string show_server(const std::string& key, const std::optional<InfraItem>& item,
                         const std::string& names, cache::TimePoint now) {
-  std::string out = address_text(key) + (names.empty() ? "" : " (" + names + ")") + "\n";
+  std::string out = resolver::address_key_text(key) + (names.empty() ? "" : " (" + names + ")") + "\n";
   if (!item || !item->value || item->expiry <= now) return out + "  never asked (or forgotten)\n";
   const cache::ServerStats& s = *item->value;
   out += "  srtt: " + (s.srtt_us == 0 ? std::string("unknown") : milliseconds(s.srtt_us)) +

@@ -2,6 +2,7 @@
 
 #include "daemon/control/status_limits.hpp"
 #include "daemon/observe/counters_table.hpp"
+#include "resolver/address_key.hpp"
 
 #include <asio/ip/address.hpp>
 
@@ -40,20 +41,6 @@ std::map<std::string, std::uint64_t> read_totals(const ControlContext& context) 
     for (const CounterSample& s : counter.read(sources)) out[stats_key(counter, s)] = s.values.empty() ? 0 : s.values[0];
   }
   return out;
-}
-
-std::string address_text(const std::string& key) {
-  if (key.size() == 4) {
-    asio::ip::address_v4::bytes_type b;
-    std::copy(key.begin(), key.end(), b.begin());
-    return asio::ip::address_v4(b).to_string();
-  }
-  if (key.size() == 16) {
-    asio::ip::address_v6::bytes_type b;
-    std::copy(key.begin(), key.end(), b.begin());
-    return asio::ip::address_v6(b).to_string();
-  }
-  return "?";
 }
 
 std::string number(double value) {
@@ -194,7 +181,7 @@ std::string StatusSampler::authorities_json() {
   std::map<std::string, std::uint64_t> seen;
   std::string out = "[";
   for (const Row& r : rows) {
-    const std::string address = address_text(r.address);
+    const std::string address = resolver::address_key_text(r.address);
     auto before = authority_queries_.find(address);
     const std::uint64_t delta =
         before == authority_queries_.end() || before->second > r.queries ? 0 : r.queries - before->second;
