@@ -66,8 +66,6 @@ class ServersAsked {
     return it->second.server;
   }
 
-  std::size_t size() const noexcept { return asking_.size(); }
-
  private:
   struct Entry {
     asio::ip::address server;
